@@ -1,0 +1,135 @@
+# procsnap: build, test, install.  GNU make.
+#
+# `make` builds the core library and both programs; `make check` runs every
+# test; `make deps` installs missing Debian packages (as root) or names them.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR   = $(PREFIX)/bin
+MANDIR   = $(PREFIX)/share/man/man1
+VERSION := 0.1.0
+
+CC      ?= cc
+# Libraries the core links; checked with pkg-config by `deps`.
+PKGS      := libarchive libcrypto zlib jansson
+TEST_PKGS := cmocka
+# Debian packages providing them, plus the command-line tools the tests use.
+DEB_PKGS  := pkg-config libarchive-dev libssl-dev zlib1g-dev libjansson-dev \
+             libcmocka-dev libzstd-dev libarchive-tools jq zstd
+TEST_CMDS := jq bsdtar sha256sum setpriv zstd
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+        -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wundef \
+        -Wvla -Wnull-dereference
+OPT  ?= -O2 -g
+ifeq ($(SANITIZE),1)
+OPT  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+        -fno-sanitize-recover=undefined
+BUILD ?= build-san
+endif
+BUILD ?= build
+
+# Recursively expanded on purpose: evaluated when a recipe runs, after
+# `deps` has had the chance to install what pkg-config could not find.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_LIBS  = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+CPPFLAGS += -Iinclude -D_GNU_SOURCE -DPROCSNAP_VERSION='"$(VERSION)"'
+CFLAGS   += -std=c11 $(OPT) $(WARN) -MMD -MP
+ifeq ($(SANITIZE),1)
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+# Everything in src/ is the core library except the programs' entry points
+# and snapread's command files.
+PROG_SRC := src/procsnap.c src/snapread.c
+CMD_SRC  := $(wildcard src/cmd_*.c)
+LIB_SRC  := $(filter-out $(PROG_SRC) $(CMD_SRC),$(wildcard src/*.c))
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
+CMD_OBJ  := $(CMD_SRC:src/%.c=$(BUILD)/%.o)
+LIB      := $(BUILD)/libprocsnap.a
+
+UNIT_SRC   := $(wildcard tests/test_*.c)
+UNIT_BIN   := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
+FIXTURE_BIN := $(BUILD)/holder
+
+PROGS := $(BUILD)/procsnap $(BUILD)/snapread
+
+.PHONY: all deps check unit integration run install uninstall clean bench fuzz
+all: $(PROGS)
+
+deps:
+	@missing=""; \
+	for p in $(PKGS) $(TEST_PKGS); do \
+	  pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
+	for c in $(TEST_CMDS); do \
+	  command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "deps: installing Debian packages for:$$missing"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && apt-get install -y -qq $(DEB_PKGS) >/dev/null \
+	      || { echo "deps: apt-get failed" >&2; exit 2; }; \
+	  else \
+	    echo "deps: missing:$$missing" >&2; \
+	    echo "deps: install them with: sudo apt-get install $(DEB_PKGS)" >&2; \
+	    exit 2; \
+	  fi; \
+	fi
+
+$(BUILD)/%.o: src/%.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/procsnap: $(BUILD)/procsnap.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+
+$(BUILD)/snapread: $(BUILD)/snapread.o $(CMD_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
+
+$(BUILD)/tests/%: tests/%.c $(LIB) | deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) \
+	  $(PKG_LIBS) $(TEST_LIBS) -lpthread
+
+$(BUILD)/holder: fixtures/holder.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -lcrypto -lpthread
+
+check: unit integration
+
+unit: $(UNIT_BIN)
+	@pass=0; fail=0; \
+	for t in $(UNIT_BIN); do \
+	  if (cd tests && ../$$t); then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAILED: $$t"; fi; \
+	done; \
+	echo "unit: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
+integration: $(PROGS) $(FIXTURE_BIN)
+	BUILD=$(BUILD) bash tests/integration.sh
+
+SNAPDIR ?= snapshots
+run: $(PROGS)
+	@mkdir -p $(SNAPDIR)
+	@out=$$($(BUILD)/procsnap -o $(SNAPDIR)) || exit $$?; \
+	echo "snapshot: $$out"; \
+	$(BUILD)/snapread verify "$$out" >/dev/null && echo "verified: manifest matches"
+
+install: $(PROGS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	install -m 0755 $(PROGS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 docs/procsnap.1 docs/snapread.1 $(DESTDIR)$(MANDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/procsnap $(DESTDIR)$(BINDIR)/snapread \
+	  $(DESTDIR)$(MANDIR)/procsnap.1 $(DESTDIR)$(MANDIR)/snapread.1
+
+clean:
+	rm -rf build build-san
+
+-include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)

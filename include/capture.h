@@ -1,0 +1,79 @@
+/* capture: walking /proc and writing one snapshot archive. */
+#ifndef PROCSNAP_CAPTURE_H
+#define PROCSNAP_CAPTURE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "snapwriter.h"
+
+/* The archive format version written; see docs/FORMAT.md. */
+#define CAPTURE_FORMAT_VERSION 1
+/* Default --max-file-size: a bound on the bytes read (and hashed, holes
+ * included) per recovered file, so no file can keep the capture running. */
+#define CAPTURE_DEFAULT_MAX_FILE (4ULL << 30)
+/* Raw /proc files above this are stored truncated and marked so. */
+#define CAPTURE_MAX_RAW (64ULL << 20)
+
+struct capture_opts {
+	const char *proc_root;       /* "/proc" normally */
+	enum snap_compress compress;
+	bool no_content;             /* metadata only */
+	uint64_t max_file_size;
+	const int *pids;             /* borrowed; NULL/0: every process */
+	size_t npids;
+	int argc;                    /* procsnap's own command line, recorded */
+	char *const *argv;
+	/* Borrowed; when it becomes non-zero the capture stops, fails with
+	 * -EINTR and leaves no complete archive. */
+	const volatile sig_atomic_t *stop;
+};
+
+struct capture_stats {
+	uint64_t procs;          /* processes recorded */
+	uint64_t procs_vanished; /* exited before or while being read */
+	uint64_t fds;
+	uint64_t sockets, sockets_resolved;
+	uint64_t deleted;        /* fds and exes whose open file has nlink 0 */
+	uint64_t recovered;      /* distinct files whose bytes were stored */
+	uint64_t truncated, shrunk, failed, changed;
+	uint64_t content_bytes;  /* logical bytes of recovered files */
+	uint64_t denied;         /* items refused with EACCES/EPERM */
+	uint64_t vanished_items; /* items gone with ENOENT/ESRCH */
+	uint64_t other_errors;
+	double seconds;
+};
+
+struct capture;
+
+/* opts is copied; the pointers inside it are borrowed for c's lifetime. */
+int capture_new(struct capture **c, const struct capture_opts *opts);
+
+/*
+ * Captures into a new archive written to fd (borrowed), every member under
+ * topdir/.  Returns 0 only when the archive is complete (manifest written
+ * and the compressor's trailer flushed).  Items that could not be read do
+ * not fail the capture: they are recorded in the snapshot.
+ */
+int capture_run(struct capture *c, int fd, const char *topdir);
+
+/* Start of the capture (UTC), known once capture_run() has begun. */
+time_t capture_started(const struct capture *c);
+const struct capture_stats *capture_stats(const struct capture *c);
+/* Why capture_run failed; "" if it did not.  Lives as long as c. */
+const char *capture_error(const struct capture *c);
+void capture_free(struct capture *c);
+
+/*
+ * "procsnap-HOST-YYYYMMDDTHHMMSSZ": the archive's base name and top
+ * directory.  Bytes of host outside [A-Za-z0-9._-] become '_'.
+ */
+void capture_basename(char *out, size_t n, const char *host, time_t t);
+
+/* Formats t (+ nsec) as "YYYY-MM-DDTHH:MM:SS[.nnnnnnnnn]Z" (UTC). */
+void capture_utc(char *out, size_t n, time_t t, long nsec);
+
+#endif

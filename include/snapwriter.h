@@ -1,0 +1,73 @@
+/* snapwriter: the archive writer; every member is hashed into the manifest. */
+#ifndef PROCSNAP_SNAPWRITER_H
+#define PROCSNAP_SNAPWRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "digest.h"
+
+enum snap_compress {
+	SNAP_COMPRESS_GZIP,
+	SNAP_COMPRESS_ZSTD,
+	SNAP_COMPRESS_NONE,
+};
+
+/* Name of the compression ("gzip"), and the archive suffix (".tar.gz"). */
+const char *snapwriter_compress_name(enum snap_compress c);
+const char *snapwriter_suffix(enum snap_compress c);
+/* Parses "gzip" | "zstd" | "none"; returns 0 or -EINVAL. */
+int snapwriter_parse_compress(const char *s, enum snap_compress *c);
+
+/* A data region of a sparse member; the gaps between regions are holes. */
+struct snap_region {
+	uint64_t offset;
+	uint64_t length;
+};
+
+/* The manifest is the last member; see docs/FORMAT.md. */
+#define SNAP_MANIFEST "MANIFEST.sha256"
+
+struct snapwriter;
+
+/*
+ * Starts a pax archive on fd (borrowed: never closed here).  Every member
+ * name is put under topdir/.  mtime stamps every member.  On failure
+ * returns -errno and, when *out could be made, its error text says why.
+ * The caller frees *out with snapwriter_free() in every case.
+ */
+int snapwriter_open(struct snapwriter **out, int fd, enum snap_compress c,
+		    const char *topdir, time_t mtime);
+
+/* A whole member from memory.  hex (may be NULL) receives its SHA-256. */
+int snapwriter_add(struct snapwriter *w, const char *name, const void *data,
+		   size_t len, char hex[DIGEST_HEX_LEN + 1]);
+
+/*
+ * A streamed member of exactly `size` logical bytes.  With regions, the
+ * member is a pax sparse file: write all `size` bytes in order (holes as
+ * zeros, which are hashed but not stored).  snapwriter_end() fails when
+ * fewer than `size` bytes were written.
+ */
+int snapwriter_begin(struct snapwriter *w, const char *name, uint64_t size,
+		     const struct snap_region *regions, size_t nregions);
+int snapwriter_write(struct snapwriter *w, const void *p, size_t n);
+/* Writes n zero bytes (hashed; stored unless inside a hole). */
+int snapwriter_write_zeros(struct snapwriter *w, uint64_t n);
+int snapwriter_end(struct snapwriter *w, char hex[DIGEST_HEX_LEN + 1]);
+
+/* Bytes of member data written so far (logical, before compression). */
+uint64_t snapwriter_bytes(const struct snapwriter *w);
+
+/*
+ * Appends the manifest and closes the archive, flushing the compressor's
+ * trailer.  Only a 0 here means the archive is complete.
+ */
+int snapwriter_finish(struct snapwriter *w);
+
+/* The last error, or "" when none.  Lives as long as w. */
+const char *snapwriter_error(const struct snapwriter *w);
+void snapwriter_free(struct snapwriter *w);
+
+#endif

@@ -1,0 +1,217 @@
+/* procsnap: the capture command — options, output, signals, summary. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "output.h"
+#include "parse.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	stop_flag = sig;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: procsnap [options]\n"
+"Capture every process, its fds and its deleted-but-open files into one\n"
+"verifiable archive (pax tar, ending with a SHA-256 manifest).\n"
+"\n"
+"  -o DIR              write the archive into DIR (default .); '-' streams\n"
+"                      it to stdout, writing nothing to this host's disks\n"
+"  --compress ALGO     gzip (default, level 1), zstd or none\n"
+"  --no-content        metadata only: do not store recovered file bytes\n"
+"  --max-file-size N   store at most N bytes of each recovered file\n"
+"                      (K/M/G/T suffixes; default 4G); larger ones are\n"
+"                      stored truncated and marked so\n"
+"  -p, --pid PID       capture only this process (repeatable)\n"
+"  --proc DIR          read this proc tree instead of /proc (testing)\n"
+"  -q, --quiet         no summary on stderr\n"
+"  -h, --help          this help\n"
+"  -V, --version       print the version\n"
+"\n"
+"The final archive path is printed on stdout.  Exit status: 0 when a\n"
+"complete archive was written (items that could not be read are recorded\n"
+"in it), 2 when no complete archive exists.\n");
+}
+
+static void summary(const struct capture_stats *s, const char *where)
+{
+	fprintf(stderr,
+		"procsnap: %llu processes (%llu vanished), %llu fds, %llu sockets "
+		"(%llu resolved)\n"
+		"procsnap: %llu deleted-but-open files, %llu recovered (%llu bytes), "
+		"%llu truncated, %llu shrunk, %llu changed while read, %llu failed\n"
+		"procsnap: not readable: %llu denied, %llu vanished, %llu other errors\n"
+		"procsnap: %.2f s -> %s\n",
+		(unsigned long long)s->procs, (unsigned long long)s->procs_vanished,
+		(unsigned long long)s->fds, (unsigned long long)s->sockets,
+		(unsigned long long)s->sockets_resolved,
+		(unsigned long long)s->deleted, (unsigned long long)s->recovered,
+		(unsigned long long)s->content_bytes, (unsigned long long)s->truncated,
+		(unsigned long long)s->shrunk, (unsigned long long)s->changed,
+		(unsigned long long)s->failed, (unsigned long long)s->denied,
+		(unsigned long long)s->vanished_items,
+		(unsigned long long)s->other_errors, s->seconds, where);
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_COMPRESS = 256, OPT_NO_CONTENT, OPT_MAX, OPT_PROC };
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "compress", required_argument, NULL, OPT_COMPRESS },
+		{ "no-content", no_argument, NULL, OPT_NO_CONTENT },
+		{ "max-file-size", required_argument, NULL, OPT_MAX },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "proc", required_argument, NULL, OPT_PROC },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct capture_opts o = { .compress = SNAP_COMPRESS_GZIP };
+	struct output out = OUTPUT_INIT;
+	struct capture *c = NULL;
+	struct sigaction sa;
+	struct utsname u;
+	const char *dir = ".";
+	char base[160], name[200];
+	int *pids = NULL, opt, quiet = 0, rc = 2, r;
+	size_t npids = 0;
+
+	while ((opt = getopt_long(argc, argv, "o:p:qhV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'o':
+			dir = optarg;
+			break;
+		case OPT_COMPRESS:
+			if (snapwriter_parse_compress(optarg, &o.compress)) {
+				fprintf(stderr, "procsnap: --compress: '%s' is not gzip, zstd or none\n", optarg);
+				goto out;
+			}
+			break;
+		case OPT_NO_CONTENT:
+			o.no_content = true;
+			break;
+		case OPT_MAX:
+			if (parse_size(optarg, &o.max_file_size) || !o.max_file_size) {
+				fprintf(stderr, "procsnap: --max-file-size: '%s' is not a size like 512M\n", optarg);
+				goto out;
+			}
+			break;
+		case 'p': {
+			char *end;
+			long v;
+			int *np;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v <= 0 || v > INT_MAX) {
+				fprintf(stderr, "procsnap: -p: '%s' is not a pid\n", optarg);
+				goto out;
+			}
+			np = realloc(pids, (npids + 1) * sizeof(*pids));
+			if (!np) {
+				fprintf(stderr, "procsnap: out of memory\n");
+				goto out;
+			}
+			pids = np;
+			pids[npids++] = (int)v;
+			break;
+		}
+		case OPT_PROC:
+			o.proc_root = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			rc = 0;
+			goto out;
+		case 'V':
+			printf("procsnap %s (archive format %d)\n", PROCSNAP_VERSION,
+			       CAPTURE_FORMAT_VERSION);
+			rc = 0;
+			goto out;
+		default:
+			usage(stderr);
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "procsnap: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		goto out;
+	}
+	if (strcmp(dir, "-") == 0 && isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "procsnap: refusing to write an archive to a terminal; redirect stdout\n");
+		goto out;
+	}
+	o.pids = pids;
+	o.npids = npids;
+	o.argc = argc;
+	o.argv = argv;
+	o.stop = &stop_flag;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* A closed output pipe must be an error we report, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
+
+	snprintf(base, sizeof(base), "%s", uname(&u) == 0 ? u.nodename : "unknown");
+	capture_basename(base, sizeof(base), u.nodename, time(NULL));
+	snprintf(name, sizeof(name), "%s%s", base, snapwriter_suffix(o.compress));
+	r = output_open(&out, dir, name);
+	if (r) {
+		fprintf(stderr, "procsnap: cannot create %s/%s: %s\n", dir,
+			r == -EEXIST ? name : out.tmp ? out.tmp : name, strerror(-r));
+		goto out;
+	}
+	r = capture_new(&c, &o);
+	if (!r)
+		r = capture_run(c, out.fd, base);
+	if (r) {
+		fprintf(stderr, "procsnap: capture failed, no archive written: %s\n",
+			capture_error(c));
+		goto out;
+	}
+	r = output_commit(&out);
+	if (r) {
+		fprintf(stderr, "procsnap: cannot finish %s: %s\n", out.path, strerror(-r));
+		goto out;
+	}
+	if (!out.is_stdout) {
+		printf("%s\n", out.path);
+		if (fflush(stdout) != 0) {
+			fprintf(stderr, "procsnap: cannot print the archive path: %s\n", strerror(errno));
+		}
+	}
+	if (!quiet)
+		summary(capture_stats(c), out.is_stdout ? "stdout" : out.path);
+	rc = 0;
+out:
+	if (stop_flag && rc)
+		fprintf(stderr, "procsnap: stopped by signal %d; partial output removed\n",
+			(int)stop_flag);
+	output_close(&out, false);
+	capture_free(c);
+	free(pids);
+	return rc;
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# integration.sh: runs every tests/it_*.sh and prints the combined count.
+set -u
+cd "$(dirname "$0")/.."
+export RESULTS=$(mktemp /tmp/procsnap-results.XXXXXX)
+status=0
+for t in tests/it_*.sh; do
+	echo "== $t"
+	bash "$t" || status=1
+done
+pass=$(grep -c '^pass' "$RESULTS")
+fail=$(grep -c '^fail' "$RESULTS")
+skipn=$(grep -c '^skip' "$RESULTS")
+rm -f "$RESULTS"
+echo "integration: $pass passed, $fail failed, $skipn skipped"
+[ "$fail" -eq 0 ] && [ "$status" -eq 0 ]

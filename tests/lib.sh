@@ -1,0 +1,78 @@
+# lib.sh: shared helpers for the integration tests (sourced by tests/it_*.sh).
+# Each test file calls `check NAME CMD...` / `ok NAME` / `fail NAME WHY`,
+# and ends with `finish`.  Results go to $RESULTS (one line per check).
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-build}
+B="$ROOT/$BUILD"
+PROCSNAP="$B/procsnap"
+SNAPREAD="$B/snapread"
+HOLDER="$B/holder"
+RESULTS=${RESULTS:-/dev/null}
+T=$(mktemp -d /tmp/procsnap-it.XXXXXX)
+HOLDER_PIDS=()
+_pass=0
+_fail=0
+_skip=0
+
+cleanup() {
+	local p
+	for p in "${HOLDER_PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok()   { _pass=$((_pass+1)); echo "ok   $1"; echo "pass $1" >>"$RESULTS"; }
+fail() { _fail=$((_fail+1)); echo "FAIL $1: $2"; echo "fail $1" >>"$RESULTS"; }
+skip() { _skip=$((_skip+1)); echo "skip $1: $2"; echo "skip $1" >>"$RESULTS"; }
+# check NAME CMD...: passes when CMD exits 0.
+check() { local n=$1; shift; if "$@" >/dev/null 2>&1; then ok "$n"; else fail "$n" "command failed: $*"; fi; }
+# eq NAME EXPECTED ACTUAL
+eq() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "expected '$2', got '$3'"; fi; }
+need_root() { [ "$(id -u)" = 0 ]; }
+
+# start_holder VAR MODE ARGS...: starts fixtures/holder with a pipe on its
+# stdin, waits for its READY line and stores it in VAR; the holder runs until
+# stop_holder closes the pipe.  Values: field VAR key.
+start_holder() {
+	local var=$1; shift
+	local fifo_in="$T/holder.in.$RANDOM$RANDOM" out="$T/holder.out.$RANDOM$RANDOM"
+	mkfifo "$fifo_in"
+	"$HOLDER" "$@" <"$fifo_in" >"$out" 2>"$out.err" &
+	local hp=$!
+	HOLDER_PIDS+=("$hp")
+	exec {fd}>"$fifo_in"
+	eval "${var}_FD=$fd"
+	eval "${var}_OUT=$out"
+	eval "${var}_PID=$hp"
+	local i
+	for i in $(seq 1 200); do
+		if grep -q '^READY' "$out" 2>/dev/null; then
+			eval "$var=\$(grep '^READY' \"$out\")"
+			return 0
+		fi
+		kill -0 "$hp" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "holder $* did not start: $(cat "$out.err")" >&2
+	return 1
+}
+# stop_holder VAR: closes the holder's stdin and waits for it.
+stop_holder() {
+	local fdv="${1}_FD" pidv="${1}_PID"
+	eval "exec ${!fdv}>&-"
+	wait "${!pidv}" 2>/dev/null
+}
+# field "READY a=1 b=2" b -> 2
+field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -n1; }
+
+# capture OUTDIR ARGS...: runs procsnap, prints the archive path.
+capture() { local d=$1; shift; mkdir -p "$d"; "$PROCSNAP" -q -o "$d" "$@"; }
+# extract ARCHIVE DIR: untars; prints the top directory.
+extract() { mkdir -p "$2"; tar xf "$1" -C "$2" && ls -d "$2"/procsnap-*; }
+
+finish() {
+	echo "$(basename "$0"): $_pass passed, $_fail failed, $_skip skipped"
+	[ "$_fail" -eq 0 ]
+}
