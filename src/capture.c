@@ -171,8 +171,7 @@ static void put_content(struct jsonw *j, const struct stored *s)
 
 	jsonw_open(j, "content");
 	jsonw_str(j, "status", content_status_name(r->status));
-	if (r->status == CONTENT_CAPTURED || r->status == CONTENT_TRUNCATED ||
-	    r->status == CONTENT_SHRUNK) {
+	if (r->sha256[0]) { /* a member was stored */
 		jsonw_str(j, "member", s->member);
 		jsonw_str(j, "sha256", r->sha256);
 		jsonw_uint(j, "stored", r->stored);

@@ -187,19 +187,27 @@ int content_capture(struct snapwriter *w, int pinfd, const struct stat *st,
 		goto out;
 	res->stored = limit;
 	if (rerr) {
+		/* What was read is stored; the rest is zeros.  The member is
+		 * kept (its sha256 recorded) but the status says it failed. */
+		res->status = CONTENT_FAILED;
 		res->err = rerr;
-		res->why = "read error; rest stored as zeros";
+		res->why = "read error; the rest is stored as zeros";
+	}
+	/* A second fstat tells whether the file moved under us.  If it is now
+	 * shorter than what we stored, the tail we stored is zeros, not
+	 * evidence: say so. */
+	if (fstat(fd, &after) == 0) {
+		if (after.st_size != st->st_size ||
+		    after.st_mtim.tv_sec != st->st_mtim.tv_sec ||
+		    after.st_mtim.tv_nsec != st->st_mtim.tv_nsec)
+			res->changed = true;
+		if ((uint64_t)after.st_size < limit)
+			res->status = CONTENT_SHRUNK;
 	}
 	if (res->status == CONTENT_CAPTURED && limit < res->size) {
 		res->status = CONTENT_TRUNCATED;
 		res->why = "larger than --max-file-size";
 	}
-	/* A second fstat tells whether the file moved under us. */
-	if (fstat(fd, &after) == 0 &&
-	    (after.st_size != st->st_size ||
-	     after.st_mtim.tv_sec != st->st_mtim.tv_sec ||
-	     after.st_mtim.tv_nsec != st->st_mtim.tv_nsec))
-		res->changed = true;
 out:
 	if (fd >= 0)
 		close(fd);

@@ -24,7 +24,12 @@ static void put_string(struct buf *b, const void *p, size_t n)
 		unsigned char c = s[i];
 		size_t k;
 
-		if (c == '"' || c == '\\') {
+		if (c == 0) {
+			/* Many JSON readers refuse \u0000; the exact bytes are
+			 * in the _b64 sibling anyway. */
+			buf_puts(b, "\\ufffd");
+			i++;
+		} else if (c == '"' || c == '\\') {
 			buf_putc(b, '\\');
 			buf_putc(b, (char)c);
 			i++;

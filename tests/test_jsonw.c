@@ -1,0 +1,105 @@
+/* test_jsonw: the JSON writer's output always parses, and keeps raw bytes. */
+#include <jansson.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "escape.h"
+#include "jsonw.h"
+
+static json_t *parse(const struct buf *b)
+{
+	json_error_t e;
+	json_t *j = json_loadb(b->data, b->len, 0, &e);
+
+	if (!j)
+		fail_msg("invalid JSON (%s): %s", e.text, b->data);
+	return j;
+}
+
+static void test_jsonw_structure(void **state)
+{
+	struct buf b = BUF_INIT;
+	struct jsonw w;
+	json_t *j;
+
+	(void)state;
+	jsonw_init(&w, &b);
+	jsonw_open(&w, NULL);
+	jsonw_int(&w, "neg", -5);
+	jsonw_uint(&w, "big", UINT64_C(9223372036854775807));
+	jsonw_bool(&w, "t", true);
+	jsonw_null(&w, "n");
+	jsonw_aopen(&w, "arr");
+	jsonw_str(&w, NULL, "a");
+	jsonw_open(&w, NULL);
+	jsonw_close(&w);
+	jsonw_aclose(&w);
+	jsonw_str(&w, "quote", "say \"hi\"\\\n\t\x01");
+	jsonw_close(&w);
+	assert_int_equal(buf_error(&b), 0);
+	j = parse(&b);
+	assert_int_equal(json_integer_value(json_object_get(j, "neg")), -5);
+	assert_true(json_is_true(json_object_get(j, "t")));
+	assert_true(json_is_null(json_object_get(j, "n")));
+	assert_int_equal(json_array_size(json_object_get(j, "arr")), 2);
+	assert_string_equal(json_string_value(json_object_get(j, "quote")), "say \"hi\"\\\n\t\x01");
+	json_decref(j);
+	buf_free(&b);
+}
+
+/* Bytes that are not UTF-8 become U+FFFD in the string and exact in _b64. */
+static void test_jsonw_raw_bytes_lossless(void **state)
+{
+	static const char raw[] = "x\xff\xfe\0y\n\xe2\x82";
+	struct buf b = BUF_INIT, dec = BUF_INIT;
+	struct jsonw w;
+	const char *s;
+	json_t *j;
+
+	(void)state;
+	jsonw_init(&w, &b);
+	jsonw_open(&w, NULL);
+	jsonw_bytes(&w, "name", raw, sizeof(raw) - 1);
+	jsonw_bytes(&w, "ok", "caf\xc3\xa9", 5);
+	jsonw_close(&w);
+	j = parse(&b);
+	s = json_string_value(json_object_get(j, "name"));
+	assert_non_null(s);
+	assert_true(escape_is_clean_utf8(s, strlen(s)));
+	assert_non_null(strstr(s, "\xef\xbf\xbd"));
+	s = json_string_value(json_object_get(j, "name_b64"));
+	assert_non_null(s);
+	assert_int_equal(escape_base64_decode(&dec, s, strlen(s)), 0);
+	assert_int_equal(dec.len, sizeof(raw) - 1);
+	assert_memory_equal(dec.data, raw, dec.len);
+	assert_string_equal(json_string_value(json_object_get(j, "ok")), "caf\xc3\xa9");
+	assert_null(json_object_get(j, "ok_b64"));
+	json_decref(j);
+	buf_free(&b);
+	buf_free(&dec);
+}
+
+static void test_jsonw_depth_limit(void **state)
+{
+	struct buf b = BUF_INIT;
+	struct jsonw w;
+	int i;
+
+	(void)state;
+	jsonw_init(&w, &b);
+	for (i = 0; i < JSONW_MAX_DEPTH + 2; i++)
+		jsonw_aopen(&w, NULL);
+	assert_int_not_equal(buf_error(&b), 0);
+	buf_free(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_jsonw_structure),
+		cmocka_unit_test(test_jsonw_raw_bytes_lossless),
+		cmocka_unit_test(test_jsonw_depth_limit),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
