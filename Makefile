@@ -26,6 +26,8 @@ ifeq ($(SANITIZE),1)
 OPT  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
         -fno-sanitize-recover=undefined
 BUILD ?= build-san
+export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
+export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
 endif
 BUILD ?= build
 

@@ -141,7 +141,8 @@ int procfs_list_numeric(int dirfd, const char *name, int **list, size_t *n)
 		free(v);
 		return r;
 	}
-	qsort(v, len, sizeof(*v), cmp_int);
+	if (len > 1)
+		qsort(v, len, sizeof(*v), cmp_int);
 	*list = v;
 	*n = len;
 	return 0;
