@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# it_faults.sh: output faults and interruptions give a clear message, a
+# non-zero exit, and never leave a file under a final archive name.
+. "$(dirname "$0")/lib.sh"
+
+if ! need_root; then
+	skip "faults" "need root (tmpfs mounts, reading other processes)"
+	finish; exit $?
+fi
+
+# no_final DIR: no complete-looking archive and no partial left in DIR.
+no_final() { ! ls "$1" 2>/dev/null | grep -q 'procsnap-'; }
+
+out=$("$PROCSNAP" -q -o "$T/does-not-exist" 2>&1); rc=$?
+eq "bad -o: exit 2" 2 "$rc"
+eq "bad -o: says why" true "$(grep -q 'does-not-exist.*No such file' <<<"$out" && echo true)"
+out=$("$PROCSNAP" --compress bzip2 2>&1); rc=$?
+eq "bad --compress: exit 2" 2 "$rc"
+out=$("$PROCSNAP" --max-file-size 12X 2>&1); rc=$?
+eq "bad --max-file-size: exit 2" 2 "$rc"
+out=$("$PROCSNAP" -p abc 2>&1); rc=$?
+eq "bad -p: exit 2" 2 "$rc"
+
+# A full disk: a tiny tmpfs as the output directory.
+if mkdir -p "$T/tiny" && mount -t tmpfs -o size=64k tmpfs "$T/tiny" 2>/dev/null; then
+	"$PROCSNAP" -q -o "$T/tiny" --compress none >/dev/null 2>"$T/tiny.err"; rc=$?
+	eq "full disk: exit 2" 2 "$rc"
+	check "full disk: nothing left behind" no_final "$T/tiny"
+	eq "full disk: says why" true "$(grep -q 'No space left' "$T/tiny.err" && echo true)"
+	umount "$T/tiny"
+else
+	skip "full disk" "cannot mount a tmpfs here"
+fi
+
+# /dev/full behind -o -.
+"$PROCSNAP" -q -o - >/dev/full 2>"$T/full.err"; rc=$?
+eq "/dev/full: exit 2" 2 "$rc"
+eq "/dev/full: says why" true "$(grep -q 'No space left' "$T/full.err" && echo true)"
+
+# A reader that goes away: EPIPE, not a silent death by SIGPIPE.
+start_holder H deleted "$T" 64M
+pid=$(field "$H" pid)
+
+"$PROCSNAP" -q -o - -p "$pid" --compress none 2>"$T/pipe.err" | head -c 1000 >/dev/null
+rc=${PIPESTATUS[0]}
+set +o pipefail
+eq "closed pipe: exit 2" 2 "$rc"
+eq "closed pipe: says why" true "$(grep -q 'Broken pipe' "$T/pipe.err" && echo true)"
+
+# SIGINT / SIGTERM in the middle of recovering a large file.
+for sig in INT TERM; do
+	mkdir -p "$T/sig$sig"
+	"$PROCSNAP" -q -o "$T/sig$sig" -p "$pid" --compress gzip >/dev/null 2>"$T/sig$sig.err" &
+	cp=$!
+	# Wait until the partial file exists, so the signal lands mid-capture.
+	for i in $(seq 1 100); do ls "$T/sig$sig" | grep -q partial && break; sleep 0.02; done
+	kill -"$sig" "$cp"
+	wait "$cp"; rc=$?
+	eq "SIG$sig: non-zero exit" true "$([ "$rc" -ne 0 ] && echo true)"
+	check "SIG$sig: no file left, final or partial" no_final "$T/sig$sig"
+	eq "SIG$sig: says it was stopped" true "$(grep -q 'stopped by signal' "$T/sig$sig.err" && echo true)"
+done
+# Streaming interrupted: what reached stdout has no manifest.
+"$PROCSNAP" -q -o - -p "$pid" --compress none >"$T/stream.tar" 2>/dev/null &
+cp=$!
+sleep 0.05; kill -TERM "$cp"; wait "$cp"; rc=$?
+eq "SIGTERM stream: non-zero exit" true "$([ "$rc" -ne 0 ] && echo true)"
+eq "SIGTERM stream: no manifest in what was written" 0 \
+	"$( (tar tf "$T/stream.tar" 2>/dev/null || true) | grep -c MANIFEST)"
+stop_holder H
+
+finish
