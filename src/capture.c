@@ -293,7 +293,7 @@ static int capture_fd(struct capture *c, int pid, int fddir, int infodir,
 	uint64_t ino = 0;
 	enum parse_link_kind lk = PARSE_LINK_OTHER;
 	bool pinned = false, truncated;
-	int pinfd = -1, r, rc = 0;
+	int pinfd = -1, r, rc = 0, link_r;
 	struct buf errbuf = BUF_INIT;
 	struct jsonw errs;
 
@@ -306,7 +306,7 @@ static int capture_fd(struct capture *c, int pid, int fddir, int infodir,
 	jsonw_int(&j, "pid", pid);
 	jsonw_int(&j, "fd", fd);
 
-	r = procfs_readlink(fddir, name, &c->link);
+	link_r = r = procfs_readlink(fddir, name, &c->link);
 	if (r) {
 		/* Closed between listing and reading: recorded, not dropped. */
 		note_error(c, &errs, "link", r);
@@ -331,8 +331,13 @@ static int capture_fd(struct capture *c, int pid, int fddir, int infodir,
 	*deleted = pinned && S_ISREG(st.st_mode) && st.st_nlink == 0;
 	jsonw_bool(&j, "deleted", *deleted);
 
-	r = procfs_read(infodir, name, 1 << 20, &c->raw, &truncated);
-	if (r) {
+	/* fdinfo has the same access check as the link: when both the link
+	 * and the pin were refused, a third refusal adds nothing. */
+	r = link_r == -EACCES && !pinned ? 0
+		: procfs_read(infodir, name, 1 << 20, &c->raw, &truncated);
+	if (link_r == -EACCES && !pinned) {
+		/* nothing */
+	} else if (r) {
 		note_error(c, &errs, "fdinfo", r);
 	} else if (parse_fdinfo(c->raw.data, c->raw.len, &fi) == 0) {
 		if (fi.has_pos)
@@ -388,7 +393,7 @@ out:
 
 /* The exe/cwd/root links; exe is pinned and recovered when deleted. */
 static int capture_links(struct capture *c, struct jsonw *j, struct jsonw *errs,
-			 int piddir, bool *exe_deleted)
+			 int piddir, bool kthread, bool *exe_deleted)
 {
 	static const char *const links[] = { "exe", "cwd", "root", NULL };
 	int i, r, rc = 0;
@@ -400,8 +405,9 @@ static int capture_links(struct capture *c, struct jsonw *j, struct jsonw *errs,
 
 		r = procfs_readlink(piddir, links[i], &c->link);
 		if (r) {
-			/* Kernel threads have no exe: ENOENT is normal there. */
-			note_error(c, errs, links[i], r);
+			/* Kernel threads have no exe: ENOENT is no loss there. */
+			if (!(kthread && r == -ENOENT && i == 0))
+				note_error(c, errs, links[i], r);
 			jsonw_null(j, links[i]);
 			continue;
 		}
@@ -484,7 +490,8 @@ static int capture_process(struct capture *c, int pid)
 	struct jsonw j, errs;
 	struct parse_stat ps;
 	struct parse_status pst;
-	bool have_stat = false, have_status = false, exe_deleted, truncated;
+	bool have_stat = false, have_status = false, kthread = false;
+	bool exe_deleted, truncated;
 	char member[96], name[16];
 	int piddir = -1, fddir = -1, infodir = -1, *fds = NULL;
 	size_t nfds = 0, i;
@@ -515,7 +522,10 @@ static int capture_process(struct capture *c, int pid)
 
 		r = procfs_read(piddir, raw_files[i], CAPTURE_MAX_RAW, &c->raw, &truncated);
 		if (r) {
-			note_error(c, &errs, raw_files[i], r);
+			/* A kernel thread has no environment: the kernel says
+			 * ESRCH (it has no mm).  No evidence is missing. */
+			if (!(kthread && r == -ESRCH && strcmp(raw_files[i], "environ") == 0))
+				note_error(c, &errs, raw_files[i], r);
 			continue;
 		}
 		snprintf(member, sizeof(member), "proc/%d/%s", pid, raw_files[i]);
@@ -528,8 +538,10 @@ static int capture_process(struct capture *c, int pid)
 		jsonw_uint(&j, "size", c->raw.len);
 		jsonw_bool(&j, "truncated", truncated);
 		jsonw_close(&j);
-		if (i == 0)
+		if (i == 0) {
 			have_stat = parse_stat(c->raw.data, c->raw.len, &ps) == 0;
+			kthread = have_stat && (ps.flags & PF_KTHREAD);
+		}
 		else if (i == 1)
 			have_status = parse_status(c->raw.data, c->raw.len, &pst) == 0;
 		else if (i == 2)
@@ -585,7 +597,7 @@ static int capture_process(struct capture *c, int pid)
 			jsonw_close(&j);
 		}
 	}
-	rc = capture_links(c, &j, &errs, piddir, &exe_deleted);
+	rc = capture_links(c, &j, &errs, piddir, kthread, &exe_deleted);
 	if (rc)
 		goto out;
 
