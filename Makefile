@@ -54,7 +54,7 @@ LIB      := $(BUILD)/libprocsnap.a
 
 UNIT_SRC   := $(wildcard tests/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
-FIXTURE_BIN := $(BUILD)/holder
+FIXTURE_BIN := $(BUILD)/holder $(BUILD)/stress
 
 PROGS := $(BUILD)/procsnap $(BUILD)/snapread
 
@@ -103,6 +103,10 @@ $(BUILD)/holder: fixtures/holder.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -lcrypto -lpthread
 
+$(BUILD)/stress: fixtures/stress.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
 check: unit integration
 
 unit: $(UNIT_BIN)
@@ -119,7 +123,8 @@ SNAPDIR ?= snapshots
 run: $(PROGS)
 	@mkdir -p $(SNAPDIR)
 	@out=$$($(BUILD)/procsnap -o $(SNAPDIR)) || exit $$?; \
-	echo "snapshot: $$out"
+	echo "snapshot: $$out"; \
+	$(BUILD)/snapread verify "$$out"
 
 install: $(PROGS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)

@@ -37,5 +37,8 @@ void jsonw_int(struct jsonw *w, const char *key, int64_t v);
 void jsonw_uint(struct jsonw *w, const char *key, uint64_t v);
 void jsonw_bool(struct jsonw *w, const char *key, bool v);
 void jsonw_null(struct jsonw *w, const char *key);
+/* JSON text made elsewhere (e.g. json_dumpb), written as the value of key.
+ * The caller vouches that it is one valid JSON value. */
+void jsonw_raw(struct jsonw *w, const char *key, const char *json, size_t n);
 
 #endif

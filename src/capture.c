@@ -790,6 +790,26 @@ static int capture_summary(struct capture *c)
 	return 0;
 }
 
+static int cmp_pid(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sorts pids ascending and drops repeats; returns the new count. */
+static size_t sort_unique(int *pids, size_t n)
+{
+	size_t i, k = 0;
+
+	if (n > 1)
+		qsort(pids, n, sizeof(*pids), cmp_pid);
+	for (i = 0; i < n; i++)
+		if (k == 0 || pids[k - 1] != pids[i])
+			pids[k++] = pids[i];
+	return k;
+}
+
 int capture_run(struct capture *c, int fd, const char *topdir)
 {
 	struct timespec m1;
@@ -816,6 +836,9 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 			goto out;
 		}
 		memcpy(pids, c->o.pids, npids * sizeof(*pids));
+		/* Members must come in ascending pid order, each pid once
+		 * (docs/FORMAT.md): -p 2 -p 1 -p 2 is pids 1 and 2. */
+		npids = sort_unique(pids, npids);
 	} else {
 		r = procfs_list_numeric(c->rootfd, ".", &pids, &npids);
 		if (r) {

@@ -138,3 +138,9 @@ void jsonw_null(struct jsonw *w, const char *k)
 	key(w, k);
 	buf_puts(w->out, "null");
 }
+
+void jsonw_raw(struct jsonw *w, const char *k, const char *json, size_t n)
+{
+	key(w, k);
+	buf_append(w->out, json, n);
+}

@@ -11,6 +11,7 @@ HOLDER="$B/holder"
 RESULTS=${RESULTS:-/dev/null}
 T=$(mktemp -d /tmp/procsnap-it.XXXXXX)
 HOLDER_PIDS=()
+HOLDER_FDS=()
 _pass=0
 _fail=0
 _skip=0
@@ -39,10 +40,15 @@ start_holder() {
 	local var=$1; shift
 	local fifo_in="$T/holder.in.$RANDOM$RANDOM" out="$T/holder.out.$RANDOM$RANDOM"
 	mkfifo "$fifo_in"
-	"$HOLDER" "$@" <"$fifo_in" >"$out" 2>"$out.err" &
+	# The new holder must not inherit the stdin pipes of earlier ones, or
+	# they would never see EOF while it lives.
+	local closes="" f
+	for f in "${HOLDER_FDS[@]:-}"; do [ -n "$f" ] && closes+=" $f>&-"; done
+	eval '"$HOLDER" "$@" <"$fifo_in" >"$out" 2>"$out.err"'"$closes"' &'
 	local hp=$!
 	HOLDER_PIDS+=("$hp")
 	exec {fd}>"$fifo_in"
+	HOLDER_FDS+=("$fd")
 	eval "${var}_FD=$fd"
 	eval "${var}_OUT=$out"
 	eval "${var}_PID=$hp"

@@ -1,0 +1,61 @@
+/* cmd: the snapread subcommands (src/cmd_*.c) and the helpers they share (src/snapread.c). */
+#ifndef PROCSNAP_CMD_H
+#define PROCSNAP_CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+
+/* Exit statuses, as diff(1): fine; a failed verification; trouble. */
+#define CMD_OK      0
+#define CMD_FAILED  1
+#define CMD_TROUBLE 2
+
+/* Each takes argv[0] = its own name; returns an exit status. */
+int cmd_ps(int argc, char **argv);
+int cmd_fds(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+
+/* "snapread: " + the message + "\n" on stderr.  Archive text in it must
+ * already be escaped. */
+void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * The end of option parsing: with --help (help set) prints usage on stdout
+ * and returns CMD_OK; when the number of operands is not nargs, prints the
+ * problem and usage on stderr and returns CMD_TROUBLE; otherwise -1 (go
+ * on).  usage is the command's whole help text.
+ */
+int cmd_operands(int argc, char **argv, int nargs, bool help, const char *usage);
+/* Bad option: usage on stderr; CMD_TROUBLE. */
+int cmd_bad_usage(const char *usage);
+
+/* Adds the pids of "1,2,3" to *list (realloc'ed; the caller frees).
+ * Returns 0, or CMD_TROUBLE after printing why. */
+int cmd_pids(const char *s, const char *opt, int **list, size_t *n);
+/* A non-negative int, e.g. an fd. */
+int cmd_number(const char *s, const char *opt, int *out);
+
+/* Writes b to stdout and empties it; -errno on error (e.g. EPIPE). */
+int cmd_flush(struct buf *b);
+/* Flushes stdout; prints the error and returns CMD_TROUBLE when output
+ * was lost, else rc. */
+int cmd_finish_output(int rc);
+
+struct snapshot;
+/*
+ * The end of a listing: flushes out, reports an output error w (<0) and
+ * the snapshot's error x (<0) on stderr.  Returns the exit status: 0 when
+ * neither happened and stdout took everything, else CMD_TROUBLE.
+ */
+int cmd_done(struct buf *out, int w, int x, const char *path,
+	     const struct snapshot *s);
+
+/* The path the user gave, escaped for a message ("-" is "standard input").
+ * Lives until the next call. */
+const char *cmd_path(const char *path);
+
+#endif

@@ -1,0 +1,122 @@
+/* snapshot: the process model of an archive, streamed one process (and its fds) at a time. */
+#ifndef PROCSNAP_SNAPSHOT_H
+#define PROCSNAP_SNAPSHOT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "snapreader.h"
+
+/*
+ * Over a snapreader, the members become items: host.json, each fd record of
+ * each proc/PID/fds.jsonl (one line at a time, never the whole file), each
+ * proc/PID/process.json, and on request the raw /proc copies and the content
+ * members (their data left unread for the caller to stream).
+ *
+ * Per process the archive holds, in this order (docs/FORMAT.md): raw files,
+ * content members first met in this process, fds.jsonl, process.json.  A
+ * process that vanished before it was read has process.json only.  The
+ * model checks what it relies on, and fails with -EBADMSG naming it:
+ *  - an fd record's "pid" is its file's pid, "fd" an integer, fds ascending;
+ *  - process.json's "pid" is its member's pid, and each pid appears once;
+ *  - fds.jsonl is directly followed by the same pid's process.json;
+ *  - with opts.ordered, pids ascend strictly (what a merge of two archives,
+ *    e.g. a diff, needs; FORMAT.md promises it).
+ *
+ * Memory is bounded by one member's limit (SNAPREADER_MAX_JSON, _LINE), plus
+ * for snapshot_next_process() one process's fd records, bounded by
+ * SNAPSHOT_MAX_FD_BYTES; and a table entry per pid seen.
+ */
+
+/* The most fd-record text snapshot_next_process() holds for one process. */
+#define SNAPSHOT_MAX_FD_BYTES (64u << 20)
+
+enum snapshot_kind {
+	SNAPSHOT_HOST,     /* host.json */
+	SNAPSHOT_SUMMARY,  /* summary.json */
+	SNAPSHOT_FD,       /* one fds.jsonl record (opts.fds) */
+	SNAPSHOT_PROCESS,  /* process.json */
+	SNAPSHOT_RAW,      /* proc/PID/<file>, data unread (opts.raw) */
+	SNAPSHOT_CONTENT,  /* content/DEV-INO, data unread (opts.content) */
+};
+
+struct snapshot_opts {
+	bool fds;          /* parse fds.jsonl into SNAPSHOT_FD items (else skipped) */
+	bool raw;          /* hand out raw /proc members */
+	bool content;      /* hand out content members */
+	bool ordered;      /* refuse pids that do not ascend */
+	struct snapreader_opts reader; /* hashing, verification, problems */
+};
+
+/*
+ * An item.  Everything in it is borrowed: json, member and the data of a
+ * RAW/CONTENT member stay valid until the next snapshot_next() (or
+ * snapshot_next_process()) or snapshot_free().  json_incref() what must
+ * live longer.
+ */
+struct snapshot_item {
+	enum snapshot_kind kind;
+	/* FD, PROCESS, RAW: the process.  CONTENT: the pid whose members came
+	 * just before (the process that first held the file); 0 if none. */
+	int pid;
+	json_t *json;                     /* HOST, SUMMARY, FD, PROCESS */
+	const struct snap_member *member; /* the member the item comes from */
+	unsigned long line;               /* FD: its line in fds.jsonl (1-based) */
+	size_t len;                       /* FD: the bytes of that line */
+};
+
+struct snapshot;
+
+/* opts may be NULL (process records only).  Free *s with snapshot_free()
+ * whatever this returns; on failure snapshot_error() says why. */
+int snapshot_open(struct snapshot **s, const char *path,
+		  const struct snapshot_opts *opts);
+
+/* 1 with *it, 0 at the end of a complete archive, or -errno. */
+int snapshot_next(struct snapshot *s, struct snapshot_item *it);
+
+/* One process and its fds (forces opts.fds; RAW, CONTENT, HOST and
+ * SUMMARY items are passed over). */
+struct snap_process {
+	int pid;
+	json_t *process;  /* process.json, an object */
+	json_t *fds;      /* an array of fd records, ascending fd; may be empty */
+	/* Both borrowed until the next call or snapshot_free(). */
+};
+
+/* 1 with *p, 0 at the end, or -errno (-EFBIG when one process's fd records
+ * exceed SNAPSHOT_MAX_FD_BYTES). */
+int snapshot_next_process(struct snapshot *s, struct snap_process *p);
+
+/* The reader underneath, to stream a RAW or CONTENT item's data, get a
+ * member's hash or the archive's.  Borrowed; lives as long as s. */
+struct snapreader *snapshot_reader(struct snapshot *s);
+/* host.json, once read (it comes before every process); else NULL.
+ * Borrowed; lives as long as s. */
+const json_t *snapshot_host(const struct snapshot *s);
+const char *snapshot_error(const struct snapshot *s);
+void snapshot_free(struct snapshot *s);
+
+/*
+ * Reading values of the JSON conventions (docs/FORMAT.md).  Host bytes are
+ * a JSON string plus, when not clean UTF-8, a sibling KEY_b64 with the
+ * exact bytes: these helpers return the exact bytes.
+ */
+
+/* obj[key] as exact bytes into out (replaced).  1: found; 0: absent or not
+ * a string; -EBADMSG: KEY_b64 is not base64; -ENOMEM. */
+int snapshot_bytes(const json_t *obj, const char *key, struct buf *out);
+/* Element i of the string array obj[key], exact (KEY_b64 parallel array). */
+int snapshot_array_bytes(const json_t *obj, const char *key, size_t i,
+			 struct buf *out);
+/* obj[key] when it is a JSON integer. */
+bool snapshot_int(const json_t *obj, const char *key, int64_t *out);
+/* obj[key] when it is true or false. */
+bool snapshot_bool(const json_t *obj, const char *key, bool *out);
+/* obj[key] when it is a string without NUL, else NULL.  Borrowed from
+ * obj.  Still archive text: escape it before printing. */
+const char *snapshot_str(const json_t *obj, const char *key);
+
+#endif

@@ -1,0 +1,93 @@
+/* snapview: how snapshot records are shown — one escaped text line, or one JSON object. */
+#ifndef PROCSNAP_SNAPVIEW_H
+#define PROCSNAP_SNAPVIEW_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "jsonw.h"
+
+/*
+ * The records are archive data: every byte that came from the host is
+ * shown through escape_text() (text: one line per record, whatever the
+ * bytes) or jsonw_bytes() (JSON: valid UTF-8, with KEY_b64 holding the
+ * exact bytes when they are not clean UTF-8).  Values of the wrong JSON
+ * type are shown as missing ("-" / null), never trusted.
+ *
+ * Each function appends to out and returns buf_error(out) (0 or -ENOMEM).
+ */
+
+/* obj[key]'s exact bytes escaped, or dash when it is absent. */
+int snapview_text(struct buf *out, const json_t *obj, const char *key,
+		  const char *dash);
+/* obj[key] as an integer right-aligned in width, or "-". */
+int snapview_num(struct buf *out, int width, const json_t *obj, const char *key);
+
+/* ps: the header line and one line per process.  depth indents the name
+ * (--tree); *name_at (may be NULL) receives the offset in out where the
+ * name begins, so a caller may indent later. */
+const char *snapview_proc_header(void);
+int snapview_proc_text(struct buf *out, const json_t *proc, unsigned depth,
+		       size_t *name_at);
+/* The indentation of --tree for depth (capped), appended. */
+int snapview_indent(struct buf *out, unsigned depth);
+/* ps --json: one object per line with at least pid, ppid, uid, name,
+ * cmdline, start_time, state, exe and, when recorded, exe_deleted and
+ * exe_sha256. */
+int snapview_proc_json(struct buf *out, const json_t *proc);
+/* True when the process's real or effective uid is uid. */
+bool snapview_proc_has_uid(const json_t *proc, int64_t uid);
+
+/* fds: the header line and one line per fd. */
+const char *snapview_fd_header(void);
+int snapview_fd_text(struct buf *out, const json_t *fd);
+/* fds --json: pid, fd, type, target, deleted, size, sha256 (null without
+ * content), content (the status, null when none) and more. */
+int snapview_fd_json(struct buf *out, const json_t *fd);
+/* The fd's "type", or "unknown". */
+const char *snapview_fd_type(const json_t *fd);
+bool snapview_fd_deleted(const json_t *fd);
+
+/* The command line for display: exact argv bytes escaped and joined by
+ * spaces; "[name]" when argv is empty (a kernel thread, like ps). */
+int snapview_cmdline(struct buf *out, const json_t *proc);
+
+/*
+ * A process tree like ps -ejH: roots (parent not in the snapshot) in pid
+ * order, each followed by its children, depth first.  order[] receives
+ * indices into pid[]/ppid[], depth[] each one's depth.  Hostile parent
+ * loops cannot hide a process: what no root reaches is shown from the
+ * lowest pid of each loop.  Iterative; O(n log n).  0 or -ENOMEM.
+ */
+int snapview_tree(const int *pid, const int *ppid, size_t n, size_t *order,
+		  unsigned *depth);
+
+/* A summary of /proc/PID/maps, fed one line at a time. */
+#define SNAPVIEW_MAPS_NAMED 8
+struct snapview_maps {
+	uint64_t mappings;
+	uint64_t bytes;        /* sum of end - start */
+	uint64_t exec;         /* executable mappings */
+	uint64_t anon_exec;    /* executable with no file: injected code? */
+	uint64_t write_exec;   /* writable and executable */
+	uint64_t deleted;      /* mappings of a file whose name ends " (deleted)" */
+	uint64_t bad;          /* lines not understood */
+	struct buf names;      /* deleted files mapped, escaped, one per line */
+	unsigned named;        /* ... at most SNAPVIEW_MAPS_NAMED */
+	struct buf last;       /* the last one met */
+};
+#define SNAPVIEW_MAPS_INIT { 0, 0, 0, 0, 0, 0, 0, BUF_INIT, 0, BUF_INIT }
+
+void snapview_maps_add(struct snapview_maps *m, const char *line, size_t n);
+int snapview_maps_text(struct buf *out, const struct snapview_maps *m);
+void snapview_maps_json(struct jsonw *w, const char *key, const struct snapview_maps *m);
+void snapview_maps_free(struct snapview_maps *m);
+
+/* The "errors" list of a record as text lines "  what: reason (errno)",
+ * each prefixed by prefix. */
+int snapview_errors_text(struct buf *out, const json_t *rec, const char *prefix);
+
+#endif

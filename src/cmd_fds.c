@@ -1,0 +1,117 @@
+/* cmd_fds: snapread fds — the open files of a snapshot, lsof-like, in constant memory. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "snapshot.h"
+#include "snapview.h"
+
+static const char usage[] =
+"usage: snapread fds [--pid PID[,PID...]] [--deleted] [--type TYPE] [--json] SNAP\n"
+"The open files: PID, FD, TYPE, SIZE, DEL (the open file is deleted),\n"
+"CONTENT (captured, truncated, shrunk, skipped, failed; - when there is\n"
+"nothing to recover) and the target; sockets show their endpoints; a\n"
+"reason, when recorded, follows in [brackets].\n"
+"\n"
+"  --pid PID       only these processes (repeatable, or comma-separated)\n"
+"  --deleted       only fds whose open file is deleted\n"
+"  --type TYPE     only this type: file, memfd, dir, socket, pipe, fifo,\n"
+"                  chr, blk, anon, other, unknown (repeatable)\n"
+"  --json          one JSON object per fd per line\n"
+"  --help          this help\n";
+
+struct fds {
+	bool json, deleted;
+	int *pids;
+	size_t npids;
+	const char **types;
+	size_t ntypes;
+};
+
+static bool wanted(const struct fds *f, const json_t *fd, int pid)
+{
+	size_t i;
+	bool ok;
+
+	if (f->deleted && !snapview_fd_deleted(fd))
+		return false;
+	for (i = 0, ok = !f->ntypes; i < f->ntypes && !ok; i++)
+		ok = strcmp(f->types[i], snapview_fd_type(fd)) == 0;
+	if (!ok)
+		return false;
+	for (i = 0, ok = !f->npids; i < f->npids && !ok; i++)
+		ok = f->pids[i] == pid;
+	return ok;
+}
+
+int cmd_fds(int argc, char **argv)
+{
+	enum { OPT_PID = 256, OPT_DELETED, OPT_TYPE, OPT_JSON, OPT_HELP };
+	static const struct option longopts[] = {
+		{ "pid", required_argument, NULL, OPT_PID },
+		{ "deleted", no_argument, NULL, OPT_DELETED },
+		{ "type", required_argument, NULL, OPT_TYPE },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct snapshot_opts so = { .fds = true };
+	struct fds f = { 0 };
+	struct buf out = BUF_INIT;
+	struct snapshot *s = NULL;
+	struct snapshot_item it;
+	bool help = false;
+	int opt, rc = CMD_TROUBLE, x, w = 0;
+
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_DELETED: f.deleted = true; break;
+		case OPT_JSON: f.json = true; break;
+		case OPT_HELP: help = true; break;
+		case OPT_PID:
+			if (cmd_pids(optarg, "--pid", &f.pids, &f.npids))
+				goto out;
+			break;
+		case OPT_TYPE: {
+			const char **t = realloc(f.types, (f.ntypes + 1) * sizeof(*t));
+
+			if (!t) {
+				cmd_error("out of memory");
+				goto out;
+			}
+			f.types = t;
+			t[f.ntypes++] = optarg;
+			break;
+		}
+		default:
+			rc = cmd_bad_usage(usage);
+			goto out;
+		}
+	}
+	x = cmd_operands(argc, argv, 1, help, usage);
+	if (x >= 0) {
+		rc = x;
+		goto out;
+	}
+	x = snapshot_open(&s, argv[optind], &so);
+	if (!x && !f.json)
+		buf_puts(&out, snapview_fd_header());
+	/* One record at a time: memory does not grow with the snapshot. */
+	while (!x && !w && (x = snapshot_next(s, &it)) > 0) {
+		x = 0;
+		if (it.kind != SNAPSHOT_FD || !wanted(&f, it.json, it.pid))
+			continue;
+		w = f.json ? snapview_fd_json(&out, it.json) : snapview_fd_text(&out, it.json);
+		if (!w)
+			w = cmd_flush(&out);
+	}
+	rc = cmd_done(&out, w, x, argv[optind], s);
+out:
+	snapshot_free(s);
+	buf_free(&out);
+	free(f.pids);
+	free(f.types);
+	return rc;
+}

@@ -1,0 +1,206 @@
+/* cmd_ps: snapread ps — the process table of a snapshot. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "snapshot.h"
+#include "snapview.h"
+
+/* --tree holds every shown line until the end; this bounds that. */
+#define TREE_MAX_BYTES (256u << 20)
+
+static const char usage[] =
+"usage: snapread ps [--tree] [--pid PID[,PID...]] [--user UID] [--json] SNAP\n"
+"The process table: PID, PPID, UID (effective), start time (UTC), state,\n"
+"MARK, name and command line.  MARK: X the executable was deleted, D the\n"
+"process holds deleted files, V it vanished while captured, - none.\n"
+"\n"
+"  --tree          children under their parents, like ps -ejH\n"
+"  --pid PID       only these processes (repeatable, or comma-separated)\n"
+"  --user UID      only processes whose real or effective uid is UID\n"
+"                  (numeric: the host's user names are not in the snapshot)\n"
+"  --json          one JSON object per process per line\n"
+"  --help          this help\n";
+
+/* A shown process, kept for --tree. */
+struct row {
+	int pid, ppid;
+	size_t at, len, name_at; /* its text in the tree buffer */
+};
+
+struct ps {
+	bool tree, json;
+	int *pids;
+	size_t npids;
+	bool by_user;
+	int64_t user;
+	struct row *rows;
+	size_t nrows, cap;
+	struct buf text;    /* --tree: every row's text */
+	struct buf out;
+};
+
+static bool wanted(const struct ps *p, const json_t *proc, int pid)
+{
+	size_t i;
+
+	if (p->by_user && !snapview_proc_has_uid(proc, p->user))
+		return false;
+	if (!p->npids)
+		return true;
+	for (i = 0; i < p->npids; i++)
+		if (p->pids[i] == pid)
+			return true;
+	return false;
+}
+
+static int keep(struct ps *p, const json_t *proc, int pid)
+{
+	struct row *r;
+	int64_t ppid = 0;
+
+	if (p->nrows == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 256;
+		struct row *v = realloc(p->rows, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		p->rows = v;
+		p->cap = cap;
+	}
+	r = &p->rows[p->nrows++];
+	snapshot_int(proc, "ppid", &ppid);
+	r->pid = pid;
+	r->ppid = ppid > 0 && ppid <= INT32_MAX ? (int)ppid : 0;
+	r->at = p->text.len;
+	if (p->json)
+		snapview_proc_json(&p->text, proc);
+	else
+		snapview_proc_text(&p->text, proc, 0, &r->name_at);
+	r->len = p->text.len - r->at;
+	if (buf_error(&p->text))
+		return -ENOMEM;
+	if (p->text.len > TREE_MAX_BYTES) {
+		cmd_error("--tree: more than %u bytes of processes to hold", TREE_MAX_BYTES);
+		return -EFBIG;
+	}
+	return 0;
+}
+
+/* The kept rows in tree order, each indented (text) or given its depth
+ * (JSON: the object's closing brace is replaced by ,"depth":N}). */
+static int print_tree(struct ps *p)
+{
+	size_t *order = malloc((p->nrows ? p->nrows : 1) * sizeof(*order));
+	unsigned *depth = malloc((p->nrows ? p->nrows : 1) * sizeof(*depth));
+	int *pid = malloc((p->nrows ? p->nrows : 1) * sizeof(*pid));
+	int *ppid = malloc((p->nrows ? p->nrows : 1) * sizeof(*ppid));
+	size_t i;
+	int r = -ENOMEM;
+
+	if (!order || !depth || !pid || !ppid)
+		goto out;
+	for (i = 0; i < p->nrows; i++) {
+		pid[i] = p->rows[i].pid;
+		ppid[i] = p->rows[i].ppid;
+	}
+	r = snapview_tree(pid, ppid, p->nrows, order, depth);
+	for (i = 0; i < p->nrows && !r; i++) {
+		const struct row *w = &p->rows[order[i]];
+		const char *t = p->text.data + w->at;
+
+		if (p->json) {
+			/* Rows end in "}\n". */
+			buf_append(&p->out, t, w->len - 2);
+			buf_printf(&p->out, ",\"depth\":%u}\n", depth[i]);
+		} else {
+			buf_append(&p->out, t, w->name_at - w->at);
+			snapview_indent(&p->out, depth[i]);
+			buf_append(&p->out, p->text.data + w->name_at, w->len - (w->name_at - w->at));
+		}
+		r = cmd_flush(&p->out);
+	}
+out:
+	free(order);
+	free(depth);
+	free(pid);
+	free(ppid);
+	return r;
+}
+
+int cmd_ps(int argc, char **argv)
+{
+	enum { OPT_TREE = 256, OPT_PID, OPT_USER, OPT_JSON, OPT_HELP };
+	static const struct option longopts[] = {
+		{ "tree", no_argument, NULL, OPT_TREE },
+		{ "pid", required_argument, NULL, OPT_PID },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ps p = { .text = BUF_INIT, .out = BUF_INIT };
+	struct snapshot *s = NULL;
+	struct snapshot_item it;
+	bool help = false;
+	int opt, rc = CMD_TROUBLE, x, w = 0, uid;
+
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_TREE: p.tree = true; break;
+		case OPT_JSON: p.json = true; break;
+		case OPT_HELP: help = true; break;
+		case OPT_PID:
+			if (cmd_pids(optarg, "--pid", &p.pids, &p.npids))
+				goto out;
+			break;
+		case OPT_USER:
+			if (cmd_number(optarg, "--user", &uid))
+				goto out;
+			p.by_user = true;
+			p.user = uid;
+			break;
+		default:
+			rc = cmd_bad_usage(usage);
+			goto out;
+		}
+	}
+	x = cmd_operands(argc, argv, 1, help, usage);
+	if (x >= 0) {
+		rc = x;
+		goto out;
+	}
+	x = snapshot_open(&s, argv[optind], NULL);
+	if (!x && !p.json)
+		buf_puts(&p.out, snapview_proc_header());
+	while (!x && !w && (x = snapshot_next(s, &it)) > 0) {
+		x = 0;
+		if (it.kind != SNAPSHOT_PROCESS || !wanted(&p, it.json, it.pid))
+			continue;
+		if (p.tree)
+			w = keep(&p, it.json, it.pid);
+		else if (p.json)
+			w = snapview_proc_json(&p.out, it.json);
+		else
+			w = snapview_proc_text(&p.out, it.json, 0, NULL);
+		if (!w)
+			w = cmd_flush(&p.out);
+	}
+	if (p.tree && !w)
+		w = print_tree(&p);
+	if (w == -EFBIG) { /* keep() said why */
+		cmd_flush(&p.out);
+		goto out;
+	}
+	rc = cmd_done(&p.out, w, x, argv[optind], s);
+out:
+	snapshot_free(s);
+	buf_free(&p.text);
+	buf_free(&p.out);
+	free(p.rows);
+	free(p.pids);
+	return rc;
+}

@@ -1,0 +1,412 @@
+/* cmd_show: snapread show — everything recorded about one process. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "escape.h"
+#include "snapshot.h"
+#include "snapview.h"
+
+/* The raw status shown: /proc/PID/status is about 1.5 KiB. */
+#define STATUS_MAX (1u << 20)
+
+static const char usage[] =
+"usage: snapread show [--json] SNAP PID\n"
+"Everything recorded about one process: identity and status fields,\n"
+"the exe/cwd/root links, a summary of its memory maps, its fds, the raw\n"
+"files kept, and every error met while capturing it.\n"
+"\n"
+"  --json          one JSON object: process (process.json as recorded),\n"
+"                  fds (the fd records), maps (the summary), status (the\n"
+"                  raw /proc/PID/status text)\n"
+"  --help          this help\n";
+
+struct show {
+	int pid;
+	json_t *proc;         /* process.json */
+	json_t *fds;          /* its fd records */
+	size_t fd_bytes;
+	struct snapview_maps maps;
+	bool have_maps;
+	struct buf status;    /* raw status text */
+	bool have_status;
+	bool status_big;
+};
+
+/* "  key   " then the escaped value of obj[k]. */
+static void field(struct buf *b, const char *label, const json_t *obj, const char *k)
+{
+	buf_printf(b, "  %-10s ", label);
+	snapview_text(b, obj, k, "-");
+	buf_putc(b, '\n');
+}
+
+static void ints(struct buf *b, const json_t *obj, const char *k)
+{
+	const json_t *a = json_object_get(obj, k);
+	size_t i;
+
+	if (!json_is_array(a)) {
+		buf_putc(b, '-');
+		return;
+	}
+	for (i = 0; i < json_array_size(a); i++) {
+		const json_t *e = json_array_get(a, i);
+
+		if (json_is_integer(e))
+			buf_printf(b, "%s%" PRId64, i ? " " : "", (int64_t)json_integer_value(e));
+		else
+			buf_printf(b, "%s-", i ? " " : "");
+	}
+}
+
+static void nums(struct buf *b, const json_t *obj, const char *const *keys)
+{
+	const char *sep = " ";
+
+	for (; *keys; keys++, sep = "  ") {
+		buf_printf(b, "%s%s ", sep, *keys);
+		snapview_num(b, 0, obj, *keys);
+	}
+}
+
+static void flags(struct buf *b, const json_t *proc)
+{
+	static const char *const names[] = { "kernel_thread", "self", "vanished", NULL };
+	const char *const *n;
+	bool v, any = false;
+
+	buf_printf(b, "  %-10s", "flags");
+	for (n = names; *n; n++)
+		if (snapshot_bool(proc, *n, &v) && v) {
+			buf_printf(b, " %s", *n);
+			any = true;
+		}
+	buf_puts(b, any ? "\n" : " -\n");
+}
+
+static void link_line(struct buf *b, const json_t *proc, const char *k)
+{
+	const json_t *l = json_object_get(proc, k);
+	const json_t *c = json_object_get(l, "content");
+	bool del;
+
+	buf_printf(b, "  %-10s ", k);
+	if (!json_is_object(l)) {
+		buf_puts(b, "(not readable; see errors)\n");
+		return;
+	}
+	snapview_text(b, l, "target", "?");
+	if (snapshot_bool(l, "deleted", &del) && del) {
+		buf_puts(b, "  [deleted");
+		if (json_is_object(c)) {
+			buf_puts(b, "; content ");
+			snapview_text(b, c, "status", "?");
+			if (json_object_get(c, "sha256")) {
+				buf_puts(b, ", sha256 ");
+				snapview_text(b, c, "sha256", "?");
+			}
+			if (json_object_get(c, "reason")) {
+				buf_puts(b, ", ");
+				snapview_text(b, c, "reason", "?");
+			}
+		}
+		buf_putc(b, ']');
+	}
+	buf_putc(b, '\n');
+}
+
+/* "Key:\tvalue" lines of /proc/PID/status, shown "Key: value", escaped. */
+static void status_lines(struct buf *b, const struct buf *st)
+{
+	const char *p = st->data, *end = p + st->len;
+
+	while (p && p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end, *colon = memchr(p, ':', (size_t)(le - p));
+
+		buf_puts(b, "  ");
+		if (colon) {
+			const char *v = colon + 1;
+
+			escape_text(b, p, (size_t)(colon + 1 - p));
+			while (v < le && (*v == '\t' || *v == ' '))
+				v++;
+			buf_putc(b, ' ');
+			/* Tabs separate values in status ("Uid:\t0\t0\t0\t0"):
+			 * shown as spaces; every other byte is escaped. */
+			for (; v < le; v++)
+				if (*v == '\t')
+					buf_putc(b, ' ');
+				else
+					escape_text(b, v, 1);
+		} else {
+			escape_text(b, p, (size_t)(le - p));
+		}
+		buf_putc(b, '\n');
+		p = nl ? nl + 1 : end;
+	}
+}
+
+static void files(struct buf *b, const json_t *proc)
+{
+	json_t *f = json_object_get(proc, "files"), *v;
+	const char *k;
+	bool t;
+
+	buf_puts(b, "raw files\n");
+	json_object_foreach(f, k, v) {
+		buf_puts(b, "  ");
+		escape_text(b, k, strlen(k));
+		buf_puts(b, " ");
+		snapview_num(b, 0, v, "size");
+		buf_puts(b, " bytes");
+		if (snapshot_bool(v, "truncated", &t) && t)
+			buf_puts(b, " (truncated)");
+		buf_putc(b, '\n');
+	}
+}
+
+static void text(struct buf *b, const struct show *s)
+{
+	static const char *const ids[] = { "ppid", "pgrp", "session", "tty_nr", NULL };
+	static const char *const cpu[] = { "utime", "stime", "vsize", "rss_pages", NULL };
+	static const char *const caps[] = { "inh", "prm", "eff", "bnd", "amb", NULL };
+	const json_t *p = s->proc;
+	const char *const *c;
+	size_t i, mark;
+
+	buf_printf(b, "process %d\n", s->pid);
+	field(b, "name", p, "name");
+	buf_printf(b, "  %-10s ", "cmdline");
+	snapview_cmdline(b, p);
+	buf_putc(b, '\n');
+	field(b, "state", p, "state");
+	buf_printf(b, "  %-10s", "ids");
+	nums(b, p, ids);
+	buf_putc(b, '\n');
+	buf_printf(b, "  %-10s ", "started");
+	snapview_text(b, p, "start_time", "-");
+	buf_puts(b, " (");
+	snapview_num(b, 0, p, "start_ticks");
+	buf_puts(b, " ticks after boot)\n");
+	buf_printf(b, "  %-10s ", "uid");
+	ints(b, p, "uid");
+	buf_puts(b, "  (real effective saved fs)\n");
+	buf_printf(b, "  %-10s ", "gid");
+	ints(b, p, "gid");
+	buf_putc(b, '\n');
+	buf_printf(b, "  %-10s ", "threads");
+	snapview_num(b, 0, p, "threads");
+	buf_puts(b, "  tgid ");
+	snapview_num(b, 0, p, "tgid");
+	buf_putc(b, '\n');
+	buf_printf(b, "  %-10s", "caps");
+	for (c = caps; *c; c++) {
+		buf_printf(b, " %s ", *c);
+		snapview_text(b, json_object_get(p, "caps"), *c, "-");
+	}
+	buf_putc(b, '\n');
+	buf_printf(b, "  %-10s", "counters");
+	nums(b, p, cpu);
+	buf_putc(b, '\n');
+	flags(b, p);
+	buf_puts(b, "links\n");
+	link_line(b, p, "exe");
+	link_line(b, p, "cwd");
+	link_line(b, p, "root");
+	if (s->have_status) {
+		buf_puts(b, "status\n");
+		if (s->status_big)
+			buf_printf(b, "  (more than %u bytes: not shown; the raw member has it)\n",
+				   STATUS_MAX);
+		else
+			status_lines(b, &s->status);
+	}
+	if (s->have_maps) {
+		buf_puts(b, "maps\n");
+		snapview_maps_text(b, &s->maps);
+	}
+	buf_printf(b, "fds (%zu", json_array_size(s->fds));
+	if (json_object_get(p, "deleted_fds")) {
+		buf_puts(b, ", ");
+		snapview_num(b, 0, p, "deleted_fds");
+		buf_puts(b, " deleted");
+	}
+	buf_puts(b, ")\n");
+	if (json_array_size(s->fds))
+		buf_puts(b, snapview_fd_header());
+	for (i = 0; i < json_array_size(s->fds); i++)
+		snapview_fd_text(b, json_array_get(s->fds, i));
+	files(b, p);
+	buf_puts(b, "errors\n");
+	mark = b->len;
+	snapview_errors_text(b, p, "  ");
+	for (i = 0; i < json_array_size(s->fds); i++) {
+		const json_t *fd = json_array_get(s->fds, i);
+		struct buf pre = BUF_INIT;
+
+		buf_puts(&pre, "  fd ");
+		snapview_num(&pre, 0, fd, "fd");
+		buf_puts(&pre, " ");
+		snapview_errors_text(b, fd, pre.data ? pre.data : "  fd ");
+		buf_free(&pre);
+	}
+	if (b->len == mark)
+		buf_puts(b, "  none\n");
+}
+
+static int dump(struct jsonw *w, const char *key, const json_t *j)
+{
+	char *t = json_dumps(j, JSON_COMPACT);
+
+	if (!t)
+		return -ENOMEM;
+	jsonw_raw(w, key, t, strlen(t));
+	free(t);
+	return 0;
+}
+
+static int json(struct buf *b, const struct show *s)
+{
+	struct jsonw w;
+	int r;
+
+	jsonw_init(&w, b);
+	jsonw_open(&w, NULL);
+	/* The records as recorded: jansson re-encodes them, so they are
+	 * valid JSON whatever the archive held. */
+	r = dump(&w, "process", s->proc);
+	if (!r)
+		r = dump(&w, "fds", s->fds);
+	if (s->have_maps)
+		snapview_maps_json(&w, "maps", &s->maps);
+	if (s->have_status && !s->status_big)
+		jsonw_bytes(&w, "status", s->status.data ? s->status.data : "", s->status.len);
+	jsonw_close(&w);
+	buf_putc(b, '\n');
+	return r ? r : buf_error(b);
+}
+
+/* Streams the maps member into the summary, a line at a time. */
+static int read_maps(struct snapreader *r, struct show *s)
+{
+	struct buf line = BUF_INIT;
+	int x;
+
+	while ((x = snapreader_getline(r, SNAPREADER_MAX_LINE, &line)) > 0)
+		snapview_maps_add(&s->maps, line.data, line.len);
+	buf_free(&line);
+	s->have_maps = x == 0;
+	return x;
+}
+
+static int on_item(struct snapshot *sn, const struct snapshot_item *it, struct show *s)
+{
+	struct snapreader *r = snapshot_reader(sn);
+
+	if (it->pid != s->pid)
+		return 0;
+	switch (it->kind) {
+	case SNAPSHOT_RAW:
+		if (strcmp(it->member->file, "maps") == 0)
+			return read_maps(r, s);
+		if (strcmp(it->member->file, "status") == 0) {
+			s->have_status = true;
+			s->status_big = it->member->size > STATUS_MAX;
+			return s->status_big ? 0 : snapreader_slurp(r, STATUS_MAX, &s->status);
+		}
+		return 0;
+	case SNAPSHOT_FD:
+		s->fd_bytes += it->len;
+		if (s->fd_bytes > SNAPSHOT_MAX_FD_BYTES)
+			return -EFBIG;
+		return json_array_append(s->fds, it->json) ? -ENOMEM : 0;
+	case SNAPSHOT_PROCESS:
+		s->proc = json_incref(it->json);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int cmd_show(int argc, char **argv)
+{
+	enum { OPT_JSON = 256, OPT_HELP };
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct snapshot_opts so = { .fds = true, .raw = true };
+	struct show s = { .maps = SNAPVIEW_MAPS_INIT, .status = BUF_INIT };
+	struct snapshot *sn = NULL;
+	struct snapshot_item it;
+	struct buf out = BUF_INIT;
+	bool help = false, as_json = false;
+	const char *path;
+	int opt, rc = CMD_TROUBLE, x, k = 0;
+
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_JSON: as_json = true; break;
+		case OPT_HELP: help = true; break;
+		default: return cmd_bad_usage(usage);
+		}
+	}
+	x = cmd_operands(argc, argv, 2, help, usage);
+	if (x >= 0)
+		return x;
+	path = argv[optind];
+	x = cmd_number(argv[optind + 1], "PID", &s.pid);
+	if (x)
+		return x;
+	s.fds = json_array();
+	if (!s.fds) {
+		cmd_error("out of memory");
+		goto out;
+	}
+	/* The process is the last of its members: reading stops there. */
+	x = snapshot_open(&sn, path, &so);
+	while (!x && !k && (x = snapshot_next(sn, &it)) > 0) {
+		x = 0;
+		k = on_item(sn, &it, &s);
+	}
+	if (k < 0 && s.fd_bytes > SNAPSHOT_MAX_FD_BYTES) {
+		cmd_error("%s: pid %d: more than %u bytes of fd records to show",
+			  cmd_path(path), s.pid, SNAPSHOT_MAX_FD_BYTES);
+		goto out;
+	}
+	if (k == -ENOMEM) {
+		cmd_error("out of memory");
+		goto out;
+	}
+	if (x < 0 || k < 0) {
+		cmd_error("%s: %s", cmd_path(path), snapshot_error(sn));
+		goto out;
+	}
+	if (!s.proc) {
+		cmd_error("%s: pid %d is not in the snapshot", cmd_path(path), s.pid);
+		goto out;
+	}
+	x = as_json ? json(&out, &s) : (text(&out, &s), buf_error(&out));
+	if (!x)
+		x = cmd_flush(&out);
+	if (x) {
+		cmd_error("standard output: %s", strerror(-x));
+		goto out;
+	}
+	rc = cmd_finish_output(CMD_OK);
+out:
+	snapshot_free(sn);
+	json_decref(s.proc);
+	json_decref(s.fds);
+	snapview_maps_free(&s.maps);
+	buf_free(&s.status);
+	buf_free(&out);
+	return rc;
+}

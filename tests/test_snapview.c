@@ -1,0 +1,234 @@
+/* test_snapview: display of hostile records — one line each, valid JSON, lossless bytes. */
+#include <string.h>
+
+#include "snapview.h"
+#include "testutil.h"
+
+static json_t *parse(const char *text)
+{
+	json_error_t e;
+	json_t *j = json_loads(text, JSON_ALLOW_NUL, &e);
+
+	if (!j)
+		fail_msg("test JSON: %s", e.text);
+	return j;
+}
+
+/* A process named with a newline, an escape sequence and a byte that is
+ * not UTF-8, as procsnap records it (name_b64, argv_b64). */
+static const char evil_proc[] =
+	"{\"pid\":7,\"ppid\":1,\"uid\":[1000,0,0,0],\"state\":\"S\","
+	"\"start_time\":\"2026-11-27T19:03:56.810000000Z\","
+	"\"name\":\"evil\\nname\\u001b[31m\\ufffd\",\"name_b64\":\"ZXZpbApuYW1lG1szMW3/\","
+	"\"argv\":[\"a\\nb\",\"\\ufffd\"],\"argv_b64\":[\"YQpi\",\"/w==\"],"
+	"\"exe\":{\"target\":\"/x (deleted)\",\"deleted\":true,\"content\":"
+	"{\"status\":\"captured\",\"sha256\":\"" "0123456789abcdef0123456789abcdef"
+	"0123456789abcdef0123456789abcdef\"}},\"deleted_fds\":2}";
+
+static void test_snapview_proc_text_one_line(void **state)
+{
+	json_t *p = parse(evil_proc);
+	struct buf b = BUF_INIT;
+	size_t at = 0;
+
+	(void)state;
+	assert_int_equal(snapview_proc_text(&b, p, 2, &at), 0);
+	/* Exactly one line, no control byte, the bytes shown escaped. */
+	assert_int_equal(strchr(b.data, '\n') - b.data, (long)b.len - 1);
+	assert_null(strchr(b.data, '\x1b'));
+	assert_non_null(strstr(b.data, "    evil\\nname\\x1b[31m\\xff  a\\nb \\xff\n"));
+	assert_non_null(strstr(b.data, "2026-11-27T19:03:56Z S XD   "));
+	assert_string_equal(b.data + at, "    evil\\nname\\x1b[31m\\xff  a\\nb \\xff\n");
+	assert_int_equal(strncmp(b.data, "      7       1      0 ", 23), 0);
+	json_decref(p);
+	buf_free(&b);
+}
+
+static void test_snapview_proc_json_lossless(void **state)
+{
+	json_t *p = parse(evil_proc), *out;
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	assert_int_equal(snapview_proc_json(&b, p), 0);
+	out = parse(b.data);
+	assert_string_equal(json_string_value(json_object_get(out, "name_b64")),
+			    "ZXZpbApuYW1lG1szMW3/");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(out, "argv_b64"), 1)),
+			    "/w==");
+	/* The joined command line carries its own exact bytes. */
+	assert_string_equal(json_string_value(json_object_get(out, "cmdline_b64")), "YQpiIP8=");
+	assert_int_equal(json_integer_value(json_object_get(out, "uid")), 0);
+	assert_int_equal(json_integer_value(json_object_get(out, "ruid")), 1000);
+	assert_true(json_is_true(json_object_get(out, "exe_deleted")));
+	assert_int_equal(strlen(json_string_value(json_object_get(out, "exe_sha256"))), 64);
+	assert_string_equal(json_string_value(json_object_get(out, "start_time")),
+			    "2026-11-27T19:03:56.810000000Z");
+	json_decref(out);
+	json_decref(p);
+	buf_free(&b);
+}
+
+/* Values of the wrong type are shown as missing, never trusted. */
+static void test_snapview_wrong_types(void **state)
+{
+	json_t *p = parse("{\"pid\":\"7\",\"ppid\":[1],\"uid\":\"root\",\"name\":5,"
+			  "\"argv\":\"sh\",\"start_time\":\"\\u001b]0;pwned\\u0007\"}");
+	struct buf b = BUF_INIT;
+	json_t *out;
+
+	(void)state;
+	assert_int_equal(snapview_proc_text(&b, p, 0, NULL), 0);
+	assert_non_null(strstr(b.data, "      -       -      - \\x1b]0;pwned\\x07 - -    ?  [?]\n"));
+	buf_reset(&b);
+	assert_int_equal(snapview_proc_json(&b, p), 0);
+	out = parse(b.data);
+	assert_true(json_is_null(json_object_get(out, "pid")));
+	assert_true(json_is_null(json_object_get(out, "name")));
+	json_decref(out);
+	json_decref(p);
+	buf_free(&b);
+}
+
+static void test_snapview_fd_lines(void **state)
+{
+	json_t *sock = parse("{\"pid\":9,\"fd\":4,\"type\":\"socket\",\"target\":\"socket:[77]\","
+			     "\"deleted\":false,\"socket\":{\"proto\":\"tcp\",\"local\":\"127.0.0.1:80\","
+			     "\"remote\":\"10.0.0.2:5000\",\"state\":\"ESTABLISHED\"}}");
+	json_t *del = parse("{\"pid\":9,\"fd\":5,\"type\":\"file\",\"target\":\"/tmp/a\\nb (deleted)\","
+			    "\"deleted\":true,\"stat\":{\"size\":100},\"content\":{\"status\":"
+			    "\"truncated\",\"size\":100,\"stored\":10,\"member\":\"content/1-2\","
+			    "\"sha256\":\"x\",\"reason\":\"larger than --max-file-size\"}}");
+	json_t *bad = parse("{\"pid\":9,\"fd\":6,\"type\":\"unknown\",\"deleted\":false,"
+			    "\"errors\":[{\"what\":\"link\",\"errno\":\"EACCES\",\"reason\":\"denied\"}]}");
+	struct buf b = BUF_INIT;
+	json_t *out;
+
+	(void)state;
+	snapview_fd_text(&b, sock);
+	assert_string_equal(b.data, "      9     4 socket              - -   -          "
+				    "tcp 127.0.0.1:80->10.0.0.2:5000 (ESTABLISHED)\n");
+	buf_reset(&b);
+	snapview_fd_text(&b, del);
+	assert_string_equal(b.data, "      9     5 file              100 del truncated  "
+				    "/tmp/a\\nb (deleted) [larger than --max-file-size]\n");
+	buf_reset(&b);
+	snapview_fd_text(&b, bad);
+	assert_non_null(strstr(b.data, "(link not read: denied)\n"));
+	buf_reset(&b);
+	snapview_fd_json(&b, del);
+	out = parse(b.data);
+	assert_true(json_is_true(json_object_get(out, "deleted")));
+	assert_int_equal(json_integer_value(json_object_get(out, "size")), 100);
+	assert_string_equal(json_string_value(json_object_get(out, "content")), "truncated");
+	assert_string_equal(json_string_value(json_object_get(out, "target")), "/tmp/a\nb (deleted)");
+	json_decref(out);
+	buf_reset(&b);
+	snapview_fd_json(&b, sock);
+	out = parse(b.data);
+	assert_true(json_is_null(json_object_get(out, "sha256")));
+	assert_true(json_is_null(json_object_get(out, "content")));
+	assert_true(json_is_null(json_object_get(out, "size")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(out, "socket"), "remote")),
+			    "10.0.0.2:5000");
+	json_decref(out);
+	json_decref(sock);
+	json_decref(del);
+	json_decref(bad);
+	buf_free(&b);
+}
+
+static void test_snapview_tree(void **state)
+{
+	/* 1 -> 3 -> 5, 1 -> 2; 9 has an absent parent; 7 and 8 are each
+	 * other's parent (a loop); 4 is its own parent. */
+	int pid[] = { 5, 3, 1, 2, 9, 7, 8, 4 };
+	int ppid[] = { 3, 1, 0, 1, 100, 8, 7, 4 };
+	size_t order[8];
+	unsigned depth[8];
+	int want_pid[] = { 1, 2, 3, 5, 4, 9, 7, 8 };
+	unsigned want_depth[] = { 0, 1, 1, 2, 0, 0, 0, 1 };
+	size_t i;
+
+	(void)state;
+	assert_int_equal(snapview_tree(pid, ppid, 8, order, depth), 0);
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(pid[order[i]], want_pid[i]);
+		assert_int_equal(depth[i], want_depth[i]);
+	}
+	assert_int_equal(snapview_tree(pid, ppid, 0, order, depth), 0);
+}
+
+/* A chain a million deep: no recursion, and the indent is capped. */
+static void test_snapview_tree_deep(void **state)
+{
+	size_t n = 1000000, i;
+	int *pid = malloc(n * sizeof(*pid)), *ppid = malloc(n * sizeof(*ppid));
+	size_t *order = malloc(n * sizeof(*order));
+	unsigned *depth = malloc(n * sizeof(*depth));
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		pid[i] = (int)i + 1;
+		ppid[i] = (int)i;
+	}
+	assert_int_equal(snapview_tree(pid, ppid, n, order, depth), 0);
+	assert_int_equal(depth[n - 1], n - 1);
+	snapview_indent(&b, depth[n - 1]);
+	assert_int_equal(b.len, 128);
+	free(pid);
+	free(ppid);
+	free(order);
+	free(depth);
+	buf_free(&b);
+}
+
+static void test_snapview_maps(void **state)
+{
+	static const char *const lines[] = {
+		"55d4c0000000-55d4c0002000 r--p 00000000 fe:00 123 /usr/bin/sleep",
+		"55d4c0002000-55d4c0006000 r-xp 00002000 fe:00 123 /tmp/x (deleted)",
+		"55d4c0006000-55d4c0008000 r--p 00006000 fe:00 123 /tmp/x (deleted)",
+		"7f0000000000-7f0000001000 rwxp 00000000 00:00 0 ",
+		"7f0000001000-7f0000002000 r-xp 00000000 00:00 0",
+		"7f0000002000-7f0000003000 r--p 00000000 00:01 5 /memfd:\x1b[2J (deleted)",
+		"garbage",
+		"1000-0 r--p 0 0 0",
+	};
+	struct snapview_maps m = SNAPVIEW_MAPS_INIT;
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(lines) / sizeof(*lines); i++)
+		snapview_maps_add(&m, lines[i], strlen(lines[i]));
+	assert_int_equal(m.mappings, 6);
+	assert_int_equal(m.bad, 2);
+	assert_int_equal(m.exec, 3);
+	assert_int_equal(m.anon_exec, 2);
+	assert_int_equal(m.write_exec, 1);
+	assert_int_equal(m.deleted, 3);
+	assert_int_equal(m.named, 2); /* /tmp/x once */
+	snapview_maps_text(&b, &m);
+	assert_non_null(strstr(b.data, "deleted file mapped: /tmp/x (deleted)\n"));
+	assert_non_null(strstr(b.data, "deleted file mapped: /memfd:\\x1b[2J (deleted)\n"));
+	assert_null(strchr(b.data, '\x1b'));
+	snapview_maps_free(&m);
+	buf_free(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_snapview_proc_text_one_line),
+		cmocka_unit_test(test_snapview_proc_json_lossless),
+		cmocka_unit_test(test_snapview_wrong_types),
+		cmocka_unit_test(test_snapview_fd_lines),
+		cmocka_unit_test(test_snapview_tree),
+		cmocka_unit_test(test_snapview_tree_deep),
+		cmocka_unit_test(test_snapview_maps),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
