@@ -57,6 +57,10 @@ int capture_new(struct capture **c, const struct capture_opts *opts);
  * topdir/.  Returns 0 only when the archive is complete (manifest written
  * and the compressor's trailer flushed).  Items that could not be read do
  * not fail the capture: they are recorded in the snapshot.
+ *
+ * It runs four threads (see capture.c and snapwriter.c): the caller's and
+ * one more read /proc, one formats and recovers files, one compresses.
+ * The others block every signal, so the stop flag is set on the caller's.
  */
 int capture_run(struct capture *c, int fd, const char *topdir);
 

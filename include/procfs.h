@@ -25,14 +25,40 @@ int procfs_open_dir(int dirfd, const char *name); /* returns fd or -errno */
 int procfs_read(int dirfd, const char *name, size_t max, struct buf *out,
 		bool *truncated);
 
+/*
+ * PROCFS_ONE_SHOT: the file is made whole by one ->show() call (a
+ * single_open() seq_file: stat, status, cgroup, fdinfo), so a read(2) that
+ * returns less than asked for is the end and no read returning 0 is needed.
+ * Never for multi-record files such as maps, which return one page per read.
+ */
+#define PROCFS_ONE_SHOT 1u
+
+/*
+ * Like procfs_read, but appends to out (at most max bytes of this file):
+ * the file's bytes are out->data[len before the call .. out->len).  On
+ * failure out is left as it was.
+ */
+int procfs_read_append(int dirfd, const char *name, size_t max, unsigned flags,
+		       struct buf *out, bool *truncated);
+
 /* readlinkat(dirfd, name) into out, exact bytes, any length. */
 int procfs_readlink(int dirfd, const char *name, struct buf *out);
+
+/* Like procfs_readlink, but appends; on failure out is left as it was. */
+int procfs_readlink_append(int dirfd, const char *name, struct buf *out);
 
 /*
  * Numeric entries of a directory (pids in the proc root, fds in PID/fd),
  * sorted ascending.  *list is malloc'ed: the caller frees it.
  */
 int procfs_list_numeric(int dirfd, const char *name, int **list, size_t *n);
+
+/*
+ * The same for a directory already open as fd (borrowed, not closed; its
+ * read position is consumed), so a caller that keeps the directory open
+ * for openat() does not open it twice.
+ */
+int procfs_list_numeric_fd(int fd, int **list, size_t *n);
 
 /* A short word for an errno met while reading a process: "vanished",
  * "denied", ... (the snapshot records both the word and the errno name). */

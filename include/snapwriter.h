@@ -36,6 +36,13 @@ struct snapwriter;
  * name is put under topdir/.  mtime stamps every member.  On failure
  * returns -errno and, when *out could be made, its error text says why.
  * The caller frees *out with snapwriter_free() in every case.
+ *
+ * Members are hashed on the caller's thread; tar writing, compression and
+ * the writes to fd happen on a thread of the writer's own, behind a queue
+ * of at most 4 MiB (plus what snapwriter_write_lent lent).  So an error
+ * writing fd (a full disk) is returned by a later call, at the latest by
+ * snapwriter_finish().  One thread at a time may use a snapwriter; its
+ * own thread never takes a signal.
  */
 int snapwriter_open(struct snapwriter **out, int fd, enum snap_compress c,
 		    const char *topdir, time_t mtime);
@@ -55,6 +62,16 @@ int snapwriter_begin(struct snapwriter *w, const char *name, uint64_t size,
 int snapwriter_write(struct snapwriter *w, const void *p, size_t n);
 /* Writes n zero bytes (hashed; stored unless inside a hole). */
 int snapwriter_write_zeros(struct snapwriter *w, uint64_t n);
+
+/*
+ * Like snapwriter_write, but p[0..n) is lent, not copied: it is hashed now
+ * and written later by the archive's own thread, which then calls
+ * release(arg) (from that thread).  release is called exactly once for
+ * every call that returned 0, also when the archive fails or is freed;
+ * the bytes must stay untouched until then.  Releases come in call order.
+ */
+int snapwriter_write_lent(struct snapwriter *w, const void *p, size_t n,
+			  void (*release)(void *arg), void *arg);
 int snapwriter_end(struct snapwriter *w, char hex[DIGEST_HEX_LEN + 1]);
 
 /* Bytes of member data written so far (logical, before compression). */

@@ -2,7 +2,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,31 @@
 #include "sockets.h"
 #include "u64map.h"
 
+/*
+ * The work is split by kind.  Collectors only make the system calls on
+ * /proc and keep the bytes they get, in batches; the formatter thread
+ * parses them, writes the JSON, recovers deleted files and feeds the
+ * archive (whose compression runs on a thread of its own, see
+ * snapwriter.c).  So a capture takes about as long as the /proc reads
+ * alone: the rest happens on another core meanwhile.
+ *
+ * Reading /proc scales with cores (it takes no lock two processes share),
+ * so the collection itself runs in NLANES lanes: the caller's thread takes
+ * processes 0, 2, 4... of the list and a helper thread 1, 3, 5...  The
+ * formatter takes whole processes from the lanes in turn, so the archive
+ * keeps its order.
+ *
+ * A process goes over as one or more batches, in order: the first holds
+ * its raw files, links and errors, each holds up to BATCH_FDS of its fds,
+ * the last says the fd table is done.  Each lane's queue is bounded in
+ * batches and in pinned files (each an open fd of ours until recovered).
+ */
+#define NLANES 2 /* collector() is the one helper */
+#define BATCH_FDS 512
+#define BATCH_PINS 64
+#define QUEUE_BATCHES 4
+#define QUEUE_PINS 128
+
 /* PF_KTHREAD in the flags field of /proc/PID/stat (include/linux/sched.h). */
 #define PF_KTHREAD 0x00200000UL
 
@@ -29,6 +57,15 @@
 static const char *const raw_files[] = {
 	"stat", "status", "cmdline", "environ", "maps", "cgroup", NULL,
 };
+#define NRAW 6
+/* stat, status and cgroup are single_open() seq files (fs/proc/base.c):
+ * one read(2) returns them whole.  cmdline and environ are read page by
+ * page from the process's memory, maps one page of records per read. */
+static const unsigned raw_flags[NRAW] = {
+	PROCFS_ONE_SHOT, PROCFS_ONE_SHOT, 0, 0, 0, PROCFS_ONE_SHOT,
+};
+static const char *const link_names[] = { "exe", "cwd", "root" };
+#define NLINKS 3
 
 /* A recovered file, shared by every fd that holds the same (dev, ino). */
 struct stored {
@@ -36,31 +73,125 @@ struct stored {
 	struct content_result res;
 };
 
+/* Something that could not be read: what, and -errno. */
+struct item_err {
+	const char *what;
+	int err;
+};
+
+/* Text kept in a batch's arena: the bytes are text.data[off, off+len). */
+struct span {
+	bool ok;
+	size_t off, len;
+};
+
+/* What the collector learned about one fd. */
+struct fd_item {
+	int fd;
+	struct span link;     /* readlink of /proc/PID/fd/N */
+	struct span info;     /* fdinfo/N */
+	bool have_stat;       /* st is the open file's */
+	bool memfd_fs;        /* on the kernel's internal shmem/hugetlbfs mount */
+	struct stat st;
+	int pinfd;            /* a deleted regular file's O_PATH pin, or -1 */
+	struct item_err errs[4];
+	int nerrs;
+};
+
+/* What the collector learned about a process, apart from its fds. */
+struct proc_item {
+	int dir_err;              /* -errno: /proc/PID could not be opened */
+	struct span raw[NRAW];
+	bool raw_truncated[NRAW];
+	struct span link[NLINKS];
+	bool exe_have_stat;
+	struct stat exe_st;
+	int exe_pin;              /* a deleted exe's O_PATH pin, or -1 */
+	struct item_err errs[16]; /* in the order they happened */
+	int nerrs;
+};
+
+struct batch {
+	struct batch *next;
+	int pid;
+	bool begin, end;          /* the process's first / last batch */
+	struct proc_item proc;    /* when begin */
+	size_t fd_count;          /* when end: fds listed */
+	struct fd_item *fds;
+	size_t nfds, cap;
+	size_t npins;
+	struct buf text;          /* the bytes read, see struct span */
+};
+
+/* One collector's queue to the formatter, and how it ended. */
+struct lane {
+	struct batch *head, *tail;
+	size_t queued, queued_pins;
+	bool done;                /* its collector has stopped */
+	int rc;                   /* ... with this, 0 or -errno */
+	char err[512];            /* ... and this message */
+};
+
 struct capture {
 	struct capture_opts o;
-	struct capture_stats st;
+	struct capture_stats st;  /* counted by the formatter */
 	struct snapwriter *w;
 	int rootfd;
+	int self;                 /* our own pid */
 	struct timespec t0, m0;
 	uint64_t btime;
 	long hz;
-	struct sockets socks;
-	struct u64map stored;     /* (dev, ino) -> struct stored */
-	struct buf json, fds, raw, link;
+	struct sockets socks;     /* read-only once the formatter runs */
+	struct u64map stored;     /* formatter: (dev, ino) -> struct stored */
+	struct buf json, fds, raw, errbuf, fderr;
+	const char *topdir;       /* borrowed during capture_run */
 	char err[512];
+
+	/* The formatter's state for the process it is writing. */
+	struct jsonw j, errs;
+	bool dir_failed, have_stat;
+	uint64_t deleted_fds;
+	time_t tcache_sec;        /* put_time's last second, formatted */
+	char tcache[32];
+
+	/* The queues; mu guards what follows. */
+	pthread_t thread;         /* the formatter */
+	bool started;
+	bool mu_ready;            /* mu and the conditions exist */
+	pthread_mutex_t mu;
+	pthread_cond_t work, space;
+	struct lane lanes[NLANES];
+	struct batch *spare;      /* free batches, shared */
+	const int *pids;          /* the processes, in archive order */
+	size_t npids;
+	bool abort;               /* drop what is queued */
+	bool cstop;               /* a collector failed: the others stop too */
+	pthread_t caller;         /* capture_run's thread, where signals land */
+	atomic_bool halt;         /* the stop flag, as the helper sees it */
+	bool fexited;             /* the formatter has stopped taking batches */
+	int wstatus;              /* formatter: its first fatal error */
+	char werr[512];           /* formatter: its message */
 };
 
-static int fail(struct capture *c, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(struct capture *c, int err, const char *fmt, ...)
+/*
+ * Sets a message and returns err.  Each thread has its own message:
+ * fail() the caller's, wfail() the formatter's (taken by capture_run once
+ * the thread is joined), lfail() a collector lane's.
+ */
+static int errf(char *buf, size_t size, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int errf(char *buf, size_t size, int err, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	vsnprintf(buf, size, fmt, ap);
 	va_end(ap);
 	return err;
 }
+#define fail(c, e, ...) errf((c)->err, sizeof((c)->err), (e), __VA_ARGS__)
+#define wfail(c, e, ...) errf((c)->werr, sizeof((c)->werr), (e), __VA_ARGS__)
+#define lfail(l, e, ...) errf((l)->err, sizeof((l)->err), (e), __VA_ARGS__)
 
 int capture_new(struct capture **out, const struct capture_opts *opts)
 {
@@ -75,6 +206,9 @@ int capture_new(struct capture **out, const struct capture_opts *opts)
 	if (!c->o.max_file_size)
 		c->o.max_file_size = CAPTURE_DEFAULT_MAX_FILE;
 	c->rootfd = -1;
+	atomic_init(&c->halt, false);
+	c->self = getpid();
+	c->tcache_sec = -1;
 	c->hz = sysconf(_SC_CLK_TCK);
 	if (c->hz <= 0)
 		c->hz = 100;
@@ -113,9 +247,20 @@ void capture_basename(char *out, size_t n, const char *host, time_t t)
 	snprintf(out, n, "procsnap-%s-%s", h, ts);
 }
 
-static bool stopped(const struct capture *c)
+/*
+ * The stop flag is set by a signal handler on the caller's thread, and a
+ * volatile sig_atomic_t is only meant to be read there: that thread passes
+ * it on to the helper collector through an atomic.
+ */
+static bool stopped(struct capture *c)
 {
-	return c->o.stop && *c->o.stop;
+	if (!pthread_equal(pthread_self(), c->caller))
+		return atomic_load(&c->halt);
+	if (c->o.stop && *c->o.stop) {
+		atomic_store(&c->halt, true);
+		return true;
+	}
+	return false;
 }
 
 /* Counts an item that could not be read, and records it in errors[]. */
@@ -139,29 +284,93 @@ static void note_error(struct capture *c, struct jsonw *errs, const char *what,
 	jsonw_close(errs);
 }
 
-static void put_time(struct jsonw *j, const char *key, const struct timespec *ts)
+/*
+ * Numbers, formatted here and handed to jsonw_raw(): jsonw_int/uint go
+ * through vsnprintf twice, and a snapshot writes some thirty numbers per
+ * fd (a tenth of the formatter's time with 100,000 fds).
+ */
+static size_t fmt_u64(char *out, uint64_t v)
 {
-	char s[48];
+	char tmp[24];
+	size_t n = 0, i;
 
-	capture_utc(s, sizeof(s), ts->tv_sec, ts->tv_nsec);
-	jsonw_str(j, key, s);
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
 }
 
-static void put_stat(struct jsonw *j, const struct stat *st)
+static void put_u64(struct jsonw *j, const char *key, uint64_t v)
+{
+	char b[24];
+
+	jsonw_raw(j, key, b, fmt_u64(b, v));
+}
+
+static void put_i64(struct jsonw *j, const char *key, int64_t v)
+{
+	char b[24];
+
+	if (v >= 0) {
+		jsonw_raw(j, key, b, fmt_u64(b, (uint64_t)v));
+		return;
+	}
+	b[0] = '-';
+	jsonw_raw(j, key, b, 1 + fmt_u64(b + 1, (uint64_t)0 - (uint64_t)v));
+}
+
+/* Like capture_utc(), with the date of the last second kept: an fd's
+ * three times, and most files' times, fall in few distinct seconds. */
+static void put_time(struct capture *c, struct jsonw *j, const char *key,
+		     const struct timespec *ts)
+{
+	char s[48];
+	long ns = ts->tv_nsec;
+	size_t n;
+	int i;
+
+	if (ns < 0 || ns > 999999999) {
+		capture_utc(s, sizeof(s), ts->tv_sec, ns);
+		jsonw_str(j, key, s);
+		return;
+	}
+	if (ts->tv_sec != c->tcache_sec) {
+		struct tm tm;
+
+		gmtime_r(&ts->tv_sec, &tm);
+		strftime(c->tcache, sizeof(c->tcache), "%Y-%m-%dT%H:%M:%S", &tm);
+		c->tcache_sec = ts->tv_sec;
+	}
+	/* Digits and punctuation only: written as they are, in quotes. */
+	n = strlen(c->tcache);
+	s[0] = '"';
+	memcpy(s + 1, c->tcache, n);
+	s[n + 1] = '.';
+	for (i = 9; i >= 1; i--, ns /= 10)
+		s[n + 1 + (size_t)i] = (char)('0' + ns % 10);
+	s[n + 11] = 'Z';
+	s[n + 12] = '"';
+	jsonw_raw(j, key, s, n + 13);
+}
+
+static void put_stat(struct capture *c, struct jsonw *j, const struct stat *st)
 {
 	jsonw_open(j, "stat");
-	jsonw_uint(j, "dev", (uint64_t)st->st_dev);
-	jsonw_uint(j, "ino", (uint64_t)st->st_ino);
-	jsonw_uint(j, "mode", (uint64_t)st->st_mode);
-	jsonw_uint(j, "nlink", (uint64_t)st->st_nlink);
-	jsonw_uint(j, "uid", (uint64_t)st->st_uid);
-	jsonw_uint(j, "gid", (uint64_t)st->st_gid);
-	jsonw_int(j, "size", (int64_t)st->st_size);
-	jsonw_int(j, "blocks", (int64_t)st->st_blocks);
-	jsonw_uint(j, "rdev", (uint64_t)st->st_rdev);
-	put_time(j, "atime", &st->st_atim);
-	put_time(j, "mtime", &st->st_mtim);
-	put_time(j, "ctime", &st->st_ctim);
+	put_u64(j, "dev", (uint64_t)st->st_dev);
+	put_u64(j, "ino", (uint64_t)st->st_ino);
+	put_u64(j, "mode", (uint64_t)st->st_mode);
+	put_u64(j, "nlink", (uint64_t)st->st_nlink);
+	put_u64(j, "uid", (uint64_t)st->st_uid);
+	put_u64(j, "gid", (uint64_t)st->st_gid);
+	put_i64(j, "size", (int64_t)st->st_size);
+	put_i64(j, "blocks", (int64_t)st->st_blocks);
+	put_u64(j, "rdev", (uint64_t)st->st_rdev);
+	put_time(c, j, "atime", &st->st_atim);
+	put_time(c, j, "mtime", &st->st_mtim);
+	put_time(c, j, "ctime", &st->st_ctim);
 	jsonw_close(j);
 }
 
@@ -174,12 +383,12 @@ static void put_content(struct jsonw *j, const struct stored *s)
 	if (r->sha256[0]) { /* a member was stored */
 		jsonw_str(j, "member", s->member);
 		jsonw_str(j, "sha256", r->sha256);
-		jsonw_uint(j, "stored", r->stored);
-		jsonw_uint(j, "read", r->read);
-		jsonw_uint(j, "data", r->data);
+		put_u64(j, "stored", r->stored);
+		put_u64(j, "read", r->read);
+		put_u64(j, "data", r->data);
 		jsonw_bool(j, "sparse", r->sparse);
 	}
-	jsonw_uint(j, "size", r->size);
+	put_u64(j, "size", r->size);
 	jsonw_bool(j, "changed", r->changed);
 	if (r->why)
 		jsonw_str(j, "reason", r->why);
@@ -208,7 +417,7 @@ static const struct stored *recover(struct capture *c, int pinfd,
 		return s;
 	s = calloc(1, sizeof(*s));
 	if (!s) {
-		*rc = fail(c, -ENOMEM, "out of memory");
+		*rc = wfail(c, -ENOMEM, "out of memory");
 		return NULL;
 	}
 	snprintf(s->member, sizeof(s->member), "content/%llu-%llu",
@@ -221,7 +430,7 @@ static const struct stored *recover(struct capture *c, int pinfd,
 		*rc = content_capture(c->w, pinfd, st, c->o.max_file_size,
 				      s->member, &s->res);
 		if (*rc) {
-			fail(c, *rc, "%s", snapwriter_error(c->w));
+			wfail(c, *rc, "%s", snapwriter_error(c->w));
 			free(s);
 			return NULL;
 		}
@@ -239,7 +448,7 @@ static const struct stored *recover(struct capture *c, int pinfd,
 	*rc = u64map_put(&c->stored, st->st_dev, st->st_ino, s);
 	if (*rc) {
 		free(s);
-		fail(c, *rc, "out of memory");
+		wfail(c, *rc, "out of memory");
 		return NULL;
 	}
 	return s;
@@ -251,24 +460,15 @@ static const struct stored *recover(struct capture *c, int pinfd,
  * Link text is used only for the kernel's own pseudo-names, which never
  * begin with '/'.
  */
-static const char *fd_type(int pinfd, const struct stat *st, bool pinned,
-			   enum parse_link_kind lk, const char *target)
+static const char *fd_type(const struct fd_item *it, enum parse_link_kind lk)
 {
-	struct statfs sf;
-
 	if (lk == PARSE_LINK_ANON)
 		return "anon";
-	if (!pinned)
+	if (!it->have_stat)
 		return lk == PARSE_LINK_SOCKET ? "socket" : lk == PARSE_LINK_PIPE ? "pipe"
 										 : "unknown";
-	switch (st->st_mode & S_IFMT) {
-	case S_IFREG:
-		/* memfd_create(2) files live on the kernel's internal shmem
-		 * (or hugetlbfs) mount and their link reads "/memfd:NAME". */
-		if (strncmp(target, "/memfd:", 7) == 0 && fstatfs(pinfd, &sf) == 0 &&
-		    (sf.f_type == TMPFS_MAGIC || sf.f_type == HUGETLBFS_MAGIC))
-			return "memfd";
-		return "file";
+	switch (it->st.st_mode & S_IFMT) {
+	case S_IFREG: return it->memfd_fs ? "memfd" : "file";
 	case S_IFDIR: return "dir";
 	case S_IFSOCK: return "socket";
 	case S_IFIFO: return lk == PARSE_LINK_PIPE ? "pipe" : "fifo";
@@ -280,166 +480,337 @@ static const char *fd_type(int pinfd, const struct stat *st, bool pinned,
 	return "unknown";
 }
 
-/* One fd: link, pin, stat, fdinfo, socket, content.  Appends a JSON line. */
-static int capture_fd(struct capture *c, int pid, int fddir, int infodir,
-		      int fd, bool *deleted)
+/* ---- the collector: system calls on /proc, nothing else ---- */
+
+static void item_err(struct item_err *errs, int *n, int max, const char *what, int err)
 {
-	struct jsonw j;
-	struct stat st;
-	struct parse_fdinfo fi;
-	char name[16];
-	const char *anon = NULL, *type;
-	size_t anon_len = 0;
-	uint64_t ino = 0;
-	enum parse_link_kind lk = PARSE_LINK_OTHER;
-	bool pinned = false, truncated;
-	int pinfd = -1, r, rc = 0, link_r;
-	struct buf errbuf = BUF_INIT;
-	struct jsonw errs;
-
-	*deleted = false;
-	snprintf(name, sizeof(name), "%d", fd);
-	jsonw_init(&j, &c->fds);
-	jsonw_init(&errs, &errbuf);
-	jsonw_aopen(&errs, NULL);
-	jsonw_open(&j, NULL);
-	jsonw_int(&j, "pid", pid);
-	jsonw_int(&j, "fd", fd);
-
-	link_r = r = procfs_readlink(fddir, name, &c->link);
-	if (r) {
-		/* Closed between listing and reading: recorded, not dropped. */
-		note_error(c, &errs, "link", r);
-		buf_reset(&c->link);
-	} else {
-		jsonw_bytes(&j, "target", c->link.data, c->link.len);
-		lk = parse_link(c->link.data, c->link.len, &ino, &anon, &anon_len);
+	if (*n < max) {
+		errs[*n].what = what;
+		errs[*n].err = err;
+		(*n)++;
 	}
-	/* Pin first: an O_PATH open never reads, never blocks on a FIFO and
-	 * never runs a device's open routine; fstat then tells what it is. */
-	pinfd = openat(fddir, name, O_PATH | O_CLOEXEC);
-	if (pinfd < 0)
-		note_error(c, &errs, "pin", -errno);
-	else if (fstat(pinfd, &st) < 0)
-		note_error(c, &errs, "fstat", -errno);
-	else
-		pinned = true;
-	type = fd_type(pinfd, &st, pinned, lk, c->link.data ? c->link.data : "");
-	jsonw_str(&j, "type", type);
-	if (anon)
-		jsonw_bytes(&j, "anon", anon, anon_len);
-	*deleted = pinned && S_ISREG(st.st_mode) && st.st_nlink == 0;
-	jsonw_bool(&j, "deleted", *deleted);
-
-	/* fdinfo has the same access check as the link: when both the link
-	 * and the pin were refused, a third refusal adds nothing. */
-	r = link_r == -EACCES && !pinned ? 0
-		: procfs_read(infodir, name, 1 << 20, &c->raw, &truncated);
-	if (link_r == -EACCES && !pinned) {
-		/* nothing */
-	} else if (r) {
-		note_error(c, &errs, "fdinfo", r);
-	} else if (parse_fdinfo(c->raw.data, c->raw.len, &fi) == 0) {
-		if (fi.has_pos)
-			jsonw_uint(&j, "pos", fi.pos);
-		if (fi.has_flags)
-			jsonw_uint(&j, "flags", fi.flags);
-		if (fi.has_mnt_id)
-			jsonw_int(&j, "mnt_id", fi.mnt_id);
-		/* Kernel text for eventfd/epoll/inotify/... is kept whole. */
-		if (lk == PARSE_LINK_ANON)
-			jsonw_bytes(&j, "fdinfo", c->raw.data, c->raw.len);
-	}
-	if (pinned)
-		put_stat(&j, &st);
-	if (lk == PARSE_LINK_SOCKET || lk == PARSE_LINK_PIPE)
-		jsonw_uint(&j, "inode", ino);
-	if (lk == PARSE_LINK_SOCKET) {
-		const struct parse_sock *sk = sockets_find(&c->socks, ino);
-
-		c->st.sockets++;
-		if (sk) {
-			c->st.sockets_resolved++;
-			jsonw_open(&j, "socket");
-			jsonw_str(&j, "proto", sk->proto);
-			jsonw_str(&j, "local", sk->local);
-			if (sk->remote[0])
-				jsonw_str(&j, "remote", sk->remote);
-			jsonw_str(&j, "state", sk->state);
-			if (sk->type[0])
-				jsonw_str(&j, "socktype", sk->type);
-			jsonw_close(&j);
-		}
-	}
-	if (*deleted) {
-		const struct stored *s = recover(c, pinfd, &st, &rc);
-
-		if (!s)
-			goto out;
-		put_content(&j, s);
-	}
-	jsonw_aclose(&errs);
-	if (errbuf.len > 2)
-		buf_puts(&c->fds, ",\"errors\":"), buf_append(&c->fds, errbuf.data, errbuf.len);
-	jsonw_close(&j);
-	buf_putc(&c->fds, '\n');
-	c->st.fds++;
-out:
-	if (pinfd >= 0)
-		close(pinfd);
-	buf_free(&errbuf);
-	return rc;
 }
 
-/* The exe/cwd/root links; exe is pinned and recovered when deleted. */
-static int capture_links(struct capture *c, struct jsonw *j, struct jsonw *errs,
-			 int piddir, bool kthread, bool *exe_deleted)
+#define PROC_ERR(p, what, err) \
+	item_err((p)->errs, &(p)->nerrs, (int)(sizeof((p)->errs) / sizeof(*(p)->errs)), what, err)
+
+/* Reads dirfd/name into the batch's arena; the outcome goes to *sp. */
+static int keep_file(struct batch *b, int dirfd, const char *name, size_t max,
+		     unsigned flags, struct span *sp, bool *truncated)
 {
-	static const char *const links[] = { "exe", "cwd", "root", NULL };
-	int i, r, rc = 0;
+	size_t off = b->text.len;
+	int r = procfs_read_append(dirfd, name, max, flags, &b->text, truncated);
 
-	*exe_deleted = false;
-	for (i = 0; links[i]; i++) {
-		struct stat st;
-		int pinfd;
+	sp->ok = r == 0;
+	sp->off = off;
+	sp->len = r ? 0 : b->text.len - off;
+	return r;
+}
 
-		r = procfs_readlink(piddir, links[i], &c->link);
-		if (r) {
-			/* Kernel threads have no exe: ENOENT is no loss there. */
-			if (!(kthread && r == -ENOENT && i == 0))
-				note_error(c, errs, links[i], r);
-			jsonw_null(j, links[i]);
-			continue;
-		}
-		jsonw_open(j, links[i]);
-		jsonw_bytes(j, "target", c->link.data, c->link.len);
-		if (strcmp(links[i], "exe") == 0) {
-			pinfd = openat(piddir, "exe", O_PATH | O_CLOEXEC);
-			if (pinfd < 0) {
-				note_error(c, errs, "exe-pin", -errno);
+static int keep_link(struct batch *b, int dirfd, const char *name, struct span *sp)
+{
+	size_t off = b->text.len;
+	int r = procfs_readlink_append(dirfd, name, &b->text);
+
+	sp->ok = r == 0;
+	sp->off = off;
+	sp->len = r ? 0 : b->text.len - off;
+	return r;
+}
+
+/* A pid or fd as a file name, without snprintf. */
+static void decimal(char *out, int num)
+{
+	char tmp[16];
+	int n = 0;
+	unsigned v = (unsigned)num;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*out++ = tmp[--n];
+	*out = '\0';
+}
+
+/* One fd: link, stat, pin (deleted regular files only), fdinfo. */
+static int collect_fd(struct batch *b, int fddir, int infodir, int fd)
+{
+	struct fd_item *it;
+	bool truncated, memfd_name = false;
+	char name[16];
+	int r;
+
+	if (b->nfds == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		struct fd_item *n = realloc(b->fds, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		b->fds = n;
+		b->cap = cap;
+	}
+	it = &b->fds[b->nfds++];
+	memset(it, 0, sizeof(*it));
+	it->fd = fd;
+	it->pinfd = -1;
+	decimal(name, fd);
+
+	r = keep_link(b, fddir, name, &it->link);
+	if (r)
+		/* Closed between listing and reading: recorded, not dropped. */
+		item_err(it->errs, &it->nerrs, 4, "link", r);
+	else
+		memfd_name = it->link.len >= 7 &&
+			     memcmp(b->text.data + it->link.off, "/memfd:", 7) == 0;
+	/*
+	 * What the fd is, without opening anything: stat(2) follows the
+	 * /proc/PID/fd/N magic link to the open file itself (proc(5)), exactly
+	 * as fstat of an O_PATH pin would, in one system call instead of
+	 * three.  It never reads, never blocks on a FIFO and never runs a
+	 * device's open routine.  Only a file whose bytes are to be read is
+	 * pinned, and then the pin's own fstat is the one kept.  A failure is
+	 * recorded as "pin": it means what a failed pin meant.
+	 */
+	if (fstatat(fddir, name, &it->st, 0) < 0) {
+		item_err(it->errs, &it->nerrs, 4, "pin", -errno);
+	} else {
+		it->have_stat = true;
+		if (S_ISREG(it->st.st_mode) && (it->st.st_nlink == 0 || memfd_name)) {
+			struct statfs sf;
+			int pin = openat(fddir, name, O_PATH | O_CLOEXEC);
+
+			if (pin < 0) {
+				item_err(it->errs, &it->nerrs, 4, "pin", -errno);
+				it->have_stat = false;
+			} else if (fstat(pin, &it->st) < 0) {
+				item_err(it->errs, &it->nerrs, 4, "fstat", -errno);
+				it->have_stat = false;
+				close(pin);
 			} else {
-				if (fstat(pinfd, &st) == 0) {
-					*exe_deleted = S_ISREG(st.st_mode) && st.st_nlink == 0;
-					jsonw_bool(j, "deleted", *exe_deleted);
-					put_stat(j, &st);
-					if (*exe_deleted) {
-						const struct stored *s = recover(c, pinfd, &st, &rc);
-
-						c->st.deleted++;
-						if (s)
-							put_content(j, s);
-					}
+				/* memfd_create(2) files live on the kernel's
+				 * internal shmem (or hugetlbfs) mount and their
+				 * link reads "/memfd:NAME". */
+				it->memfd_fs = memfd_name && S_ISREG(it->st.st_mode) &&
+					       fstatfs(pin, &sf) == 0 &&
+					       (sf.f_type == TMPFS_MAGIC ||
+						sf.f_type == HUGETLBFS_MAGIC);
+				if (S_ISREG(it->st.st_mode) && it->st.st_nlink == 0) {
+					it->pinfd = pin;
+					b->npins++;
 				} else {
-					note_error(c, errs, "exe-fstat", -errno);
+					close(pin);
 				}
-				close(pinfd);
 			}
 		}
-		jsonw_close(j);
-		if (rc)
-			return rc;
 	}
+	/* fdinfo has the same access check as the link: when both the link
+	 * and the pin were refused, a third refusal adds nothing. */
+	if (!it->link.ok && it->nerrs && it->errs[0].err == -EACCES && !it->have_stat)
+		return 0;
+	r = infodir < 0 ? infodir
+			: keep_file(b, infodir, name, 1 << 20, PROCFS_ONE_SHOT,
+				    &it->info, &truncated);
+	if (r)
+		item_err(it->errs, &it->nerrs, 4, "fdinfo", r);
 	return 0;
+}
+
+/* The exe/cwd/root links; exe is stat'ed, and pinned when deleted. */
+static void collect_links(struct batch *b, int piddir)
+{
+	struct proc_item *p = &b->proc;
+	int i;
+
+	for (i = 0; i < NLINKS; i++) {
+		int r = keep_link(b, piddir, link_names[i], &p->link[i]);
+
+		if (r) {
+			/* Kernel threads have no exe: ENOENT is normal there. */
+			PROC_ERR(p, link_names[i], r);
+			continue;
+		}
+		if (i != 0)
+			continue;
+		if (fstatat(piddir, "exe", &p->exe_st, 0) < 0) {
+			PROC_ERR(p, "exe-pin", -errno);
+		} else if (S_ISREG(p->exe_st.st_mode) && p->exe_st.st_nlink == 0) {
+			int pin = openat(piddir, "exe", O_PATH | O_CLOEXEC);
+
+			if (pin < 0) {
+				PROC_ERR(p, "exe-pin", -errno);
+			} else if (fstat(pin, &p->exe_st) < 0) {
+				PROC_ERR(p, "exe-fstat", -errno);
+				close(pin);
+			} else {
+				p->exe_have_stat = true;
+				p->exe_pin = pin;
+				b->npins++;
+			}
+		} else {
+			p->exe_have_stat = true;
+		}
+	}
+}
+
+/* ---- the queue ---- */
+
+static void batch_clear(struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nfds; i++)
+		if (b->fds[i].pinfd >= 0)
+			close(b->fds[i].pinfd);
+	if (b->begin && b->proc.exe_pin >= 0)
+		close(b->proc.exe_pin);
+	b->next = NULL;
+	b->pid = 0;
+	b->begin = b->end = false;
+	b->fd_count = 0;
+	b->nfds = 0;
+	b->npins = 0;
+	buf_reset(&b->text);
+}
+
+static void batch_free(struct batch *b)
+{
+	while (b) {
+		struct batch *next = b->next;
+
+		batch_clear(b);
+		free(b->fds);
+		buf_free(&b->text);
+		free(b);
+		b = next;
+	}
+}
+
+/* An empty batch for pid (the first of its process when begin). */
+static int batch_get(struct capture *c, int pid, bool begin, struct batch **out)
+{
+	struct batch *b;
+
+	pthread_mutex_lock(&c->mu);
+	b = c->spare;
+	if (b)
+		c->spare = b->next;
+	pthread_mutex_unlock(&c->mu);
+	if (!b) {
+		b = calloc(1, sizeof(*b));
+		if (!b)
+			return -ENOMEM;
+	}
+	b->next = NULL;
+	b->pid = pid;
+	b->begin = begin;
+	if (begin) {
+		memset(&b->proc, 0, sizeof(b->proc));
+		b->proc.exe_pin = -1;
+	}
+	*out = b;
+	return 0;
+}
+
+/*
+ * Hands a batch to the formatter (taking it over, also on failure),
+ * waiting while the lane's queue is full.  -ECANCELED: the formatter or
+ * another collector failed.
+ */
+static int batch_send(struct capture *c, struct lane *l, struct batch *b)
+{
+	pthread_mutex_lock(&c->mu);
+	while (!c->wstatus && !c->cstop && !c->fexited && l->queued &&
+	       (l->queued >= QUEUE_BATCHES || l->queued_pins + b->npins > QUEUE_PINS))
+		pthread_cond_wait(&c->space, &c->mu);
+	if (c->wstatus || c->cstop || c->fexited) {
+		pthread_mutex_unlock(&c->mu);
+		batch_free(b);
+		return -ECANCELED;
+	}
+	if (l->tail)
+		l->tail->next = b;
+	else
+		l->head = b;
+	l->tail = b;
+	l->queued++;
+	l->queued_pins += b->npins;
+	pthread_cond_signal(&c->work);
+	pthread_mutex_unlock(&c->mu);
+	return 0;
+}
+
+static int collect_process(struct capture *c, struct lane *l, int pid)
+{
+	struct batch *b = NULL;
+	struct proc_item *p;
+	char name[16];
+	int piddir = -1, fddir = -1, infodir = -1, *fds = NULL;
+	size_t nfds = 0, i;
+	bool truncated;
+	int r, rc;
+
+	rc = batch_get(c, pid, true, &b);
+	if (rc)
+		return lfail(l, rc, "out of memory");
+	p = &b->proc;
+	decimal(name, pid);
+	piddir = procfs_open_dir(c->rootfd, name);
+	if (piddir < 0) {
+		p->dir_err = piddir;
+		goto last;
+	}
+	for (i = 0; i < NRAW; i++) {
+		r = keep_file(b, piddir, raw_files[i], CAPTURE_MAX_RAW, raw_flags[i],
+			      &p->raw[i], &truncated);
+		p->raw_truncated[i] = truncated;
+		if (r)
+			PROC_ERR(p, raw_files[i], r);
+	}
+	collect_links(b, piddir);
+
+	fddir = procfs_open_dir(piddir, "fd");
+	infodir = procfs_open_dir(piddir, "fdinfo");
+	r = fddir < 0 ? fddir : procfs_list_numeric_fd(fddir, &fds, &nfds);
+	if (r)
+		PROC_ERR(p, "fd", r);
+	for (i = 0; i < nfds; i++) {
+		if (stopped(c)) {
+			rc = lfail(l, -EINTR, "interrupted");
+			goto out;
+		}
+		if (b->nfds == BATCH_FDS || b->npins == BATCH_PINS) {
+			rc = batch_send(c, l, b);
+			b = NULL;
+			if (!rc)
+				rc = batch_get(c, pid, false, &b);
+			if (rc)
+				goto out;
+		}
+		rc = collect_fd(b, fddir, infodir, fds[i]);
+		if (rc) {
+			lfail(l, rc, "pid %d: fd table: out of memory", pid);
+			goto out;
+		}
+	}
+last:
+	b->end = true;
+	b->fd_count = nfds;
+	rc = batch_send(c, l, b);
+	b = NULL;
+out:
+	batch_free(b);
+	if (piddir >= 0)
+		close(piddir);
+	if (fddir >= 0)
+		close(fddir);
+	if (infodir >= 0)
+		close(infodir);
+	free(fds);
+	if (rc == -ENOMEM && !l->err[0])
+		lfail(l, rc, "out of memory");
+	return rc;
 }
 
 struct argv_ctx {
@@ -484,185 +855,302 @@ static void put_argv(struct jsonw *j, const char *s, size_t n)
 	}
 }
 
-static int capture_process(struct capture *c, int pid)
+/* ---- the formatter: JSON, content and the archive ---- */
+
+static const char *span_data(const struct batch *b, const struct span *sp)
 {
-	struct buf errbuf = BUF_INIT;
-	struct jsonw j, errs;
+	return sp->ok && b->text.data ? b->text.data + sp->off : "";
+}
+
+/* The first batch of a process: its raw files, identity and links. */
+static int fmt_begin(struct capture *c, struct batch *b)
+{
+	struct proc_item *p = &b->proc;
+	struct jsonw *j = &c->j;
 	struct parse_stat ps;
 	struct parse_status pst;
-	bool have_stat = false, have_status = false, kthread = false;
-	bool exe_deleted, truncated;
-	char member[96], name[16];
-	int piddir = -1, fddir = -1, infodir = -1, *fds = NULL;
-	size_t nfds = 0, i;
-	uint64_t deleted_fds = 0;
-	int r, rc = 0;
+	char member[96];
+	bool have_status = false, kthread;
+	size_t i;
+	int rc = 0;
 
-	snprintf(name, sizeof(name), "%d", pid);
 	buf_reset(&c->json);
 	buf_reset(&c->fds);
-	jsonw_init(&j, &c->json);
-	jsonw_init(&errs, &errbuf);
-	jsonw_aopen(&errs, NULL);
-	jsonw_open(&j, NULL);
-	jsonw_int(&j, "pid", pid);
-	jsonw_bool(&j, "self", pid == getpid());
-
-	piddir = procfs_open_dir(c->rootfd, name);
-	if (piddir < 0) {
-		note_error(c, &errs, "process", piddir);
-		jsonw_bool(&j, "vanished", true);
+	buf_reset(&c->errbuf);
+	jsonw_init(j, &c->json);
+	jsonw_init(&c->errs, &c->errbuf);
+	jsonw_aopen(&c->errs, NULL);
+	jsonw_open(j, NULL);
+	put_i64(j, "pid", b->pid);
+	jsonw_bool(j, "self", b->pid == c->self);
+	c->have_stat = false;
+	c->deleted_fds = 0;
+	c->dir_failed = p->dir_err != 0;
+	if (c->dir_failed) {
+		note_error(c, &c->errs, "process", p->dir_err);
+		jsonw_bool(j, "vanished", true);
 		c->st.procs_vanished++;
-		goto finish;
+		return 0;
 	}
-	buf_reset(&c->link); /* holds cmdline until "files" is closed */
-	jsonw_open(&j, "files");
-	for (i = 0; raw_files[i]; i++) {
+	c->have_stat = p->raw[0].ok &&
+		       parse_stat(span_data(b, &p->raw[0]), p->raw[0].len, &ps) == 0;
+	kthread = c->have_stat && (ps.flags & PF_KTHREAD);
+	for (i = 0; i < (size_t)p->nerrs; i++) {
+		const struct item_err *e = &p->errs[i];
+
+		/* A kernel thread has no environment (the kernel says ESRCH:
+		 * it has no mm) and no exe (ENOENT): absent, not lost. */
+		if (kthread && ((e->err == -ESRCH && strcmp(e->what, "environ") == 0) ||
+				(e->err == -ENOENT && strcmp(e->what, "exe") == 0)))
+			continue;
+		note_error(c, &c->errs, e->what, e->err);
+	}
+	jsonw_open(j, "files");
+	for (i = 0; i < NRAW; i++) {
+		const char *data = span_data(b, &p->raw[i]);
+		size_t len = p->raw[i].len;
 		char hex[DIGEST_HEX_LEN + 1];
 
-		r = procfs_read(piddir, raw_files[i], CAPTURE_MAX_RAW, &c->raw, &truncated);
-		if (r) {
-			/* A kernel thread has no environment: the kernel says
-			 * ESRCH (it has no mm).  No evidence is missing. */
-			if (!(kthread && r == -ESRCH && strcmp(raw_files[i], "environ") == 0))
-				note_error(c, &errs, raw_files[i], r);
+		if (!p->raw[i].ok)
 			continue;
-		}
-		snprintf(member, sizeof(member), "proc/%d/%s", pid, raw_files[i]);
-		rc = snapwriter_add(c->w, member, c->raw.data, c->raw.len, hex);
-		if (rc) {
-			fail(c, rc, "%s", snapwriter_error(c->w));
-			goto out;
-		}
-		jsonw_open(&j, raw_files[i]);
-		jsonw_uint(&j, "size", c->raw.len);
-		jsonw_bool(&j, "truncated", truncated);
-		jsonw_close(&j);
-		if (i == 0) {
-			have_stat = parse_stat(c->raw.data, c->raw.len, &ps) == 0;
-			kthread = have_stat && (ps.flags & PF_KTHREAD);
-		}
-		else if (i == 1)
-			have_status = parse_status(c->raw.data, c->raw.len, &pst) == 0;
-		else if (i == 2)
-			buf_append(&c->link, c->raw.data, c->raw.len);
+		snprintf(member, sizeof(member), "proc/%d/%s", b->pid, raw_files[i]);
+		rc = snapwriter_add(c->w, member, data, len, hex);
+		if (rc)
+			return wfail(c, rc, "%s", snapwriter_error(c->w));
+		jsonw_open(j, raw_files[i]);
+		put_u64(j, "size", len);
+		jsonw_bool(j, "truncated", p->raw_truncated[i]);
+		jsonw_close(j);
+		if (i == 1)
+			have_status = parse_status(data, len, &pst) == 0;
 	}
-	jsonw_close(&j);
-	put_argv(&j, c->link.data, c->link.len);
-	if (have_stat) {
+	jsonw_close(j);
+	put_argv(j, span_data(b, &p->raw[2]), p->raw[2].len);
+	if (c->have_stat) {
 		uint64_t secs = ps.starttime / (uint64_t)c->hz;
 		long frac = (long)(ps.starttime % (uint64_t)c->hz);
 		char t[48];
 
-		jsonw_bytes(&j, "name", ps.comm, ps.comm_len);
-		jsonw_int(&j, "ppid", ps.ppid);
-		jsonw_str(&j, "state", (char[]){ ps.state, 0 });
-		jsonw_int(&j, "pgrp", ps.pgrp);
-		jsonw_int(&j, "session", ps.session);
-		jsonw_int(&j, "tty_nr", ps.tty_nr);
-		jsonw_uint(&j, "start_ticks", ps.starttime);
+		jsonw_bytes(j, "name", ps.comm, ps.comm_len);
+		put_i64(j, "ppid", ps.ppid);
+		jsonw_str(j, "state", (char[]){ ps.state, 0 });
+		put_i64(j, "pgrp", ps.pgrp);
+		put_i64(j, "session", ps.session);
+		put_i64(j, "tty_nr", ps.tty_nr);
+		put_u64(j, "start_ticks", ps.starttime);
 		capture_utc(t, sizeof(t), (time_t)(c->btime + secs),
 			    frac * (1000000000L / c->hz));
-		jsonw_str(&j, "start_time", t);
-		jsonw_bool(&j, "kernel_thread", (ps.flags & PF_KTHREAD) != 0);
-		jsonw_uint(&j, "utime", ps.utime);
-		jsonw_uint(&j, "stime", ps.stime);
-		jsonw_uint(&j, "vsize", ps.vsize);
-		jsonw_int(&j, "rss_pages", ps.rss);
+		jsonw_str(j, "start_time", t);
+		jsonw_bool(j, "kernel_thread", (ps.flags & PF_KTHREAD) != 0);
+		put_u64(j, "utime", ps.utime);
+		put_u64(j, "stime", ps.stime);
+		put_u64(j, "vsize", ps.vsize);
+		put_i64(j, "rss_pages", ps.rss);
 	}
 	if (have_status) {
-		jsonw_int(&j, "tgid", pst.tgid);
-		jsonw_int(&j, "threads", pst.threads);
+		put_i64(j, "tgid", pst.tgid);
+		put_i64(j, "threads", pst.threads);
 		if (pst.has_ids) {
-			jsonw_aopen(&j, "uid");
+			jsonw_aopen(j, "uid");
 			for (i = 0; i < 4; i++)
-				jsonw_uint(&j, NULL, pst.uid[i]);
-			jsonw_aclose(&j);
-			jsonw_aopen(&j, "gid");
+				put_u64(j, NULL, pst.uid[i]);
+			jsonw_aclose(j);
+			jsonw_aopen(j, "gid");
 			for (i = 0; i < 4; i++)
-				jsonw_uint(&j, NULL, pst.gid[i]);
-			jsonw_aclose(&j);
+				put_u64(j, NULL, pst.gid[i]);
+			jsonw_aclose(j);
 		}
 		if (pst.has_caps) {
 			char hx[24];
 
-			jsonw_open(&j, "caps");
-#define CAP(k, v) snprintf(hx, sizeof(hx), "%016llx", (unsigned long long)(v)), jsonw_str(&j, k, hx)
+			jsonw_open(j, "caps");
+#define CAP(k, v) snprintf(hx, sizeof(hx), "%016llx", (unsigned long long)(v)), jsonw_str(j, k, hx)
 			CAP("inh", pst.cap_inh);
 			CAP("prm", pst.cap_prm);
 			CAP("eff", pst.cap_eff);
 			CAP("bnd", pst.cap_bnd);
 			CAP("amb", pst.cap_amb);
 #undef CAP
+			jsonw_close(j);
+		}
+	}
+	for (i = 0; i < NLINKS; i++) {
+		if (!p->link[i].ok) {
+			jsonw_null(j, link_names[i]);
+			continue;
+		}
+		jsonw_open(j, link_names[i]);
+		jsonw_bytes(j, "target", span_data(b, &p->link[i]), p->link[i].len);
+		if (i == 0 && p->exe_have_stat) {
+			bool deleted = S_ISREG(p->exe_st.st_mode) && p->exe_st.st_nlink == 0;
+
+			jsonw_bool(j, "deleted", deleted);
+			put_stat(c, j, &p->exe_st);
+			if (deleted) {
+				const struct stored *s = recover(c, p->exe_pin, &p->exe_st, &rc);
+
+				c->st.deleted++;
+				if (s)
+					put_content(j, s);
+			}
+		}
+		if (i == 0 && p->exe_pin >= 0) {
+			close(p->exe_pin);
+			p->exe_pin = -1;
+		}
+		jsonw_close(j);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* One fd's JSON line. */
+static int fmt_fd(struct capture *c, struct batch *b, struct fd_item *it)
+{
+	const char *target = span_data(b, &it->link), *anon = NULL;
+	size_t anon_len = 0;
+	struct parse_fdinfo fi;
+	struct jsonw j, errs;
+	uint64_t ino = 0;
+	enum parse_link_kind lk = PARSE_LINK_OTHER;
+	bool deleted;
+	int i, rc = 0;
+
+	buf_reset(&c->fderr);
+	jsonw_init(&j, &c->fds);
+	jsonw_init(&errs, &c->fderr);
+	jsonw_aopen(&errs, NULL);
+	for (i = 0; i < it->nerrs; i++)
+		note_error(c, &errs, it->errs[i].what, it->errs[i].err);
+	jsonw_open(&j, NULL);
+	put_i64(&j, "pid", b->pid);
+	put_i64(&j, "fd", it->fd);
+	if (it->link.ok) {
+		jsonw_bytes(&j, "target", target, it->link.len);
+		lk = parse_link(target, it->link.len, &ino, &anon, &anon_len);
+	}
+	jsonw_str(&j, "type", fd_type(it, lk));
+	if (anon)
+		jsonw_bytes(&j, "anon", anon, anon_len);
+	deleted = it->have_stat && S_ISREG(it->st.st_mode) && it->st.st_nlink == 0;
+	jsonw_bool(&j, "deleted", deleted);
+	if (it->info.ok &&
+	    parse_fdinfo(span_data(b, &it->info), it->info.len, &fi) == 0) {
+		if (fi.has_pos)
+			put_u64(&j, "pos", fi.pos);
+		if (fi.has_flags)
+			put_u64(&j, "flags", fi.flags);
+		if (fi.has_mnt_id)
+			put_i64(&j, "mnt_id", fi.mnt_id);
+		/* Kernel text for eventfd/epoll/inotify/... is kept whole. */
+		if (lk == PARSE_LINK_ANON)
+			jsonw_bytes(&j, "fdinfo", span_data(b, &it->info), it->info.len);
+	}
+	if (it->have_stat)
+		put_stat(c, &j, &it->st);
+	if (lk == PARSE_LINK_SOCKET || lk == PARSE_LINK_PIPE)
+		put_u64(&j, "inode", ino);
+	if (lk == PARSE_LINK_SOCKET) {
+		const struct parse_sock *sk = sockets_find(&c->socks, ino);
+
+		c->st.sockets++;
+		if (sk) {
+			c->st.sockets_resolved++;
+			jsonw_open(&j, "socket");
+			jsonw_str(&j, "proto", sk->proto);
+			jsonw_str(&j, "local", sk->local);
+			if (sk->remote[0])
+				jsonw_str(&j, "remote", sk->remote);
+			jsonw_str(&j, "state", sk->state);
+			if (sk->type[0])
+				jsonw_str(&j, "socktype", sk->type);
 			jsonw_close(&j);
 		}
 	}
-	rc = capture_links(c, &j, &errs, piddir, kthread, &exe_deleted);
-	if (rc)
-		goto out;
+	if (deleted) {
+		const struct stored *s = recover(c, it->pinfd, &it->st, &rc);
 
-	fddir = procfs_open_dir(piddir, "fd");
-	infodir = procfs_open_dir(piddir, "fdinfo");
-	r = fddir < 0 ? fddir : procfs_list_numeric(piddir, "fd", &fds, &nfds);
-	if (r)
-		note_error(c, &errs, "fd", r);
-	for (i = 0; i < nfds && !stopped(c); i++) {
-		bool del;
-
-		rc = capture_fd(c, pid, fddir, infodir, fds[i], &del);
-		if (rc)
-			goto out;
-		deleted_fds += del;
+		if (it->pinfd >= 0) {
+			close(it->pinfd);
+			it->pinfd = -1;
+		}
+		if (!s)
+			return rc;
+		put_content(&j, s);
+		c->deleted_fds++;
 	}
-	c->st.deleted += deleted_fds;
-	jsonw_uint(&j, "fd_count", nfds);
-	jsonw_uint(&j, "deleted_fds", deleted_fds);
-	if (buf_error(&c->fds)) {
-		rc = fail(c, -ENOMEM, "pid %d: fd table: out of memory", pid);
-		goto out;
-	}
-	snprintf(member, sizeof(member), "proc/%d/fds.jsonl", pid);
-	rc = snapwriter_add(c->w, member, c->fds.data ? c->fds.data : "", c->fds.len, NULL);
-	if (rc) {
-		fail(c, rc, "%s", snapwriter_error(c->w));
-		goto out;
-	}
-	/* A process whose stat vanished after its directory opened exited
-	 * while being read: what was read is kept, and it is marked. */
-	if (!have_stat) {
-		jsonw_bool(&j, "vanished", true);
-		c->st.procs_vanished++;
-	}
-finish:
 	jsonw_aclose(&errs);
-	buf_puts(&c->json, ",\"errors\":");
-	buf_append(&c->json, errbuf.data, errbuf.len);
+	if (c->fderr.len > 2)
+		buf_puts(&c->fds, ",\"errors\":"), buf_append(&c->fds, c->fderr.data, c->fderr.len);
 	jsonw_close(&j);
+	buf_putc(&c->fds, '\n');
+	c->st.fds++;
+	return 0;
+}
+
+/* The last batch of a process: fds.jsonl and process.json. */
+static int fmt_end(struct capture *c, struct batch *b)
+{
+	struct jsonw *j = &c->j;
+	char member[96];
+	int rc;
+
+	if (!c->dir_failed) {
+		c->st.deleted += c->deleted_fds;
+		put_u64(j, "fd_count", b->fd_count);
+		put_u64(j, "deleted_fds", c->deleted_fds);
+		if (buf_error(&c->fds))
+			return wfail(c, -ENOMEM, "pid %d: fd table: out of memory", b->pid);
+		snprintf(member, sizeof(member), "proc/%d/fds.jsonl", b->pid);
+		rc = snapwriter_add(c->w, member, c->fds.data ? c->fds.data : "",
+				    c->fds.len, NULL);
+		if (rc)
+			return wfail(c, rc, "%s", snapwriter_error(c->w));
+		/* A process whose stat vanished after its directory opened
+		 * exited while being read: what was read is kept, and it is
+		 * marked. */
+		if (!c->have_stat) {
+			jsonw_bool(j, "vanished", true);
+			c->st.procs_vanished++;
+		}
+	}
+	jsonw_aclose(&c->errs);
+	buf_puts(&c->json, ",\"errors\":");
+	buf_append(&c->json, c->errbuf.data, c->errbuf.len);
+	jsonw_close(j);
 	buf_putc(&c->json, '\n');
-	if (buf_error(&c->json)) {
-		rc = fail(c, -ENOMEM, "pid %d: out of memory", pid);
-		goto out;
-	}
-	snprintf(member, sizeof(member), "proc/%d/process.json", pid);
+	if (buf_error(&c->json))
+		return wfail(c, -ENOMEM, "pid %d: out of memory", b->pid);
+	snprintf(member, sizeof(member), "proc/%d/process.json", b->pid);
 	rc = snapwriter_add(c->w, member, c->json.data, c->json.len, NULL);
-	if (rc) {
-		fail(c, rc, "%s", snapwriter_error(c->w));
-		goto out;
-	}
+	if (rc)
+		return wfail(c, rc, "%s", snapwriter_error(c->w));
 	c->st.procs++;
-out:
-	if (piddir >= 0)
-		close(piddir);
-	if (fddir >= 0)
-		close(fddir);
-	if (infodir >= 0)
-		close(infodir);
-	free(fds);
-	buf_free(&errbuf);
+	return 0;
+}
+
+static int fmt_batch(struct capture *c, struct batch *b)
+{
+	size_t i;
+	int rc = 0;
+
+	if (b->begin)
+		rc = fmt_begin(c, b);
+	for (i = 0; i < b->nfds && !rc && !c->dir_failed; i++)
+		rc = fmt_fd(c, b, &b->fds[i]);
+	if (!rc && b->end)
+		rc = fmt_end(c, b);
 	return rc;
 }
 
-/* Host facts, and the raw network tables (also parsed for fd sockets). */
+/*
+ * Host facts, and the raw network tables (also parsed for fd sockets).
+ * Run by the formatter before any process: these members come first in
+ * the archive, and reading the tables (tens of ms with thousands of
+ * sockets: the kernel walks its socket hash tables) overlaps with the
+ * collector's first processes.
+ */
 static int capture_host(struct capture *c, const char *topdir)
 {
 	struct utsname u;
@@ -678,13 +1166,13 @@ static int capture_host(struct capture *c, const char *topdir)
 	jsonw_init(&j, &c->json);
 	jsonw_open(&j, NULL);
 	jsonw_str(&j, "format", "procsnap");
-	jsonw_int(&j, "version", CAPTURE_FORMAT_VERSION);
+	put_i64(&j, "version", CAPTURE_FORMAT_VERSION);
 	jsonw_str(&j, "top", topdir);
 	jsonw_close(&j);
 	buf_putc(&c->json, '\n');
 	r = snapwriter_add(c->w, "format.json", c->json.data, c->json.len, NULL);
 	if (r)
-		return fail(c, r, "%s", snapwriter_error(c->w));
+		return wfail(c, r, "%s", snapwriter_error(c->w));
 
 	buf_reset(&c->json);
 	jsonw_init(&j, &c->json);
@@ -707,7 +1195,7 @@ static int capture_host(struct capture *c, const char *topdir)
 		jsonw_null(&j, "boot_id");
 	}
 	capture_utc(t, sizeof(t), (time_t)c->btime, -1);
-	jsonw_uint(&j, "btime", c->btime);
+	put_u64(&j, "btime", c->btime);
 	jsonw_str(&j, "boot_time", t);
 	capture_utc(t, sizeof(t), c->t0.tv_sec, c->t0.tv_nsec);
 	jsonw_str(&j, "capture_start", t);
@@ -716,14 +1204,14 @@ static int capture_host(struct capture *c, const char *topdir)
 	for (i = 0; i < c->o.argc; i++)
 		jsonw_str(&j, NULL, c->o.argv[i]);
 	jsonw_aclose(&j);
-	jsonw_uint(&j, "uid", (uint64_t)getuid());
-	jsonw_uint(&j, "euid", (uint64_t)geteuid());
-	jsonw_int(&j, "pid", getpid());
+	put_u64(&j, "uid", (uint64_t)getuid());
+	put_u64(&j, "euid", (uint64_t)geteuid());
+	put_i64(&j, "pid", getpid());
 	jsonw_str(&j, "proc_root", c->o.proc_root);
-	jsonw_int(&j, "clock_ticks", c->hz);
+	put_i64(&j, "clock_ticks", c->hz);
 	jsonw_str(&j, "compression", snapwriter_compress_name(c->o.compress));
 	jsonw_bool(&j, "content", !c->o.no_content);
-	jsonw_uint(&j, "max_file_size", c->o.max_file_size);
+	put_u64(&j, "max_file_size", c->o.max_file_size);
 	jsonw_aopen(&j, "net_tables");
 	for (i = 0; sockets_tables[i]; i++) {
 		unsigned bad = 0;
@@ -736,19 +1224,113 @@ static int capture_host(struct capture *c, const char *topdir)
 		snprintf(member, sizeof(member), "host/%s", sockets_tables[i]);
 		r = snapwriter_add(c->w, member, c->raw.data, c->raw.len, NULL);
 		if (r)
-			return fail(c, r, "%s", snapwriter_error(c->w));
+			return wfail(c, r, "%s", snapwriter_error(c->w));
 		r = sockets_add_table(&c->socks, sockets_tables[i], c->raw.data, c->raw.len, &bad);
 		if (r)
-			return fail(c, r, "out of memory");
+			return wfail(c, r, "out of memory");
 		jsonw_str(&j, NULL, member);
 	}
 	jsonw_aclose(&j);
 	jsonw_close(&j);
 	buf_putc(&c->json, '\n');
 	if (buf_error(&c->json))
-		return fail(c, -ENOMEM, "out of memory");
+		return wfail(c, -ENOMEM, "out of memory");
 	r = snapwriter_add(c->w, "host.json", c->json.data, c->json.len, NULL);
-	return r ? fail(c, r, "%s", snapwriter_error(c->w)) : 0;
+	return r ? wfail(c, r, "%s", snapwriter_error(c->w)) : 0;
+}
+
+static void *formatter(void *arg)
+{
+	struct capture *c = arg;
+	bool failed = false;
+	size_t next = 0;          /* index of the process being written */
+	int hr;
+
+	/* Named, so ps -L and profiles tell the threads apart. */
+	pthread_setname_np(pthread_self(), "procsnap-format");
+	hr = capture_host(c, c->topdir);
+
+	pthread_mutex_lock(&c->mu);
+	if (hr) {
+		failed = true;
+		c->wstatus = hr;
+		pthread_cond_broadcast(&c->space);
+	}
+	for (;;) {
+		struct lane *l = &c->lanes[next % NLANES];
+		struct batch *b;
+		size_t pins;
+		bool skip, end;
+		int r = 0;
+
+		while (!l->head && !l->done)
+			pthread_cond_wait(&c->work, &c->mu);
+		b = l->head;
+		if (!b)
+			break; /* that lane's collector stopped: all done, or failed */
+		l->head = b->next;
+		if (!l->head)
+			l->tail = NULL;
+		skip = failed || c->abort;
+		pthread_mutex_unlock(&c->mu);
+		if (!skip)
+			r = fmt_batch(c, b);
+		end = b->end;
+		pins = b->npins;
+		batch_clear(b); /* closes the pins not used */
+		pthread_mutex_lock(&c->mu);
+		if (r) {
+			failed = true;
+			c->wstatus = r;
+		}
+		l->queued--;
+		l->queued_pins -= pins;
+		b->next = c->spare;
+		c->spare = b;
+		if (end)
+			next++;
+		pthread_cond_broadcast(&c->space);
+	}
+	c->fexited = true;
+	pthread_cond_broadcast(&c->space);
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+/*
+ * Collects processes start, start + step, ... of the list; process i goes
+ * to lane i % NLANES.  step is NLANES when each lane has its own thread,
+ * 1 when this thread does them all, in order (the formatter takes the
+ * processes in order, so no lane may run ahead of the others alone).
+ */
+static void collect_range(struct capture *c, size_t start, size_t step)
+{
+	struct lane *l = &c->lanes[start % NLANES];
+	size_t i;
+	int rc = 0;
+
+	for (i = start; i < c->npids && !rc; i += step) {
+		l = &c->lanes[i % NLANES];
+		rc = stopped(c) ? lfail(l, -EINTR, "interrupted")
+				: collect_process(c, l, c->pids[i]);
+	}
+	pthread_mutex_lock(&c->mu);
+	if (rc) {
+		l->rc = rc;
+		c->cstop = true;
+	}
+	for (i = start; i < start + (step == 1 ? NLANES : 1); i++)
+		c->lanes[i % NLANES].done = true;
+	pthread_cond_broadcast(&c->work);
+	pthread_cond_broadcast(&c->space);
+	pthread_mutex_unlock(&c->mu);
+}
+
+static void *collector(void *arg)
+{
+	pthread_setname_np(pthread_self(), "procsnap-collec");
+	collect_range(arg, 1, NLANES);
+	return NULL;
 }
 
 static int capture_summary(struct capture *c)
@@ -766,21 +1348,21 @@ static int capture_summary(struct capture *c)
 	jsonw_str(&j, "capture_start", t);
 	capture_utc(t, sizeof(t), t1.tv_sec, t1.tv_nsec);
 	jsonw_str(&j, "capture_end", t);
-	jsonw_uint(&j, "processes", s->procs);
-	jsonw_uint(&j, "processes_vanished", s->procs_vanished);
-	jsonw_uint(&j, "fds", s->fds);
-	jsonw_uint(&j, "sockets", s->sockets);
-	jsonw_uint(&j, "sockets_resolved", s->sockets_resolved);
-	jsonw_uint(&j, "deleted", s->deleted);
-	jsonw_uint(&j, "recovered", s->recovered);
-	jsonw_uint(&j, "truncated", s->truncated);
-	jsonw_uint(&j, "shrunk", s->shrunk);
-	jsonw_uint(&j, "failed", s->failed);
-	jsonw_uint(&j, "changed", s->changed);
-	jsonw_uint(&j, "content_bytes", s->content_bytes);
-	jsonw_uint(&j, "denied", s->denied);
-	jsonw_uint(&j, "vanished_items", s->vanished_items);
-	jsonw_uint(&j, "other_errors", s->other_errors);
+	put_u64(&j, "processes", s->procs);
+	put_u64(&j, "processes_vanished", s->procs_vanished);
+	put_u64(&j, "fds", s->fds);
+	put_u64(&j, "sockets", s->sockets);
+	put_u64(&j, "sockets_resolved", s->sockets_resolved);
+	put_u64(&j, "deleted", s->deleted);
+	put_u64(&j, "recovered", s->recovered);
+	put_u64(&j, "truncated", s->truncated);
+	put_u64(&j, "shrunk", s->shrunk);
+	put_u64(&j, "failed", s->failed);
+	put_u64(&j, "changed", s->changed);
+	put_u64(&j, "content_bytes", s->content_bytes);
+	put_u64(&j, "denied", s->denied);
+	put_u64(&j, "vanished_items", s->vanished_items);
+	put_u64(&j, "other_errors", s->other_errors);
 	jsonw_close(&j);
 	buf_putc(&c->json, '\n');
 	if (buf_error(&c->json))
@@ -788,6 +1370,79 @@ static int capture_summary(struct capture *c)
 	if (snapwriter_add(c->w, "summary.json", c->json.data, c->json.len, NULL))
 		return fail(c, -EIO, "%s", snapwriter_error(c->w));
 	return 0;
+}
+
+/* Starts a thread, with every signal left to the caller's thread. */
+static int spawn(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int r;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = -pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
+/* Lets the formatter finish what is queued (or drop it, on abort). */
+static void stop_formatter(struct capture *c, bool abort)
+{
+	size_t i;
+
+	if (!c->started)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->abort = abort;
+	for (i = 0; i < NLANES; i++)
+		c->lanes[i].done = true;
+	pthread_cond_broadcast(&c->work);
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->thread, NULL);
+	c->started = false;
+}
+
+/* Collects every process, in NLANES lanes; returns the first failure. */
+static int collect_all(struct capture *c)
+{
+	pthread_t helper;
+	bool helped;
+	size_t i;
+	int r;
+
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->work, NULL);
+	pthread_cond_init(&c->space, NULL);
+	c->mu_ready = true;
+	r = spawn(&c->thread, formatter, c);
+	if (r)
+		return fail(c, r, "cannot start the formatter: %s", strerror(-r));
+	c->started = true;
+	/* NLANES is 2: one helper.  Without it, this thread does all. */
+	helped = c->npids > 1 && spawn(&helper, collector, c) == 0;
+	collect_range(c, 0, helped ? NLANES : 1);
+	if (helped)
+		pthread_join(helper, NULL);
+	r = 0;
+	for (i = 0; i < NLANES && !r; i++)
+		if (c->lanes[i].rc && c->lanes[i].rc != -ECANCELED) {
+			r = c->lanes[i].rc;
+			memcpy(c->err, c->lanes[i].err, sizeof(c->err));
+		}
+	stop_formatter(c, r != 0);
+	/* The formatter's failure is the cause; the collectors only saw
+	 * their batches refused. */
+	if (!r && c->wstatus) {
+		r = c->wstatus;
+		memcpy(c->err, c->werr, sizeof(c->err));
+	}
+	if (!r)
+		for (i = 0; i < NLANES && !r; i++)
+			if (c->lanes[i].rc) {
+				r = c->lanes[i].rc;
+				memcpy(c->err, c->lanes[i].err, sizeof(c->err));
+			}
+	return r;
 }
 
 static int cmp_pid(const void *a, const void *b)
@@ -814,20 +1469,19 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 {
 	struct timespec m1;
 	int *pids = NULL;
-	size_t npids = 0, i;
+	size_t npids = 0;
 	int r;
 
 	clock_gettime(CLOCK_REALTIME, &c->t0);
 	clock_gettime(CLOCK_MONOTONIC, &c->m0);
+	c->caller = pthread_self();
 	c->rootfd = open(c->o.proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->rootfd < 0)
 		return fail(c, -errno, "%s: %s", c->o.proc_root, strerror(errno));
 	r = snapwriter_open(&c->w, fd, c->o.compress, topdir, c->t0.tv_sec);
 	if (r)
 		return fail(c, r, "%s", snapwriter_error(c->w));
-	r = capture_host(c, topdir);
-	if (r)
-		goto out;
+	c->topdir = topdir;
 	if (c->o.npids) {
 		npids = c->o.npids;
 		pids = malloc(npids * sizeof(*pids));
@@ -847,15 +1501,11 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 			goto out;
 		}
 	}
-	for (i = 0; i < npids; i++) {
-		if (stopped(c)) {
-			r = fail(c, -EINTR, "interrupted");
-			goto out;
-		}
-		r = capture_process(c, pids[i]);
-		if (r)
-			goto out;
-	}
+	c->pids = pids;
+	c->npids = npids;
+	r = collect_all(c);
+	if (r)
+		goto out;
 	if (stopped(c)) {
 		r = fail(c, -EINTR, "interrupted");
 		goto out;
@@ -870,6 +1520,7 @@ out:
 	clock_gettime(CLOCK_MONOTONIC, &m1);
 	c->st.seconds = (double)(m1.tv_sec - c->m0.tv_sec) +
 			(double)(m1.tv_nsec - c->m0.tv_nsec) / 1e9;
+	c->pids = NULL;
 	free(pids);
 	return r;
 }
@@ -891,8 +1542,19 @@ const char *capture_error(const struct capture *c)
 
 void capture_free(struct capture *c)
 {
+	size_t i;
+
 	if (!c)
 		return;
+	stop_formatter(c, true);
+	for (i = 0; i < NLANES; i++)
+		batch_free(c->lanes[i].head);
+	batch_free(c->spare);
+	if (c->mu_ready) {
+		pthread_mutex_destroy(&c->mu);
+		pthread_cond_destroy(&c->work);
+		pthread_cond_destroy(&c->space);
+	}
 	snapwriter_free(c->w);
 	if (c->rootfd >= 0)
 		close(c->rootfd);
@@ -901,6 +1563,7 @@ void capture_free(struct capture *c)
 	buf_free(&c->json);
 	buf_free(&c->fds);
 	buf_free(&c->raw);
-	buf_free(&c->link);
+	buf_free(&c->errbuf);
+	buf_free(&c->fderr);
 	free(c);
 }

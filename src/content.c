@@ -1,6 +1,8 @@
 /* content: recovering the bytes of one pinned file into the archive. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,46 +100,249 @@ whole:
 	return 0;
 }
 
-/* Streams [off, off+len) of fd; bytes the file no longer has become zeros. */
-static int copy_range(struct snapwriter *w, int fd, char *chunk, uint64_t off,
-		      uint64_t len, struct content_result *res, int *rerr)
+/*
+ * Where the bytes of a file go.  Small files are written straight into the
+ * archive.  A large one is read by a second thread into a ring of chunks,
+ * which this thread hashes and lends to the archive's own thread (see
+ * snapwriter_write_lent): reading, hashing and writing overlap, and no
+ * byte is copied in user space.  Chunks of 1 MiB: with smaller ones the
+ * three threads spend their time waking each other (measured: 128 KiB
+ * chunks took 1.6x as long on 256 MiB).
+ */
+#define RING 8
+#define TCHUNK (1u << 20)
+/* Files with at least this much data get the reader thread. */
+#define THREAD_MIN (4ull << 20)
+
+enum { SLOT_DATA, SLOT_ZEROS, SLOT_END };
+
+struct feed;
+
+struct slot {
+	struct feed *f;
+	int kind;
+	int busy;       /* filled and not yet given back */
+	char *buf;      /* TCHUNK bytes */
+	size_t n;       /* DATA: bytes in buf */
+	uint64_t zeros; /* ZEROS: how many */
+};
+
+struct feed {
+	struct snapwriter *w;
+	int fd;
+	const struct snap_region *reg;
+	size_t nreg;
+	uint64_t limit;
+	struct content_result *res;
+	int rerr;               /* the first read error */
+	char *chunk;            /* direct mode: the read buffer */
+	size_t chunk_size;
+	/* Threaded mode: the ring, guarded by mu. */
+	int threaded;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct slot ring[RING];
+	unsigned filled, taken; /* slots posted by the reader, taken by us */
+	int stop;               /* the consumer failed: stop reading */
+};
+
+/* The next buffer to read into (threaded: waits until that slot is given
+ * back), or NULL when the consumer has stopped. */
+static char *feed_buffer(struct feed *f)
+{
+	struct slot *s;
+	char *b;
+
+	if (!f->threaded)
+		return f->chunk;
+	s = &f->ring[f->filled % RING];
+	pthread_mutex_lock(&f->mu);
+	while (s->busy && !f->stop)
+		pthread_cond_wait(&f->cv, &f->mu);
+	b = f->stop ? NULL : s->buf;
+	pthread_mutex_unlock(&f->mu);
+	return b;
+}
+
+static int feed_post(struct feed *f, int kind, size_t n, uint64_t zeros)
+{
+	struct slot *s = &f->ring[f->filled % RING];
+
+	pthread_mutex_lock(&f->mu);
+	while (s->busy && !f->stop)
+		pthread_cond_wait(&f->cv, &f->mu);
+	if (f->stop) {
+		pthread_mutex_unlock(&f->mu);
+		return -ECANCELED;
+	}
+	s->kind = kind;
+	s->n = n;
+	s->zeros = zeros;
+	s->busy = 1;
+	f->filled++;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	return 0;
+}
+
+/* The buffer from feed_buffer now holds n bytes of the file. */
+static int feed_data(struct feed *f, size_t n)
+{
+	if (!f->threaded)
+		return snapwriter_write(f->w, f->chunk, n);
+	return feed_post(f, SLOT_DATA, n, 0);
+}
+
+static int feed_zeros(struct feed *f, uint64_t n)
+{
+	if (!n)
+		return 0;
+	if (!f->threaded)
+		return snapwriter_write_zeros(f->w, n);
+	return feed_post(f, SLOT_ZEROS, 0, n);
+}
+
+/* Streams [off, off+len) of the file; bytes it no longer has become zeros. */
+static int copy_range(struct feed *f, uint64_t off, uint64_t len)
 {
 	int r;
 
 	while (len) {
-		size_t want = len < CHUNK ? (size_t)len : CHUNK;
-		ssize_t got = *rerr ? 0 : pread(fd, chunk, want, (off_t)off);
+		size_t want = len < f->chunk_size ? (size_t)len : f->chunk_size;
+		char *chunk = feed_buffer(f);
+		ssize_t got;
 
+		if (!chunk)
+			return -ECANCELED;
+		got = f->rerr ? 0 : pread(f->fd, chunk, want, (off_t)off);
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;
-			*rerr = -errno;
+			f->rerr = -errno;
 			got = 0;
 		}
 		if (got == 0) {
 			/* EOF before the pinned size: the file shrank. */
-			res->status = CONTENT_SHRUNK;
-			return snapwriter_write_zeros(w, len);
+			f->res->status = CONTENT_SHRUNK;
+			return feed_zeros(f, len);
 		}
-		r = snapwriter_write(w, chunk, (size_t)got);
+		r = feed_data(f, (size_t)got);
 		if (r)
 			return r;
-		res->read += (uint64_t)got;
+		f->res->read += (uint64_t)got;
 		off += (uint64_t)got;
 		len -= (uint64_t)got;
 	}
 	return 0;
 }
 
+/* The whole member: holes are fed as zeros, hashed (the manifest is of the
+ * logical file, as tar extracts it) but not stored. */
+static int feed_file(struct feed *f)
+{
+	uint64_t pos = 0;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < f->nreg && !r; i++) {
+		r = feed_zeros(f, f->reg[i].offset - pos);
+		if (!r)
+			r = copy_range(f, f->reg[i].offset, f->reg[i].length);
+		pos = f->reg[i].offset + f->reg[i].length;
+	}
+	if (!r)
+		r = feed_zeros(f, f->limit - pos);
+	return r;
+}
+
+static void *reader(void *arg)
+{
+	struct feed *f = arg;
+
+	pthread_setname_np(pthread_self(), "procsnap-read");
+	if (feed_file(f) == 0)
+		feed_post(f, SLOT_END, 0, 0);
+	return NULL;
+}
+
+/* A slot is free again (called by the archive's thread for lent data). */
+static void give_back(void *arg)
+{
+	struct slot *s = arg;
+
+	pthread_mutex_lock(&s->f->mu);
+	s->busy = 0;
+	pthread_cond_broadcast(&s->f->cv);
+	pthread_mutex_unlock(&s->f->mu);
+}
+
+/* Threaded mode: this thread hashes and lends what the reader posts, then
+ * waits until the archive has given every chunk back. */
+static int consume(struct feed *f)
+{
+	sigset_t all, old;
+	pthread_t t;
+	unsigned i;
+	int r, done = 0;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = -pthread_create(&t, NULL, reader, f);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r)
+		return r;
+	while (!done && !r) {
+		struct slot *s = &f->ring[f->taken % RING];
+
+		pthread_mutex_lock(&f->mu);
+		while (f->filled == f->taken)
+			pthread_cond_wait(&f->cv, &f->mu);
+		pthread_mutex_unlock(&f->mu);
+		switch (s->kind) {
+		case SLOT_DATA:
+			r = snapwriter_write_lent(f->w, s->buf, s->n, give_back, s);
+			/* On failure nothing was lent: the slot is ours. */
+			if (r)
+				give_back(s);
+			break;
+		case SLOT_ZEROS:
+			r = snapwriter_write_zeros(f->w, s->zeros);
+			give_back(s);
+			break;
+		default:
+			done = 1;
+			give_back(s);
+			break;
+		}
+		pthread_mutex_lock(&f->mu);
+		f->taken++;
+		if (r)
+			f->stop = 1;
+		pthread_cond_broadcast(&f->cv);
+		pthread_mutex_unlock(&f->mu);
+	}
+	pthread_join(t, NULL);
+	/* The buffers are freed by our caller: every lent one must be back
+	 * (snapwriter gives them back also when the archive failed). */
+	pthread_mutex_lock(&f->mu);
+	for (; f->taken != f->filled; f->taken++)
+		f->ring[f->taken % RING].busy = 0; /* posted, never taken */
+	for (i = 0; i < RING; i++)
+		while (f->ring[i].busy)
+			pthread_cond_wait(&f->cv, &f->mu);
+	pthread_mutex_unlock(&f->mu);
+	return r;
+}
+
 int content_capture(struct snapwriter *w, int pinfd, const struct stat *st,
 		    uint64_t max, const char *name, struct content_result *res)
 {
+	struct feed f = { .w = w, .fd = -1, .res = res };
 	struct snap_region *reg = NULL;
 	struct stat after;
-	char *chunk = NULL;
-	uint64_t limit, pos = 0;
+	uint64_t limit;
 	size_t n = 0, i;
-	int fd = -1, r = 0, rerr = 0;
+	int r = 0;
 
 	memset(res, 0, sizeof(*res));
 	res->size = st->st_size > 0 ? (uint64_t)st->st_size : 0;
@@ -149,54 +354,72 @@ int content_capture(struct snapwriter *w, int pinfd, const struct stat *st,
 	/* A growing file is read up to its size when pinned, so a busy log
 	 * cannot keep the capture running. */
 	limit = res->size < max ? res->size : max;
-	fd = reopen(pinfd);
-	if (fd < 0) {
+	f.fd = reopen(pinfd);
+	if (f.fd < 0) {
 		res->status = CONTENT_FAILED;
-		res->err = fd;
+		res->err = f.fd;
 		res->why = "open";
-		fd = -1;
+		f.fd = -1;
 		goto out;
 	}
 	reg = malloc(MAX_REGIONS * sizeof(*reg));
-	chunk = malloc(CHUNK);
-	if (!reg || !chunk) {
+	if (!reg) {
 		r = -ENOMEM;
 		goto out;
 	}
-	map_regions(fd, limit, reg, &n, &res->data);
+	map_regions(f.fd, limit, reg, &n, &res->data);
 	res->sparse = res->data < limit;
 	res->status = CONTENT_CAPTURED;
+	f.reg = reg;
+	f.nreg = n;
+	f.limit = limit;
+	f.threaded = res->data >= THREAD_MIN;
+	if (f.threaded) {
+		f.chunk_size = TCHUNK;
+		for (i = 0; i < RING; i++) {
+			f.ring[i].f = &f;
+			f.ring[i].buf = malloc(TCHUNK);
+			if (!f.ring[i].buf) {
+				r = -ENOMEM;
+				goto out;
+			}
+		}
+		pthread_mutex_init(&f.mu, NULL);
+		pthread_cond_init(&f.cv, NULL);
+	} else {
+		/* A small file gets a small buffer: no 1 MiB allocation (an
+		 * mmap and its page faults) per 4 KiB file. */
+		f.chunk_size = limit < CHUNK ? (size_t)limit + 1 : CHUNK;
+		f.chunk = malloc(f.chunk_size);
+		if (!f.chunk) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
 	r = snapwriter_begin(w, name, limit, res->sparse ? reg : NULL,
 			     res->sparse ? n : 0);
-	if (r)
-		goto out;
-	for (i = 0; i < n && !r; i++) {
-		/* Holes are fed as zeros: hashed (the manifest is of the
-		 * logical file, as tar extracts it) but not stored. */
-		r = snapwriter_write_zeros(w, reg[i].offset - pos);
-		if (!r)
-			r = copy_range(w, fd, chunk, reg[i].offset, reg[i].length,
-				       res, &rerr);
-		pos = reg[i].offset + reg[i].length;
-	}
 	if (!r)
-		r = snapwriter_write_zeros(w, limit - pos);
+		r = f.threaded ? consume(&f) : feed_file(&f);
+	if (f.threaded) {
+		pthread_mutex_destroy(&f.mu);
+		pthread_cond_destroy(&f.cv);
+	}
 	if (!r)
 		r = snapwriter_end(w, res->sha256);
 	if (r)
 		goto out;
 	res->stored = limit;
-	if (rerr) {
+	if (f.rerr) {
 		/* What was read is stored; the rest is zeros.  The member is
 		 * kept (its sha256 recorded) but the status says it failed. */
 		res->status = CONTENT_FAILED;
-		res->err = rerr;
+		res->err = f.rerr;
 		res->why = "read error; the rest is stored as zeros";
 	}
 	/* A second fstat tells whether the file moved under us.  If it is now
 	 * shorter than what we stored, the tail we stored is zeros, not
 	 * evidence: say so. */
-	if (fstat(fd, &after) == 0) {
+	if (fstat(f.fd, &after) == 0) {
 		if (after.st_size != st->st_size ||
 		    after.st_mtim.tv_sec != st->st_mtim.tv_sec ||
 		    after.st_mtim.tv_nsec != st->st_mtim.tv_nsec)
@@ -209,9 +432,11 @@ int content_capture(struct snapwriter *w, int pinfd, const struct stat *st,
 		res->why = "larger than --max-file-size";
 	}
 out:
-	if (fd >= 0)
-		close(fd);
+	if (f.fd >= 0)
+		close(f.fd);
 	free(reg);
-	free(chunk);
+	free(f.chunk);
+	for (i = 0; i < RING; i++)
+		free(f.ring[i].buf);
 	return r;
 }

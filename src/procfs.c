@@ -18,9 +18,16 @@ int procfs_open_dir(int dirfd, const char *name)
 int procfs_read(int dirfd, const char *name, size_t max, struct buf *out,
 		bool *truncated)
 {
+	buf_reset(out);
+	return procfs_read_append(dirfd, name, max, 0, out, truncated);
+}
+
+int procfs_read_append(int dirfd, const char *name, size_t max, unsigned flags,
+		       struct buf *out, bool *truncated)
+{
+	size_t start = out->len;
 	int fd, r = 0;
 
-	buf_reset(out);
 	*truncated = false;
 	/* O_NONBLOCK: these are /proc files, but a fake tree in a test, or a
 	 * FIFO planted where a file was expected, must never block us. */
@@ -28,17 +35,17 @@ int procfs_read(int dirfd, const char *name, size_t max, struct buf *out,
 	if (fd < 0)
 		return -errno;
 	for (;;) {
+		size_t have = out->len - start, want;
 		ssize_t got;
-		size_t want;
 
-		if (out->len >= max) {
+		if (have >= max) {
 			char c;
 
 			got = read(fd, &c, 1);
 			*truncated = got > 0;
 			break;
 		}
-		want = max - out->len < 65536 ? max - out->len : 65536;
+		want = max - have < 65536 ? max - have : 65536;
 		r = buf_reserve(out, want);
 		if (r)
 			break;
@@ -53,34 +60,55 @@ int procfs_read(int dirfd, const char *name, size_t max, struct buf *out,
 			break;
 		out->len += (size_t)got;
 		out->data[out->len] = '\0';
+		/* seq_read_iter() (fs/seq_file.c) fills the whole user buffer
+		 * from a single_open() file's one record, growing its own
+		 * buffer until the record fits: a short read is the end. */
+		if ((flags & PROCFS_ONE_SHOT) && (size_t)got < want)
+			break;
 	}
 	close(fd);
+	if (r) {
+		out->len = start;
+		if (out->data)
+			out->data[start] = '\0';
+	}
 	return r;
 }
 
 int procfs_readlink(int dirfd, const char *name, struct buf *out)
 {
-	size_t size = 256;
+	buf_reset(out);
+	return procfs_readlink_append(dirfd, name, out);
+}
+
+int procfs_readlink_append(int dirfd, const char *name, struct buf *out)
+{
+	size_t start = out->len, size = 256;
 	ssize_t got;
 	int r;
 
-	buf_reset(out);
 	for (;;) {
 		r = buf_reserve(out, size);
 		if (r)
 			return r;
-		got = readlinkat(dirfd, name, out->data, size);
-		if (got < 0)
-			return -errno;
+		got = readlinkat(dirfd, name, out->data + start, size);
+		if (got < 0) {
+			r = -errno;
+			break;
+		}
 		if ((size_t)got < size) {
-			out->len = (size_t)got;
-			out->data[got] = '\0';
+			out->len = start + (size_t)got;
+			out->data[out->len] = '\0';
 			return 0;
 		}
-		if (size >= 1 << 20)
-			return -ENAMETOOLONG;
+		if (size >= 1 << 20) {
+			r = -ENAMETOOLONG;
+			break;
+		}
 		size *= 2;
 	}
+	out->data[start] = '\0';
+	return r;
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -92,56 +120,78 @@ static int cmp_int(const void *a, const void *b)
 
 int procfs_list_numeric(int dirfd, const char *name, int **list, size_t *n)
 {
-	DIR *d = NULL;
-	struct dirent *e;
-	int *v = NULL, fd, r = 0;
-	size_t len = 0, cap = 0;
+	int fd, r;
 
 	*list = NULL;
 	*n = 0;
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	for (;;) {
-		char *end;
-		long x;
+	r = procfs_list_numeric_fd(fd, list, n);
+	close(fd);
+	return r;
+}
 
-		errno = 0;
-		e = readdir(d);
-		if (!e) {
-			r = errno ? -errno : 0;
+int procfs_list_numeric_fd(int fd, int **list, size_t *n)
+{
+	/* getdents64 straight into one buffer: a directory of 20,000 fds
+	 * takes a handful of calls, and no DIR stream owns (closes) fd. */
+	size_t len = 0, cap = 0, bufsize = 65536;
+	char *dbuf = malloc(bufsize);
+	int *v = NULL, r = 0;
+	bool sorted = true;
+
+	*list = NULL;
+	*n = 0;
+	if (!dbuf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t got = getdents64(fd, dbuf, bufsize), off;
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
 			break;
 		}
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		x = strtol(e->d_name, &end, 10);
-		if (*end || x < 0 || x > 0x7fffffff)
-			continue;
-		if (len == cap) {
-			int *nv;
+		if (got == 0)
+			break;
+		for (off = 0; off < got;) {
+			const struct dirent64 *e = (const void *)(dbuf + off);
+			char *end;
+			long x;
 
-			cap = cap ? cap * 2 : 256;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				r = -ENOMEM;
-				break;
+			off += e->d_reclen;
+			if (e->d_name[0] < '0' || e->d_name[0] > '9')
+				continue;
+			x = strtol(e->d_name, &end, 10);
+			if (*end || x < 0 || x > 0x7fffffff)
+				continue;
+			if (len == cap) {
+				int *nv;
+
+				cap = cap ? cap * 2 : 256;
+				nv = realloc(v, cap * sizeof(*v));
+				if (!nv) {
+					r = -ENOMEM;
+					goto out;
+				}
+				v = nv;
 			}
-			v = nv;
+			if (len && v[len - 1] > (int)x)
+				sorted = false;
+			v[len++] = (int)x;
 		}
-		v[len++] = (int)x;
 	}
-	closedir(d);
+out:
+	free(dbuf);
 	if (r) {
 		free(v);
 		return r;
 	}
-	if (len > 1)
+	/* /proc lists pids and fds in ascending order already; sort anyway
+	 * for any other tree, only when needed. */
+	if (!sorted)
 		qsort(v, len, sizeof(*v), cmp_int);
 	*list = v;
 	*n = len;
