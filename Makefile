@@ -17,6 +17,11 @@ TEST_PKGS := cmocka
 DEB_PKGS  := pkg-config libarchive-dev libssl-dev zlib1g-dev libjansson-dev \
              libcmocka-dev libzstd-dev libarchive-tools jq zstd
 TEST_CMDS := jq bsdtar sha256sum setpriv zstd
+# What `make bench` runs beside procsnap (tests/bench/run.sh): installed by
+# bench-deps, apart from the rest.  python3 is the workload's interpreter.
+BENCH_PKGS := lsof procps valgrind strace python3 linux-perf gzip zstd jq \
+              libarchive-tools
+BENCH_CMDS := lsof ps valgrind strace perf gzip zstd jq bsdtar /usr/bin/python3
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
         -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wundef \
@@ -58,7 +63,7 @@ FIXTURE_BIN := $(BUILD)/holder $(BUILD)/stress
 
 PROGS := $(BUILD)/procsnap $(BUILD)/snapread
 
-.PHONY: all deps check unit integration run install uninstall clean bench fuzz
+.PHONY: all deps check unit integration run install uninstall clean bench bench-deps fuzz
 all: $(PROGS)
 
 deps:
@@ -106,6 +111,34 @@ $(BUILD)/holder: fixtures/holder.c | deps
 $(BUILD)/stress: fixtures/stress.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+# The benchmark suite: workloads, side-by-side runs, a report (see
+# docs/PERFORMANCE.md).  Root only; about 10 minutes.  Not part of check.
+BENCH_BIN := $(BUILD)/bench/floor $(BUILD)/bench/timeit
+
+bench-deps:
+	@missing=""; \
+	for c in $(BENCH_CMDS); do \
+	  command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "bench-deps: installing Debian packages for:$$missing"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && apt-get install -y -qq $(BENCH_PKGS) >/dev/null \
+	      || { echo "bench-deps: apt-get failed" >&2; exit 2; }; \
+	  else \
+	    echo "bench-deps: missing:$$missing" >&2; \
+	    echo "bench-deps: install them with: sudo apt-get install $(BENCH_PKGS)" >&2; \
+	    exit 2; \
+	  fi; \
+	fi
+
+$(BUILD)/bench/%: tests/bench/%.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+bench: bench-deps $(PROGS) $(BUILD)/holder $(BENCH_BIN)
+	BUILD=$(BUILD) bash tests/bench/run.sh
 
 check: unit integration
 
