@@ -13,9 +13,20 @@ void jsonw_init(struct jsonw *w, struct buf *out)
 	w->first[0] = true;
 }
 
+/*
+ * Bytes that go into a JSON string as they are: printable ASCII but the
+ * quote and the backslash.  Runs of them are appended in one copy, which
+ * is most of every string /proc gives (paths, fdinfo, status lines).
+ */
+static bool plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 /* Appends s as a JSON string body; bad UTF-8 bytes become U+FFFD. */
 static void put_string(struct buf *b, const void *p, size_t n)
 {
+	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = p;
 	size_t i = 0;
 
@@ -24,38 +35,67 @@ static void put_string(struct buf *b, const void *p, size_t n)
 		unsigned char c = s[i];
 		size_t k;
 
-		if (c == 0) {
-			/* Many JSON readers refuse \u0000; the exact bytes are
-			 * in the _b64 sibling anyway. */
-			buf_puts(b, "\\ufffd");
-			i++;
-		} else if (c == '"' || c == '\\') {
-			buf_putc(b, '\\');
-			buf_putc(b, (char)c);
-			i++;
-		} else if (c < 0x20 || c == 0x7f) {
-			buf_printf(b, "\\u%04x", c);
-			i++;
-		} else if (c < 0x80) {
-			buf_putc(b, (char)c);
-			i++;
-		} else {
+		if (plain(c)) {
+			k = i + 1;
+			while (k < n && plain(s[k]))
+				k++;
+			buf_append(b, s + i, k - i);
+			i = k;
+			continue;
+		}
+		if (c >= 0x80) {
 			/* Find the length of one valid sequence, if it is one. */
 			k = 1;
 			while (k < 4 && i + k < n && (s[i + k] & 0xc0) == 0x80)
 				k++;
 			while (k > 1 && !escape_is_clean_utf8(s + i, k))
 				k--;
-			if (k == 1 && !escape_is_clean_utf8(s + i, 1)) {
+			if (k == 1 && !escape_is_clean_utf8(s + i, 1))
 				buf_puts(b, "\\ufffd");
-				i++;
-			} else {
+			else
 				buf_append(b, s + i, k);
-				i += k;
-			}
+			i += k;
+			continue;
+		}
+		i++;
+		if (c == 0) {
+			/* Many JSON readers refuse \u0000; the exact bytes are
+			 * in the _b64 sibling anyway. */
+			buf_puts(b, "\\ufffd");
+		} else if (c == '"' || c == '\\') {
+			char e[2] = { '\\', (char)c };
+
+			buf_append(b, e, 2);
+		} else if (c == '\n') {
+			/* The short escapes of RFC 8259 for what /proc text is
+			 * full of (fdinfo, status): smaller than \u000a. */
+			buf_append(b, "\\n", 2);
+		} else if (c == '\t') {
+			buf_append(b, "\\t", 2);
+		} else {
+			/* The other controls, and DEL, which terminals act on. */
+			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+			buf_append(b, e, 6);
 		}
 	}
 	buf_putc(b, '"');
+}
+
+/* Decimal digits of v, without printf's machinery: a capture writes
+ * a dozen numbers per fd. */
+static void put_u64(struct buf *b, uint64_t v, bool neg)
+{
+	char d[21];
+	size_t n = sizeof(d);
+
+	do {
+		d[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (neg)
+		d[--n] = '-';
+	buf_append(b, d + n, sizeof(d) - n);
 }
 
 static void key(struct jsonw *w, const char *k)
@@ -118,13 +158,17 @@ void jsonw_bytes(struct jsonw *w, const char *k, const void *p, size_t n)
 void jsonw_int(struct jsonw *w, const char *k, int64_t v)
 {
 	key(w, k);
-	buf_printf(w->out, "%" PRId64, v);
+	/* -(v + 1) + 1 keeps INT64_MIN out of signed overflow. */
+	if (v < 0)
+		put_u64(w->out, (uint64_t)-(v + 1) + 1, true);
+	else
+		put_u64(w->out, (uint64_t)v, false);
 }
 
 void jsonw_uint(struct jsonw *w, const char *k, uint64_t v)
 {
 	key(w, k);
-	buf_printf(w->out, "%" PRIu64, v);
+	put_u64(w->out, v, false);
 }
 
 void jsonw_bool(struct jsonw *w, const char *k, bool v)

@@ -47,6 +47,31 @@ static void test_jsonw_structure(void **state)
 	buf_free(&b);
 }
 
+/* The exact text: numbers at their limits, short escapes for \n and \t,
+ * \u00XX for other controls and DEL, printable runs as they are. */
+static void test_jsonw_exact_text(void **state)
+{
+	struct buf b = BUF_INIT;
+	struct jsonw w;
+
+	(void)state;
+	jsonw_init(&w, &b);
+	jsonw_open(&w, NULL);
+	jsonw_int(&w, "min", INT64_MIN);
+	jsonw_int(&w, "max", INT64_MAX);
+	jsonw_int(&w, "zero", 0);
+	jsonw_uint(&w, "umax", UINT64_MAX);
+	jsonw_str(&w, "s", "a b\tc\nd\x01\x1f\x7f\"\\/~");
+	jsonw_close(&w);
+	assert_int_equal(buf_error(&b), 0);
+	assert_int_equal(buf_putc(&b, '\0'), 0);
+	assert_string_equal(b.data,
+		"{\"min\":-9223372036854775808,\"max\":9223372036854775807,"
+		"\"zero\":0,\"umax\":18446744073709551615,"
+		"\"s\":\"a b\\tc\\nd\\u0001\\u001f\\u007f\\\"\\\\/~\"}");
+	buf_free(&b);
+}
+
 /* Bytes that are not UTF-8 become U+FFFD in the string and exact in _b64. */
 static void test_jsonw_raw_bytes_lossless(void **state)
 {
@@ -97,6 +122,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jsonw_structure),
+		cmocka_unit_test(test_jsonw_exact_text),
 		cmocka_unit_test(test_jsonw_raw_bytes_lossless),
 		cmocka_unit_test(test_jsonw_depth_limit),
 	};
