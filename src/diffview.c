@@ -82,6 +82,7 @@ static void put_key(struct buf *out, const json_t *obj, const char *k)
 static void put_fd(struct buf *out, const json_t *fd)
 {
 	const json_t *sk = json_object_get(fd, "socket");
+	const char *st;
 	bool del = false;
 
 	if (json_is_object(sk)) {
@@ -92,7 +93,9 @@ static void put_fd(struct buf *out, const json_t *fd)
 		}
 		buf_putc(out, ' ');
 		snapview_text(out, sk, "local", "?");
-		if (json_object_get(sk, "remote")) {
+		/* A listener has no peer: its "remote" is 0.0.0.0:0. */
+		st = snapshot_str(sk, "state");
+		if (json_object_get(sk, "remote") && !(st && strcmp(st, "LISTEN") == 0)) {
 			buf_puts(out, "->");
 			snapview_text(out, sk, "remote", "?");
 		}
