@@ -46,8 +46,8 @@ static void usage(FILE *f)
 "  snapread help COMMAND   the help of one command\n"
 "\n"
 "Exit status: 0 fine, 1 a failed verification or differences found by\n"
-"diff, 2 trouble (unreadable,\n"
-"corrupt or hostile archive, bad usage).  See snapread(1).\n");
+"diff, 2 trouble (unreadable, corrupt or hostile archive, bad usage).\n"
+"See snapread(1).\n");
 }
 
 void cmd_error(const char *fmt, ...)
