@@ -7,7 +7,7 @@
 
 #include "buf.h"
 
-/* Exit statuses, as diff(1): fine; a failed verification; trouble. */
+/* Exit statuses, as diff(1): fine; a failed verification or differences; trouble. */
 #define CMD_OK      0
 #define CMD_FAILED  1
 #define CMD_TROUBLE 2
@@ -18,6 +18,7 @@ int cmd_fds(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 /* "snapread: " + the message + "\n" on stderr.  Archive text in it must
  * already be escaped. */

@@ -22,6 +22,7 @@ static const struct {
 	{ "show", cmd_show, "everything recorded about one process" },
 	{ "extract", cmd_extract, "write the recovered files to a directory, verified" },
 	{ "verify", cmd_verify, "check every member against the manifest" },
+	{ "diff", cmd_diff, "what changed between two snapshots (A before, B after)" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(*commands))
@@ -44,8 +45,9 @@ static void usage(FILE *f)
 "  snapread --version      the version and the archive format it reads\n"
 "  snapread help COMMAND   the help of one command\n"
 "\n"
-"Exit status: 0 fine, 1 a failed verification, 2 trouble (unreadable,\n"
-"corrupt or hostile archive, bad usage).  See snapread(1).\n");
+"Exit status: 0 fine, 1 a failed verification or differences found by\n"
+"diff, 2 trouble (unreadable, corrupt or hostile archive, bad usage).\n"
+"See snapread(1).\n");
 }
 
 void cmd_error(const char *fmt, ...)

@@ -52,8 +52,11 @@ start_holder() {
 	eval "${var}_FD=$fd"
 	eval "${var}_OUT=$out"
 	eval "${var}_PID=$hp"
-	local i
-	for i in $(seq 1 200); do
+	# Generous: a sanitizer build on a loaded 2-core machine took 11 s to
+	# write the 192 KiB of a 2 GiB sparse file.  A holder that died ends
+	# the wait at once.
+	local deadline=$((SECONDS + 120))
+	while [ "$SECONDS" -lt "$deadline" ]; do
 		if grep -q '^READY' "$out" 2>/dev/null; then
 			eval "$var=\$(grep '^READY' \"$out\")"
 			return 0
