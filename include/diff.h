@@ -135,6 +135,10 @@ bool diff_same_process(const json_t *a, const json_t *b);
 /*
  * The whole diff of two archives, streamed: both are opened ordered and
  * merged by ascending pid, holding one process (with its fds) per side.
+ * For the same process on both sides, fd lines that are byte for byte the
+ * same are not parsed (they hold no change, and parsing is most of the
+ * time); the others are, with the reader's checks.  An exited process's
+ * fd lines are not parsed at all.
  * Returns 0, the callback's non-zero value, or -errno with the reason in
  * diff_error() (naming which archive).  -EPROTONOSUPPORT: another format
  * version; -EBADMSG/-EFBIG: a damaged or hostile archive.

@@ -47,6 +47,8 @@ struct snapshot_opts {
 	bool raw;          /* hand out raw /proc members */
 	bool content;      /* hand out content members */
 	bool ordered;      /* refuse pids that do not ascend */
+	bool fd_text;      /* with fds: FD items unparsed, json NULL; see
+	                    * snapshot_fd_parse() */
 	struct snapreader_opts reader; /* hashing, verification, problems */
 };
 
@@ -61,7 +63,8 @@ struct snapshot_item {
 	/* FD, PROCESS, RAW: the process.  CONTENT: the pid whose members came
 	 * just before (the process that first held the file); 0 if none. */
 	int pid;
-	json_t *json;                     /* HOST, SUMMARY, FD, PROCESS */
+	json_t *json;                     /* HOST, SUMMARY, FD (unless opts.fd_text), PROCESS */
+	const char *text;                 /* FD: the line, len bytes, no newline */
 	const struct snap_member *member; /* the member the item comes from */
 	unsigned long line;               /* FD: its line in fds.jsonl (1-based) */
 	size_t len;                       /* FD: the bytes of that line */
@@ -76,6 +79,16 @@ int snapshot_open(struct snapshot **s, const char *path,
 
 /* 1 with *it, 0 at the end of a complete archive, or -errno. */
 int snapshot_next(struct snapshot *s, struct snapshot_item *it);
+
+/*
+ * With opts.fd_text, parses an FD item's line (it.pid, it.line, it.text,
+ * it.len) when the caller needs it, with the checks next would have made
+ * but the ascending order.  A caller comparing two archives can so pass
+ * over lines that are byte for byte the same on both sides.  *out is the
+ * caller's (json_decref); -EBADMSG with the reason in snapshot_error().
+ */
+int snapshot_fd_parse(struct snapshot *s, int pid, unsigned long line,
+		      const char *text, size_t len, json_t **out);
 
 /* One process and its fds (forces opts.fds; RAW, CONTENT, HOST and
  * SUMMARY items are passed over). */

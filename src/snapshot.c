@@ -67,10 +67,48 @@ static int check_pid(struct snapshot *s, const json_t *j, int pid, const char *w
 	return 0;
 }
 
+/* Parses one fds.jsonl line of pid and checks what the model relies on
+ * (but the ascending order, which takes the line before). */
+static int parse_fd(struct snapshot *s, int pid, const char *what, const char *text,
+		    size_t len, json_t **out, int64_t *fd)
+{
+	json_t *j;
+	int x;
+
+	*out = NULL;
+	if (len == 0)
+		return fail(s, -EBADMSG, "%s is empty", what);
+	x = snapreader_parse_json(s->r, what, text, len, &j);
+	if (x)
+		return x;
+	x = check_pid(s, j, pid, what);
+	if (!x && (!snapshot_int(j, "fd", fd) || *fd < 0 || *fd > INT_MAX))
+		x = fail(s, -EBADMSG, "%s: no \"fd\" number", what);
+	if (x) {
+		json_decref(j);
+		return x;
+	}
+	*out = j;
+	return 0;
+}
+
+int snapshot_fd_parse(struct snapshot *s, int pid, unsigned long line,
+		      const char *text, size_t len, json_t **out)
+{
+	char what[64];
+	int64_t fd;
+
+	*out = NULL;
+	if (s->own_err)
+		return s->own_err;
+	snprintf(what, sizeof(what), "proc/%d/fds.jsonl line %lu", pid, line);
+	return parse_fd(s, pid, what, text, len, out, &fd);
+}
+
 static int next_fd(struct snapshot *s, struct snapshot_item *it)
 {
 	char what[SNAPREADER_MAX_NAME + 32];
-	json_t *j;
+	json_t *j = NULL;
 	int64_t fd;
 	int x;
 
@@ -83,22 +121,20 @@ static int next_fd(struct snapshot *s, struct snapshot_item *it)
 	snprintf(what, sizeof(what), "%s line %lu", s->m->name, s->line);
 	if (s->text.len == 0)
 		return fail(s, -EBADMSG, "%s is empty", what);
-	x = snapreader_parse_json(s->r, what, s->text.data, s->text.len, &j);
-	if (x)
-		return x;
-	s->item = j;
-	x = check_pid(s, j, s->m->pid, what);
-	if (x)
-		return x;
-	if (!snapshot_int(j, "fd", &fd) || fd < 0 || fd > INT_MAX)
-		return fail(s, -EBADMSG, "%s: no \"fd\" number", what);
-	if (fd <= s->last_fd)
-		return fail(s, -EBADMSG, "%s: fd %lld after fd %lld (fds ascend, once each)",
-			    what, (long long)fd, (long long)s->last_fd);
-	s->last_fd = fd;
+	if (!s->o.fd_text) {
+		x = parse_fd(s, s->m->pid, what, s->text.data, s->text.len, &j, &fd);
+		if (x)
+			return x;
+		s->item = j;
+		if (fd <= s->last_fd)
+			return fail(s, -EBADMSG, "%s: fd %lld after fd %lld (fds ascend, "
+				    "once each)", what, (long long)fd, (long long)s->last_fd);
+		s->last_fd = fd;
+	}
 	it->kind = SNAPSHOT_FD;
 	it->pid = s->m->pid;
 	it->json = j;
+	it->text = s->text.data;
 	it->member = s->m;
 	it->line = s->line;
 	it->len = s->text.len;
@@ -229,6 +265,7 @@ int snapshot_next_process(struct snapshot *s, struct snap_process *p)
 	int x;
 
 	s->o.fds = true;
+	s->o.fd_text = false;
 	json_decref(s->proc);
 	json_decref(s->fds);
 	s->proc = NULL;

@@ -156,6 +156,43 @@ static void test_snapshot_broken_named(void **state)
 	}
 }
 
+/* fd_text: lines handed out unparsed, parsed on demand with the same
+ * checks (a wrong pid is named). */
+static void test_snapshot_fd_text(void **state)
+{
+	struct snapshot_opts o = { .fds = true, .fd_text = true };
+	struct snapshot *s = open_ok(FIX "base.tar.gz", &o);
+	struct snapshot_item it;
+	json_t *j;
+	int x, n = 0;
+
+	(void)state;
+	while ((x = snapshot_next(s, &it)) > 0) {
+		if (it.kind != SNAPSHOT_FD)
+			continue;
+		assert_null(it.json);
+		assert_non_null(it.text);
+		assert_int_equal(it.text[0], '{');
+		assert_int_equal(snapshot_fd_parse(s, it.pid, it.line, it.text, it.len, &j), 0);
+		assert_int_equal(json_integer_value(json_object_get(j, "pid")), it.pid);
+		json_decref(j);
+		n++;
+	}
+	assert_int_equal(x, 0);
+	assert_int_equal(n, 12);
+	assert_int_equal(snapshot_fd_parse(s, PID1, 7, "{\"pid\":1,\"fd\":3}", 16, &j),
+			 -EBADMSG);
+	assert_null(j);
+	assert_non_null(strstr(snapshot_error(s), "proc/18303/fds.jsonl line 7: its \"pid\" is not 18303"));
+	snapshot_free(s);
+
+	s = open_ok(FIX "base.tar.gz", &o);
+	assert_int_equal(snapshot_fd_parse(s, PID1, 1, "{\"pid\":18303,\"fd\":-1}", 21, &j),
+			 -EBADMSG);
+	assert_non_null(strstr(snapshot_error(s), "no \"fd\" number"));
+	snapshot_free(s);
+}
+
 /* Ascending pids are checked only when asked for. */
 static void test_snapshot_ordered(void **state)
 {
@@ -178,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot_value_helpers),
 		cmocka_unit_test(test_snapshot_broken_named),
 		cmocka_unit_test(test_snapshot_ordered),
+		cmocka_unit_test(test_snapshot_fd_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

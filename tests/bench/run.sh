@@ -235,6 +235,17 @@ mkdir -p "$W/snap1" "$W/snap2"
 SNAP1=$("$PROCSNAP" -q --no-content $S_SNAP -o "$W/snap1" 2>>"$ERRLOG")
 sleep 1
 SNAP2=$("$PROCSNAP" -q --no-content $S_SNAP -o "$W/snap2" 2>>"$ERRLOG")
+# A third after an "intruder" started 2 more processes of 5,000 fds each:
+# SNAP1 against SNAP2 is the diff of an idle host (fd lines the same on
+# both sides are not parsed), SNAP1 against SNAP3 one with news in it
+# (every fd of a new process is parsed).
+mkdir -p "$W/snap3" "$W/x"
+start_holder BX 120 many "$W/x" 2 5000
+x_pid=$(field "$BX" pid)
+x_snap=""
+[ "$SCOPE" = host ] || for p in $x_pid $(pgrep -P "$x_pid"); do x_snap="$x_snap -p $p"; done
+SNAP3=$("$PROCSNAP" -q --no-content $S_SNAP $x_snap -o "$W/snap3" 2>>"$ERRLOG")
+stop_holder BX
 "$PROCSNAP" -q --no-content --compress none $S_SNAP -o - >"$W/levels/meta-100k.tar" 2>>"$ERRLOG"
 stop_holder BW
 
@@ -318,13 +329,15 @@ for cmd in ps fds diff; do
 	fi
 done
 if [ -n "${READER[*]:-}" ]; then
-	args=("gunzip-1=gzip -dc $SNAP1 >/dev/null" "gunzip-2=gzip -dc $SNAP1 >/dev/null && gzip -dc $SNAP2 >/dev/null")
+	args=("gunzip-1=gzip -dc $SNAP1 >/dev/null" "gunzip-2=gzip -dc $SNAP1 >/dev/null && gzip -dc $SNAP2 >/dev/null"
+	      "gunzip-3=gzip -dc $SNAP1 >/dev/null && gzip -dc $SNAP3 >/dev/null")
 	for cmd in "${READER[@]}"; do
 		case $cmd in
 		ps) args+=("ps=$SNAPREAD ps $SNAP1 >/dev/null") ;;
 		fds) args+=("fds-json=$SNAPREAD fds --json $SNAP1 >/dev/null") ;;
 		# diff(1) exit codes: 1 means "differences", which is fine here
-		diff) args+=("diff=$SNAPREAD diff $SNAP1 $SNAP2 >/dev/null; [ \$? -le 1 ]") ;;
+		diff) args+=("diff=$SNAPREAD diff $SNAP1 $SNAP2 >/dev/null; [ \$? -le 1 ]"
+			     "diff-news=$SNAPREAD diff $SNAP1 $SNAP3 >/dev/null; [ \$? -le 1 ]") ;;
 		esac
 	done
 	measure R -n "$RUNS_BIG" -w 1 "${args[@]}"
@@ -369,7 +382,9 @@ T1=$(date +%s)
 	p=$(val R fds-json 4); r=$(ratio "$p" "$d1")
 	echo "| R snapread fds --json vs decompressing | ${p:-skipped} s vs ${d1:-?} s | $r | <= 1.5 | $(verdict "$r" '<=' 1.5) |"
 	p=$(val R diff 4); r=$(ratio "$p" "$d2")
-	echo "| R snapread diff vs decompressing both | ${p:-skipped} s vs ${d2:-?} s | $r | <= 2.5 | $(verdict "$r" '<=' 2.5) |"
+	echo "| R snapread diff vs decompressing both (idle host) | ${p:-skipped} s vs ${d2:-?} s | $r | <= 2.5 | $(verdict "$r" '<=' 2.5) |"
+	d3=$(val R gunzip-3 4); p=$(val R diff-news 4); r=$(ratio "$p" "$d3")
+	echo "| R snapread diff vs decompressing both (2 new processes, 10,000 new fds) | ${p:-skipped} s vs ${d3:-?} s | $r | <= 2.5 | $(verdict "$r" '<=' 2.5) |"
 	p=$(val R ps 4); r=$(ratio "$p" "$d1")
 	echo "| R snapread ps vs decompressing (no target) | ${p:-skipped} s vs ${d1:-?} s | $r | | |"
 	echo
