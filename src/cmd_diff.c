@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -10,9 +11,19 @@
 #include "escape.h"
 #include "snapshot.h"
 
-/* Text is written out a process group at a time, or when this much is
- * waiting. */
-#define FLUSH_AT (64u << 10)
+/*
+ * Text: newest evidence first.  Host facts (a reboot above all), then the
+ * processes that started, the processes that changed, the processes that
+ * exited; within each, the most recently started first.  So the text is
+ * kept, one chunk per process group, and sorted at the end: memory grows
+ * with the differences, not with the archives.
+ */
+struct chunk {
+	int rank;          /* host facts 0, started 1, changed 2, exited 3 */
+	int64_t ticks;     /* start time in clock ticks since boot; -1 unknown */
+	int pid;
+	size_t off, len;   /* in struct out's text */
+};
 
 static const char usage[] =
 "usage: snapread diff [--json] [--summary] [--all] A B\n"
@@ -48,11 +59,12 @@ struct out {
 	bool json, summary;
 	struct diff_summary sum;
 	struct buf text;
+	struct chunk *chunks;
+	size_t nchunks, cap;
 	struct buf host;
 	struct jsonw hw;
 	struct group g[3]; /* started, exited, changed */
 	struct group *cur;
-	int werr;          /* output error */
 };
 
 static struct group *group_of(struct out *o, enum diff_in in)
@@ -108,6 +120,30 @@ static void warn_hosts(const struct diff_change *c)
 	buf_free(&b);
 }
 
+static int new_chunk(struct out *o, const struct diff_change *c)
+{
+	struct chunk *k;
+	int64_t t;
+
+	if (o->nchunks == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 64;
+		struct chunk *v = realloc(o->chunks, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		o->chunks = v;
+		o->cap = cap;
+	}
+	k = &o->chunks[o->nchunks++];
+	k->rank = c->in == DIFF_IN_HOST ? 0 : c->in == DIFF_IN_STARTED ? 1
+		: c->in == DIFF_IN_CHANGED ? 2 : 3;
+	k->ticks = c->proc && snapshot_int(c->proc, "start_ticks", &t) ? t : -1;
+	k->pid = c->pid;
+	k->off = o->text.len;
+	k->len = 0;
+	return 0;
+}
+
 static int on_change(const struct diff_change *c, void *arg)
 {
 	struct out *o = arg;
@@ -120,16 +156,47 @@ static int on_change(const struct diff_change *c, void *arg)
 		return 0;
 	if (o->json)
 		return json_change(o, c, first);
-	if (first && (x = cmd_flush(&o->text)) != 0)
-		return o->werr = x;
-	if (first)
-		diffview_group_text(&o->text, c);
+	if (first || !o->nchunks) {
+		x = new_chunk(o, c);
+		if (x)
+			return x;
+		if (first)
+			diffview_group_text(&o->text, c);
+	}
 	x = diffview_text(&o->text, c);
-	if (!x && o->text.len > FLUSH_AT)
-		x = cmd_flush(&o->text);
-	if (x)
-		o->werr = x;
-	return x;
+	o->chunks[o->nchunks - 1].len = o->text.len - o->chunks[o->nchunks - 1].off;
+	return x ? x : buf_error(&o->text);
+}
+
+static int by_evidence(const void *p, const void *q)
+{
+	const struct chunk *a = p, *b = q;
+
+	if (a->rank != b->rank)
+		return a->rank < b->rank ? -1 : 1;
+	if (a->ticks != b->ticks)
+		return a->ticks > b->ticks ? -1 : 1;   /* newest first */
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	return a->off < b->off ? -1 : a->off > b->off;
+}
+
+/* The kept text, in evidence order (see struct chunk). */
+static int finish_text(struct out *o)
+{
+	size_t i;
+
+	if (buf_error(&o->text))
+		return -ENOMEM;
+	qsort(o->chunks, o->nchunks, sizeof(*o->chunks), by_evidence);
+	for (i = 0; i < o->nchunks; i++) {
+		const struct chunk *k = &o->chunks[i];
+
+		if (k->len && fwrite(o->text.data + k->off, 1, k->len, stdout) != k->len)
+			return errno ? -errno : -EIO;
+	}
+	buf_reset(&o->text);
+	return 0;
 }
 
 static int finish_json(struct out *o)
@@ -200,14 +267,11 @@ int cmd_diff(int argc, char **argv)
 	x = diff_open(&d, argv[optind], argv[optind + 1]);
 	if (!x)
 		x = diff_run(d, &dopts, on_change, &o);
-	if (x && o.werr) {
-		cmd_error("standard output: %s", strerror(-o.werr));
-		goto out;
-	}
 	if (x) {
-		/* Text already shown stays shown; the exit status says the
-		 * diff is incomplete. */
-		cmd_flush(&o.text);
+		/* What was found is shown; the exit status says the diff is
+		 * incomplete. */
+		if (!o.json && !o.summary)
+			finish_text(&o);
 		cmd_error("%s", x == -ENOMEM ? "out of memory" : diff_error(d));
 		goto out;
 	}
@@ -216,7 +280,7 @@ int cmd_diff(int argc, char **argv)
 	else if (o.summary)
 		x = diffview_summary_text(&o.text, &o.sum) ? -ENOMEM : cmd_flush(&o.text);
 	else
-		x = cmd_flush(&o.text);
+		x = finish_text(&o);
 	if (x) {
 		cmd_error("standard output: %s", strerror(-x));
 		goto out;
@@ -225,6 +289,7 @@ int cmd_diff(int argc, char **argv)
 out:
 	diff_free(d);
 	buf_free(&o.text);
+	free(o.chunks);
 	buf_free(&o.host);
 	for (i = 0; i < 3; i++)
 		buf_free(&o.g[i].b);

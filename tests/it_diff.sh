@@ -128,6 +128,9 @@ check "text: changed group" grep -qE "^~ $cpid holder \\(started " "$T/d.txt"
 check "text: new deleted file with sha256" grep -qE "^    NEW DELETED FILE held on fd $dfd: .*dropped.bin \\(deleted\\) \\[deleted, sha256 $dsha" "$T/d.txt"
 check "text: new listening socket" grep -qE "^    NEW LISTENING SOCKET on fd $lfd: tcp 127.0.0.1:$lport .*\\(LISTEN\\)" "$T/d.txt"
 check "text: uid now, was" grep -qx "    uid now 0 65534 0 65534 (was 0 0 0 0)" "$T/d.txt"
+# Newest evidence first: starts, then changes, then exits (whatever the pids).
+eq "text: groups in order started, changed, exited" "+~-" \
+	"$(grep -oE '^[-+~]' "$T/d.txt" | uniq | tr -d '\n')"
 eq "text: every line is a group or an indented change" "" \
 	"$(grep -vE '^([-+~] [0-9]+ |    |host: )' "$T/d.txt")"
 eq "--all shows more" true "$([ "$(sr diff --all "$A" "$B" | wc -l)" -gt "$(wc -l <"$T/d.txt")" ] && echo true)"
