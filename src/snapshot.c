@@ -17,6 +17,7 @@ struct snapshot {
 	bool in_fds;             /* reading fds.jsonl lines of m */
 	unsigned long line;
 	int64_t last_fd;
+	int64_t last_tid;        /* 0: the process's own table */
 	int fds_pid;             /* fds.jsonl read, its process.json due */
 	int block_pid;           /* pid of the last proc/PID member */
 	int last_pid;            /* last process.json */
@@ -71,7 +72,7 @@ static int next_fd(struct snapshot *s, struct snapshot_item *it)
 {
 	char what[SNAPREADER_MAX_NAME + 32];
 	json_t *j;
-	int64_t fd;
+	int64_t fd, tid = 0;
 	int x;
 
 	x = snapreader_getline(s->r, SNAPREADER_MAX_LINE, &s->text);
@@ -92,6 +93,19 @@ static int next_fd(struct snapshot *s, struct snapshot_item *it)
 		return x;
 	if (!snapshot_int(j, "fd", &fd) || fd < 0 || fd > INT_MAX)
 		return fail(s, -EBADMSG, "%s: no \"fd\" number", what);
+	/* A thread's own fd table ("tid") follows the process's, tables in
+	 * ascending tid order, fds ascending in each. */
+	if (json_object_get(j, "tid")) {
+		if (!snapshot_int(j, "tid", &tid) || tid <= 0 || tid > INT_MAX)
+			return fail(s, -EBADMSG, "%s: \"tid\" is not a thread id", what);
+	}
+	if (tid < s->last_tid)
+		return fail(s, -EBADMSG, "%s: thread %lld's table after thread %lld's "
+			    "(tables ascend)", what, (long long)tid, (long long)s->last_tid);
+	if (tid > s->last_tid) {
+		s->last_tid = tid;
+		s->last_fd = -1;
+	}
 	if (fd <= s->last_fd)
 		return fail(s, -EBADMSG, "%s: fd %lld after fd %lld (fds ascend, once each)",
 			    what, (long long)fd, (long long)s->last_fd);
@@ -199,6 +213,7 @@ int snapshot_next(struct snapshot *s, struct snapshot_item *it)
 			s->in_fds = s->o.fds;
 			s->line = 0;
 			s->last_fd = -1;
+			s->last_tid = 0;
 			break;
 		case SNAP_M_PROCESS:
 			s->block_pid = m->pid;
