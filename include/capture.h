@@ -44,6 +44,16 @@ struct capture_stats {
 	uint64_t denied;         /* items refused with EACCES/EPERM */
 	uint64_t vanished_items; /* items gone with ENOENT/ESRCH */
 	uint64_t other_errors;
+	uint64_t procs_denied;   /* processes with at least one item denied */
+	uint64_t mapped_deleted; /* mappings of deleted files */
+	uint64_t thread_tables;  /* threads' own fd tables (unshare(CLONE_FILES)) */
+	uint64_t thread_fds;     /* fds in them */
+	uint64_t net_namespaces, mount_namespaces; /* distinct, met */
+	/* The /proc in use hides processes (hidepid=1/2, "noaccess",
+	 * "invisible"): hidepid holds the option's value, else "". */
+	bool restricted_view;
+	char hidepid[16];
+	bool not_root;           /* euid != 0: other users' items are denied */
 	double seconds;
 };
 

@@ -47,4 +47,12 @@ struct content_result {
 int content_capture(struct snapwriter *w, int pinfd, const struct stat *st,
 		    uint64_t max, const char *name, struct content_result *res);
 
+/*
+ * The seals of a memfd (fcntl F_GET_SEALS, memfd_create(2)) behind pinfd,
+ * an O_PATH pin: an O_PATH fd refuses F_GET_SEALS, so the file is opened
+ * anew through /proc/self/fd (read-only, never read).  Seals belong to the
+ * inode, so the new open file sees the same ones.  0 or -errno.
+ */
+int content_seals(int pinfd, int *seals);
+
 #endif

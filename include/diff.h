@@ -72,6 +72,8 @@ struct diff_change {
 	enum diff_in in;
 	int pid;            /* 0 for host facts */
 	int fd;             /* fd kinds: B's fd number (A's when gone); else -1 */
+	int tid;            /* fd kinds: the thread whose own fd table holds fd
+	                       (unshare(CLONE_FILES)); 0: the process's table */
 	const json_t *proc;
 	const char *field;  /* "fd", "socket", "process" for the kinds that have no field */
 	const json_t *before, *after;

@@ -111,4 +111,37 @@ void parse_nul_list(const char *s, size_t n,
 		    void (*fn)(const char *elem, size_t len, void *arg),
 		    void *arg);
 
+/* "net:[4026531840]", the text of a /proc/PID/ns/ link: the inode.
+ * Returns 0 or -EINVAL. */
+int parse_ns_link(const char *s, size_t n, uint64_t *ino);
+
+/* One line of /proc/PID/maps (proc(5)): "start-end perms offset dev inode
+ * path".  path/path_len point into the line (may be empty). */
+struct parse_map {
+	uint64_t start, end, offset;
+	char perms[5];
+	const char *path;
+	size_t path_len;
+};
+
+int parse_maps_line(const char *s, size_t n, struct parse_map *out);
+
+/*
+ * The "NSpid:" field of status: the pid in each pid namespace, outermost
+ * first.  Fills up to max entries; returns how many, or -ENOENT.
+ */
+int parse_nspid(const char *status, size_t n, int64_t *out, size_t max);
+
+/* The container a process belongs to, from its /proc/PID/cgroup text. */
+struct parse_container {
+	char path[256];    /* the unified (v2) cgroup path, else the first */
+	bool truncated;    /* the path was longer than path[] (cut) */
+	char runtime[16];  /* docker, containerd, podman, crio, lxc, kubepods, "" */
+	char id[80];       /* the container id (64 hex digits, or an lxc name) */
+};
+
+/* Returns 0 (path set; runtime/id empty when no container is recognised)
+ * or -ENOENT when the text has no cgroup line. */
+int parse_container(const char *s, size_t n, struct parse_container *out);
+
 #endif

@@ -52,13 +52,14 @@
 enum snap_kind {
 	SNAP_M_FORMAT,   /* format.json */
 	SNAP_M_HOST,     /* host.json */
-	SNAP_M_NET,      /* host/net/NAME: a raw /proc/net table */
+	SNAP_M_NET,      /* host/net/NAME, host/net/NSINO/NAME: a raw /proc/net table */
 	SNAP_M_RAW,      /* proc/PID/{stat,status,cmdline,environ,maps,cgroup} */
 	SNAP_M_CONTENT,  /* content/DEV-INO: recovered bytes */
 	SNAP_M_FDS,      /* proc/PID/fds.jsonl */
 	SNAP_M_PROCESS,  /* proc/PID/process.json */
 	SNAP_M_SUMMARY,  /* summary.json */
 	SNAP_M_MANIFEST, /* MANIFEST.sha256 */
+	SNAP_M_MOUNTS,   /* host/mnt/NSINO/mountinfo: one mount namespace's */
 	SNAP_M_UNKNOWN,  /* a safe name no pattern knows (only with allow_unknown) */
 };
 
@@ -75,6 +76,8 @@ struct snap_member {
 	int pid;            /* SNAP_M_RAW, SNAP_M_FDS, SNAP_M_PROCESS; else 0 */
 	const char *file;   /* SNAP_M_RAW: "stat"...; SNAP_M_NET: "tcp"...; else "" */
 	uint64_t dev, ino;  /* SNAP_M_CONTENT */
+	uint64_t ns;        /* SNAP_M_NET: the namespace's inode, 0 for
+			     * procsnap's own; SNAP_M_MOUNTS: the mount ns */
 };
 
 /* A piece of member data.  data is NULL for a hole (len zero bytes). */

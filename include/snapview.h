@@ -38,6 +38,9 @@ int snapview_indent(struct buf *out, unsigned depth);
  * cmdline, start_time, state, exe and, when recorded, exe_deleted and
  * exe_sha256. */
 int snapview_proc_json(struct buf *out, const json_t *proc);
+/* True when the process is in a container whose id starts with id, whose
+ * runtime is id, or (id "any") in any container. */
+bool snapview_proc_in_container(const json_t *proc, const char *id);
 /* True when the process's real or effective uid is uid. */
 bool snapview_proc_has_uid(const json_t *proc, int64_t uid);
 
@@ -49,6 +52,14 @@ int snapview_fd_text(struct buf *out, const json_t *fd);
 int snapview_fd_json(struct buf *out, const json_t *fd);
 /* The fd's "type", or "unknown". */
 const char *snapview_fd_type(const json_t *fd);
+/* The fd's "kind" (memfd, tmpfile, pidfd, eventfd, ...), or NULL.  Still
+ * archive text: escape it before printing. */
+const char *snapview_fd_kind(const json_t *fd);
+/* True when its content changed (size or mtime) while read. */
+bool snapview_fd_changing(const json_t *fd);
+/* What follows an fd's target in text: the thread whose own table holds
+ * it, its kind and seals, "changing". */
+int snapview_fd_notes(struct buf *out, const json_t *fd);
 bool snapview_fd_deleted(const json_t *fd);
 
 /* The command line for display: exact argv bytes escaped and joined by

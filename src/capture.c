@@ -11,7 +11,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <linux/kcmp.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -67,6 +69,36 @@ static const unsigned raw_flags[NRAW] = {
 static const char *const link_names[] = { "exe", "cwd", "root" };
 #define NLINKS 3
 
+/* The namespaces recorded per process: one readlink each of ns/NAME
+ * (namespaces(7)); net and mnt first, since the collector needs them. */
+static const char *const ns_names[] = {
+	"net", "mnt", "pid", "user", "uts", "ipc", "cgroup", "time",
+};
+#define NNS 8
+#define NS_NET 0
+#define NS_MNT 1
+
+/* The /proc/PID/net tables read once per network namespace. */
+#define NNET 5
+
+/* Bounds per process: the deleted mappings recorded (each a maps line),
+ * the distinct files among them pinned, the fd tables of threads. */
+#define MAX_MAPS 1024
+#define MAX_MAP_PINS 64
+#define MAX_TABLES 64
+#define MAX_NSPID 32
+
+/* fs magics not in every linux/magic.h: pidfs (Linux 6.9) and the anon
+ * inode file system. */
+#ifndef PIDFS_MAGIC
+#define PIDFS_MAGIC 0x50494446
+#endif
+#ifndef ANON_INODE_FS_MAGIC
+#define ANON_INODE_FS_MAGIC 0x09041934
+#endif
+/* __O_TMPFILE: open(2) keeps it in f_flags, which fdinfo shows. */
+#define O_TMPFILE_BIT 020000000
+
 /* A recovered file, shared by every fd that holds the same (dev, ino). */
 struct stored {
 	char member[64];
@@ -92,10 +124,37 @@ struct fd_item {
 	struct span info;     /* fdinfo/N */
 	bool have_stat;       /* st is the open file's */
 	bool memfd_fs;        /* on the kernel's internal shmem/hugetlbfs mount */
+	bool shmem_fs;        /* S_ISREG on tmpfs with nlink 0 (fstatfs) */
+	long fs_magic;        /* statfs f_type of an anon inode fd, or 0 */
+	int tid;              /* 0: the process's table; else the thread's */
 	struct stat st;
 	int pinfd;            /* a deleted regular file's O_PATH pin, or -1 */
 	struct item_err errs[4];
 	int nerrs;
+};
+
+/* A mapping of a deleted file (maps line ends " (deleted)"; decided by
+ * st_nlink == 0 of the map_files/START-END link's file). */
+struct map_item {
+	uint64_t start, end, offset;
+	char perms[5];
+	struct span path;     /* the maps line's path text */
+	int err;              /* -errno of the map_files stat or pin; 0 */
+	const char *what;     /* what failed: "map_files" or "map_files-pin" */
+	bool have_stat;
+	bool memfd_fs, shmem_fs;
+	struct stat st;
+	int pinfd;            /* the first mapping of a file pins it; or -1 */
+};
+
+/* A thread whose fd table is not the process's (unshare(CLONE_FILES)),
+ * with the threads that share it. */
+struct fd_table {
+	int tid;              /* the first thread met with this table */
+	int *tids;            /* every thread sharing it (malloc'ed) */
+	size_t ntids, cap;
+	int err;              /* -errno: its fd directory could not be listed */
+	size_t fd_count;
 };
 
 /* What the collector learned about a process, apart from its fds. */
@@ -107,6 +166,14 @@ struct proc_item {
 	bool exe_have_stat;
 	struct stat exe_st;
 	int exe_pin;              /* a deleted exe's O_PATH pin, or -1 */
+	struct span ns[NNS];      /* readlink of ns/NAME */
+	uint64_t ns_ino[NNS];     /* ... its inode, 0 when unread */
+	struct span mountinfo;    /* read when first in its mount namespace */
+	bool mountinfo_truncated;
+	bool maps_scanned;        /* deleted mappings were looked for */
+	int kcmp_err;             /* -errno of the first kcmp refused */
+	int kcmp_tid;             /* ... for this thread */
+	size_t kcmp_failed;       /* threads whose table is unknown */
 	struct item_err errs[16]; /* in the order they happened */
 	int nerrs;
 };
@@ -119,6 +186,10 @@ struct batch {
 	size_t fd_count;          /* when end: fds listed */
 	struct fd_item *fds;
 	size_t nfds, cap;
+	struct map_item *maps;    /* when begin: deleted mappings */
+	size_t nmaps, mapcap;
+	struct fd_table *tables;  /* when begin: threads' own fd tables */
+	size_t ntables, tabcap;
 	size_t npins;
 	struct buf text;          /* the bytes read, see struct span */
 };
@@ -132,6 +203,17 @@ struct lane {
 	char err[512];            /* ... and this message */
 };
 
+/* A network namespace's tables, read once from the first process met in
+ * it by either collector, and parsed by the formatter. */
+struct netns {
+	bool ready;               /* the collector has read them (nsmu) */
+	bool written;             /* formatter: members written, parsed */
+	struct buf raw[NNET];
+	int err[NNET];
+	bool truncated[NNET];
+	struct sockets socks;
+};
+
 struct capture {
 	struct capture_opts o;
 	struct capture_stats st;  /* counted by the formatter */
@@ -142,6 +224,17 @@ struct capture {
 	uint64_t btime;
 	long hz;
 	struct sockets socks;     /* read-only once the formatter runs */
+	const struct sockets *cur_socks; /* formatter: the process's netns's */
+	uint64_t own_net, own_mnt;    /* procsnap's own namespaces, or 0 */
+	/* Namespaces met: nsmu guards them; nscv says a netns is ready. */
+	pthread_mutex_t nsmu;
+	pthread_cond_t nscv;
+	bool ns_ready;
+	struct u64map netns;      /* net ns inode -> struct netns */
+	struct u64map mntns;      /* mnt ns inode -> (void *)1: claimed */
+	/* The view of /proc in use (hidepid), found before collecting. */
+	char proc_opts[256];      /* its mount's super options */
+	bool proc_opts_known;
 	struct u64map stored;     /* formatter: (dev, ino) -> struct stored */
 	struct buf json, fds, raw, errbuf, fderr;
 	const char *topdir;       /* borrowed during capture_run */
@@ -151,6 +244,8 @@ struct capture {
 	struct jsonw j, errs;
 	bool dir_failed, have_stat;
 	uint64_t deleted_fds;
+	uint64_t thread_fds;      /* fds in threads' own tables */
+	bool proc_denied;         /* an item of this process was denied */
 	time_t tcache_sec;        /* put_time's last second, formatted */
 	char tcache[32];
 
@@ -269,8 +364,10 @@ static void note_error(struct capture *c, struct jsonw *errs, const char *what,
 {
 	int e = err < 0 ? -err : err;
 
-	if (e == EACCES || e == EPERM)
+	if (e == EACCES || e == EPERM) {
 		c->st.denied++;
+		c->proc_denied = true;
+	}
 	else if (e == ENOENT || e == ESRCH)
 		c->st.vanished_items++;
 	else
@@ -400,6 +497,17 @@ static void put_content(struct jsonw *j, const struct stored *s)
 static void free_stored(void *p)
 {
 	free(p);
+}
+
+static void free_netns(void *p)
+{
+	struct netns *ns = p;
+	int i;
+
+	for (i = 0; i < NNET; i++)
+		buf_free(&ns->raw[i]);
+	sockets_free(&ns->socks);
+	free(ns);
 }
 
 /*
@@ -535,7 +643,7 @@ static void decimal(char *out, int num)
 }
 
 /* One fd: link, stat, pin (deleted regular files only), fdinfo. */
-static int collect_fd(struct batch *b, int fddir, int infodir, int fd)
+static int collect_fd(struct batch *b, int fddir, int infodir, int fd, int tid)
 {
 	struct fd_item *it;
 	bool truncated, memfd_name = false;
@@ -554,6 +662,7 @@ static int collect_fd(struct batch *b, int fddir, int infodir, int fd)
 	it = &b->fds[b->nfds++];
 	memset(it, 0, sizeof(*it));
 	it->fd = fd;
+	it->tid = tid;
 	it->pinfd = -1;
 	decimal(name, fd);
 
@@ -592,10 +701,13 @@ static int collect_fd(struct batch *b, int fddir, int infodir, int fd)
 				/* memfd_create(2) files live on the kernel's
 				 * internal shmem (or hugetlbfs) mount and their
 				 * link reads "/memfd:NAME". */
-				it->memfd_fs = memfd_name && S_ISREG(it->st.st_mode) &&
-					       fstatfs(pin, &sf) == 0 &&
-					       (sf.f_type == TMPFS_MAGIC ||
-						sf.f_type == HUGETLBFS_MAGIC);
+				bool shm = S_ISREG(it->st.st_mode) &&
+					   fstatfs(pin, &sf) == 0 &&
+					   (sf.f_type == TMPFS_MAGIC ||
+					    sf.f_type == HUGETLBFS_MAGIC);
+
+				it->memfd_fs = memfd_name && shm;
+				it->shmem_fs = shm && it->st.st_nlink == 0;
 				if (S_ISREG(it->st.st_mode) && it->st.st_nlink == 0) {
 					it->pinfd = pin;
 					b->npins++;
@@ -603,6 +715,17 @@ static int collect_fd(struct batch *b, int fddir, int infodir, int fd)
 					close(pin);
 				}
 			}
+		} else if ((it->st.st_mode & S_IFMT) == 0) {
+			/* An anon inode or pidfs file (no file type): which
+			 * one is the file system's to say.  statfs(2) follows
+			 * the magic link like stat; the path goes through our
+			 * own fd of the directory.  Only for these fds. */
+			char path[64];
+			struct statfs sf;
+
+			snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", fddir, name);
+			if (statfs(path, &sf) == 0)
+				it->fs_magic = (long)sf.f_type;
 		}
 	}
 	/* fdinfo has the same access check as the link: when both the link
@@ -654,6 +777,309 @@ static void collect_links(struct batch *b, int piddir)
 	}
 }
 
+/*
+ * The namespace links (one readlinkat each).  They share one access check
+ * (ptrace read access, proc(5)): when the first is refused, the others
+ * would be too, and one error says so.
+ */
+static void collect_ns(struct batch *b, int piddir)
+{
+	struct proc_item *p = &b->proc;
+	char name[16];
+	int i, r;
+
+	for (i = 0; i < NNS; i++) {
+		snprintf(name, sizeof(name), "ns/%s", ns_names[i]);
+		r = keep_link(b, piddir, name, &p->ns[i]);
+		if (r) {
+			if (i == 0 && (r == -EACCES || r == -EPERM)) {
+				PROC_ERR(p, "ns", r);
+				return;
+			}
+			/* ns/time is new in Linux 5.6: absent, not lost. */
+			if (!(r == -ENOENT && strcmp(ns_names[i], "time") == 0))
+				PROC_ERR(p, ns_names[i], r);
+			continue;
+		}
+		if (parse_ns_link(b->text.data + p->ns[i].off, p->ns[i].len, &p->ns_ino[i]))
+			p->ns_ino[i] = 0;
+	}
+}
+
+/*
+ * Network tables of the process's namespace, the first time any collector
+ * meets it (procsnap's own was read with the host facts).  The claim and
+ * the publication are under nsmu; the reading is not.  The formatter waits
+ * for `ready`: the reader never blocks in between, so it always comes.
+ */
+static int collect_netns(struct capture *c, int piddir, uint64_t ino)
+{
+	struct netns *ns;
+	bool truncated;
+	int i, r;
+
+	if (!ino || ino == c->own_net)
+		return 0;
+	pthread_mutex_lock(&c->nsmu);
+	ns = u64map_get(&c->netns, ino, 0);
+	if (ns) {
+		pthread_mutex_unlock(&c->nsmu);
+		return 0;
+	}
+	ns = calloc(1, sizeof(*ns));
+	r = ns ? u64map_put(&c->netns, ino, 0, ns) : -ENOMEM;
+	pthread_mutex_unlock(&c->nsmu);
+	if (r) {
+		free(ns);
+		return r;
+	}
+	for (i = 0; i < NNET; i++) {
+		/* /proc/PID/net shows the namespace of PID (proc(5)). */
+		ns->err[i] = procfs_read(piddir, sockets_tables[i], CAPTURE_MAX_RAW,
+					 &ns->raw[i], &truncated);
+		ns->truncated[i] = truncated;
+	}
+	pthread_mutex_lock(&c->nsmu);
+	ns->ready = true;
+	pthread_cond_broadcast(&c->nscv);
+	pthread_mutex_unlock(&c->nsmu);
+	return 0;
+}
+
+/* mountinfo, once per mount namespace: kept in the batch of the first
+ * process met in it. */
+static int collect_mntns(struct capture *c, struct batch *b, int piddir, uint64_t ino)
+{
+	struct proc_item *p = &b->proc;
+	bool claim;
+	int r;
+
+	if (!ino)
+		return 0;
+	pthread_mutex_lock(&c->nsmu);
+	claim = !u64map_get(&c->mntns, ino, 0);
+	r = claim ? u64map_put(&c->mntns, ino, 0, (void *)1) : 0;
+	pthread_mutex_unlock(&c->nsmu);
+	if (r || !claim)
+		return r;
+	r = keep_file(b, piddir, "mountinfo", CAPTURE_MAX_RAW, 0, &p->mountinfo,
+		      &p->mountinfo_truncated);
+	if (r)
+		PROC_ERR(p, "mountinfo", r);
+	return 0;
+}
+
+/* "map_files/START-END" for a mapping (proc(5)): lowercase hex, no 0x. */
+static void map_files_name(char *out, size_t n, uint64_t start, uint64_t end)
+{
+	snprintf(out, n, "map_files/%llx-%llx", (unsigned long long)start,
+		 (unsigned long long)end);
+}
+
+/*
+ * Mappings of deleted files.  The kernel appends " (deleted)" to the path
+ * of an unlinked file (d_path), so only those lines are looked at; the
+ * suffix is a hint, a file may be named so: the file behind the
+ * map_files/START-END link decides, by st_nlink == 0.  Following that
+ * link needs CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE): a refusal is
+ * recorded per mapping.  Each distinct file is pinned once (O_PATH), the
+ * mapping that met it first holds the pin.
+ */
+static int collect_maps(struct batch *b, int piddir)
+{
+	static const char del[] = " (deleted)";
+	const size_t dl = sizeof(del) - 1;
+	struct proc_item *p = &b->proc;
+	size_t off, end, pins = 0, k;
+
+	if (!p->raw[4].ok)
+		return 0;
+	p->maps_scanned = true;
+	off = p->raw[4].off;
+	end = off + p->raw[4].len;
+	while (off < end) {
+		const char *line = b->text.data + off;
+		const char *nl = memchr(line, '\n', end - off);
+		size_t len = nl ? (size_t)(nl - line) : end - off;
+		struct parse_map pm;
+		struct map_item *m;
+		char name[64];
+
+		off += len + 1;
+		if (len <= dl || memcmp(line + len - dl, del, dl) != 0 ||
+		    parse_maps_line(line, len, &pm))
+			continue;
+		if (b->nmaps == MAX_MAPS)
+			break; /* counted: the formatter says how many */
+		if (b->nmaps == b->mapcap) {
+			size_t cap = b->mapcap ? b->mapcap * 2 : 16;
+			struct map_item *v = realloc(b->maps, cap * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			b->maps = v;
+			b->mapcap = cap;
+		}
+		m = &b->maps[b->nmaps++];
+		memset(m, 0, sizeof(*m));
+		m->pinfd = -1;
+		m->start = pm.start;
+		m->end = pm.end;
+		m->offset = pm.offset;
+		memcpy(m->perms, pm.perms, sizeof(m->perms));
+		m->path.ok = true;
+		m->path.off = (size_t)(pm.path - b->text.data);
+		m->path.len = pm.path_len;
+		map_files_name(name, sizeof(name), pm.start, pm.end);
+		if (fstatat(piddir, name, &m->st, 0) < 0) {
+			m->err = -errno;
+			m->what = "map_files";
+			continue;
+		}
+		m->have_stat = true;
+		if (!S_ISREG(m->st.st_mode) || m->st.st_nlink != 0)
+			continue;
+		for (k = 0; k + 1 < b->nmaps; k++)
+			if (b->maps[k].have_stat && b->maps[k].st.st_dev == m->st.st_dev &&
+			    b->maps[k].st.st_ino == m->st.st_ino)
+				break;
+		if (k + 1 < b->nmaps) {
+			m->memfd_fs = b->maps[k].memfd_fs;
+			m->shmem_fs = b->maps[k].shmem_fs;
+			if (b->maps[k].pinfd < 0 && b->maps[k].err) {
+				m->err = b->maps[k].err;
+				m->what = b->maps[k].what;
+			}
+			continue; /* pinned already (or its pin failed) */
+		}
+		if (pins == MAX_MAP_PINS) {
+			m->err = -EMFILE;
+			m->what = "map_files-pin";
+			continue;
+		}
+		{
+			struct statfs sf;
+			int pin = openat(piddir, name, O_PATH | O_CLOEXEC);
+
+			if (pin < 0 || fstat(pin, &m->st) < 0) {
+				m->err = -errno;
+				m->what = "map_files-pin";
+				if (pin >= 0)
+					close(pin);
+				continue;
+			}
+			if (fstatfs(pin, &sf) == 0 &&
+			    (sf.f_type == TMPFS_MAGIC || sf.f_type == HUGETLBFS_MAGIC))
+				m->shmem_fs = true;
+			m->pinfd = pin;
+			pins++;
+			b->npins++;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Threads with an fd table of their own.  A thread that called
+ * unshare(CLONE_FILES) has fds only /proc/PID/task/TID/fd shows.
+ * kcmp(KCMP_FILES) tells whether two tasks share a table (kcmp(2)); each
+ * distinct table is listed once, with the threads that share it.  Only
+ * for processes with more than one thread.
+ */
+static int collect_tables(struct batch *b, int piddir, int pid)
+{
+	struct proc_item *p = &b->proc;
+	const char *v;
+	size_t vl, i, t;
+	int *tids = NULL, r, taskdir;
+	size_t ntids = 0;
+	long threads;
+
+	if (!p->raw[1].ok ||
+	    parse_status_field(b->text.data + p->raw[1].off, p->raw[1].len, "Threads", &v, &vl))
+		return 0;
+	threads = strtol(v, NULL, 10);
+	if (threads <= 1)
+		return 0;
+	taskdir = procfs_open_dir(piddir, "task");
+	r = taskdir < 0 ? taskdir : procfs_list_numeric_fd(taskdir, &tids, &ntids);
+	if (taskdir >= 0)
+		close(taskdir);
+	if (r) {
+		PROC_ERR(p, "task", r);
+		return r == -ENOMEM ? r : 0;
+	}
+	for (i = 0; i < ntids; i++) {
+		struct fd_table *tb;
+		long k;
+
+		if (tids[i] == pid)
+			continue;
+		k = syscall(SYS_kcmp, pid, tids[i], KCMP_FILES, 0, 0);
+		if (k < 0) {
+			/* ESRCH: the thread exited; anything else, the
+			 * table is unknown: counted and recorded. */
+			if (errno != ESRCH) {
+				if (!p->kcmp_failed++) {
+					p->kcmp_err = -errno;
+					p->kcmp_tid = tids[i];
+				}
+			}
+			continue;
+		}
+		if (k == 0)
+			continue; /* the process's own table */
+		for (t = 0; t < b->ntables; t++) {
+			k = syscall(SYS_kcmp, b->tables[t].tid, tids[i], KCMP_FILES, 0, 0);
+			if (k == 0)
+				break;
+		}
+		if (t == b->ntables) {
+			if (b->ntables == MAX_TABLES) {
+				if (!p->kcmp_failed++) {
+					p->kcmp_err = -E2BIG;
+					p->kcmp_tid = tids[i];
+				}
+				continue;
+			}
+			if (b->ntables == b->tabcap) {
+				size_t cap = b->tabcap ? b->tabcap * 2 : 4;
+				struct fd_table *nv = realloc(b->tables, cap * sizeof(*nv));
+
+				if (!nv) {
+					r = -ENOMEM;
+					goto out;
+				}
+				memset(nv + b->tabcap, 0, (cap - b->tabcap) * sizeof(*nv));
+				b->tables = nv;
+				b->tabcap = cap;
+			}
+			b->tables[t].tid = tids[i];
+			b->tables[t].ntids = 0;
+			b->tables[t].err = 0;
+			b->tables[t].fd_count = 0;
+			b->ntables++;
+		}
+		tb = &b->tables[t];
+		if (tb->ntids == tb->cap) {
+			size_t cap = tb->cap ? tb->cap * 2 : 4;
+			int *nv = realloc(tb->tids, cap * sizeof(*nv));
+
+			if (!nv) {
+				r = -ENOMEM;
+				goto out;
+			}
+			tb->tids = nv;
+			tb->cap = cap;
+		}
+		tb->tids[tb->ntids++] = tids[i];
+	}
+	r = 0;
+out:
+	free(tids);
+	return r;
+}
+
 /* ---- the queue ---- */
 
 static void batch_clear(struct batch *b)
@@ -665,6 +1091,11 @@ static void batch_clear(struct batch *b)
 			close(b->fds[i].pinfd);
 	if (b->begin && b->proc.exe_pin >= 0)
 		close(b->proc.exe_pin);
+	for (i = 0; i < b->nmaps; i++)
+		if (b->maps[i].pinfd >= 0)
+			close(b->maps[i].pinfd);
+	b->nmaps = 0;
+	b->ntables = 0;
 	b->next = NULL;
 	b->pid = 0;
 	b->begin = b->end = false;
@@ -681,6 +1112,10 @@ static void batch_free(struct batch *b)
 
 		batch_clear(b);
 		free(b->fds);
+		free(b->maps);
+		while (b->tabcap)
+			free(b->tables[--b->tabcap].tids);
+		free(b->tables);
 		buf_free(&b->text);
 		free(b);
 		b = next;
@@ -741,13 +1176,46 @@ static int batch_send(struct capture *c, struct lane *l, struct batch *b)
 	return 0;
 }
 
+/* One fd table's fds into the batches (a full batch is sent on). */
+static int collect_fds(struct capture *c, struct lane *l, struct batch **bp, int pid,
+		       int fddir, int infodir, const int *fds, size_t nfds, int tid)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < nfds; i++) {
+		if (stopped(c))
+			return lfail(l, -EINTR, "interrupted");
+		if ((*bp)->nfds == BATCH_FDS || (*bp)->npins == BATCH_PINS) {
+			rc = batch_send(c, l, *bp);
+			*bp = NULL;
+			if (!rc)
+				rc = batch_get(c, pid, false, bp);
+			if (rc)
+				return rc;
+		}
+		rc = collect_fd(*bp, fddir, infodir, fds[i], tid);
+		if (rc)
+			return lfail(l, rc, "pid %d: fd table: out of memory", pid);
+	}
+	return 0;
+}
+
+/* A thread's own fd table, listed while the first batch is still ours. */
+struct table_dirs {
+	int tid, fddir, infodir;
+	int *fds;
+	size_t nfds;
+};
+
 static int collect_process(struct capture *c, struct lane *l, int pid)
 {
 	struct batch *b = NULL;
 	struct proc_item *p;
 	char name[16];
 	int piddir = -1, fddir = -1, infodir = -1, *fds = NULL;
-	size_t nfds = 0, i;
+	struct table_dirs td[MAX_TABLES];
+	size_t nfds = 0, ntd = 0, i;
 	bool truncated;
 	int r, rc;
 
@@ -769,31 +1237,44 @@ static int collect_process(struct capture *c, struct lane *l, int pid)
 			PROC_ERR(p, raw_files[i], r);
 	}
 	collect_links(b, piddir);
+	collect_ns(b, piddir);
+	rc = collect_netns(c, piddir, p->ns_ino[NS_NET]);
+	if (!rc)
+		rc = collect_mntns(c, b, piddir, p->ns_ino[NS_MNT]);
+	if (!rc)
+		rc = collect_maps(b, piddir);
+	if (!rc)
+		rc = collect_tables(b, piddir, pid);
+	if (rc)
+		goto out;
+	/* The threads' tables are listed now, while the first batch (which
+	 * records them) is still ours; their fds follow the process's. */
+	for (i = 0; i < b->ntables; i++) {
+		struct table_dirs *t = &td[ntd++];
+		char path[48];
+
+		memset(t, 0, sizeof(*t));
+		t->tid = b->tables[i].tid;
+		snprintf(path, sizeof(path), "task/%d/fd", t->tid);
+		t->fddir = procfs_open_dir(piddir, path);
+		snprintf(path, sizeof(path), "task/%d/fdinfo", t->tid);
+		t->infodir = procfs_open_dir(piddir, path);
+		r = t->fddir < 0 ? t->fddir : procfs_list_numeric_fd(t->fddir, &t->fds, &t->nfds);
+		b->tables[i].err = r;
+		b->tables[i].fd_count = t->nfds;
+	}
 
 	fddir = procfs_open_dir(piddir, "fd");
 	infodir = procfs_open_dir(piddir, "fdinfo");
 	r = fddir < 0 ? fddir : procfs_list_numeric_fd(fddir, &fds, &nfds);
 	if (r)
 		PROC_ERR(p, "fd", r);
-	for (i = 0; i < nfds; i++) {
-		if (stopped(c)) {
-			rc = lfail(l, -EINTR, "interrupted");
-			goto out;
-		}
-		if (b->nfds == BATCH_FDS || b->npins == BATCH_PINS) {
-			rc = batch_send(c, l, b);
-			b = NULL;
-			if (!rc)
-				rc = batch_get(c, pid, false, &b);
-			if (rc)
-				goto out;
-		}
-		rc = collect_fd(b, fddir, infodir, fds[i]);
-		if (rc) {
-			lfail(l, rc, "pid %d: fd table: out of memory", pid);
-			goto out;
-		}
-	}
+	rc = collect_fds(c, l, &b, pid, fddir, infodir, fds, nfds, 0);
+	for (i = 0; i < ntd && !rc; i++)
+		rc = collect_fds(c, l, &b, pid, td[i].fddir, td[i].infodir, td[i].fds,
+				 td[i].nfds, td[i].tid);
+	if (rc)
+		goto out;
 last:
 	b->end = true;
 	b->fd_count = nfds;
@@ -808,6 +1289,13 @@ out:
 	if (infodir >= 0)
 		close(infodir);
 	free(fds);
+	for (i = 0; i < ntd; i++) {
+		if (td[i].fddir >= 0)
+			close(td[i].fddir);
+		if (td[i].infodir >= 0)
+			close(td[i].infodir);
+		free(td[i].fds);
+	}
 	if (rc == -ENOMEM && !l->err[0])
 		lfail(l, rc, "out of memory");
 	return rc;
@@ -862,6 +1350,242 @@ static const char *span_data(const struct batch *b, const struct span *sp)
 	return sp->ok && b->text.data ? b->text.data + sp->off : "";
 }
 
+static void put_seals(struct jsonw *j, int seals)
+{
+	static const struct { int bit; const char *name; } names[] = {
+		{ 0x0001, "seal" }, { 0x0002, "shrink" }, { 0x0004, "grow" },
+		{ 0x0008, "write" }, { 0x0010, "future_write" }, { 0x0020, "exec" },
+	};
+	size_t i;
+
+	jsonw_aopen(j, "seals");
+	for (i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (seals & names[i].bit)
+			jsonw_str(j, NULL, names[i].name);
+	jsonw_aclose(j);
+}
+
+/*
+ * The kind of a file on the kernel's internal shmem mount (fstatfs said
+ * tmpfs, stat a regular file with no link): the name the kernel gave it
+ * tells which of its users made it.  Never a path a user could create on
+ * that mount: it has none.
+ */
+static const char *shmem_kind(const char *target, size_t n, bool memfd)
+{
+	if (memfd)
+		return "memfd";
+	if (n == 19 && memcmp(target, "/dev/zero (deleted)", 19) == 0)
+		return "shared-anon";
+	if (n > 5 && memcmp(target, "/SYSV", 5) == 0)
+		return "sysv-shm";
+	return NULL;
+}
+
+/* Writes a netns's tables (the first time) and returns its sockets;
+ * procsnap's own when the namespace is unknown.  Waits for a collector
+ * still reading them. */
+static int use_netns(struct capture *c, uint64_t ino, const struct sockets **out)
+{
+	struct netns *ns = NULL;
+	char member[96];
+	int i, r;
+
+	*out = &c->socks;
+	if (!ino || ino == c->own_net)
+		return 0;
+	pthread_mutex_lock(&c->nsmu);
+	ns = u64map_get(&c->netns, ino, 0);
+	while (ns && !ns->ready)
+		pthread_cond_wait(&c->nscv, &c->nsmu);
+	pthread_mutex_unlock(&c->nsmu);
+	if (!ns)
+		return 0; /* cannot happen: the collector claimed it first */
+	*out = &ns->socks;
+	if (ns->written)
+		return 0;
+	ns->written = true;
+	c->st.net_namespaces++;
+	for (i = 0; i < NNET; i++) {
+		unsigned bad = 0;
+
+		if (ns->err[i]) {
+			snprintf(member, sizeof(member), "net namespace %llu: %s",
+				 (unsigned long long)ino, sockets_tables[i]);
+			note_error(c, &c->errs, member, ns->err[i]);
+			continue;
+		}
+		/* sockets_tables[i] is "net/tcp": host/net/INO/tcp. */
+		snprintf(member, sizeof(member), "host/net/%llu/%s", (unsigned long long)ino,
+			 sockets_tables[i] + 4);
+		r = snapwriter_add(c->w, member, ns->raw[i].data ? ns->raw[i].data : "",
+				   ns->raw[i].len, NULL);
+		if (r)
+			return wfail(c, r, "%s", snapwriter_error(c->w));
+		r = sockets_add_table(&ns->socks, sockets_tables[i], ns->raw[i].data,
+				      ns->raw[i].len, &bad);
+		if (r)
+			return wfail(c, r, "out of memory");
+		buf_free(&ns->raw[i]);
+	}
+	return 0;
+}
+
+/* ns, nspid, cgroup and container: what a process shares with others. */
+static int fmt_namespaces(struct capture *c, struct batch *b, bool have_status)
+{
+	struct proc_item *p = &b->proc;
+	struct jsonw *j = &c->j;
+	struct parse_container pc;
+	int64_t nspid[MAX_NSPID];
+	char member[96];
+	bool any = false;
+	int i, n, r;
+
+	for (i = 0; i < NNS; i++)
+		any = any || p->ns_ino[i];
+	if (any) {
+		jsonw_open(j, "ns");
+		for (i = 0; i < NNS; i++)
+			if (p->ns_ino[i])
+				put_u64(j, ns_names[i], p->ns_ino[i]);
+		jsonw_close(j);
+	}
+	n = have_status ? parse_nspid(span_data(b, &p->raw[1]), p->raw[1].len, nspid, MAX_NSPID)
+			: -ENOENT;
+	if (n > 0) {
+		jsonw_aopen(j, "nspid");
+		for (i = 0; i < n; i++)
+			put_i64(j, NULL, nspid[i]);
+		jsonw_aclose(j);
+	}
+	if (p->raw[5].ok &&
+	    parse_container(span_data(b, &p->raw[5]), p->raw[5].len, &pc) == 0) {
+		jsonw_bytes(j, "cgroup", pc.path, strlen(pc.path));
+		if (pc.id[0]) {
+			jsonw_open(j, "container");
+			jsonw_str(j, "runtime", pc.runtime);
+			jsonw_bytes(j, "id", pc.id, strlen(pc.id));
+			jsonw_close(j);
+		}
+	}
+	if (p->mountinfo.ok) {
+		snprintf(member, sizeof(member), "host/mnt/%llu/mountinfo",
+			 (unsigned long long)p->ns_ino[NS_MNT]);
+		r = snapwriter_add(c->w, member, span_data(b, &p->mountinfo),
+				   p->mountinfo.len, NULL);
+		if (r)
+			return wfail(c, r, "%s", snapwriter_error(c->w));
+		c->st.mount_namespaces++;
+		jsonw_str(j, "mountinfo", member);
+	}
+	return use_netns(c, p->ns_ino[NS_NET], &c->cur_socks);
+}
+
+/* Deleted files the process maps, with their ranges; their bytes are
+ * recovered like an fd's (once per dev, ino). */
+static int fmt_maps(struct capture *c, struct batch *b)
+{
+	struct proc_item *p = &b->proc;
+	struct jsonw *j = &c->j;
+	char what[64], hx[24];
+	size_t i;
+	int rc = 0;
+
+	if (!p->maps_scanned)
+		return 0;
+	jsonw_aopen(j, "mapped_deleted");
+	for (i = 0; i < b->nmaps && !rc; i++) {
+		struct map_item *m = &b->maps[i];
+		bool deleted = m->have_stat && S_ISREG(m->st.st_mode) && m->st.st_nlink == 0;
+		const char *kind;
+
+		/* A file named "... (deleted)" that is not: not recorded. */
+		if (m->have_stat && !deleted && !m->err)
+			continue;
+		jsonw_open(j, NULL);
+		snprintf(hx, sizeof(hx), "%llx", (unsigned long long)m->start);
+		jsonw_str(j, "start", hx);
+		snprintf(hx, sizeof(hx), "%llx", (unsigned long long)m->end);
+		jsonw_str(j, "end", hx);
+		put_u64(j, "offset", m->offset);
+		jsonw_str(j, "perms", m->perms);
+		jsonw_bytes(j, "path", span_data(b, &m->path), m->path.len);
+		kind = m->shmem_fs ? shmem_kind(span_data(b, &m->path), m->path.len,
+						m->path.len > 7 &&
+						memcmp(span_data(b, &m->path), "/memfd:", 7) == 0)
+				   : NULL;
+		if (kind)
+			jsonw_str(j, "kind", kind);
+		if (m->have_stat) {
+			put_u64(j, "dev", (uint64_t)m->st.st_dev);
+			put_u64(j, "ino", (uint64_t)m->st.st_ino);
+			put_i64(j, "size", (int64_t)m->st.st_size);
+		}
+		if (deleted && (m->pinfd >= 0 || u64map_get(&c->stored, m->st.st_dev, m->st.st_ino))) {
+			const struct stored *s = recover(c, m->pinfd, &m->st, &rc);
+
+			if (s)
+				put_content(j, s);
+		}
+		if (m->pinfd >= 0) {
+			close(m->pinfd);
+			m->pinfd = -1;
+		}
+		if (m->err) {
+			jsonw_aopen(j, "errors");
+			snprintf(what, sizeof(what), "%s", m->what);
+			note_error(c, j, what, m->err);
+			jsonw_aclose(j);
+		}
+		c->st.mapped_deleted++;
+		jsonw_close(j);
+	}
+	jsonw_aclose(j);
+	if (b->nmaps == MAX_MAPS)
+		note_error(c, &c->errs, "mapped_deleted: more than 1024, the rest not recorded",
+			   -E2BIG);
+	return rc;
+}
+
+/* Threads with fd tables of their own, and kcmp refusals. */
+static void fmt_tables(struct capture *c, struct batch *b)
+{
+	struct proc_item *p = &b->proc;
+	struct jsonw *j = &c->j;
+	char what[64];
+	size_t i, k;
+
+	if (p->kcmp_failed) {
+		snprintf(what, sizeof(what), "task/%d/kcmp", p->kcmp_tid);
+		note_error(c, &c->errs, what, p->kcmp_err);
+		put_u64(j, "threads_table_unknown", p->kcmp_failed);
+	}
+	if (!b->ntables)
+		return;
+	jsonw_aopen(j, "fd_tables");
+	for (i = 0; i < b->ntables; i++) {
+		const struct fd_table *t = &b->tables[i];
+
+		jsonw_open(j, NULL);
+		put_i64(j, "tid", t->tid);
+		jsonw_aopen(j, "tids");
+		for (k = 0; k < t->ntids; k++)
+			put_i64(j, NULL, t->tids[k]);
+		jsonw_aclose(j);
+		put_u64(j, "fd_count", t->fd_count);
+		if (t->err) {
+			snprintf(what, sizeof(what), "task/%d/fd", t->tid);
+			jsonw_aopen(j, "errors");
+			note_error(c, j, what, t->err);
+			jsonw_aclose(j);
+		}
+		jsonw_close(j);
+		c->st.thread_tables++;
+	}
+	jsonw_aclose(j);
+}
+
 /* The first batch of a process: its raw files, identity and links. */
 static int fmt_begin(struct capture *c, struct batch *b)
 {
@@ -885,6 +1609,9 @@ static int fmt_begin(struct capture *c, struct batch *b)
 	jsonw_bool(j, "self", b->pid == c->self);
 	c->have_stat = false;
 	c->deleted_fds = 0;
+	c->thread_fds = 0;
+	c->proc_denied = false;
+	c->cur_socks = &c->socks;
 	c->dir_failed = p->dir_err != 0;
 	if (c->dir_failed) {
 		note_error(c, &c->errs, "process", p->dir_err);
@@ -1002,14 +1729,21 @@ static int fmt_begin(struct capture *c, struct batch *b)
 		if (rc)
 			return rc;
 	}
-	return 0;
+	rc = fmt_namespaces(c, b, have_status);
+	if (!rc)
+		rc = fmt_maps(c, b);
+	if (!rc)
+		fmt_tables(c, b);
+	return rc;
 }
 
 /* One fd's JSON line. */
 static int fmt_fd(struct capture *c, struct batch *b, struct fd_item *it)
 {
-	const char *target = span_data(b, &it->link), *anon = NULL;
+	const char *target = span_data(b, &it->link), *anon = NULL, *kind = NULL;
 	size_t anon_len = 0;
+	char akind[32];
+	bool have_fi;
 	struct parse_fdinfo fi;
 	struct jsonw j, errs;
 	uint64_t ino = 0;
@@ -1026,6 +1760,10 @@ static int fmt_fd(struct capture *c, struct batch *b, struct fd_item *it)
 	jsonw_open(&j, NULL);
 	put_i64(&j, "pid", b->pid);
 	put_i64(&j, "fd", it->fd);
+	if (it->tid) {
+		put_i64(&j, "tid", it->tid);
+		c->thread_fds++;
+	}
 	if (it->link.ok) {
 		jsonw_bytes(&j, "target", target, it->link.len);
 		lk = parse_link(target, it->link.len, &ino, &anon, &anon_len);
@@ -1035,8 +1773,35 @@ static int fmt_fd(struct capture *c, struct batch *b, struct fd_item *it)
 		jsonw_bytes(&j, "anon", anon, anon_len);
 	deleted = it->have_stat && S_ISREG(it->st.st_mode) && it->st.st_nlink == 0;
 	jsonw_bool(&j, "deleted", deleted);
-	if (it->info.ok &&
-	    parse_fdinfo(span_data(b, &it->info), it->info.len, &fi) == 0) {
+	have_fi = it->info.ok &&
+		  parse_fdinfo(span_data(b, &it->info), it->info.len, &fi) == 0;
+	/* kind: finer than type, decided by the file system (fstatfs) and
+	 * stat, and fdinfo's flags; the kernel's own names only say which
+	 * of a file system's users made the file. */
+	if (it->have_stat && S_ISREG(it->st.st_mode) && (it->memfd_fs || it->shmem_fs))
+		kind = shmem_kind(target, it->link.len, it->memfd_fs);
+	else if (it->fs_magic == PIDFS_MAGIC)
+		kind = "pidfd";
+	else if (it->fs_magic == ANON_INODE_FS_MAGIC && anon && anon_len < sizeof(akind)) {
+		memcpy(akind, anon, anon_len);
+		akind[anon_len] = '\0';
+		if (escape_is_clean_utf8(akind, anon_len))
+			kind = akind;
+	}
+	if (!kind && have_fi && fi.has_flags && (fi.flags & O_TMPFILE_BIT) &&
+	    it->have_stat && S_ISREG(it->st.st_mode))
+		kind = "tmpfile";
+	if (kind)
+		jsonw_str(&j, "kind", kind);
+	if (it->memfd_fs && it->pinfd >= 0) {
+		int seals = 0, sr = content_seals(it->pinfd, &seals);
+
+		if (sr == 0)
+			put_seals(&j, seals);
+		else
+			note_error(c, &errs, "seals", sr);
+	}
+	if (have_fi) {
 		if (fi.has_pos)
 			put_u64(&j, "pos", fi.pos);
 		if (fi.has_flags)
@@ -1052,7 +1817,7 @@ static int fmt_fd(struct capture *c, struct batch *b, struct fd_item *it)
 	if (lk == PARSE_LINK_SOCKET || lk == PARSE_LINK_PIPE)
 		put_u64(&j, "inode", ino);
 	if (lk == PARSE_LINK_SOCKET) {
-		const struct parse_sock *sk = sockets_find(&c->socks, ino);
+		const struct parse_sock *sk = sockets_find(c->cur_socks, ino);
 
 		c->st.sockets++;
 		if (sk) {
@@ -1100,6 +1865,9 @@ static int fmt_end(struct capture *c, struct batch *b)
 		c->st.deleted += c->deleted_fds;
 		put_u64(j, "fd_count", b->fd_count);
 		put_u64(j, "deleted_fds", c->deleted_fds);
+		if (c->thread_fds)
+			put_u64(j, "thread_fds", c->thread_fds);
+		c->st.thread_fds += c->thread_fds;
 		if (buf_error(&c->fds))
 			return wfail(c, -ENOMEM, "pid %d: fd table: out of memory", b->pid);
 		snprintf(member, sizeof(member), "proc/%d/fds.jsonl", b->pid);
@@ -1116,6 +1884,8 @@ static int fmt_end(struct capture *c, struct batch *b)
 		}
 	}
 	jsonw_aclose(&c->errs);
+	if (c->proc_denied)
+		c->st.procs_denied++;
 	buf_puts(&c->json, ",\"errors\":");
 	buf_append(&c->json, c->errbuf.data, c->errbuf.len);
 	jsonw_close(j);
@@ -1208,6 +1978,17 @@ static int capture_host(struct capture *c, const char *topdir)
 	put_u64(&j, "euid", (uint64_t)geteuid());
 	put_i64(&j, "pid", getpid());
 	jsonw_str(&j, "proc_root", c->o.proc_root);
+	if (c->proc_opts_known)
+		jsonw_bytes(&j, "proc_options", c->proc_opts, strlen(c->proc_opts));
+	jsonw_bool(&j, "restricted_view", c->st.restricted_view);
+	if (c->own_net || c->own_mnt) {
+		jsonw_open(&j, "ns");
+		if (c->own_net)
+			put_u64(&j, "net", c->own_net);
+		if (c->own_mnt)
+			put_u64(&j, "mnt", c->own_mnt);
+		jsonw_close(&j);
+	}
 	put_i64(&j, "clock_ticks", c->hz);
 	jsonw_str(&j, "compression", snapwriter_compress_name(c->o.compress));
 	jsonw_bool(&j, "content", !c->o.no_content);
@@ -1363,6 +2144,16 @@ static int capture_summary(struct capture *c)
 	put_u64(&j, "denied", s->denied);
 	put_u64(&j, "vanished_items", s->vanished_items);
 	put_u64(&j, "other_errors", s->other_errors);
+	put_u64(&j, "processes_denied", s->procs_denied);
+	put_u64(&j, "mapped_deleted", s->mapped_deleted);
+	put_u64(&j, "thread_fd_tables", s->thread_tables);
+	put_u64(&j, "thread_fds", s->thread_fds);
+	put_u64(&j, "net_namespaces", s->net_namespaces);
+	put_u64(&j, "mount_namespaces", s->mount_namespaces);
+	jsonw_bool(&j, "not_root", s->not_root);
+	jsonw_bool(&j, "restricted_view", s->restricted_view);
+	if (s->restricted_view)
+		jsonw_str(&j, "hidepid", s->hidepid);
 	jsonw_close(&j);
 	buf_putc(&c->json, '\n');
 	if (buf_error(&c->json))
@@ -1465,6 +2256,74 @@ static size_t sort_unique(int *pids, size_t n)
 	return k;
 }
 
+/* procsnap's own namespace inode of this kind, or 0. */
+static uint64_t own_ns(struct capture *c, const char *name)
+{
+	char path[32];
+	uint64_t ino = 0;
+
+	snprintf(path, sizeof(path), "self/ns/%s", name);
+	if (procfs_readlink(c->rootfd, path, &c->raw) == 0 &&
+	    parse_ns_link(c->raw.data, c->raw.len, &ino))
+		ino = 0;
+	return ino;
+}
+
+/*
+ * The view of /proc in use.  A proc mounted with hidepid=1 ("noaccess")
+ * or hidepid=2 ("invisible") hides or locks other users' processes
+ * (proc(5)): the snapshot must say that it saw a restricted view.  The
+ * mount is found by the mnt_id of our own fd of the proc root (fdinfo),
+ * its options in our mountinfo (the super options, after " - proc ").
+ */
+static void proc_view(struct capture *c)
+{
+	struct parse_fdinfo fi;
+	char name[48], id[24];
+	const char *p, *end;
+	bool truncated;
+	size_t idl;
+
+	snprintf(name, sizeof(name), "self/fdinfo/%d", c->rootfd);
+	if (procfs_read(c->rootfd, name, 4096, &c->raw, &truncated) ||
+	    parse_fdinfo(c->raw.data, c->raw.len, &fi) || !fi.has_mnt_id)
+		return;
+	idl = (size_t)snprintf(id, sizeof(id), "%d ", fi.mnt_id);
+	if (procfs_read(c->rootfd, "self/mountinfo", CAPTURE_MAX_RAW, &c->raw, &truncated))
+		return;
+	for (p = c->raw.data, end = p + c->raw.len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end, *sep, *o, *h;
+		size_t n;
+
+		if ((size_t)(le - p) > idl && memcmp(p, id, idl) == 0 &&
+		    (sep = memmem(p, (size_t)(le - p), " - proc ", 8)) != NULL) {
+			/* " - proc SOURCE OPTIONS" */
+			o = memchr(sep + 8, ' ', (size_t)(le - sep - 8));
+			if (!o)
+				return;
+			o++;
+			n = (size_t)(le - o);
+			if (n >= sizeof(c->proc_opts))
+				n = sizeof(c->proc_opts) - 1;
+			memcpy(c->proc_opts, o, n);
+			c->proc_opts[n] = '\0';
+			c->proc_opts_known = true;
+			h = strstr(c->proc_opts, "hidepid=");
+			if (h) {
+				size_t k = strcspn(h + 8, ",");
+
+				snprintf(c->st.hidepid, sizeof(c->st.hidepid), "%.*s",
+					 (int)(k < 15 ? k : 15), h + 8);
+				c->st.restricted_view = strcmp(c->st.hidepid, "0") != 0 &&
+							strcmp(c->st.hidepid, "off") != 0;
+			}
+			return;
+		}
+		p = le + 1;
+	}
+}
+
 int capture_run(struct capture *c, int fd, const char *topdir)
 {
 	struct timespec m1;
@@ -1478,6 +2337,13 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 	c->rootfd = open(c->o.proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->rootfd < 0)
 		return fail(c, -errno, "%s: %s", c->o.proc_root, strerror(errno));
+	c->st.not_root = geteuid() != 0;
+	c->own_net = own_ns(c, "net");
+	c->own_mnt = own_ns(c, "mnt");
+	proc_view(c);
+	pthread_mutex_init(&c->nsmu, NULL);
+	pthread_cond_init(&c->nscv, NULL);
+	c->ns_ready = true;
 	r = snapwriter_open(&c->w, fd, c->o.compress, topdir, c->t0.tv_sec);
 	if (r)
 		return fail(c, r, "%s", snapwriter_error(c->w));
@@ -1559,6 +2425,12 @@ void capture_free(struct capture *c)
 	if (c->rootfd >= 0)
 		close(c->rootfd);
 	sockets_free(&c->socks);
+	u64map_free(&c->netns, free_netns);
+	u64map_free(&c->mntns, NULL);
+	if (c->ns_ready) {
+		pthread_mutex_destroy(&c->nsmu);
+		pthread_cond_destroy(&c->nscv);
+	}
 	u64map_free(&c->stored, free_stored);
 	buf_free(&c->json);
 	buf_free(&c->fds);

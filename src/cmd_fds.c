@@ -9,21 +9,26 @@
 #include "snapview.h"
 
 static const char usage[] =
-"usage: snapread fds [--pid PID[,PID...]] [--deleted] [--type TYPE] [--json] SNAP\n"
+"usage: snapread fds [--pid PID[,PID...]] [--deleted] [--changing] [--type TYPE]\n"
+"                    [--json] SNAP\n"
 "The open files: PID, FD, TYPE, SIZE, DEL (the open file is deleted),\n"
 "CONTENT (captured, truncated, shrunk, skipped, failed; - when there is\n"
-"nothing to recover) and the target; sockets show their endpoints; a\n"
-"reason, when recorded, follows in [brackets].\n"
+"nothing to recover) and the target; sockets show their endpoints.  Then\n"
+"the thread whose own fd table holds it, its kind (memfd and its seals,\n"
+"tmpfile, pidfd, eventfd, ...) and [changing] when the file's size or\n"
+"mtime moved while it was read; a reason, when recorded, in [brackets].\n"
 "\n"
 "  --pid PID       only these processes (repeatable, or comma-separated)\n"
 "  --deleted       only fds whose open file is deleted\n"
+"  --changing      only files that changed while they were read\n"
 "  --type TYPE     only this type: file, memfd, dir, socket, pipe, fifo,\n"
-"                  chr, blk, anon, other, unknown (repeatable)\n"
+"                  chr, blk, anon, other, unknown; or this kind: tmpfile,\n"
+"                  pidfd, eventfd, eventpoll, ... (repeatable)\n"
 "  --json          one JSON object per fd per line\n"
 "  --help          this help\n";
 
 struct fds {
-	bool json, deleted;
+	bool json, deleted, changing;
 	int *pids;
 	size_t npids;
 	const char **types;
@@ -37,8 +42,11 @@ static bool wanted(const struct fds *f, const json_t *fd, int pid)
 
 	if (f->deleted && !snapview_fd_deleted(fd))
 		return false;
+	if (f->changing && !snapview_fd_changing(fd))
+		return false;
 	for (i = 0, ok = !f->ntypes; i < f->ntypes && !ok; i++)
-		ok = strcmp(f->types[i], snapview_fd_type(fd)) == 0;
+		ok = strcmp(f->types[i], snapview_fd_type(fd)) == 0 ||
+		     (snapview_fd_kind(fd) && strcmp(f->types[i], snapview_fd_kind(fd)) == 0);
 	if (!ok)
 		return false;
 	for (i = 0, ok = !f->npids; i < f->npids && !ok; i++)
@@ -48,10 +56,11 @@ static bool wanted(const struct fds *f, const json_t *fd, int pid)
 
 int cmd_fds(int argc, char **argv)
 {
-	enum { OPT_PID = 256, OPT_DELETED, OPT_TYPE, OPT_JSON, OPT_HELP };
+	enum { OPT_PID = 256, OPT_DELETED, OPT_CHANGING, OPT_TYPE, OPT_JSON, OPT_HELP };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, OPT_PID },
 		{ "deleted", no_argument, NULL, OPT_DELETED },
+		{ "changing", no_argument, NULL, OPT_CHANGING },
 		{ "type", required_argument, NULL, OPT_TYPE },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, OPT_HELP },
@@ -68,6 +77,7 @@ int cmd_fds(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_DELETED: f.deleted = true; break;
+		case OPT_CHANGING: f.changing = true; break;
 		case OPT_JSON: f.json = true; break;
 		case OPT_HELP: help = true; break;
 		case OPT_PID:

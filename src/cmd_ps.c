@@ -13,15 +13,21 @@
 #define TREE_MAX_BYTES (256u << 20)
 
 static const char usage[] =
-"usage: snapread ps [--tree] [--pid PID[,PID...]] [--user UID] [--json] SNAP\n"
+"usage: snapread ps [--tree] [--pid PID[,PID...]] [--user UID] [--container ID]\n"
+"                   [--json] SNAP\n"
 "The process table: PID, PPID, UID (effective), start time (UTC), state,\n"
-"MARK, name and command line.  MARK: X the executable was deleted, D the\n"
-"process holds deleted files, V it vanished while captured, - none.\n"
+"MARK, CONTAINER (its id's first 12 characters, from the cgroup), name and\n"
+"command line.  MARK: X the executable was deleted, D the process holds\n"
+"deleted files, M it maps deleted files, T a thread has its own fd table,\n"
+"K kernel thread, V it vanished while captured, - none.\n"
 "\n"
 "  --tree          children under their parents, like ps -ejH\n"
 "  --pid PID       only these processes (repeatable, or comma-separated)\n"
 "  --user UID      only processes whose real or effective uid is UID\n"
 "                  (numeric: the host's user names are not in the snapshot)\n"
+"  --container ID  only processes in this container: an id or its prefix,\n"
+"                  a runtime (docker, containerd, podman, crio, lxc, ...),\n"
+"                  or \"any\" for every containerised process\n"
 "  --json          one JSON object per process per line\n"
 "  --help          this help\n";
 
@@ -37,6 +43,7 @@ struct ps {
 	size_t npids;
 	bool by_user;
 	int64_t user;
+	const char *container;
 	struct row *rows;
 	size_t nrows, cap;
 	struct buf text;    /* --tree: every row's text */
@@ -48,6 +55,8 @@ static bool wanted(const struct ps *p, const json_t *proc, int pid)
 	size_t i;
 
 	if (p->by_user && !snapview_proc_has_uid(proc, p->user))
+		return false;
+	if (p->container && !snapview_proc_in_container(proc, p->container))
 		return false;
 	if (!p->npids)
 		return true;
@@ -133,11 +142,12 @@ out:
 
 int cmd_ps(int argc, char **argv)
 {
-	enum { OPT_TREE = 256, OPT_PID, OPT_USER, OPT_JSON, OPT_HELP };
+	enum { OPT_TREE = 256, OPT_PID, OPT_USER, OPT_CONTAINER, OPT_JSON, OPT_HELP };
 	static const struct option longopts[] = {
 		{ "tree", no_argument, NULL, OPT_TREE },
 		{ "pid", required_argument, NULL, OPT_PID },
 		{ "user", required_argument, NULL, OPT_USER },
+		{ "container", required_argument, NULL, OPT_CONTAINER },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -156,6 +166,9 @@ int cmd_ps(int argc, char **argv)
 		case OPT_PID:
 			if (cmd_pids(optarg, "--pid", &p.pids, &p.npids))
 				goto out;
+			break;
+		case OPT_CONTAINER:
+			p.container = optarg;
 			break;
 		case OPT_USER:
 			if (cmd_number(optarg, "--user", &uid))

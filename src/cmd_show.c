@@ -17,8 +17,11 @@
 static const char usage[] =
 "usage: snapread show [--json] SNAP PID\n"
 "Everything recorded about one process: identity and status fields,\n"
-"the exe/cwd/root links, a summary of its memory maps, its fds, the raw\n"
-"files kept, and every error met while capturing it.\n"
+"the exe/cwd/root links, its namespaces, NSpid and container, a summary\n"
+"of its memory maps and the deleted files it maps (with their ranges),\n"
+"the fd tables threads hold of their own, its fds (kinds, memfd seals,\n"
+"files that changed while read), the raw files kept, and every error met\n"
+"while capturing it.\n"
 "\n"
 "  --json          one JSON object: process (process.json as recorded),\n"
 "                  fds (the fd records), maps (the summary), status (the\n"
@@ -89,6 +92,118 @@ static void flags(struct buf *b, const json_t *proc)
 	buf_puts(b, any ? "\n" : " -\n");
 }
 
+/* ", changing while read" when a recovered file moved under the read. */
+static void changing(struct buf *b, const json_t *content)
+{
+	bool ch;
+
+	if (snapshot_bool(content, "changed", &ch) && ch)
+		buf_puts(b, ", CHANGING while read (size or mtime moved)");
+}
+
+static void namespaces(struct buf *b, const json_t *p)
+{
+	json_t *ns = json_object_get(p, "ns"), *v;
+	const json_t *ct = json_object_get(p, "container");
+	const char *k;
+
+	buf_puts(b, "namespaces\n");
+	buf_printf(b, "  %-10s", "ns");
+	if (!json_is_object(ns) || !json_object_size(ns))
+		buf_puts(b, " (not recorded; see errors)");
+	json_object_foreach(ns, k, v) {
+		buf_putc(b, ' ');
+		escape_text(b, k, strlen(k));
+		buf_putc(b, ':');
+		snapview_num(b, 0, ns, k);
+	}
+	buf_putc(b, '\n');
+	buf_printf(b, "  %-10s ", "nspid");
+	ints(b, p, "nspid");
+	buf_puts(b, "  (outermost pid namespace first)\n");
+	field(b, "cgroup", p, "cgroup");
+	buf_printf(b, "  %-10s ", "container");
+	if (json_is_object(ct)) {
+		snapview_text(b, ct, "runtime", "?");
+		buf_putc(b, ' ');
+		snapview_text(b, ct, "id", "?");
+	} else {
+		buf_putc(b, '-');
+	}
+	buf_putc(b, '\n');
+	if (json_object_get(p, "mountinfo"))
+		field(b, "mountinfo", p, "mountinfo");
+}
+
+/* Deleted files the process maps: one line per range. */
+static void mapped(struct buf *b, const json_t *p)
+{
+	const json_t *a = json_object_get(p, "mapped_deleted");
+	size_t i;
+
+	if (!json_is_array(a))
+		return;
+	buf_printf(b, "mapped deleted files (%zu ranges)\n", json_array_size(a));
+	for (i = 0; i < json_array_size(a); i++) {
+		const json_t *m = json_array_get(a, i), *c = json_object_get(m, "content");
+
+		buf_puts(b, "  ");
+		snapview_text(b, m, "start", "?");
+		buf_putc(b, '-');
+		snapview_text(b, m, "end", "?");
+		buf_putc(b, ' ');
+		snapview_text(b, m, "perms", "?");
+		buf_puts(b, " off ");
+		snapview_num(b, 0, m, "offset");
+		buf_putc(b, ' ');
+		snapview_text(b, m, "path", "?");
+		if (json_object_get(m, "kind")) {
+			buf_puts(b, " [");
+			snapview_text(b, m, "kind", "?");
+			buf_putc(b, ']');
+		}
+		if (json_is_object(c)) {
+			buf_puts(b, "  [content ");
+			snapview_text(b, c, "status", "?");
+			if (json_object_get(c, "sha256")) {
+				buf_puts(b, ", sha256 ");
+				snapview_text(b, c, "sha256", "?");
+			}
+			changing(b, c);
+			buf_putc(b, ']');
+		}
+		buf_putc(b, '\n');
+		snapview_errors_text(b, m, "    not read: ");
+	}
+}
+
+static void tables(struct buf *b, const json_t *p)
+{
+	const json_t *a = json_object_get(p, "fd_tables");
+	size_t i;
+
+	if (!json_array_size(a) && !json_object_get(p, "threads_table_unknown"))
+		return;
+	buf_printf(b, "thread fd tables (%zu, besides the process's own)\n", json_array_size(a));
+	for (i = 0; i < json_array_size(a); i++) {
+		const json_t *t = json_array_get(a, i);
+
+		buf_puts(b, "  thread ");
+		snapview_num(b, 0, t, "tid");
+		buf_puts(b, ": ");
+		snapview_num(b, 0, t, "fd_count");
+		buf_puts(b, " fds, shared by threads ");
+		ints(b, t, "tids");
+		buf_putc(b, '\n');
+		snapview_errors_text(b, t, "    not read: ");
+	}
+	if (json_object_get(p, "threads_table_unknown")) {
+		buf_puts(b, "  threads whose table could not be compared: ");
+		snapview_num(b, 0, p, "threads_table_unknown");
+		buf_puts(b, " (see errors)\n");
+	}
+}
+
 static void link_line(struct buf *b, const json_t *proc, const char *k)
 {
 	const json_t *l = json_object_get(proc, k);
@@ -114,6 +229,7 @@ static void link_line(struct buf *b, const json_t *proc, const char *k)
 				buf_puts(b, ", ");
 				snapview_text(b, c, "reason", "?");
 			}
+			changing(b, c);
 		}
 		buf_putc(b, ']');
 	}
@@ -219,6 +335,7 @@ static void text(struct buf *b, const struct show *s)
 	link_line(b, p, "exe");
 	link_line(b, p, "cwd");
 	link_line(b, p, "root");
+	namespaces(b, p);
 	if (s->have_status) {
 		buf_puts(b, "status\n");
 		if (s->status_big)
@@ -231,6 +348,8 @@ static void text(struct buf *b, const struct show *s)
 		buf_puts(b, "maps\n");
 		snapview_maps_text(b, &s->maps);
 	}
+	mapped(b, p);
+	tables(b, p);
 	buf_printf(b, "fds (%zu", json_array_size(s->fds));
 	if (json_object_get(p, "deleted_fds")) {
 		buf_puts(b, ", ");

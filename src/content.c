@@ -42,6 +42,19 @@ static int reopen(int pinfd)
 	return fd < 0 ? -errno : fd;
 }
 
+int content_seals(int pinfd, int *seals)
+{
+	int fd = reopen(pinfd), r;
+
+	if (fd < 0)
+		return fd;
+	r = fcntl(fd, F_GET_SEALS);
+	*seals = r < 0 ? 0 : r;
+	r = r < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
 /*
  * The data regions of [0, limit) from SEEK_DATA/SEEK_HOLE.  When the file
  * system cannot tell (EINVAL/ENXIO quirks) the whole range is one region.

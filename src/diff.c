@@ -1,5 +1,6 @@
 /* diff: compares two snapshots, process by process, into change records; never prints. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,7 @@ struct ctx {
 	int pid;
 	const json_t *proc;
 	enum diff_in in;
+	int tid;          /* the fd table of the fd being compared (0: the process's) */
 	struct buf x, y;  /* scratch for exact bytes */
 };
 
@@ -102,7 +104,8 @@ static int emit(struct ctx *c, enum diff_kind k, int fd, const char *field,
 		const json_t *before_b64, const json_t *after_b64)
 {
 	struct diff_change ch = {
-		.kind = k, .in = c->in, .pid = c->pid, .fd = fd, .proc = c->proc,
+		.kind = k, .in = c->in, .pid = c->pid, .fd = fd,
+		.tid = fd >= 0 ? c->tid : 0, .proc = c->proc,
 		.field = field, .before = before, .after = after,
 		.before_b64 = before_b64, .after_b64 = after_b64,
 	};
@@ -313,6 +316,30 @@ static int bytes_value(const struct buf *v, json_t **out, json_t **b64)
 	return x;
 }
 
+/* The namespaces: "ns.NAME" for each link whose inode differs.  A side
+ * that could not read them ("ns" absent, an error recorded) says nothing. */
+static int ns_fields(struct ctx *c, const json_t *pa, const json_t *pb)
+{
+	static const char *const names[] = { "mnt", "net", "pid", "user", "uts", "ipc",
+					     "cgroup", "time" };
+	const json_t *na = get(pa, "ns"), *nb = get(pb, "ns");
+	char field[16];
+	size_t i;
+	int x = 0;
+
+	if (!json_is_object(na) || !json_is_object(nb))
+		return 0;
+	for (i = 0; !x && i < sizeof(names) / sizeof(*names); i++) {
+		const json_t *va = json_object_get(na, names[i]), *vb = json_object_get(nb, names[i]);
+
+		if (!va || !vb || json_equal(va, vb))
+			continue;
+		snprintf(field, sizeof(field), "ns.%s", names[i]);
+		x = emit(c, DIFF_FIELD, -1, field, va, vb, NULL, NULL);
+	}
+	return x;
+}
+
 static int cgroup_field(struct ctx *c, const struct diff_proc *a, const struct diff_proc *b)
 {
 	json_t *va = NULL, *vb = NULL, *ba = NULL, *bb = NULL;
@@ -371,8 +398,8 @@ static json_t *proc_summary(const json_t *p)
 
 static json_t *fd_summary(const json_t *fd)
 {
-	static const char *const keys[] = { "fd", "type", "target", "target_b64",
-		"deleted", "anon", "inode", "socket", NULL };
+	static const char *const keys[] = { "fd", "tid", "type", "kind", "target",
+		"target_b64", "deleted", "anon", "inode", "socket", NULL };
 	const json_t *content = json_object_get(fd, "content");
 	const char *const *k;
 	json_t *s = json_object();
@@ -391,6 +418,25 @@ static json_t *fd_summary(const json_t *fd)
 }
 
 /* Emits with fd summaries of a and b (either may be NULL). */
+/* The fd table a record belongs to: 0 the process's own, else the tid of
+ * the thread that has a table of its own (docs/FORMAT.md). */
+static int table_of(const json_t *fd)
+{
+	int64_t t;
+
+	return snapshot_int(fd, "tid", &t) && t > 0 && t <= INT_MAX ? (int)t : 0;
+}
+
+/* Where an fd record sorts: tables by tid (the process's first), then fd. */
+static int64_t fd_key(const json_t *fd)
+{
+	int64_t n = INT64_MAX;
+
+	if (!fd || !snapshot_int(fd, "fd", &n) || n < 0 || n > INT_MAX)
+		return INT64_MAX;
+	return ((int64_t)table_of(fd) << 32) | n;
+}
+
 static int emit_fds(struct ctx *c, enum diff_kind k, const char *name,
 		    const json_t *a, const json_t *b)
 {
@@ -402,6 +448,7 @@ static int emit_fds(struct ctx *c, enum diff_kind k, const char *name,
 		goto out;
 	if (!snapshot_int(b, "fd", &n))
 		snapshot_int(a, "fd", &n);
+	c->tid = table_of(b ? b : a);
 	x = emit(c, k, (int)n, name, sa, sb, NULL, NULL);
 out:
 	json_decref(sa);
@@ -469,6 +516,7 @@ static int fd_pair(struct ctx *c, const json_t *a, const json_t *b)
 	if (fd_unknown(a) || fd_unknown(b))
 		return 0;
 	snapshot_int(b, "fd", &n);
+	c->tid = table_of(b);
 	x = same_file(c, a, b);
 	if (x < 0)
 		return x;
@@ -578,10 +626,10 @@ static int fd_diff(struct ctx *c, const json_t *fa, const json_t *fb)
 			j++;
 			continue;
 		}
-		if (a)
-			snapshot_int(a, "fd", &da);
-		if (b)
-			snapshot_int(b, "fd", &db);
+		/* fd N of the process and fd N of a thread's own table are
+		 * two fds: records pair by (table, fd). */
+		da = fd_key(a);
+		db = fd_key(b);
 		if (da < db) {
 			x = emit_fds(c, DIFF_FD, "fd", a, NULL);
 			i++;
@@ -692,6 +740,8 @@ static int changed(struct ctx *c, const struct diff_proc *a, const struct diff_p
 		x = link_fields(c, pa, pb, "cwd");
 	if (!x)
 		x = link_fields(c, pa, pb, "root");
+	if (!x)
+		x = ns_fields(c, pa, pb);
 	if (!x)
 		x = cgroup_field(c, a, b);
 	for (i = 4; !x && i < sizeof(pfields) / sizeof(*pfields); i++)

@@ -218,6 +218,15 @@ static void now_was(struct buf *out, const struct diff_change *c)
 	buf_puts(out, ")");
 }
 
+/* "fd N", and whose table when a thread has its own (unshare(CLONE_FILES)):
+ * such fds are invisible to tools that read /proc/PID/fd only. */
+static void put_fdno(struct buf *out, const struct diff_change *c)
+{
+	buf_printf(out, "fd %d", c->fd);
+	if (c->tid > 0)
+		buf_printf(out, " of thread %d's own fd table", c->tid);
+}
+
 int diffview_text(struct buf *out, const struct diff_change *c)
 {
 	switch (c->kind) {
@@ -239,7 +248,8 @@ int diffview_text(struct buf *out, const struct diff_change *c)
 		now_was(out, c);
 		break;
 	case DIFF_FD:
-		buf_printf(out, "    fd %d", c->fd);
+		buf_puts(out, "    ");
+		put_fdno(out, c);
 		if (strcmp(c->field, "fd") != 0) {
 			buf_printf(out, " %s", c->field + 3);
 			now_was(out, c);
@@ -259,7 +269,9 @@ int diffview_text(struct buf *out, const struct diff_change *c)
 		}
 		break;
 	case DIFF_DELETED:
-		buf_printf(out, "    NEW DELETED FILE held on fd %d: ", c->fd);
+		buf_puts(out, "    NEW DELETED FILE held on ");
+		put_fdno(out, c);
+		buf_puts(out, ": ");
 		put_fd(out, c->after);
 		if (c->before) {
 			buf_puts(out, " (was ");
@@ -268,7 +280,9 @@ int diffview_text(struct buf *out, const struct diff_change *c)
 		}
 		break;
 	case DIFF_LISTEN:
-		buf_printf(out, "    NEW LISTENING SOCKET on fd %d: ", c->fd);
+		buf_puts(out, "    NEW LISTENING SOCKET on ");
+		put_fdno(out, c);
+		buf_puts(out, ": ");
 		put_fd(out, c->after);
 		if (c->before) {
 			buf_puts(out, " (was ");
@@ -278,14 +292,20 @@ int diffview_text(struct buf *out, const struct diff_change *c)
 		break;
 	case DIFF_SOCKET:
 		if (!c->before) {
-			buf_printf(out, "    socket appeared on fd %d: ", c->fd);
+			buf_puts(out, "    socket appeared on ");
+			put_fdno(out, c);
+			buf_puts(out, ": ");
 			put_fd(out, c->after);
 		} else if (!c->after) {
-			buf_printf(out, "    socket gone from fd %d (was ", c->fd);
+			buf_puts(out, "    socket gone from ");
+			put_fdno(out, c);
+			buf_puts(out, " (was ");
 			put_fd(out, c->before);
 			buf_putc(out, ')');
 		} else {
-			buf_printf(out, "    socket on fd %d now ", c->fd);
+			buf_puts(out, "    socket on ");
+			put_fdno(out, c);
+			buf_puts(out, " now ");
 			put_fd(out, c->after);
 			buf_puts(out, " (was ");
 			put_fd(out, c->before);
@@ -354,6 +374,8 @@ int diffview_json(struct jsonw *w, const struct diff_change *c)
 	jsonw_str(w, "field", c->field);
 	if (c->fd >= 0)
 		jsonw_int(w, "fd", c->fd);
+	if (c->fd >= 0 && c->tid > 0)
+		jsonw_int(w, "tid", c->tid);
 	if (c->kind != DIFF_FIELD && c->kind != DIFF_HOST)
 		jsonw_str(w, "change", change_word(c));
 	x = raw(w, "before", c->before);

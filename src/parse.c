@@ -448,3 +448,193 @@ void parse_nul_list(const char *s, size_t n,
 		p = e + 1;
 	}
 }
+
+int parse_ns_link(const char *s, size_t n, uint64_t *ino)
+{
+	const char *open = memchr(s, '[', n);
+	const char *p;
+
+	*ino = 0;
+	if (!open || n < 3 || s[n - 1] != ']')
+		return -EINVAL;
+	p = open + 1;
+	if (take_u64(&p, s + n - 1, 10, ino) || p != s + n - 1)
+		return -EINVAL;
+	return 0;
+}
+
+int parse_maps_line(const char *s, size_t n, struct parse_map *out)
+{
+	const char *p = s, *end = s + n;
+	uint64_t skip;
+
+	memset(out, 0, sizeof(*out));
+	if (take_u64(&p, end, 16, &out->start) || p >= end || *p++ != '-' ||
+	    take_u64(&p, end, 16, &out->end) || out->end < out->start)
+		return -EINVAL;
+	if (end - p < 6 || p[0] != ' ')
+		return -EINVAL;
+	memcpy(out->perms, p + 1, 4);
+	out->perms[4] = '\0';
+	p += 5;
+	/* offset, dev (MAJ:MIN), inode */
+	if (take_u64(&p, end, 16, &out->offset) ||
+	    take_u64(&p, end, 16, &skip) || p >= end || *p++ != ':' ||
+	    take_u64(&p, end, 16, &skip) || take_u64(&p, end, 10, &skip))
+		return -EINVAL;
+	while (p < end && *p == ' ')
+		p++;
+	out->path = p;
+	out->path_len = (size_t)(end - p);
+	return 0;
+}
+
+int parse_nspid(const char *status, size_t n, int64_t *out, size_t max)
+{
+	const char *v, *end;
+	size_t vl, k = 0;
+
+	if (parse_status_field(status, n, "NSpid", &v, &vl))
+		return -ENOENT;
+	end = v + vl;
+	while (v < end && k < max) {
+		uint64_t x;
+
+		while (v < end && (*v == '\t' || *v == ' '))
+			v++;
+		if (v == end)
+			break;
+		if (take_u64(&v, end, 10, &x) || x > INT32_MAX)
+			return -EINVAL;
+		out[k++] = (int64_t)x;
+	}
+	return (int)k;
+}
+
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+/* A name an lxc container may have, as its cgroup shows it. */
+static bool lxc_name(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n >= 64)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_' || s[i] == '.'))
+			return false;
+	return true;
+}
+
+/*
+ * Container runtimes name a container's cgroup after its 64-hex-digit id:
+ * docker-ID.scope (systemd driver) or /docker/ID, cri-containerd-ID.scope,
+ * crio-ID.scope, libpod-ID.scope (podman), .../kubepods.../ID; lxc uses
+ * lxc.payload.NAME or /lxc/NAME.  The innermost match wins.
+ */
+static void container_of(const char *path, struct parse_container *out)
+{
+	const char *p = path, *prev = NULL;
+	size_t prevn = 0;
+
+	while (*p) {
+		const char *c, *e;
+		size_t cn, i;
+
+		while (*p == '/')
+			p++;
+		c = p;
+		while (*p && *p != '/')
+			p++;
+		cn = (size_t)(p - c);
+		if (!cn)
+			break;
+		e = c + cn;
+		if (cn > 12 && memcmp(c, "lxc.payload.", 12) == 0 && lxc_name(c + 12, cn - 12)) {
+			snprintf(out->runtime, sizeof(out->runtime), "lxc");
+			snprintf(out->id, sizeof(out->id), "%.*s", (int)(cn - 12), c + 12);
+		} else if (prev && prevn == 3 && memcmp(prev, "lxc", 3) == 0 && lxc_name(c, cn)) {
+			snprintf(out->runtime, sizeof(out->runtime), "lxc");
+			snprintf(out->id, sizeof(out->id), "%.*s", (int)cn, c);
+		}
+		for (i = 0; i + 64 <= cn; i++) {
+			const char *h = c + i;
+			size_t k = 0, pre;
+			const char *rt = NULL;
+
+			if (i && is_hex(h[-1]))
+				continue;
+			while (h + k < e && is_hex(h[k]))
+				k++;
+			if (k != 64) {
+				i += k;
+				continue;
+			}
+			pre = i;
+			while (pre && (c[pre - 1] == '-' || c[pre - 1] == '_'))
+				pre--;
+			if (pre == 6 && memcmp(c, "docker", 6) == 0)
+				rt = "docker";
+			else if (pre == 14 && memcmp(c, "cri-containerd", 14) == 0)
+				rt = "containerd";
+			else if (pre == 4 && memcmp(c, "crio", 4) == 0)
+				rt = "crio";
+			else if (pre == 6 && memcmp(c, "libpod", 6) == 0)
+				rt = "podman";
+			else if (pre == 0 && prev && prevn == 6 && memcmp(prev, "docker", 6) == 0)
+				rt = "docker";
+			else if (strstr(path, "kubepods"))
+				rt = "kubepods";
+			else
+				rt = "unknown";
+			snprintf(out->runtime, sizeof(out->runtime), "%s", rt);
+			snprintf(out->id, sizeof(out->id), "%.64s", h);
+			break;
+		}
+		prev = c;
+		prevn = cn;
+	}
+}
+
+int parse_container(const char *s, size_t n, struct parse_container *out)
+{
+	const char *p = s, *end = s + n, *best = NULL;
+	size_t bestn = 0;
+
+	memset(out, 0, sizeof(*out));
+	/* "hierarchy-ID:controllers:path" (cgroups(7)); v2 is "0::path". */
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		const char *c1 = memchr(p, ':', (size_t)(le - p));
+		const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(le - c1 - 1)) : NULL;
+
+		if (c2) {
+			bool v2 = c1 - p == 1 && p[0] == '0' && c2 == c1 + 1;
+
+			if (!best || v2) {
+				best = c2 + 1;
+				bestn = (size_t)(le - best);
+			}
+			if (v2)
+				break;
+		}
+		p = le + 1;
+	}
+	if (!best)
+		return -ENOENT;
+	if (bestn >= sizeof(out->path)) {
+		out->truncated = true;
+		bestn = sizeof(out->path) - 1;
+	}
+	memcpy(out->path, best, bestn);
+	out->path[bestn] = '\0';
+	/* A NUL in the path would hide the rest from the matcher: it is
+	 * text from the kernel, which never prints one. */
+	container_of(out->path, out);
+	return 0;
+}

@@ -64,6 +64,22 @@ static void summary(const struct capture_stats *s, const char *where)
 		(unsigned long long)s->failed, (unsigned long long)s->denied,
 		(unsigned long long)s->vanished_items,
 		(unsigned long long)s->other_errors, s->seconds, where);
+	if (s->mapped_deleted || s->thread_tables || s->net_namespaces)
+		fprintf(stderr,
+			"procsnap: %llu mappings of deleted files, %llu threads' own fd "
+			"tables (%llu fds), %llu other network namespaces\n",
+			(unsigned long long)s->mapped_deleted,
+			(unsigned long long)s->thread_tables,
+			(unsigned long long)s->thread_fds,
+			(unsigned long long)s->net_namespaces);
+	if (s->restricted_view)
+		fprintf(stderr, "procsnap: restricted view: /proc is mounted hidepid=%s, "
+			"processes of other users may be hidden from this capture\n",
+			s->hidepid);
+	if (s->not_root)
+		fprintf(stderr, "procsnap: not running as root: %llu processes had items "
+			"denied (recorded in each process's errors)\n",
+			(unsigned long long)s->procs_denied);
 }
 
 int main(int argc, char **argv)

@@ -85,7 +85,8 @@ const char *snapreader_kind_name(enum snap_kind k)
 		[SNAP_M_FORMAT] = "format", [SNAP_M_HOST] = "host", [SNAP_M_NET] = "net",
 		[SNAP_M_RAW] = "raw", [SNAP_M_CONTENT] = "content", [SNAP_M_FDS] = "fds",
 		[SNAP_M_PROCESS] = "process", [SNAP_M_SUMMARY] = "summary",
-		[SNAP_M_MANIFEST] = "manifest", [SNAP_M_UNKNOWN] = "unknown",
+		[SNAP_M_MANIFEST] = "manifest", [SNAP_M_MOUNTS] = "mounts",
+		[SNAP_M_UNKNOWN] = "unknown",
 	};
 
 	return (unsigned)k < sizeof(names) / sizeof(*names) ? names[k] : "unknown";
@@ -243,7 +244,7 @@ enum snap_kind snapreader_classify(const char *rel, struct snap_member *m)
 
 	m->pid = 0;
 	m->file = "";
-	m->dev = m->ino = 0;
+	m->dev = m->ino = m->ns = 0;
 	if (strcmp(rel, "format.json") == 0)
 		return SNAP_M_FORMAT;
 	if (strcmp(rel, "host.json") == 0)
@@ -252,8 +253,22 @@ enum snap_kind snapreader_classify(const char *rel, struct snap_member *m)
 		return SNAP_M_SUMMARY;
 	if (strcmp(rel, "MANIFEST.sha256") == 0)
 		return SNAP_M_MANIFEST;
+	if (strncmp(rel, "host/mnt/", 9) == 0) {
+		p = rel + 9;
+		if (!number(&p, UINT64_MAX, &a) || a == 0 || strcmp(p, "/mountinfo") != 0)
+			return SNAP_M_UNKNOWN;
+		m->ns = a;
+		m->file = p + 1;
+		return SNAP_M_MOUNTS;
+	}
 	if (strncmp(rel, "host/net/", 9) == 0) {
 		p = rel + 9;
+		/* host/net/NSINO/NAME: another network namespace's table. */
+		if (*p >= '0' && *p <= '9') {
+			if (!number(&p, UINT64_MAX, &a) || a == 0 || *p++ != '/')
+				return SNAP_M_UNKNOWN;
+			m->ns = a;
+		}
 		for (i = 0; p[i]; i++)
 			if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9')))
 				return SNAP_M_UNKNOWN;
@@ -368,7 +383,7 @@ static uint64_t size_limit(enum snap_kind k)
 	case SNAP_M_FORMAT: return SNAPREADER_MAX_FORMAT;
 	case SNAP_M_HOST: case SNAP_M_SUMMARY: case SNAP_M_PROCESS: return SNAPREADER_MAX_JSON;
 	case SNAP_M_MANIFEST: return SNAPREADER_MAX_MANIFEST;
-	case SNAP_M_RAW: case SNAP_M_NET: return SNAPREADER_MAX_RAW;
+	case SNAP_M_RAW: case SNAP_M_NET: case SNAP_M_MOUNTS: return SNAPREADER_MAX_RAW;
 	default: return 0;
 	}
 }

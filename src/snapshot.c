@@ -17,6 +17,7 @@ struct snapshot {
 	bool in_fds;             /* reading fds.jsonl lines of m */
 	unsigned long line;
 	int64_t last_fd;
+	int64_t last_tid;        /* 0: the process's own table */
 	int fds_pid;             /* fds.jsonl read, its process.json due */
 	int block_pid;           /* pid of the last proc/PID member */
 	int last_pid;            /* last process.json */
@@ -70,7 +71,7 @@ static int check_pid(struct snapshot *s, const json_t *j, int pid, const char *w
 /* Parses one fds.jsonl line of pid and checks what the model relies on
  * (but the ascending order, which takes the line before). */
 static int parse_fd(struct snapshot *s, int pid, const char *what, const char *text,
-		    size_t len, json_t **out, int64_t *fd)
+		    size_t len, json_t **out, int64_t *fd, int64_t *tid)
 {
 	json_t *j;
 	int x;
@@ -84,6 +85,11 @@ static int parse_fd(struct snapshot *s, int pid, const char *what, const char *t
 	x = check_pid(s, j, pid, what);
 	if (!x && (!snapshot_int(j, "fd", fd) || *fd < 0 || *fd > INT_MAX))
 		x = fail(s, -EBADMSG, "%s: no \"fd\" number", what);
+	/* 0: the process's own table; else the thread whose table it is. */
+	*tid = 0;
+	if (!x && json_object_get(j, "tid") &&
+	    (!snapshot_int(j, "tid", tid) || *tid <= 0 || *tid > INT_MAX))
+		x = fail(s, -EBADMSG, "%s: \"tid\" is not a thread id", what);
 	if (x) {
 		json_decref(j);
 		return x;
@@ -96,20 +102,20 @@ int snapshot_fd_parse(struct snapshot *s, int pid, unsigned long line,
 		      const char *text, size_t len, json_t **out)
 {
 	char what[64];
-	int64_t fd;
+	int64_t fd, tid;
 
 	*out = NULL;
 	if (s->own_err)
 		return s->own_err;
 	snprintf(what, sizeof(what), "proc/%d/fds.jsonl line %lu", pid, line);
-	return parse_fd(s, pid, what, text, len, out, &fd);
+	return parse_fd(s, pid, what, text, len, out, &fd, &tid);
 }
 
 static int next_fd(struct snapshot *s, struct snapshot_item *it)
 {
 	char what[SNAPREADER_MAX_NAME + 32];
 	json_t *j = NULL;
-	int64_t fd;
+	int64_t fd, tid;
 	int x;
 
 	x = snapreader_getline(s->r, SNAPREADER_MAX_LINE, &s->text);
@@ -122,10 +128,20 @@ static int next_fd(struct snapshot *s, struct snapshot_item *it)
 	if (s->text.len == 0)
 		return fail(s, -EBADMSG, "%s is empty", what);
 	if (!s->o.fd_text) {
-		x = parse_fd(s, s->m->pid, what, s->text.data, s->text.len, &j, &fd);
+		x = parse_fd(s, s->m->pid, what, s->text.data, s->text.len, &j, &fd, &tid);
 		if (x)
 			return x;
 		s->item = j;
+		/* A thread's own fd table ("tid") follows the process's,
+		 * tables in ascending tid order, fds ascending in each. */
+		if (tid < s->last_tid)
+			return fail(s, -EBADMSG, "%s: thread %lld's table after thread %lld's "
+				    "(tables ascend)", what, (long long)tid,
+				    (long long)s->last_tid);
+		if (tid > s->last_tid) {
+			s->last_tid = tid;
+			s->last_fd = -1;
+		}
 		if (fd <= s->last_fd)
 			return fail(s, -EBADMSG, "%s: fd %lld after fd %lld (fds ascend, "
 				    "once each)", what, (long long)fd, (long long)s->last_fd);
@@ -235,6 +251,7 @@ int snapshot_next(struct snapshot *s, struct snapshot_item *it)
 			s->in_fds = s->o.fds;
 			s->line = 0;
 			s->last_fd = -1;
+			s->last_tid = 0;
 			break;
 		case SNAP_M_PROCESS:
 			s->block_pid = m->pid;

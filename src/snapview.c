@@ -133,9 +133,69 @@ static bool exe_deleted(const json_t *proc)
 	return snapshot_bool(json_object_get(proc, "exe"), "deleted", &d) && d;
 }
 
+/* Maps a deleted file other than its own deleted executable (X says that
+ * one already: every process maps its executable). */
+static bool maps_other_deleted(const json_t *proc)
+{
+	const json_t *a = json_object_get(proc, "mapped_deleted");
+	const json_t *xs = json_object_get(json_object_get(proc, "exe"), "stat");
+	int64_t xd = -1, xi = -1, d, i;
+	size_t k;
+
+	snapshot_int(xs, "dev", &xd);
+	snapshot_int(xs, "ino", &xi);
+	for (k = 0; k < json_array_size(a); k++) {
+		const json_t *m = json_array_get(a, k);
+
+		if (!snapshot_int(m, "dev", &d) || !snapshot_int(m, "ino", &i) ||
+		    d != xd || i != xi)
+			return true;
+	}
+	return false;
+}
+
 const char *snapview_proc_header(void)
 {
-	return "    PID    PPID    UID START                S MARK NAME  COMMAND\n";
+	return "    PID    PPID    UID START                S MARK CONTAINER    NAME  COMMAND\n";
+}
+
+/* The container's id, shortened as docker shows it (12 characters). */
+static void put_container(struct buf *out, const json_t *proc, size_t width)
+{
+	const json_t *ct = json_object_get(proc, "container");
+	struct buf id = BUF_INIT;
+	size_t start = out->len;
+
+	if (json_is_object(ct) && snapshot_bytes(ct, "id", &id) == 1 && id.len)
+		escape_text(out, id.data, id.len < 12 ? id.len : 12);
+	else
+		buf_putc(out, '-');
+	buf_free(&id);
+	while (out->len < start + width)
+		buf_putc(out, ' ');
+}
+
+bool snapview_proc_in_container(const json_t *proc, const char *id)
+{
+	const json_t *ct = json_object_get(proc, "container");
+	struct buf b = BUF_INIT;
+	bool match = false;
+	size_t n = strlen(id);
+
+	if (!json_is_object(ct))
+		return false;
+	/* "any": in some container; else an id or its prefix (docker's
+	 * 12 characters), or the runtime's name. */
+	if (strcmp(id, "any") == 0)
+		match = true;
+	else if (snapshot_bytes(ct, "id", &b) == 1 && n && b.len >= n &&
+		 memcmp(b.data, id, n) == 0)
+		match = true;
+	else if (snapshot_bytes(ct, "runtime", &b) == 1 && b.len == n &&
+		 memcmp(b.data, id, n) == 0)
+		match = true;
+	buf_free(&b);
+	return match;
 }
 
 int snapview_proc_text(struct buf *out, const json_t *proc, unsigned depth,
@@ -156,18 +216,29 @@ int snapview_proc_text(struct buf *out, const json_t *proc, unsigned depth,
 	buf_putc(out, ' ');
 	snapview_text(out, proc, "state", "-");
 	buf_putc(out, ' ');
-	/* X: executable deleted; D: holds deleted files; V: vanished. */
+	/* X: executable deleted; D: holds deleted files; M: maps deleted
+	 * files; T: a thread has its own fd table; K: kernel thread;
+	 * V: vanished. */
 	mark = out->len;
 	if (exe_deleted(proc))
 		buf_putc(out, 'X');
 	if (snapshot_int(proc, "deleted_fds", &v) && v > 0)
 		buf_putc(out, 'D');
+	if (maps_other_deleted(proc))
+		buf_putc(out, 'M');
+	if (json_array_size(json_object_get(proc, "fd_tables")) > 0)
+		buf_putc(out, 'T');
+	if (snapshot_bool(proc, "kernel_thread", &vanished) && vanished)
+		buf_putc(out, 'K');
+	vanished = false;
 	if (snapshot_bool(proc, "vanished", &vanished) && vanished)
 		buf_putc(out, 'V');
 	if (out->len == mark)
 		buf_putc(out, '-');
 	while (out->len < mark + 4)
 		buf_putc(out, ' ');
+	buf_putc(out, ' ');
+	put_container(out, proc, 12);
 	buf_putc(out, ' ');
 	if (name_at)
 		*name_at = out->len;
@@ -270,6 +341,36 @@ int snapview_proc_json(struct buf *out, const json_t *proc)
 	jput_bool(&w, proc, "kernel_thread", "kernel_thread");
 	jput_bool(&w, proc, "vanished", "vanished");
 	jput_bool(&w, proc, "self", "self");
+	{
+		const json_t *ct = json_object_get(proc, "container");
+
+		if (json_is_object(ct)) {
+			jsonw_open(&w, "container");
+			jput_bytes(&w, ct, "runtime", "runtime");
+			jput_bytes(&w, ct, "id", "id");
+			jsonw_close(&w);
+		} else {
+			jsonw_null(&w, "container");
+		}
+	}
+	if (json_object_get(proc, "cgroup"))
+		jput_bytes(&w, proc, "cgroup", "cgroup");
+	if (json_is_object(json_object_get(proc, "ns")))
+		jput_int(&w, json_object_get(proc, "ns"), "net", "net_ns");
+	if (json_is_array(json_object_get(proc, "nspid"))) {
+		const json_t *a = json_object_get(proc, "nspid");
+		size_t i;
+
+		jsonw_aopen(&w, "nspid");
+		for (i = 0; i < json_array_size(a); i++)
+			if (json_is_integer(json_array_get(a, i)))
+				jsonw_int(&w, NULL, (int64_t)json_integer_value(json_array_get(a, i)));
+		jsonw_aclose(&w);
+	}
+	jsonw_int(&w, "mapped_deleted",
+		  (int64_t)json_array_size(json_object_get(proc, "mapped_deleted")));
+	jsonw_int(&w, "thread_fd_tables",
+		  (int64_t)json_array_size(json_object_get(proc, "fd_tables")));
 	jsonw_close(&w);
 	buf_putc(out, '\n');
 	return buf_error(out);
@@ -288,6 +389,61 @@ const char *snapview_fd_type(const json_t *fd)
 	const char *t = snapshot_str(fd, "type");
 
 	return t ? t : "unknown";
+}
+
+const char *snapview_fd_kind(const json_t *fd)
+{
+	return snapshot_str(fd, "kind");
+}
+
+bool snapview_fd_changing(const json_t *fd)
+{
+	bool ch = false;
+
+	return snapshot_bool(json_object_get(fd, "content"), "changed", &ch) && ch;
+}
+
+/* The seals of a memfd, "seal,shrink,grow"; nothing when none recorded. */
+static void put_seals(struct buf *out, const json_t *fd)
+{
+	const json_t *a = json_object_get(fd, "seals");
+	size_t i;
+
+	if (!json_is_array(a))
+		return;
+	buf_puts(out, "; seals ");
+	if (!json_array_size(a))
+		buf_puts(out, "none");
+	for (i = 0; i < json_array_size(a); i++) {
+		const char *t = json_string_value(json_array_get(a, i));
+
+		if (i)
+			buf_putc(out, ',');
+		if (t)
+			escape_text(out, t, strlen(t));
+	}
+}
+
+int snapview_fd_notes(struct buf *out, const json_t *fd)
+{
+	const char *kind = snapview_fd_kind(fd);
+	int64_t tid;
+
+	if (snapshot_int(fd, "tid", &tid))
+		buf_printf(out, " (thread %" PRId64 "'s own fd table)", tid);
+	if (kind && strcmp(kind, snapview_fd_type(fd)) != 0) {
+		buf_puts(out, " [");
+		escape_text(out, kind, strlen(kind));
+		put_seals(out, fd);
+		buf_putc(out, ']');
+	} else if (json_object_get(fd, "seals")) {
+		buf_puts(out, " [memfd");
+		put_seals(out, fd);
+		buf_putc(out, ']');
+	}
+	if (snapview_fd_changing(fd))
+		buf_puts(out, " [changing: size or mtime moved while it was read]");
+	return buf_error(out);
 }
 
 bool snapview_fd_deleted(const json_t *fd)
@@ -388,6 +544,7 @@ int snapview_fd_text(struct buf *out, const json_t *fd)
 		snapview_text(out, fd, "target", "?");
 	else
 		link_error(out, fd);
+	snapview_fd_notes(out, fd);
 	if (json_is_object(content) && json_object_get(content, "reason")) {
 		buf_puts(out, " [");
 		snapview_text(out, content, "reason", "");
@@ -446,6 +603,21 @@ int snapview_fd_json(struct buf *out, const json_t *fd)
 	}
 	if (json_object_get(fd, "anon"))
 		jput_bytes(&w, fd, "anon", "anon");
+	if (json_object_get(fd, "kind"))
+		jput_bytes(&w, fd, "kind", "kind");
+	if (json_object_get(fd, "tid"))
+		jput_int(&w, fd, "tid", "tid");
+	if (json_is_array(json_object_get(fd, "seals"))) {
+		const json_t *a = json_object_get(fd, "seals");
+		size_t i;
+
+		jsonw_aopen(&w, "seals");
+		for (i = 0; i < json_array_size(a); i++)
+			if (json_is_string(json_array_get(a, i)))
+				jsonw_str(&w, NULL, json_string_value(json_array_get(a, i)));
+		jsonw_aclose(&w);
+	}
+	jsonw_bool(&w, "changing", snapview_fd_changing(fd));
 	if (json_object_get(fd, "inode"))
 		jput_int(&w, fd, "inode", "inode");
 	if (json_object_get(fd, "pos"))

@@ -13,7 +13,7 @@ struct seen {
 	struct {
 		enum diff_kind kind;
 		enum diff_in in;
-		int pid, fd;
+		int pid, fd, tid;
 		char field[32];
 		json_t *before, *after;
 	} c[64];
@@ -29,6 +29,7 @@ static int collect(const struct diff_change *c, void *arg)
 	s->c[s->n].in = c->in;
 	s->c[s->n].pid = c->pid;
 	s->c[s->n].fd = c->fd;
+	s->c[s->n].tid = c->tid;
 	snprintf(s->c[s->n].field, sizeof(s->c[s->n].field), "%s", c->field);
 	s->c[s->n].before = c->before ? json_deep_copy(c->before) : NULL;
 	s->c[s->n].after = c->after ? json_deep_copy(c->after) : NULL;
@@ -401,6 +402,71 @@ static void test_diff_archives(void **state)
 	diff_free(d);
 }
 
+/* A thread with its own fd table (unshare(CLONE_FILES)): its fd 3 is not
+ * the process's fd 3.  Records pair by (table, fd); the change names the
+ * thread. */
+static void test_diff_thread_table_fds(void **state)
+{
+	const char *a = "[" FD_FILE(3, "/etc/passwd", 11, 0) ","
+		"{\"pid\":42,\"tid\":43,\"fd\":3,\"target\":\"/tmp/t\",\"type\":\"file\","
+		"\"deleted\":false,\"pos\":0,\"flags\":32768,\"stat\":{\"dev\":1,\"ino\":12}}]";
+	const char *b = "[" FD_FILE(3, "/etc/passwd", 11, 0) ","
+		"{\"pid\":42,\"tid\":43,\"fd\":3,\"target\":\"/tmp/t\",\"type\":\"file\","
+		"\"deleted\":false,\"pos\":0,\"flags\":32768,\"stat\":{\"dev\":1,\"ino\":12}},"
+		"{\"pid\":42,\"tid\":43,\"fd\":4,\"target\":\"/tmp/p (deleted)\",\"type\":\"file\","
+		"\"deleted\":true,\"pos\":0,\"flags\":32768,\"stat\":{\"dev\":1,\"ino\":13},"
+		"\"content\":{\"status\":\"captured\",\"sha256\":\"ab\"}}]";
+	struct seen s = { 0 };
+
+	(void)state;
+	run(&s, PROC(""), a, PROC(""), a, false);
+	assert_int_equal(s.n, 0);
+	run(&s, PROC(""), a, PROC(""), b, false);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.c[0].kind, DIFF_DELETED);
+	assert_int_equal(s.c[0].fd, 4);
+	assert_int_equal(s.c[0].tid, 43);
+	assert_int_equal(json_integer_value(json_object_get(s.c[0].after, "tid")), 43);
+	seen_free(&s);
+	/* The thread's fd 3 closed: one close, of the thread's fd 3. */
+	run(&s, PROC(""), a, PROC(""), "[" FD_FILE(3, "/etc/passwd", 11, 0) "]", false);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.c[0].kind, DIFF_FD);
+	assert_int_equal(s.c[0].fd, 3);
+	assert_int_equal(s.c[0].tid, 43);
+	assert_null(s.c[0].after);
+	seen_free(&s);
+	/* The process's fd 3 closed, the thread's kept: not "fd 3 now /tmp/t". */
+	run(&s, PROC(""), a, PROC(""),
+	    "[{\"pid\":42,\"tid\":43,\"fd\":3,\"target\":\"/tmp/t\",\"type\":\"file\","
+	    "\"deleted\":false,\"pos\":0,\"flags\":32768,\"stat\":{\"dev\":1,\"ino\":12}}]",
+	    false);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.c[0].kind, DIFF_FD);
+	assert_int_equal(s.c[0].tid, 0);
+	assert_non_null(s.c[0].before);
+	assert_null(s.c[0].after);
+	seen_free(&s);
+}
+
+/* A process moved into another network namespace (setns, a container
+ * escape or entry): one "ns.net" line; a side without "ns" says nothing. */
+static void test_diff_namespace_change(void **state)
+{
+	struct seen s = { 0 };
+
+	(void)state;
+	run(&s, PROC(",\"ns\":{\"net\":4026531840,\"mnt\":4026531841}"), "[]",
+	    PROC(",\"ns\":{\"net\":4026532999,\"mnt\":4026531841}"), "[]", false);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.c[0].field, "ns.net");
+	assert_int_equal(json_integer_value(s.c[0].before), 4026531840LL);
+	assert_int_equal(json_integer_value(s.c[0].after), 4026532999LL);
+	seen_free(&s);
+	run(&s, PROC(",\"ns\":{\"net\":4026531840}"), "[]", PROC(""), "[]", false);
+	assert_int_equal(s.n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -416,6 +482,8 @@ int main(void)
 		cmocka_unit_test(test_diff_vanished_and_unreadable),
 		cmocka_unit_test(test_diff_hosts_reboot_first),
 		cmocka_unit_test(test_diff_archives),
+		cmocka_unit_test(test_diff_thread_table_fds),
+		cmocka_unit_test(test_diff_namespace_change),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

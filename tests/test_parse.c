@@ -297,6 +297,76 @@ static void test_parse_btime_and_size(void **state)
 	buf_free(&b);
 }
 
+static void test_parse_ns_and_nspid(void **state)
+{
+	static const char status[] = "Name:\tsh\nNSpid:\t4242\t17\t1\nNSsid:\t1\n";
+	int64_t v[4];
+	uint64_t ino;
+
+	(void)state;
+	assert_int_equal(parse_ns_link("net:[4026531840]", 16, &ino), 0);
+	assert_int_equal(ino, 4026531840ULL);
+	assert_int_equal(parse_ns_link("net:4026531840", 14, &ino), -EINVAL);
+	assert_int_equal(parse_ns_link("net:[12x]", 9, &ino), -EINVAL);
+	assert_int_equal(parse_nspid(status, strlen(status), v, 4), 3);
+	assert_int_equal(v[0], 4242);
+	assert_int_equal(v[2], 1);
+	assert_int_equal(parse_nspid(status, strlen(status), v, 2), 2);
+	assert_int_equal(parse_nspid("Pid:\t1\n", 7, v, 4), -ENOENT);
+}
+
+static void test_parse_maps_line(void **state)
+{
+	static const char l[] =
+		"7f348aeeb000-7f348aeed000 r--s 00001000 fe:00 10954210                   /tmp/x (deleted)";
+	struct parse_map m;
+
+	(void)state;
+	assert_int_equal(parse_maps_line(l, strlen(l), &m), 0);
+	assert_int_equal(m.start, 0x7f348aeeb000ULL);
+	assert_int_equal(m.end, 0x7f348aeed000ULL);
+	assert_int_equal(m.offset, 0x1000);
+	assert_string_equal(m.perms, "r--s");
+	assert_int_equal(m.path_len, strlen("/tmp/x (deleted)"));
+	assert_memory_equal(m.path, "/tmp/x (deleted)", m.path_len);
+	assert_int_equal(parse_maps_line("zz-1 r--p", 9, &m), -EINVAL);
+	assert_int_equal(parse_maps_line("2-1 r--p 0 0:0 0", 16, &m), -EINVAL);
+}
+
+static void test_parse_container(void **state)
+{
+	static const char docker[] =
+		"0::/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope\n";
+	static const char v1[] =
+		"12:pids:/docker/fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210\n"
+		"1:name=systemd:/docker/fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210\n";
+	static const char k8s[] =
+		"0::/kubepods.slice/kubepods-besteffort.slice/cri-containerd-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.scope\n";
+	static const char lxc[] = "0::/lxc.payload.web1/system.slice\n";
+	static const char host[] = "0::/user.slice/user-1000.slice/session-2.scope\n";
+	static const char almost[] = "0::/docker-0123456789abcdef.scope\n";
+	struct parse_container c;
+
+	(void)state;
+	assert_int_equal(parse_container(docker, strlen(docker), &c), 0);
+	assert_string_equal(c.runtime, "docker");
+	assert_string_equal(c.id, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	assert_int_equal(parse_container(v1, strlen(v1), &c), 0);
+	assert_string_equal(c.runtime, "docker");
+	assert_string_equal(c.path, "/docker/fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210");
+	assert_int_equal(parse_container(k8s, strlen(k8s), &c), 0);
+	assert_string_equal(c.runtime, "containerd");
+	assert_int_equal(parse_container(lxc, strlen(lxc), &c), 0);
+	assert_string_equal(c.runtime, "lxc");
+	assert_string_equal(c.id, "web1");
+	assert_int_equal(parse_container(host, strlen(host), &c), 0);
+	assert_string_equal(c.path, "/user.slice/user-1000.slice/session-2.scope");
+	assert_string_equal(c.id, "");
+	assert_int_equal(parse_container(almost, strlen(almost), &c), 0);
+	assert_string_equal(c.id, "");
+	assert_int_equal(parse_container("junk", 4, &c), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +380,9 @@ int main(void)
 		cmocka_unit_test(test_parse_link_real_targets),
 		cmocka_unit_test(test_parse_net_tables),
 		cmocka_unit_test(test_parse_btime_and_size),
+		cmocka_unit_test(test_parse_ns_and_nspid),
+		cmocka_unit_test(test_parse_maps_line),
+		cmocka_unit_test(test_parse_container),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -79,7 +79,7 @@ static void test_snapview_wrong_types(void **state)
 
 	(void)state;
 	assert_int_equal(snapview_proc_text(&b, p, 0, NULL), 0);
-	assert_non_null(strstr(b.data, "      -       -      - \\x1b]0;pwned\\x07 - -    ?  [?]\n"));
+	assert_non_null(strstr(b.data, "      -       -      - \\x1b]0;pwned\\x07 - -    " "-" "            " "?  [?]\n"));
 	buf_reset(&b);
 	assert_int_equal(snapview_proc_json(&b, p), 0);
 	out = parse(b.data);
@@ -218,12 +218,40 @@ static void test_snapview_maps(void **state)
 	buf_free(&b);
 }
 
+static void test_snapview_deep(void **state)
+{
+	json_t *p = parse("{\"pid\":7,\"ppid\":1,\"uid\":[0,0,0,0],\"name\":\"x\",\"argv\":[\"x\"],"
+			  "\"mapped_deleted\":[{\"start\":\"1000\"}],\"fd_tables\":[{\"tid\":8}],"
+			  "\"container\":{\"runtime\":\"docker\",\"id\":\"0123456789abcdef0123\"}}");
+	json_t *fd = parse("{\"pid\":7,\"fd\":3,\"tid\":8,\"type\":\"memfd\",\"kind\":\"memfd\","
+			   "\"target\":\"/memfd:m (deleted)\",\"deleted\":true,\"seals\":[\"seal\",\"grow\"],"
+			   "\"content\":{\"status\":\"captured\",\"size\":1,\"changed\":true}}");
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	assert_int_equal(snapview_proc_text(&b, p, 0, NULL), 0);
+	assert_non_null(strstr(b.data, " MT   0123456789ab x  x\n"));
+	assert_true(snapview_proc_in_container(p, "0123"));
+	assert_true(snapview_proc_in_container(p, "docker"));
+	assert_true(snapview_proc_in_container(p, "any"));
+	assert_false(snapview_proc_in_container(p, "0124"));
+	buf_reset(&b);
+	assert_int_equal(snapview_fd_text(&b, fd), 0);
+	assert_non_null(strstr(b.data, "/memfd:m (deleted) (thread 8's own fd table) [memfd; seals seal,grow]"
+				       " [changing: size or mtime moved while it was read]\n"));
+	assert_true(snapview_fd_changing(fd));
+	json_decref(p);
+	json_decref(fd);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snapview_proc_text_one_line),
 		cmocka_unit_test(test_snapview_proc_json_lossless),
 		cmocka_unit_test(test_snapview_wrong_types),
+		cmocka_unit_test(test_snapview_deep),
 		cmocka_unit_test(test_snapview_fd_lines),
 		cmocka_unit_test(test_snapview_tree),
 		cmocka_unit_test(test_snapview_tree_deep),
