@@ -142,6 +142,10 @@ FUZZ_MAXLEN_archive := 131072
 FUZZ_MAXLEN_extract := 131072
 FUZZ_MAXLEN_parse   := 4096
 FUZZ_MAXLEN_records := 65536
+FUZZ_DICT_archive := tests/fuzz/archive.dict
+FUZZ_DICT_extract := tests/fuzz/archive.dict
+FUZZ_DICT_parse   := tests/fuzz/parse.dict
+FUZZ_DICT_records := tests/fuzz/records.dict
 FUZZ_ARGS  := -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 export ASAN_OPTIONS ?= detect_leaks=1
 # extract writes real files: somewhere fast, when there is a tmpfs.
@@ -192,7 +196,7 @@ fuzz: $(FUZZ_BIN)
 	  TMPDIR=$(FUZZ_TMP) LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  $(FUZZ_BUILD)/fuzz-$(t) $(FUZZ_BUILD)/corpus/$(t) $(FUZZ_SEEDS_$(t)) \
-	  -dict=tests/fuzz/$(t).dict -max_len=$(FUZZ_MAXLEN_$(t)) \
+	  -dict=$(FUZZ_DICT_$(t)) -max_len=$(FUZZ_MAXLEN_$(t)) \
 	  -max_total_time=$(FUZZ_TIME) $(FUZZ_ARGS) \
 	  -artifact_prefix=$(FUZZ_BUILD)/artifacts/$(t)/ && ) true
 
