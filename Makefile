@@ -17,6 +17,7 @@ TEST_PKGS := cmocka
 DEB_PKGS  := pkg-config libarchive-dev libssl-dev zlib1g-dev libjansson-dev \
              libcmocka-dev libzstd-dev libarchive-tools jq zstd
 TEST_CMDS := jq bsdtar sha256sum setpriv zstd
+
 # What `make bench` runs beside procsnap (tests/bench/run.sh): installed by
 # bench-deps, apart from the rest.  python3 is the workload's interpreter.
 BENCH_PKGS := lsof procps valgrind strace python3 linux-perf gzip zstd jq \
@@ -63,7 +64,23 @@ FIXTURE_BIN := $(BUILD)/holder $(BUILD)/stress
 
 PROGS := $(BUILD)/procsnap $(BUILD)/snapread
 
-.PHONY: all deps check unit integration run install uninstall clean bench bench-deps fuzz
+# Fuzzing (tests/fuzz/, docs in README "Fuzzing").  Each harness
+# fuzz_TARGET.c is built twice: with libFuzzer by `make fuzz` (clang, its
+# own build of the library in FUZZ_BUILD), and with replay.c by `make
+# check`, which replays the seed corpus and the regressions in seconds.
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_COMMON  := tests/fuzz/fuzz.c
+# The other side of fuzz_archive's diff: a small real archive.
+FUZZ_DEFS    := -DFUZZ_DIFF_BASE='"$(CURDIR)/fixtures/hostile/base.tar.gz"'
+REPLAY_BIN   := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay-%)
+# Where each target's inputs come from (replayed by check, seeds for fuzz).
+FUZZ_SEEDS_archive := fixtures/fuzz/seed/archive fixtures/hostile fixtures/fuzz/regress/archive
+FUZZ_SEEDS_extract := fixtures/fuzz/seed/archive fixtures/hostile fixtures/fuzz/regress/extract
+FUZZ_SEEDS_parse   := fixtures/proc fixtures/fuzz/regress/parse
+FUZZ_SEEDS_records := fixtures/fuzz/seed/records fixtures/fuzz/regress/records
+
+.PHONY: all deps check unit integration run install uninstall clean bench bench-deps \
+	fuzz fuzz-deps fuzz-build fuzz-replay
 all: $(PROGS)
 
 deps:
@@ -140,7 +157,98 @@ $(BUILD)/bench/%: tests/bench/%.c | deps
 bench: bench-deps $(PROGS) $(BUILD)/holder $(BENCH_BIN)
 	BUILD=$(BUILD) bash tests/bench/run.sh
 
-check: unit integration
+# ---- fuzzing: `make fuzz` -------------------------------------------------
+# clang with libFuzzer (Debian: clang and libclang-rt-14-dev, installed by
+# fuzz-deps).  The library is built again into FUZZ_BUILD with coverage
+# and ASan+UBSan.  Each target runs FUZZ_TIME seconds, one worker, its
+# corpus in FUZZ_BUILD/corpus/TARGET (kept between runs) seeded from
+# FUZZ_SEEDS_TARGET; crashes go to FUZZ_BUILD/artifacts/TARGET/.
+#     make fuzz FUZZ_TARGETS=archive FUZZ_TIME=3600
+FUZZ_CC    ?= clang
+FUZZ_BUILD ?= build-fuzz
+FUZZ_TIME  ?= 60
+FUZZ_PKGS  := clang libclang-rt-14-dev
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_OPT   := -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN)
+FUZZ_LIB   := $(FUZZ_BUILD)/libprocsnap.a
+FUZZ_BIN   := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz-%)
+# Inputs: archives are small (the seeds are under 100 KiB); /proc text
+# and records are lines.
+FUZZ_MAXLEN_archive := 131072
+FUZZ_MAXLEN_extract := 131072
+FUZZ_MAXLEN_parse   := 4096
+FUZZ_MAXLEN_records := 65536
+FUZZ_DICT_archive := tests/fuzz/archive.dict
+FUZZ_DICT_extract := tests/fuzz/archive.dict
+FUZZ_DICT_parse   := tests/fuzz/parse.dict
+FUZZ_DICT_records := tests/fuzz/records.dict
+FUZZ_ARGS  := -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+export ASAN_OPTIONS ?= detect_leaks=1
+# extract writes real files: somewhere fast, when there is a tmpfs.
+FUZZ_TMP   := $(if $(wildcard /dev/shm/.),/dev/shm,/tmp)
+
+fuzz-deps:
+	@missing=""; \
+	command -v $(FUZZ_CC) >/dev/null 2>&1 || missing="$$missing $(FUZZ_CC)"; \
+	echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; return (int)n & 0; }' | \
+	  $(FUZZ_CC) -x c -fsanitize=fuzzer -o /dev/null - >/dev/null 2>&1 || missing="$$missing libFuzzer"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "fuzz-deps: installing Debian packages for:$$missing"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -qq && apt-get install -y -qq $(FUZZ_PKGS) >/dev/null \
+	      || { echo "fuzz-deps: apt-get failed" >&2; exit 2; }; \
+	  else \
+	    echo "fuzz-deps: missing:$$missing" >&2; \
+	    echo "fuzz-deps: install them with: sudo apt-get install $(FUZZ_PKGS)" >&2; \
+	    exit 2; \
+	  fi; \
+	fi
+
+$(FUZZ_BUILD)/%.o: src/%.c | deps fuzz-deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(PKG_CFLAGS) -std=c11 $(WARN) -MMD -MP $(FUZZ_OPT) \
+	  -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_LIB): $(LIB_SRC:src/%.c=$(FUZZ_BUILD)/%.o)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz-%: tests/fuzz/fuzz_%.c $(FUZZ_COMMON) tests/fuzz/fuzz.h $(FUZZ_LIB) | fuzz-deps
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_DEFS) -Itests/fuzz $(PKG_CFLAGS) -std=c11 $(WARN) $(FUZZ_OPT) \
+	  -fsanitize=fuzzer -o $@ tests/fuzz/fuzz_$*.c $(FUZZ_COMMON) $(FUZZ_LIB) \
+	  $(PKG_LIBS) -lpthread
+
+fuzz-build: $(FUZZ_BIN)
+
+# One target after the other, each for FUZZ_TIME seconds; stops at the
+# first finding (minimise it with -minimize_crash=1, then see
+# fixtures/README.md, "fuzz").
+fuzz: $(FUZZ_BIN)
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t; \
+	done
+	$(foreach t,$(FUZZ_TARGETS),\
+	  TMPDIR=$(FUZZ_TMP) LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(FUZZ_BUILD)/fuzz-$(t) $(FUZZ_BUILD)/corpus/$(t) $(FUZZ_SEEDS_$(t)) \
+	  -dict=$(FUZZ_DICT_$(t)) -max_len=$(FUZZ_MAXLEN_$(t)) \
+	  -max_total_time=$(FUZZ_TIME) $(FUZZ_ARGS) \
+	  -artifact_prefix=$(FUZZ_BUILD)/artifacts/$(t)/ && ) true
+
+check: unit integration fuzz-replay
+
+$(BUILD)/tests/fuzz/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_COMMON) \
+		tests/fuzz/fuzz.h $(LIB) | deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(FUZZ_DEFS) -Itests/fuzz $(PKG_CFLAGS) $(CFLAGS) -o $@ \
+	  tests/fuzz/fuzz_$*.c tests/fuzz/replay.c $(FUZZ_COMMON) $(LIB) $(LDFLAGS) \
+	  $(PKG_LIBS) -lpthread
+
+# Every seed and regression through every harness: seconds.  Under
+# SANITIZE=1 with ASan+UBSan, halting on the first report.
+fuzz-replay: $(REPLAY_BIN)
+	$(foreach t,$(FUZZ_TARGETS),$(BUILD)/tests/fuzz/replay-$(t) $(FUZZ_SEEDS_$(t)) && ) true
 
 unit: $(UNIT_BIN)
 	@pass=0; fail=0; \
@@ -169,6 +277,6 @@ uninstall:
 	  $(DESTDIR)$(MANDIR)/procsnap.1 $(DESTDIR)$(MANDIR)/snapread.1
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san $(FUZZ_BUILD)
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d $(FUZZ_BUILD)/*.d)

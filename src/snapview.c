@@ -859,7 +859,11 @@ int snapview_maps_text(struct buf *out, const struct snapview_maps *m)
 	if (m->bad)
 		buf_printf(out, "; %" PRIu64 " lines not understood", m->bad);
 	buf_putc(out, '\n');
-	for (p = m->names.data, end = p + m->names.len; p && p < end; ) {
+	/* No deleted mapping: names.data is NULL, and NULL + 0 is undefined
+	 * behaviour in C (found by fuzzing with clang's UBSan). */
+	p = m->names.data;
+	end = p ? p + m->names.len : NULL;
+	for (; p && p < end; ) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 
 		buf_puts(out, "  deleted file mapped: ");
@@ -885,7 +889,9 @@ void snapview_maps_json(struct jsonw *w, const char *key, const struct snapview_
 	/* The names are escaped text here (the raw maps member keeps the
 	 * bytes): valid UTF-8 by construction. */
 	jsonw_aopen(w, "deleted_files");
-	for (p = m->names.data, end = p + m->names.len; p && p < end; ) {
+	p = m->names.data;
+	end = p ? p + m->names.len : NULL; /* as in snapview_maps_text */
+	for (; p && p < end; ) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 
 		jsonw_bytes(w, NULL, p, (size_t)(nl - p));

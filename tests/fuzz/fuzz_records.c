@@ -1,0 +1,92 @@
+/* fuzz_records: one input as a process.json or fds.jsonl record, shown every way snapread shows one. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "escape.h"
+#include "fuzz.h"
+#include "snapshot.h"
+#include "snapview.h"
+
+/*
+ * The archive harness reaches records only through tar and the manifest;
+ * here the mutations go straight into the JSON.  The input is parsed as
+ * the reader parses a member (duplicates refused, \u0000 allowed), then
+ * shown as ps, fds and show would: every key may be missing, of the
+ * wrong type, huge, negative, or a _b64 that is not base64.
+ */
+
+static void show(const json_t *rec)
+{
+	static const char *const keys[] = {
+		"name", "target", "state", "start_time", "type", "anon", "fdinfo",
+		"status", "member", "sha256", "reason", "errno", "nope", NULL,
+	};
+	struct buf out = BUF_INIT, b = BUF_INIT;
+	const char *const *k;
+	size_t at, i;
+	int64_t v;
+	bool t;
+
+	snapview_proc_text(&out, rec, 3, &at);
+	if (at > out.len)
+		fuzz_fail("name offset past the line");
+	fuzz_check_lines("ps line", out.data, out.len);
+	buf_reset(&out);
+	snapview_proc_json(&out, rec);
+	fuzz_check_json_lines("ps --json", out.data, out.len);
+	buf_reset(&out);
+	snapview_fd_text(&out, rec);
+	fuzz_check_lines("fds line", out.data, out.len);
+	buf_reset(&out);
+	snapview_fd_json(&out, rec);
+	fuzz_check_json_lines("fds --json", out.data, out.len);
+	buf_reset(&out);
+	snapview_cmdline(&out, rec);
+	fuzz_check_text("cmdline", out.data ? out.data : "", out.len, true);
+	buf_reset(&out);
+	snapview_errors_text(&out, rec, "  ");
+	fuzz_check_lines("errors", out.data ? out.data : "", out.len);
+	for (k = keys; *k; k++) {
+		buf_reset(&out);
+		snapview_text(&out, rec, *k, "-");
+		fuzz_check_text(*k, out.data ? out.data : "", out.len, true);
+		snapshot_bytes(rec, *k, &b);
+		snapshot_str(rec, *k);
+		snapshot_int(rec, *k, &v);
+		snapshot_bool(rec, *k, &t);
+		buf_reset(&out);
+		snapview_num(&out, 7, rec, *k);
+	}
+	for (i = 0; i < json_array_size(json_object_get(rec, "argv")) + 1; i++)
+		snapshot_array_bytes(rec, "argv", i, &b);
+	snapview_proc_has_uid(rec, 0);
+	snapview_fd_type(rec);
+	snapview_fd_deleted(rec);
+	if (buf_error(&out))
+		fuzz_fail("out of memory formatting");
+	buf_free(&out);
+	buf_free(&b);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	json_error_t je;
+	json_t *j = json_loadb((const char *)data, size,
+			       JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+
+	if (json_is_object(j)) {
+		show(j);
+		/* The same record nested where show looks for links and
+		 * content: exe, content, socket, stat. */
+		json_t *w = json_pack("{s:O,s:{s:O},s:O,s:O}", "exe", j, "content", "x", j,
+				      "socket", j, "stat", j);
+
+		if (w) {
+			json_object_set(w, "content", j);
+			show(w);
+			json_decref(w);
+		}
+	}
+	json_decref(j);
+	return 0;
+}
