@@ -47,6 +47,9 @@ bool snapview_proc_has_uid(const json_t *proc, int64_t uid);
 /* fds: the header line and one line per fd. */
 const char *snapview_fd_header(void);
 int snapview_fd_text(struct buf *out, const json_t *fd);
+/* A socket record's endpoints: "tcp 127.0.0.1:80->10.0.0.2:5000
+ * (ESTABLISHED)"; a listener without its 0.0.0.0:0 peer.  Escaped. */
+int snapview_socket(struct buf *out, const json_t *sk);
 /* fds --json: pid, fd, type, target, deleted, size, sha256 (null without
  * content), content (the status, null when none) and more. */
 int snapview_fd_json(struct buf *out, const json_t *fd);

@@ -101,6 +101,21 @@ static void changing(struct buf *b, const json_t *content)
 		buf_puts(b, ", CHANGING while read (size or mtime moved)");
 }
 
+/* A content record: "STATUS, sha256 HEX, REASON, CHANGING ...". */
+static void content_note(struct buf *b, const json_t *c)
+{
+	snapview_text(b, c, "status", "?");
+	if (json_object_get(c, "sha256")) {
+		buf_puts(b, ", sha256 ");
+		snapview_text(b, c, "sha256", "?");
+	}
+	if (json_object_get(c, "reason")) {
+		buf_puts(b, ", ");
+		snapview_text(b, c, "reason", "?");
+	}
+	changing(b, c);
+}
+
 static void namespaces(struct buf *b, const json_t *p)
 {
 	json_t *ns = json_object_get(p, "ns"), *v;
@@ -164,12 +179,7 @@ static void mapped(struct buf *b, const json_t *p)
 		}
 		if (json_is_object(c)) {
 			buf_puts(b, "  [content ");
-			snapview_text(b, c, "status", "?");
-			if (json_object_get(c, "sha256")) {
-				buf_puts(b, ", sha256 ");
-				snapview_text(b, c, "sha256", "?");
-			}
-			changing(b, c);
+			content_note(b, c);
 			buf_putc(b, ']');
 		}
 		buf_putc(b, '\n');
@@ -220,16 +230,7 @@ static void link_line(struct buf *b, const json_t *proc, const char *k)
 		buf_puts(b, "  [deleted");
 		if (json_is_object(c)) {
 			buf_puts(b, "; content ");
-			snapview_text(b, c, "status", "?");
-			if (json_object_get(c, "sha256")) {
-				buf_puts(b, ", sha256 ");
-				snapview_text(b, c, "sha256", "?");
-			}
-			if (json_object_get(c, "reason")) {
-				buf_puts(b, ", ");
-				snapview_text(b, c, "reason", "?");
-			}
-			changing(b, c);
+			content_note(b, c);
 		}
 		buf_putc(b, ']');
 	}

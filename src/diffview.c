@@ -82,28 +82,10 @@ static void put_key(struct buf *out, const json_t *obj, const char *k)
 static void put_fd(struct buf *out, const json_t *fd)
 {
 	const json_t *sk = json_object_get(fd, "socket");
-	const char *st;
 	bool del = false;
 
 	if (json_is_object(sk)) {
-		snapview_text(out, sk, "proto", "?");
-		if (json_object_get(sk, "socktype")) {
-			buf_putc(out, ' ');
-			snapview_text(out, sk, "socktype", "");
-		}
-		buf_putc(out, ' ');
-		snapview_text(out, sk, "local", "?");
-		/* A listener has no peer: its "remote" is 0.0.0.0:0. */
-		st = snapshot_str(sk, "state");
-		if (json_object_get(sk, "remote") && !(st && strcmp(st, "LISTEN") == 0)) {
-			buf_puts(out, "->");
-			snapview_text(out, sk, "remote", "?");
-		}
-		if (json_object_get(sk, "state")) {
-			buf_puts(out, " (");
-			snapview_text(out, sk, "state", "?");
-			buf_putc(out, ')');
-		}
+		snapview_socket(out, sk);
 	} else if (json_object_get(fd, "target")) {
 		snapview_text(out, fd, "target", "?");
 	} else {
@@ -227,6 +209,29 @@ static void put_fdno(struct buf *out, const struct diff_change *c)
 		buf_printf(out, " of thread %d's own fd table", c->tid);
 }
 
+/* LEAD "fd N" SEP */
+static void put_on(struct buf *out, const char *lead, const struct diff_change *c,
+		   const char *sep)
+{
+	buf_puts(out, lead);
+	put_fdno(out, c);
+	buf_puts(out, sep);
+}
+
+/* LEAD "fd N" SEP [now] [" (was " was ")"]: every fd and socket line. */
+static void fd_line(struct buf *out, const char *lead, const struct diff_change *c,
+		    const char *sep, const json_t *now, const json_t *was)
+{
+	put_on(out, lead, c, sep);
+	if (now)
+		put_fd(out, now);
+	if (was) {
+		buf_puts(out, " (was ");
+		put_fd(out, was);
+		buf_putc(out, ')');
+	}
+}
+
 int diffview_text(struct buf *out, const struct diff_change *c)
 {
 	switch (c->kind) {
@@ -248,69 +253,31 @@ int diffview_text(struct buf *out, const struct diff_change *c)
 		now_was(out, c);
 		break;
 	case DIFF_FD:
-		buf_puts(out, "    ");
-		put_fdno(out, c);
 		if (strcmp(c->field, "fd") != 0) {
-			buf_printf(out, " %s", c->field + 3);
+			put_on(out, "    ", c, " ");
+			buf_puts(out, c->field + 3);
 			now_was(out, c);
 		} else if (!c->before) {
-			buf_puts(out, " opened: ");
-			put_fd(out, c->after);
+			fd_line(out, "    ", c, " opened: ", c->after, NULL);
 		} else if (!c->after) {
-			buf_puts(out, " closed (was ");
-			put_fd(out, c->before);
-			buf_putc(out, ')');
+			fd_line(out, "    ", c, " closed", NULL, c->before);
 		} else {
-			buf_puts(out, " now ");
-			put_fd(out, c->after);
-			buf_puts(out, " (was ");
-			put_fd(out, c->before);
-			buf_putc(out, ')');
+			fd_line(out, "    ", c, " now ", c->after, c->before);
 		}
 		break;
 	case DIFF_DELETED:
-		buf_puts(out, "    NEW DELETED FILE held on ");
-		put_fdno(out, c);
-		buf_puts(out, ": ");
-		put_fd(out, c->after);
-		if (c->before) {
-			buf_puts(out, " (was ");
-			put_fd(out, c->before);
-			buf_putc(out, ')');
-		}
+		fd_line(out, "    NEW DELETED FILE held on ", c, ": ", c->after, c->before);
 		break;
 	case DIFF_LISTEN:
-		buf_puts(out, "    NEW LISTENING SOCKET on ");
-		put_fdno(out, c);
-		buf_puts(out, ": ");
-		put_fd(out, c->after);
-		if (c->before) {
-			buf_puts(out, " (was ");
-			put_fd(out, c->before);
-			buf_putc(out, ')');
-		}
+		fd_line(out, "    NEW LISTENING SOCKET on ", c, ": ", c->after, c->before);
 		break;
 	case DIFF_SOCKET:
-		if (!c->before) {
-			buf_puts(out, "    socket appeared on ");
-			put_fdno(out, c);
-			buf_puts(out, ": ");
-			put_fd(out, c->after);
-		} else if (!c->after) {
-			buf_puts(out, "    socket gone from ");
-			put_fdno(out, c);
-			buf_puts(out, " (was ");
-			put_fd(out, c->before);
-			buf_putc(out, ')');
-		} else {
-			buf_puts(out, "    socket on ");
-			put_fdno(out, c);
-			buf_puts(out, " now ");
-			put_fd(out, c->after);
-			buf_puts(out, " (was ");
-			put_fd(out, c->before);
-			buf_putc(out, ')');
-		}
+		if (!c->before)
+			fd_line(out, "    socket appeared on ", c, ": ", c->after, NULL);
+		else if (!c->after)
+			fd_line(out, "    socket gone from ", c, "", NULL, c->before);
+		else
+			fd_line(out, "    socket on ", c, " now ", c->after, c->before);
 		break;
 	}
 	buf_putc(out, '\n');

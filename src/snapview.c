@@ -464,9 +464,12 @@ static bool fd_size(const json_t *fd, int64_t *v)
 	       snapshot_int(json_object_get(fd, "stat"), "size", v);
 }
 
-/* "tcp 127.0.0.1:80->10.0.0.2:5000 (ESTABLISHED)", as lsof shows sockets. */
-static void put_socket(struct buf *out, const json_t *sk)
+/* "tcp 127.0.0.1:80->10.0.0.2:5000 (ESTABLISHED)", as lsof shows sockets;
+ * a listener has no peer (its "remote" is 0.0.0.0:0), so none is shown. */
+int snapview_socket(struct buf *out, const json_t *sk)
 {
+	const char *st = snapshot_str(sk, "state");
+
 	snapview_text(out, sk, "proto", "?");
 	if (json_object_get(sk, "socktype")) {
 		buf_putc(out, ' ');
@@ -474,7 +477,7 @@ static void put_socket(struct buf *out, const json_t *sk)
 	}
 	buf_putc(out, ' ');
 	snapview_text(out, sk, "local", "?");
-	if (json_object_get(sk, "remote")) {
+	if (json_object_get(sk, "remote") && !(st && strcmp(st, "LISTEN") == 0)) {
 		buf_puts(out, "->");
 		snapview_text(out, sk, "remote", "?");
 	}
@@ -483,6 +486,7 @@ static void put_socket(struct buf *out, const json_t *sk)
 		snapview_text(out, sk, "state", "?");
 		buf_putc(out, ')');
 	}
+	return buf_error(out);
 }
 
 /* No target recorded: say why, from the record's errors. */
@@ -539,7 +543,7 @@ int snapview_fd_text(struct buf *out, const json_t *fd)
 		buf_putc(out, ' ');
 	buf_putc(out, ' ');
 	if (json_is_object(sk))
-		put_socket(out, sk);
+		snapview_socket(out, sk);
 	else if (json_object_get(fd, "target"))
 		snapview_text(out, fd, "target", "?");
 	else
