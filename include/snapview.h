@@ -104,4 +104,12 @@ void snapview_maps_free(struct snapview_maps *m);
  * each prefixed by prefix. */
 int snapview_errors_text(struct buf *out, const json_t *rec, const char *prefix);
 
+/*
+ * Archive JSON (v, borrowed) written into w as member key (NULL in an
+ * array), by the writer's rules: a string with a NUL or bad UTF-8 comes
+ * out as U+FFFD plus KEY_b64, never as \u0000 (which the archive's JSON
+ * may hold, and many JSON readers refuse).  0, or -ENOMEM.
+ */
+int snapview_json(struct jsonw *w, const char *key, const json_t *v);
+
 #endif

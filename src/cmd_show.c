@@ -382,13 +382,7 @@ static void text(struct buf *b, const struct show *s)
 
 static int dump(struct jsonw *w, const char *key, const json_t *j)
 {
-	char *t = json_dumps(j, JSON_COMPACT);
-
-	if (!t)
-		return -ENOMEM;
-	jsonw_raw(w, key, t, strlen(t));
-	free(t);
-	return 0;
+	return snapview_json(w, key, j);
 }
 
 static int json(struct buf *b, const struct show *s)

@@ -307,18 +307,11 @@ int diffview_summary_text(struct buf *out, const struct diff_summary *s)
  * whatever the archive held). */
 static int raw(struct jsonw *w, const char *key, const json_t *v)
 {
-	char *t;
-
 	if (!v) {
 		jsonw_null(w, key);
 		return 0;
 	}
-	t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-	if (!t)
-		return -ENOMEM;
-	jsonw_raw(w, key, t, strlen(t));
-	free(t);
-	return 0;
+	return snapview_json(w, key, v);
 }
 
 static const char *change_word(const struct diff_change *c)

@@ -910,3 +910,69 @@ void snapview_maps_free(struct snapview_maps *m)
 	buf_free(&m->names);
 	buf_free(&m->last);
 }
+
+int snapview_json(struct jsonw *w, const char *key, const json_t *v)
+{
+	const char *k;
+	json_t *e;
+	size_t i;
+	char *t;
+	int x = 0;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+	case JSON_ARRAY:
+		/* Deeper than the writer goes: the value as text, a string. */
+		if (w->depth + 2 >= JSONW_MAX_DEPTH) {
+			t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+			if (!t)
+				return -ENOMEM;
+			jsonw_bytes(w, key, t, strlen(t));
+			free(t);
+			break;
+		}
+		if (json_is_array(v)) {
+			jsonw_aopen(w, key);
+			json_array_foreach(v, i, e)
+				if (!x)
+					x = snapview_json(w, NULL, e);
+			jsonw_aclose(w);
+		} else {
+			jsonw_open(w, key);
+			/* A key with a NUL in it reaches here cut at the NUL.
+			 * jansson iterates only non-const objects; nothing is
+			 * changed. */
+			json_t *o = (json_t *)(uintptr_t)v;
+
+			json_object_foreach(o, k, e)
+				if (!x)
+					x = snapview_json(w, k, e);
+			jsonw_close(w);
+		}
+		break;
+	case JSON_STRING:
+		/* Through the writer, so a NUL becomes U+FFFD (with KEY_b64
+		 * in an object), never \u0000: the archive's own JSON may
+		 * hold one (its readers allow it), snapread's output does not. */
+		jsonw_bytes(w, key, json_string_value(v), json_string_length(v));
+		break;
+	case JSON_INTEGER:
+		jsonw_int(w, key, json_integer_value(v));
+		break;
+	case JSON_REAL:
+		t = json_dumps(v, JSON_ENCODE_ANY);
+		if (!t)
+			return -ENOMEM;
+		jsonw_raw(w, key, t, strlen(t));
+		free(t);
+		break;
+	case JSON_TRUE:
+	case JSON_FALSE:
+		jsonw_bool(w, key, json_is_true(v));
+		break;
+	default:
+		jsonw_null(w, key);
+		break;
+	}
+	return x ? x : buf_error(w->out);
+}
