@@ -35,11 +35,23 @@ struct fds {
 	size_t ntypes;
 };
 
+static bool pid_wanted(const struct fds *f, int pid)
+{
+	size_t i;
+
+	for (i = 0; i < f->npids; i++)
+		if (f->pids[i] == pid)
+			return true;
+	return !f->npids;
+}
+
 static bool wanted(const struct fds *f, const json_t *fd, int pid)
 {
 	size_t i;
 	bool ok;
 
+	if (!pid_wanted(f, pid))
+		return false;
 	if (f->deleted && !snapview_fd_deleted(fd))
 		return false;
 	if (f->changing && !snapview_fd_changing(fd))
@@ -47,10 +59,6 @@ static bool wanted(const struct fds *f, const json_t *fd, int pid)
 	for (i = 0, ok = !f->ntypes; i < f->ntypes && !ok; i++)
 		ok = strcmp(f->types[i], snapview_fd_type(fd)) == 0 ||
 		     (snapview_fd_kind(fd) && strcmp(f->types[i], snapview_fd_kind(fd)) == 0);
-	if (!ok)
-		return false;
-	for (i = 0, ok = !f->npids; i < f->npids && !ok; i++)
-		ok = f->pids[i] == pid;
 	return ok;
 }
 
@@ -105,15 +113,28 @@ int cmd_fds(int argc, char **argv)
 		rc = x;
 		goto out;
 	}
+	/* With --pid, the other processes' records are passed over unparsed:
+	 * parsing is most of the time (docs/PERFORMANCE.md). */
+	so.fd_text = f.npids > 0;
 	x = snapshot_open(&s, argv[optind], &so);
 	if (!x && !f.json)
 		buf_puts(&out, snapview_fd_header());
 	/* One record at a time: memory does not grow with the snapshot. */
 	while (!x && !w && (x = snapshot_next(s, &it)) > 0) {
+		json_t *j = NULL;
+
 		x = 0;
-		if (it.kind != SNAPSHOT_FD || !wanted(&f, it.json, it.pid))
+		if (it.kind != SNAPSHOT_FD || !pid_wanted(&f, it.pid))
 			continue;
-		w = f.json ? snapview_fd_json(&out, it.json) : snapview_fd_text(&out, it.json);
+		if (so.fd_text) {
+			x = snapshot_fd_parse(s, it.pid, it.line, it.text, it.len, &j);
+			if (x)
+				break;
+		}
+		if (wanted(&f, j ? j : it.json, it.pid))
+			w = f.json ? snapview_fd_json(&out, j ? j : it.json)
+				   : snapview_fd_text(&out, j ? j : it.json);
+		json_decref(j);
 		if (!w)
 			w = cmd_flush(&out);
 	}

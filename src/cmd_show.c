@@ -435,11 +435,20 @@ static int on_item(struct snapshot *sn, const struct snapshot_item *it, struct s
 			return s->status_big ? 0 : snapreader_slurp(r, STATUS_MAX, &s->status);
 		}
 		return 0;
-	case SNAPSHOT_FD:
+	case SNAPSHOT_FD: {
+		json_t *j;
+		int x;
+
 		s->fd_bytes += it->len;
 		if (s->fd_bytes > SNAPSHOT_MAX_FD_BYTES)
 			return -EFBIG;
-		return json_array_append(s->fds, it->json) ? -ENOMEM : 0;
+		/* Lines come unparsed (opts.fd_text): only this process's are
+		 * parsed, the other processes' are passed over. */
+		x = snapshot_fd_parse(sn, it->pid, it->line, it->text, it->len, &j);
+		if (x)
+			return x;
+		return json_array_append_new(s->fds, j) ? -ENOMEM : 0;
+	}
 	case SNAPSHOT_PROCESS:
 		s->proc = json_incref(it->json);
 		return 1;
@@ -456,7 +465,7 @@ int cmd_show(int argc, char **argv)
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct snapshot_opts so = { .fds = true, .raw = true };
+	struct snapshot_opts so = { .fds = true, .raw = true, .fd_text = true };
 	struct show s = { .maps = SNAPVIEW_MAPS_INIT, .status = BUF_INIT };
 	struct snapshot *sn = NULL;
 	struct snapshot_item it;
