@@ -15,6 +15,9 @@
 /* Default --max-file-size: a bound on the bytes read (and hashed, holes
  * included) per recovered file, so no file can keep the capture running. */
 #define CAPTURE_DEFAULT_MAX_FILE (4ULL << 30)
+/* Default --read-timeout: how long a read of cmdline, environ or maps (which
+ * wait on the target's mmap lock) may take before it is walked away from. */
+#define CAPTURE_DEFAULT_READ_TIMEOUT_MS 5000
 /* Raw /proc files above this are stored truncated and marked so. */
 #define CAPTURE_MAX_RAW (64ULL << 20)
 
@@ -23,6 +26,7 @@ struct capture_opts {
 	enum snap_compress compress;
 	bool no_content;             /* metadata only */
 	uint64_t max_file_size;
+	long read_timeout_ms;        /* 0: CAPTURE_DEFAULT_READ_TIMEOUT_MS */
 	const int *pids;             /* borrowed; NULL/0: every process */
 	size_t npids;
 	int argc;                    /* procsnap's own command line, recorded */
@@ -44,6 +48,7 @@ struct capture_stats {
 	uint64_t denied;         /* items refused with EACCES/EPERM */
 	uint64_t vanished_items; /* items gone with ENOENT/ESRCH */
 	uint64_t other_errors;
+	uint64_t read_timeouts;  /* items whose read took longer than allowed */
 	uint64_t procs_denied;   /* processes with at least one item denied */
 	uint64_t mapped_deleted; /* mappings of deleted files */
 	uint64_t thread_tables;  /* threads' own fd tables (unshare(CLONE_FILES)) */
@@ -69,7 +74,10 @@ int capture_new(struct capture **c, const struct capture_opts *opts);
  * not fail the capture: they are recorded in the snapshot.
  *
  * It runs four threads (see capture.c and snapwriter.c): the caller's and
- * one more read /proc, one formats and recovers files, one compresses.
+ * one more read /proc, one formats and recovers files, one compresses;
+ * plus one reader per collector for the reads that may block (cmdline,
+ * environ, maps), and any reader left blocked past read_timeout_ms (at
+ * most 16, detached; they end when the process exits).
  * The others block every signal, so the stop flag is set on the caller's.
  */
 int capture_run(struct capture *c, int fd, const char *topdir);

@@ -208,6 +208,8 @@ const char *procfs_reason(int err)
 	case ENOMEM: return "no-memory";
 	case EAGAIN: return "busy";
 	case ENAMETOOLONG: return "too-long";
+	case ETIMEDOUT: return "timed-out";
+	case ECANCELED: return "skipped";
 	default: return "error";
 	}
 }
@@ -240,6 +242,8 @@ const char *procfs_errname(int err)
 	case EOVERFLOW: return "EOVERFLOW";
 	case ENOTDIR: return "ENOTDIR";
 	case EISDIR: return "EISDIR";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	case ECANCELED: return "ECANCELED";
 	default: return "E?";
 	}
 }

@@ -35,6 +35,10 @@ static void usage(FILE *f)
 "  --max-file-size N   store at most N bytes of each recovered file\n"
 "                      (K/M/G/T suffixes; default 4G); larger ones are\n"
 "                      stored truncated and marked so\n"
+"  --read-timeout SECS give up on a read of a process's cmdline, environ\n"
+"                      or maps after SECS seconds (default 5; it waits on\n"
+"                      the process's memory lock): recorded as ETIMEDOUT,\n"
+"                      its other such reads skipped, the capture goes on\n"
 "  -p, --pid PID       capture only this process (repeatable)\n"
 "  --proc DIR          read this proc tree instead of /proc (testing)\n"
 "  -q, --quiet         no summary on stderr\n"
@@ -53,7 +57,8 @@ static void summary(const struct capture_stats *s, const char *where)
 		"(%llu resolved)\n"
 		"procsnap: %llu deleted-but-open files, %llu recovered (%llu bytes), "
 		"%llu truncated, %llu shrunk, %llu changed while read, %llu failed\n"
-		"procsnap: not readable: %llu denied, %llu vanished, %llu other errors\n"
+		"procsnap: not readable: %llu denied, %llu vanished, %llu timed out, "
+		"%llu other errors\n"
 		"procsnap: %.2f s -> %s\n",
 		(unsigned long long)s->procs, (unsigned long long)s->procs_vanished,
 		(unsigned long long)s->fds, (unsigned long long)s->sockets,
@@ -63,6 +68,7 @@ static void summary(const struct capture_stats *s, const char *where)
 		(unsigned long long)s->shrunk, (unsigned long long)s->changed,
 		(unsigned long long)s->failed, (unsigned long long)s->denied,
 		(unsigned long long)s->vanished_items,
+		(unsigned long long)s->read_timeouts,
 		(unsigned long long)s->other_errors, s->seconds, where);
 	if (s->mapped_deleted || s->thread_tables || s->net_namespaces)
 		fprintf(stderr,
@@ -84,7 +90,7 @@ static void summary(const struct capture_stats *s, const char *where)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_COMPRESS = 256, OPT_NO_CONTENT, OPT_MAX, OPT_PROC };
+	enum { OPT_COMPRESS = 256, OPT_NO_CONTENT, OPT_MAX, OPT_PROC, OPT_TIMEOUT };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "compress", required_argument, NULL, OPT_COMPRESS },
@@ -92,6 +98,7 @@ int main(int argc, char **argv)
 		{ "max-file-size", required_argument, NULL, OPT_MAX },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "proc", required_argument, NULL, OPT_PROC },
+		{ "read-timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -145,6 +152,20 @@ int main(int argc, char **argv)
 			}
 			pids = np;
 			pids[npids++] = (int)v;
+			break;
+		}
+		case OPT_TIMEOUT: {
+			char *end;
+			double v;
+
+			errno = 0;
+			v = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(v >= 0.001 && v <= 86400)) {
+				fprintf(stderr, "procsnap: --read-timeout: '%s' is not a number of "
+					"seconds (0.001 to 86400)\n", optarg);
+				goto out;
+			}
+			o.read_timeout_ms = (long)(v * 1000 + 0.5);
 			break;
 		}
 		case OPT_PROC:
