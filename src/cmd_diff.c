@@ -188,7 +188,8 @@ static int finish_text(struct out *o)
 
 	if (buf_error(&o->text))
 		return -ENOMEM;
-	qsort(o->chunks, o->nchunks, sizeof(*o->chunks), by_evidence);
+	if (o->nchunks) /* qsort(NULL, 0, ...) is undefined */
+		qsort(o->chunks, o->nchunks, sizeof(*o->chunks), by_evidence);
 	for (i = 0; i < o->nchunks; i++) {
 		const struct chunk *k = &o->chunks[i];
 
