@@ -388,44 +388,6 @@ static void note_error(struct capture *c, struct jsonw *errs, const char *what,
 	jsonw_close(errs);
 }
 
-/*
- * Numbers, formatted here and handed to jsonw_raw(): jsonw_int/uint go
- * through vsnprintf twice, and a snapshot writes some thirty numbers per
- * fd (a tenth of the formatter's time with 100,000 fds).
- */
-static size_t fmt_u64(char *out, uint64_t v)
-{
-	char tmp[24];
-	size_t n = 0, i;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
-	return n;
-}
-
-static void put_u64(struct jsonw *j, const char *key, uint64_t v)
-{
-	char b[24];
-
-	jsonw_raw(j, key, b, fmt_u64(b, v));
-}
-
-static void put_i64(struct jsonw *j, const char *key, int64_t v)
-{
-	char b[24];
-
-	if (v >= 0) {
-		jsonw_raw(j, key, b, fmt_u64(b, (uint64_t)v));
-		return;
-	}
-	b[0] = '-';
-	jsonw_raw(j, key, b, 1 + fmt_u64(b + 1, (uint64_t)0 - (uint64_t)v));
-}
-
 /* Like capture_utc(), with the date of the last second kept: an fd's
  * three times, and most files' times, fall in few distinct seconds. */
 static void put_time(struct capture *c, struct jsonw *j, const char *key,
@@ -463,15 +425,15 @@ static void put_time(struct capture *c, struct jsonw *j, const char *key,
 static void put_stat(struct capture *c, struct jsonw *j, const struct stat *st)
 {
 	jsonw_open(j, "stat");
-	put_u64(j, "dev", (uint64_t)st->st_dev);
-	put_u64(j, "ino", (uint64_t)st->st_ino);
-	put_u64(j, "mode", (uint64_t)st->st_mode);
-	put_u64(j, "nlink", (uint64_t)st->st_nlink);
-	put_u64(j, "uid", (uint64_t)st->st_uid);
-	put_u64(j, "gid", (uint64_t)st->st_gid);
-	put_i64(j, "size", (int64_t)st->st_size);
-	put_i64(j, "blocks", (int64_t)st->st_blocks);
-	put_u64(j, "rdev", (uint64_t)st->st_rdev);
+	jsonw_uint(j, "dev", (uint64_t)st->st_dev);
+	jsonw_uint(j, "ino", (uint64_t)st->st_ino);
+	jsonw_uint(j, "mode", (uint64_t)st->st_mode);
+	jsonw_uint(j, "nlink", (uint64_t)st->st_nlink);
+	jsonw_uint(j, "uid", (uint64_t)st->st_uid);
+	jsonw_uint(j, "gid", (uint64_t)st->st_gid);
+	jsonw_int(j, "size", (int64_t)st->st_size);
+	jsonw_int(j, "blocks", (int64_t)st->st_blocks);
+	jsonw_uint(j, "rdev", (uint64_t)st->st_rdev);
 	put_time(c, j, "atime", &st->st_atim);
 	put_time(c, j, "mtime", &st->st_mtim);
 	put_time(c, j, "ctime", &st->st_ctim);
@@ -487,12 +449,12 @@ static void put_content(struct jsonw *j, const struct stored *s)
 	if (r->sha256[0]) { /* a member was stored */
 		jsonw_str(j, "member", s->member);
 		jsonw_str(j, "sha256", r->sha256);
-		put_u64(j, "stored", r->stored);
-		put_u64(j, "read", r->read);
-		put_u64(j, "data", r->data);
+		jsonw_uint(j, "stored", r->stored);
+		jsonw_uint(j, "read", r->read);
+		jsonw_uint(j, "data", r->data);
 		jsonw_bool(j, "sparse", r->sparse);
 	}
-	put_u64(j, "size", r->size);
+	jsonw_uint(j, "size", r->size);
 	jsonw_bool(j, "changed", r->changed);
 	if (r->why)
 		jsonw_str(j, "reason", r->why);
@@ -1718,7 +1680,7 @@ static int fmt_namespaces(struct capture *c, struct batch *b, bool have_status)
 		jsonw_open(j, "ns");
 		for (i = 0; i < NNS; i++)
 			if (p->ns_ino[i])
-				put_u64(j, ns_names[i], p->ns_ino[i]);
+				jsonw_uint(j, ns_names[i], p->ns_ino[i]);
 		jsonw_close(j);
 	}
 	n = have_status ? parse_nspid(span_data(b, &p->raw[1]), p->raw[1].len, nspid, MAX_NSPID)
@@ -1726,7 +1688,7 @@ static int fmt_namespaces(struct capture *c, struct batch *b, bool have_status)
 	if (n > 0) {
 		jsonw_aopen(j, "nspid");
 		for (i = 0; i < n; i++)
-			put_i64(j, NULL, nspid[i]);
+			jsonw_int(j, NULL, nspid[i]);
 		jsonw_aclose(j);
 	}
 	if (p->raw[5].ok &&
@@ -1778,7 +1740,7 @@ static int fmt_maps(struct capture *c, struct batch *b)
 		jsonw_str(j, "start", hx);
 		snprintf(hx, sizeof(hx), "%llx", (unsigned long long)m->end);
 		jsonw_str(j, "end", hx);
-		put_u64(j, "offset", m->offset);
+		jsonw_uint(j, "offset", m->offset);
 		jsonw_str(j, "perms", m->perms);
 		jsonw_bytes(j, "path", span_data(b, &m->path), m->path.len);
 		kind = m->shmem_fs ? shmem_kind(span_data(b, &m->path), m->path.len,
@@ -1788,9 +1750,9 @@ static int fmt_maps(struct capture *c, struct batch *b)
 		if (kind)
 			jsonw_str(j, "kind", kind);
 		if (m->have_stat) {
-			put_u64(j, "dev", (uint64_t)m->st.st_dev);
-			put_u64(j, "ino", (uint64_t)m->st.st_ino);
-			put_i64(j, "size", (int64_t)m->st.st_size);
+			jsonw_uint(j, "dev", (uint64_t)m->st.st_dev);
+			jsonw_uint(j, "ino", (uint64_t)m->st.st_ino);
+			jsonw_int(j, "size", (int64_t)m->st.st_size);
 		}
 		if (deleted && (m->pinfd >= 0 || u64map_get(&c->stored, m->st.st_dev, m->st.st_ino))) {
 			const struct stored *s = recover(c, m->pinfd, &m->st, &rc);
@@ -1829,7 +1791,7 @@ static void fmt_tables(struct capture *c, struct batch *b)
 	if (p->kcmp_failed) {
 		snprintf(what, sizeof(what), "task/%d/kcmp", p->kcmp_tid);
 		note_error(c, &c->errs, what, p->kcmp_err);
-		put_u64(j, "threads_table_unknown", p->kcmp_failed);
+		jsonw_uint(j, "threads_table_unknown", p->kcmp_failed);
 	}
 	if (!b->ntables)
 		return;
@@ -1838,12 +1800,12 @@ static void fmt_tables(struct capture *c, struct batch *b)
 		const struct fd_table *t = &b->tables[i];
 
 		jsonw_open(j, NULL);
-		put_i64(j, "tid", t->tid);
+		jsonw_int(j, "tid", t->tid);
 		jsonw_aopen(j, "tids");
 		for (k = 0; k < t->ntids; k++)
-			put_i64(j, NULL, t->tids[k]);
+			jsonw_int(j, NULL, t->tids[k]);
 		jsonw_aclose(j);
-		put_u64(j, "fd_count", t->fd_count);
+		jsonw_uint(j, "fd_count", t->fd_count);
 		if (t->err) {
 			snprintf(what, sizeof(what), "task/%d/fd", t->tid);
 			jsonw_aopen(j, "errors");
@@ -1875,7 +1837,7 @@ static int fmt_begin(struct capture *c, struct batch *b)
 	jsonw_init(&c->errs, &c->errbuf);
 	jsonw_aopen(&c->errs, NULL);
 	jsonw_open(j, NULL);
-	put_i64(j, "pid", b->pid);
+	jsonw_int(j, "pid", b->pid);
 	jsonw_bool(j, "self", b->pid == c->self);
 	c->have_stat = false;
 	c->deleted_fds = 0;
@@ -1915,7 +1877,7 @@ static int fmt_begin(struct capture *c, struct batch *b)
 		if (rc)
 			return wfail(c, rc, "%s", snapwriter_error(c->w));
 		jsonw_open(j, raw_files[i]);
-		put_u64(j, "size", len);
+		jsonw_uint(j, "size", len);
 		jsonw_bool(j, "truncated", p->raw_truncated[i]);
 		jsonw_close(j);
 		if (i == 1)
@@ -1929,32 +1891,32 @@ static int fmt_begin(struct capture *c, struct batch *b)
 		char t[48];
 
 		jsonw_bytes(j, "name", ps.comm, ps.comm_len);
-		put_i64(j, "ppid", ps.ppid);
+		jsonw_int(j, "ppid", ps.ppid);
 		jsonw_str(j, "state", (char[]){ ps.state, 0 });
-		put_i64(j, "pgrp", ps.pgrp);
-		put_i64(j, "session", ps.session);
-		put_i64(j, "tty_nr", ps.tty_nr);
-		put_u64(j, "start_ticks", ps.starttime);
+		jsonw_int(j, "pgrp", ps.pgrp);
+		jsonw_int(j, "session", ps.session);
+		jsonw_int(j, "tty_nr", ps.tty_nr);
+		jsonw_uint(j, "start_ticks", ps.starttime);
 		capture_utc(t, sizeof(t), (time_t)(c->btime + secs),
 			    frac * (1000000000L / c->hz));
 		jsonw_str(j, "start_time", t);
 		jsonw_bool(j, "kernel_thread", (ps.flags & PF_KTHREAD) != 0);
-		put_u64(j, "utime", ps.utime);
-		put_u64(j, "stime", ps.stime);
-		put_u64(j, "vsize", ps.vsize);
-		put_i64(j, "rss_pages", ps.rss);
+		jsonw_uint(j, "utime", ps.utime);
+		jsonw_uint(j, "stime", ps.stime);
+		jsonw_uint(j, "vsize", ps.vsize);
+		jsonw_int(j, "rss_pages", ps.rss);
 	}
 	if (have_status) {
-		put_i64(j, "tgid", pst.tgid);
-		put_i64(j, "threads", pst.threads);
+		jsonw_int(j, "tgid", pst.tgid);
+		jsonw_int(j, "threads", pst.threads);
 		if (pst.has_ids) {
 			jsonw_aopen(j, "uid");
 			for (i = 0; i < 4; i++)
-				put_u64(j, NULL, pst.uid[i]);
+				jsonw_uint(j, NULL, pst.uid[i]);
 			jsonw_aclose(j);
 			jsonw_aopen(j, "gid");
 			for (i = 0; i < 4; i++)
-				put_u64(j, NULL, pst.gid[i]);
+				jsonw_uint(j, NULL, pst.gid[i]);
 			jsonw_aclose(j);
 		}
 		if (pst.has_caps) {
@@ -2028,10 +1990,10 @@ static int fmt_fd(struct capture *c, struct batch *b, struct fd_item *it)
 	for (i = 0; i < it->nerrs; i++)
 		note_error(c, &errs, it->errs[i].what, it->errs[i].err);
 	jsonw_open(&j, NULL);
-	put_i64(&j, "pid", b->pid);
-	put_i64(&j, "fd", it->fd);
+	jsonw_int(&j, "pid", b->pid);
+	jsonw_int(&j, "fd", it->fd);
 	if (it->tid) {
-		put_i64(&j, "tid", it->tid);
+		jsonw_int(&j, "tid", it->tid);
 		c->thread_fds++;
 	}
 	if (it->link.ok) {
@@ -2073,11 +2035,11 @@ static int fmt_fd(struct capture *c, struct batch *b, struct fd_item *it)
 	}
 	if (have_fi) {
 		if (fi.has_pos)
-			put_u64(&j, "pos", fi.pos);
+			jsonw_uint(&j, "pos", fi.pos);
 		if (fi.has_flags)
-			put_u64(&j, "flags", fi.flags);
+			jsonw_uint(&j, "flags", fi.flags);
 		if (fi.has_mnt_id)
-			put_i64(&j, "mnt_id", fi.mnt_id);
+			jsonw_int(&j, "mnt_id", fi.mnt_id);
 		/* Kernel text for eventfd/epoll/inotify/... is kept whole. */
 		if (lk == PARSE_LINK_ANON)
 			jsonw_bytes(&j, "fdinfo", span_data(b, &it->info), it->info.len);
@@ -2085,7 +2047,7 @@ static int fmt_fd(struct capture *c, struct batch *b, struct fd_item *it)
 	if (it->have_stat)
 		put_stat(c, &j, &it->st);
 	if (lk == PARSE_LINK_SOCKET || lk == PARSE_LINK_PIPE)
-		put_u64(&j, "inode", ino);
+		jsonw_uint(&j, "inode", ino);
 	if (lk == PARSE_LINK_SOCKET) {
 		const struct parse_sock *sk = sockets_find(c->cur_socks, ino);
 
@@ -2133,10 +2095,10 @@ static int fmt_end(struct capture *c, struct batch *b)
 
 	if (!c->dir_failed) {
 		c->st.deleted += c->deleted_fds;
-		put_u64(j, "fd_count", b->fd_count);
-		put_u64(j, "deleted_fds", c->deleted_fds);
+		jsonw_uint(j, "fd_count", b->fd_count);
+		jsonw_uint(j, "deleted_fds", c->deleted_fds);
 		if (c->thread_fds)
-			put_u64(j, "thread_fds", c->thread_fds);
+			jsonw_uint(j, "thread_fds", c->thread_fds);
 		c->st.thread_fds += c->thread_fds;
 		if (buf_error(&c->fds))
 			return wfail(c, -ENOMEM, "pid %d: fd table: out of memory", b->pid);
@@ -2206,7 +2168,7 @@ static int capture_host(struct capture *c, const char *topdir)
 	jsonw_init(&j, &c->json);
 	jsonw_open(&j, NULL);
 	jsonw_str(&j, "format", "procsnap");
-	put_i64(&j, "version", CAPTURE_FORMAT_VERSION);
+	jsonw_int(&j, "version", CAPTURE_FORMAT_VERSION);
 	jsonw_str(&j, "top", topdir);
 	jsonw_close(&j);
 	buf_putc(&c->json, '\n');
@@ -2235,7 +2197,7 @@ static int capture_host(struct capture *c, const char *topdir)
 		jsonw_null(&j, "boot_id");
 	}
 	capture_utc(t, sizeof(t), (time_t)c->btime, -1);
-	put_u64(&j, "btime", c->btime);
+	jsonw_uint(&j, "btime", c->btime);
 	jsonw_str(&j, "boot_time", t);
 	capture_utc(t, sizeof(t), c->t0.tv_sec, c->t0.tv_nsec);
 	jsonw_str(&j, "capture_start", t);
@@ -2244,9 +2206,9 @@ static int capture_host(struct capture *c, const char *topdir)
 	for (i = 0; i < c->o.argc; i++)
 		jsonw_str(&j, NULL, c->o.argv[i]);
 	jsonw_aclose(&j);
-	put_u64(&j, "uid", (uint64_t)getuid());
-	put_u64(&j, "euid", (uint64_t)geteuid());
-	put_i64(&j, "pid", getpid());
+	jsonw_uint(&j, "uid", (uint64_t)getuid());
+	jsonw_uint(&j, "euid", (uint64_t)geteuid());
+	jsonw_int(&j, "pid", getpid());
 	jsonw_str(&j, "proc_root", c->o.proc_root);
 	if (c->proc_opts_known)
 		jsonw_bytes(&j, "proc_options", c->proc_opts, strlen(c->proc_opts));
@@ -2254,15 +2216,15 @@ static int capture_host(struct capture *c, const char *topdir)
 	if (c->own_net || c->own_mnt) {
 		jsonw_open(&j, "ns");
 		if (c->own_net)
-			put_u64(&j, "net", c->own_net);
+			jsonw_uint(&j, "net", c->own_net);
 		if (c->own_mnt)
-			put_u64(&j, "mnt", c->own_mnt);
+			jsonw_uint(&j, "mnt", c->own_mnt);
 		jsonw_close(&j);
 	}
-	put_i64(&j, "clock_ticks", c->hz);
+	jsonw_int(&j, "clock_ticks", c->hz);
 	jsonw_str(&j, "compression", snapwriter_compress_name(c->o.compress));
 	jsonw_bool(&j, "content", !c->o.no_content);
-	put_u64(&j, "max_file_size", c->o.max_file_size);
+	jsonw_uint(&j, "max_file_size", c->o.max_file_size);
 	jsonw_aopen(&j, "net_tables");
 	for (i = 0; sockets_tables[i]; i++) {
 		unsigned bad = 0;
@@ -2401,28 +2363,28 @@ static int capture_summary(struct capture *c)
 	jsonw_str(&j, "capture_start", t);
 	capture_utc(t, sizeof(t), t1.tv_sec, t1.tv_nsec);
 	jsonw_str(&j, "capture_end", t);
-	put_u64(&j, "processes", s->procs);
-	put_u64(&j, "processes_vanished", s->procs_vanished);
-	put_u64(&j, "fds", s->fds);
-	put_u64(&j, "sockets", s->sockets);
-	put_u64(&j, "sockets_resolved", s->sockets_resolved);
-	put_u64(&j, "deleted", s->deleted);
-	put_u64(&j, "recovered", s->recovered);
-	put_u64(&j, "truncated", s->truncated);
-	put_u64(&j, "shrunk", s->shrunk);
-	put_u64(&j, "failed", s->failed);
-	put_u64(&j, "changed", s->changed);
-	put_u64(&j, "content_bytes", s->content_bytes);
-	put_u64(&j, "denied", s->denied);
-	put_u64(&j, "vanished_items", s->vanished_items);
-	put_u64(&j, "other_errors", s->other_errors);
-	put_u64(&j, "read_timeouts", s->read_timeouts);
-	put_u64(&j, "processes_denied", s->procs_denied);
-	put_u64(&j, "mapped_deleted", s->mapped_deleted);
-	put_u64(&j, "thread_fd_tables", s->thread_tables);
-	put_u64(&j, "thread_fds", s->thread_fds);
-	put_u64(&j, "net_namespaces", s->net_namespaces);
-	put_u64(&j, "mount_namespaces", s->mount_namespaces);
+	jsonw_uint(&j, "processes", s->procs);
+	jsonw_uint(&j, "processes_vanished", s->procs_vanished);
+	jsonw_uint(&j, "fds", s->fds);
+	jsonw_uint(&j, "sockets", s->sockets);
+	jsonw_uint(&j, "sockets_resolved", s->sockets_resolved);
+	jsonw_uint(&j, "deleted", s->deleted);
+	jsonw_uint(&j, "recovered", s->recovered);
+	jsonw_uint(&j, "truncated", s->truncated);
+	jsonw_uint(&j, "shrunk", s->shrunk);
+	jsonw_uint(&j, "failed", s->failed);
+	jsonw_uint(&j, "changed", s->changed);
+	jsonw_uint(&j, "content_bytes", s->content_bytes);
+	jsonw_uint(&j, "denied", s->denied);
+	jsonw_uint(&j, "vanished_items", s->vanished_items);
+	jsonw_uint(&j, "other_errors", s->other_errors);
+	jsonw_uint(&j, "read_timeouts", s->read_timeouts);
+	jsonw_uint(&j, "processes_denied", s->procs_denied);
+	jsonw_uint(&j, "mapped_deleted", s->mapped_deleted);
+	jsonw_uint(&j, "thread_fd_tables", s->thread_tables);
+	jsonw_uint(&j, "thread_fds", s->thread_fds);
+	jsonw_uint(&j, "net_namespaces", s->net_namespaces);
+	jsonw_uint(&j, "mount_namespaces", s->mount_namespaces);
 	jsonw_bool(&j, "not_root", s->not_root);
 	jsonw_bool(&j, "restricted_view", s->restricted_view);
 	if (s->restricted_view)
