@@ -45,13 +45,12 @@ static bool pid_wanted(const struct fds *f, int pid)
 	return !f->npids;
 }
 
-static bool wanted(const struct fds *f, const json_t *fd, int pid)
+/* The filters on the record (the pid is checked first, by pid_wanted). */
+static bool wanted(const struct fds *f, const json_t *fd)
 {
 	size_t i;
 	bool ok;
 
-	if (!pid_wanted(f, pid))
-		return false;
 	if (f->deleted && !snapview_fd_deleted(fd))
 		return false;
 	if (f->changing && !snapview_fd_changing(fd))
@@ -121,7 +120,8 @@ int cmd_fds(int argc, char **argv)
 		buf_puts(&out, snapview_fd_header());
 	/* One record at a time: memory does not grow with the snapshot. */
 	while (!x && !w && (x = snapshot_next(s, &it)) > 0) {
-		json_t *j = NULL;
+		json_t *j = NULL;    /* the record parsed here (fd_text) */
+		const json_t *rec;
 
 		x = 0;
 		if (it.kind != SNAPSHOT_FD || !pid_wanted(&f, it.pid))
@@ -131,9 +131,9 @@ int cmd_fds(int argc, char **argv)
 			if (x)
 				break;
 		}
-		if (wanted(&f, j ? j : it.json, it.pid))
-			w = f.json ? snapview_fd_json(&out, j ? j : it.json)
-				   : snapview_fd_text(&out, j ? j : it.json);
+		rec = j ? j : it.json;
+		if (wanted(&f, rec))
+			w = f.json ? snapview_fd_json(&out, rec) : snapview_fd_text(&out, rec);
 		json_decref(j);
 		if (!w)
 			w = cmd_flush(&out);

@@ -616,7 +616,7 @@ static int fd_diff(struct ctx *c, const json_t *fa, const json_t *fb)
 
 	while (!x && (i < na || j < nb)) {
 		const json_t *a = json_array_get(fa, i), *b = json_array_get(fb, j);
-		int64_t da = INT64_MAX, db = INT64_MAX;
+		int64_t da, db;
 
 		if (a && is_socket(a, &ino)) {
 			i++;
@@ -917,15 +917,20 @@ static int keep_line(struct side *s, const struct snapshot_item *it)
 	return buf_error(&s->text);
 }
 
+/* The byte order of lines: by length, then bytes (any total order does). */
+static int cmp_lines(const struct side *sa, const struct line *a,
+		     const struct side *sb, const struct line *b)
+{
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return memcmp(sa->text.data + a->off, sb->text.data + b->off, a->len);
+}
+
 static int by_bytes(const void *p, const void *q, void *arg)
 {
 	const struct side *s = arg;
-	const struct line *a = &s->lines[*(const size_t *)p];
-	const struct line *b = &s->lines[*(const size_t *)q];
 
-	if (a->len != b->len)
-		return a->len < b->len ? -1 : 1;
-	return memcmp(s->text.data + a->off, s->text.data + b->off, a->len);
+	return cmp_lines(s, &s->lines[*(const size_t *)p], s, &s->lines[*(const size_t *)q]);
 }
 
 /* The side's line indices, in byte order. */
@@ -962,8 +967,7 @@ static int match_lines(struct side *a, struct side *b)
 	}
 	while (i < a->nlines && k < b->nlines) {
 		struct line *la = &a->lines[va[i]], *lb = &b->lines[vb[k]];
-		int c = la->len != lb->len ? (la->len < lb->len ? -1 : 1)
-			: memcmp(a->text.data + la->off, b->text.data + lb->off, la->len);
+		int c = cmp_lines(a, la, b, lb);
 
 		if (c == 0) {
 			la->same = lb->same = true;
