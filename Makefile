@@ -257,7 +257,12 @@ unit: $(UNIT_BIN)
 	done; \
 	echo "unit: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
-integration: $(PROGS) $(FIXTURE_BIN)
+# The preload shim that pins clock, uname and pid for it_golden.sh.
+$(BUILD)/tests/golden-shim.so: tests/golden/shim.c | deps
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
+
+integration: $(PROGS) $(FIXTURE_BIN) $(BUILD)/tests/golden-shim.so
 	BUILD=$(BUILD) bash tests/integration.sh
 
 SNAPDIR ?= snapshots
