@@ -49,14 +49,17 @@ ifeq ($(SANITIZE),1)
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
-# Everything in src/ is the core library except the programs' entry points
-# and snapread's command files.
-PROG_SRC := src/procsnap.c src/snapread.c
-CMD_SRC  := $(wildcard src/cmd_*.c)
-LIB_SRC  := $(filter-out $(PROG_SRC) $(CMD_SRC),$(wildcard src/*.c))
-LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
-CMD_OBJ  := $(CMD_SRC:src/%.c=$(BUILD)/%.o)
+# src/ is divided by role (docs/ARCHITECTURE.md).  The core library is
+# every folder but cmd/, which holds the two programs and snapread's
+# command files.
+LIB_DIRS := util proc capture archive model view
+LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libprocsnap.a
+# Program-side code both programs share (signals).
+PROG_COMMON_SRC := $(filter-out src/cmd/procsnap.c src/cmd/snapread.c src/cmd/cmd_%.c,$(wildcard src/cmd/*.c))
+PROCSNAP_SRC := src/cmd/procsnap.c $(PROG_COMMON_SRC)
+SNAPREAD_SRC := src/cmd/snapread.c $(wildcard src/cmd/cmd_*.c) $(PROG_COMMON_SRC)
 
 UNIT_SRC   := $(wildcard tests/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -102,7 +105,7 @@ deps:
 	  fi; \
 	fi
 
-$(BUILD)/%.o: src/%.c | deps
+$(BUILD)/obj/%.o: src/%.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -110,10 +113,10 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/procsnap: $(BUILD)/procsnap.o $(LIB)
+$(BUILD)/procsnap: $(PROCSNAP_SRC:src/%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 
-$(BUILD)/snapread: $(BUILD)/snapread.o $(CMD_OBJ) $(LIB)
+$(BUILD)/snapread: $(SNAPREAD_SRC:src/%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 
 $(BUILD)/tests/%: tests/%.c $(LIB) | deps
@@ -205,12 +208,12 @@ fuzz-deps:
 	  fi; \
 	fi
 
-$(FUZZ_BUILD)/%.o: src/%.c | deps fuzz-deps
+$(FUZZ_BUILD)/obj/%.o: src/%.c | deps fuzz-deps
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) $(PKG_CFLAGS) -std=c11 $(WARN) -MMD -MP $(FUZZ_OPT) \
 	  -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_LIB): $(LIB_SRC:src/%.c=$(FUZZ_BUILD)/%.o)
+$(FUZZ_LIB): $(LIB_SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
@@ -284,4 +287,4 @@ uninstall:
 clean:
 	rm -rf build build-san $(FUZZ_BUILD)
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d $(FUZZ_BUILD)/*.d)
+-include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/tests/*.d $(FUZZ_BUILD)/obj/*/*.d)

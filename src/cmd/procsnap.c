@@ -13,13 +13,7 @@
 #include "capture.h"
 #include "output.h"
 #include "parse.h"
-
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	stop_flag = sig;
-}
+#include "signals.h"
 
 static void usage(FILE *f)
 {
@@ -88,7 +82,60 @@ static void summary(const struct capture_stats *s, const char *where)
 			(unsigned long long)s->procs_denied);
 }
 
-int main(int argc, char **argv)
+/* What the command line asked for. */
+struct args {
+	struct capture_opts o;
+	const char *dir;
+	int *pids;        /* malloc'ed; o.pids borrows it */
+	size_t npids;
+	bool quiet;
+};
+
+/* -p PID: appended to a->pids.  0, or 2 after saying why. */
+static int add_pid(struct args *a, const char *s)
+{
+	char *end;
+	long v;
+	int *np;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v <= 0 || v > INT_MAX) {
+		fprintf(stderr, "procsnap: -p: '%s' is not a pid\n", s);
+		return 2;
+	}
+	np = realloc(a->pids, (a->npids + 1) * sizeof(*np));
+	if (!np) {
+		fprintf(stderr, "procsnap: out of memory\n");
+		return 2;
+	}
+	a->pids = np;
+	a->pids[a->npids++] = (int)v;
+	return 0;
+}
+
+/* --read-timeout SECS.  0, or 2 after saying why. */
+static int set_timeout(struct args *a, const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || end == s || !(v >= 0.001 && v <= 86400)) {
+		fprintf(stderr, "procsnap: --read-timeout: '%s' is not a number of "
+			"seconds (0.001 to 86400)\n", s);
+		return 2;
+	}
+	a->o.read_timeout_ms = (long)(v * 1000 + 0.5);
+	return 0;
+}
+
+/*
+ * Parses the command line into *a.  Returns -1 to go on capturing, or the
+ * exit status: 0 after --help or --version, 2 after a usage error (said).
+ */
+static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum { OPT_COMPRESS = 256, OPT_NO_CONTENT, OPT_MAX, OPT_PROC, OPT_TIMEOUT };
 	static const struct option longopts[] = {
@@ -104,124 +151,90 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct capture_opts o = { .compress = SNAP_COMPRESS_GZIP };
-	struct output out = OUTPUT_INIT;
-	struct capture *c = NULL;
-	struct sigaction sa;
-	struct utsname u;
-	const char *dir = ".";
-	char base[160], name[200];
-	int *pids = NULL, opt, quiet = 0, rc = 2, r;
-	size_t npids = 0;
+	int opt;
 
 	while ((opt = getopt_long(argc, argv, "o:p:qhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
-			dir = optarg;
+			a->dir = optarg;
 			break;
 		case OPT_COMPRESS:
-			if (snapwriter_parse_compress(optarg, &o.compress)) {
+			if (snapwriter_parse_compress(optarg, &a->o.compress)) {
 				fprintf(stderr, "procsnap: --compress: '%s' is not gzip, zstd or none\n", optarg);
-				goto out;
+				return 2;
 			}
 			break;
 		case OPT_NO_CONTENT:
-			o.no_content = true;
+			a->o.no_content = true;
 			break;
 		case OPT_MAX:
-			if (parse_size(optarg, &o.max_file_size) || !o.max_file_size) {
+			if (parse_size(optarg, &a->o.max_file_size) || !a->o.max_file_size) {
 				fprintf(stderr, "procsnap: --max-file-size: '%s' is not a size like 512M\n", optarg);
-				goto out;
+				return 2;
 			}
 			break;
-		case 'p': {
-			char *end;
-			long v;
-			int *np;
-
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || v <= 0 || v > INT_MAX) {
-				fprintf(stderr, "procsnap: -p: '%s' is not a pid\n", optarg);
-				goto out;
-			}
-			np = realloc(pids, (npids + 1) * sizeof(*pids));
-			if (!np) {
-				fprintf(stderr, "procsnap: out of memory\n");
-				goto out;
-			}
-			pids = np;
-			pids[npids++] = (int)v;
+		case 'p':
+			if (add_pid(a, optarg))
+				return 2;
 			break;
-		}
-		case OPT_TIMEOUT: {
-			char *end;
-			double v;
-
-			errno = 0;
-			v = strtod(optarg, &end);
-			if (errno || *end || end == optarg || !(v >= 0.001 && v <= 86400)) {
-				fprintf(stderr, "procsnap: --read-timeout: '%s' is not a number of "
-					"seconds (0.001 to 86400)\n", optarg);
-				goto out;
-			}
-			o.read_timeout_ms = (long)(v * 1000 + 0.5);
+		case OPT_TIMEOUT:
+			if (set_timeout(a, optarg))
+				return 2;
 			break;
-		}
 		case OPT_PROC:
-			o.proc_root = optarg;
+			a->o.proc_root = optarg;
 			break;
 		case 'q':
-			quiet = 1;
+			a->quiet = true;
 			break;
 		case 'h':
 			usage(stdout);
-			rc = 0;
-			goto out;
+			return 0;
 		case 'V':
 			printf("procsnap %s (archive format %d)\n", PROCSNAP_VERSION,
 			       CAPTURE_FORMAT_VERSION);
-			rc = 0;
-			goto out;
+			return 0;
 		default:
 			usage(stderr);
-			goto out;
+			return 2;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "procsnap: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
-		goto out;
+		return 2;
 	}
-	if (strcmp(dir, "-") == 0 && isatty(STDOUT_FILENO)) {
+	if (strcmp(a->dir, "-") == 0 && isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "procsnap: refusing to write an archive to a terminal; redirect stdout\n");
-		goto out;
+		return 2;
 	}
-	o.pids = pids;
-	o.npids = npids;
-	o.argc = argc;
-	o.argv = argv;
-	o.stop = &stop_flag;
+	a->o.pids = a->pids;
+	a->o.npids = a->npids;
+	a->o.argc = argc;
+	a->o.argv = argv;
+	return -1;
+}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	/* A closed output pipe must be an error we report, not a silent death. */
-	signal(SIGPIPE, SIG_IGN);
+/* One capture into a->dir: 0 when a complete archive was written, else 2
+ * (said on stderr, nothing left under a final name). */
+static int capture_once(struct args *a)
+{
+	struct output out = OUTPUT_INIT;
+	struct capture *c = NULL;
+	struct utsname u;
+	char base[160], name[200];
+	int rc = 2, r;
 
 	snprintf(base, sizeof(base), "%s", uname(&u) == 0 ? u.nodename : "unknown");
 	capture_basename(base, sizeof(base), u.nodename, time(NULL));
-	snprintf(name, sizeof(name), "%s%s", base, snapwriter_suffix(o.compress));
-	r = output_open(&out, dir, name);
+	snprintf(name, sizeof(name), "%s%s", base, snapwriter_suffix(a->o.compress));
+	r = output_open(&out, a->dir, name);
 	if (r) {
-		fprintf(stderr, "procsnap: cannot create %s/%s: %s\n", dir,
+		fprintf(stderr, "procsnap: cannot create %s/%s: %s\n", a->dir,
 			r == -EEXIST ? name : out.tmp ? out.tmp : name, strerror(-r));
 		goto out;
 	}
-	r = capture_new(&c, &o);
+	r = capture_new(&c, &a->o);
 	if (!r)
 		r = capture_run(c, out.fd, base);
 	if (r) {
@@ -240,15 +253,30 @@ int main(int argc, char **argv)
 			fprintf(stderr, "procsnap: cannot print the archive path: %s\n", strerror(errno));
 		}
 	}
-	if (!quiet)
+	if (!a->quiet)
 		summary(capture_stats(c), out.is_stdout ? "stdout" : out.path);
 	rc = 0;
 out:
-	if (stop_flag && rc)
-		fprintf(stderr, "procsnap: stopped by signal %d; partial output removed\n",
-			(int)stop_flag);
 	output_close(&out, false);
 	capture_free(c);
-	free(pids);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { .o = { .compress = SNAP_COMPRESS_GZIP }, .dir = "." };
+	const volatile sig_atomic_t *stop;
+	int rc;
+
+	rc = parse_args(argc, argv, &a);
+	if (rc >= 0)
+		goto out;
+	a.o.stop = stop = signals_install();
+	rc = capture_once(&a);
+	if (*stop && rc)
+		fprintf(stderr, "procsnap: stopped by signal %d; partial output removed\n",
+			(int)*stop);
+out:
+	free(a.pids);
 	return rc;
 }

@@ -1,6 +1,5 @@
 /* cmd_extract: snapread extract — the recovered files, written under DIR and verified. */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +7,7 @@
 #include "cmd.h"
 #include "extract.h"
 #include "jsonw.h"
+#include "signals.h"
 
 static const char usage[] =
 "usage: snapread extract -o DIR [--pid PID[,PID...]] [--fd N|exe] [--json] SNAP\n"
@@ -23,13 +23,6 @@ static const char usage[] =
 "  --fd N            only fd N (repeatable); --fd exe: the executable\n"
 "  --json            one JSON object per file per line\n"
 "  --help            this help\n";
-
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	stop_flag = sig;
-}
 
 struct out {
 	bool json;
@@ -90,11 +83,10 @@ int cmd_extract(int argc, char **argv)
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct extract_opts eo = { .stop = &stop_flag, .file = on_file,
+	struct extract_opts eo = { .file = on_file,
 				   .problem = on_problem, .note = on_note };
 	struct out o = { .b = BUF_INIT };
 	struct extract_result res;
-	struct sigaction sa;
 	int *pids = NULL, *fds = NULL;
 	size_t npids = 0, nfds = 0;
 	bool help = false;
@@ -149,13 +141,7 @@ int cmd_extract(int argc, char **argv)
 	eo.arg = &o;
 	/* Stopped by a signal or a closed pipe, the staging directory must
 	 * still be removed: both become errors, not deaths. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	eo.stop = signals_install();
 	x = extract_run(argv[optind], &eo, &res);
 	if (x) {
 		cmd_error("%s: %s", cmd_path(argv[optind]), res.message);
