@@ -1,4 +1,4 @@
-/* cmd: the snapread subcommands (src/cmd_*.c) and the helpers they share (src/snapread.c). */
+/* cmd: the snapread subcommands (src/cmd/cmd_*.c) and the helpers they share (src/cmd/cmd.c). */
 #ifndef PROCSNAP_CMD_H
 #define PROCSNAP_CMD_H
 

@@ -152,6 +152,7 @@ struct feed {
 	size_t chunk_size;
 	/* Threaded mode: the ring, guarded by mu. */
 	int threaded;
+	bool mu_ready;          /* mu and cv exist */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct slot ring[RING];
@@ -347,13 +348,70 @@ static int consume(struct feed *f)
 	return r;
 }
 
+/* The feed's buffers: a ring for the reader thread when the file has
+ * THREAD_MIN bytes of data or more, else one chunk sized to the file. */
+static int feed_setup(struct feed *f)
+{
+	size_t i;
+
+	f->threaded = f->res->data >= THREAD_MIN;
+	if (!f->threaded) {
+		/* A small file gets a small buffer: no 1 MiB allocation (an
+		 * mmap and its page faults) per 4 KiB file. */
+		f->chunk_size = f->limit < CHUNK ? (size_t)f->limit + 1 : CHUNK;
+		f->chunk = malloc(f->chunk_size);
+		return f->chunk ? 0 : -ENOMEM;
+	}
+	f->chunk_size = TCHUNK;
+	for (i = 0; i < RING; i++) {
+		f->ring[i].f = f;
+		f->ring[i].buf = malloc(TCHUNK);
+		if (!f->ring[i].buf)
+			return -ENOMEM;
+	}
+	pthread_mutex_init(&f->mu, NULL);
+	pthread_cond_init(&f->cv, NULL);
+	f->mu_ready = true;
+	return 0;
+}
+
+/*
+ * The outcome once the member is written: a read error, a file that moved
+ * or shrank under us (a second fstat), or one truncated by the limit.
+ */
+static void judge(const struct feed *f, const struct stat *st, struct content_result *res)
+{
+	struct stat after;
+
+	res->stored = f->limit;
+	if (f->rerr) {
+		/* What was read is stored; the rest is zeros.  The member is
+		 * kept (its sha256 recorded) but the status says it failed. */
+		res->status = CONTENT_FAILED;
+		res->err = f->rerr;
+		res->why = "read error; the rest is stored as zeros";
+	}
+	/* If the file is now shorter than what we stored, the tail we stored
+	 * is zeros, not evidence: say so. */
+	if (fstat(f->fd, &after) == 0) {
+		if (after.st_size != st->st_size ||
+		    after.st_mtim.tv_sec != st->st_mtim.tv_sec ||
+		    after.st_mtim.tv_nsec != st->st_mtim.tv_nsec)
+			res->changed = true;
+		if ((uint64_t)after.st_size < f->limit)
+			res->status = CONTENT_SHRUNK;
+	}
+	if (res->status == CONTENT_CAPTURED && f->limit < res->size) {
+		res->status = CONTENT_TRUNCATED;
+		res->why = "larger than --max-file-size";
+	}
+}
+
 int content_capture(struct snapwriter *w, int pinfd, const struct stat *st,
 		    uint64_t max, const char *name, struct content_result *res)
 {
 	struct feed f = { .w = w, .fd = -1, .res = res };
 	struct snap_region *reg = NULL;
-	struct stat after;
-	uint64_t limit;
 	size_t n = 0, i;
 	int r = 0;
 
@@ -364,9 +422,6 @@ int content_capture(struct snapwriter *w, int pinfd, const struct stat *st,
 		res->why = "not a regular file";
 		return 0;
 	}
-	/* A growing file is read up to its size when pinned, so a busy log
-	 * cannot keep the capture running. */
-	limit = res->size < max ? res->size : max;
 	f.fd = reopen(pinfd);
 	if (f.fd < 0) {
 		res->status = CONTENT_FAILED;
@@ -380,70 +435,28 @@ int content_capture(struct snapwriter *w, int pinfd, const struct stat *st,
 		r = -ENOMEM;
 		goto out;
 	}
-	map_regions(f.fd, limit, reg, &n, &res->data);
-	res->sparse = res->data < limit;
+	/* A growing file is read up to its size when pinned, so a busy log
+	 * cannot keep the capture running. */
+	f.limit = res->size < max ? res->size : max;
+	map_regions(f.fd, f.limit, reg, &n, &res->data);
+	res->sparse = res->data < f.limit;
 	res->status = CONTENT_CAPTURED;
 	f.reg = reg;
 	f.nreg = n;
-	f.limit = limit;
-	f.threaded = res->data >= THREAD_MIN;
-	if (f.threaded) {
-		f.chunk_size = TCHUNK;
-		for (i = 0; i < RING; i++) {
-			f.ring[i].f = &f;
-			f.ring[i].buf = malloc(TCHUNK);
-			if (!f.ring[i].buf) {
-				r = -ENOMEM;
-				goto out;
-			}
-		}
-		pthread_mutex_init(&f.mu, NULL);
-		pthread_cond_init(&f.cv, NULL);
-	} else {
-		/* A small file gets a small buffer: no 1 MiB allocation (an
-		 * mmap and its page faults) per 4 KiB file. */
-		f.chunk_size = limit < CHUNK ? (size_t)limit + 1 : CHUNK;
-		f.chunk = malloc(f.chunk_size);
-		if (!f.chunk) {
-			r = -ENOMEM;
-			goto out;
-		}
-	}
-	r = snapwriter_begin(w, name, limit, res->sparse ? reg : NULL,
-			     res->sparse ? n : 0);
+	r = feed_setup(&f);
+	if (!r)
+		r = snapwriter_begin(w, name, f.limit, res->sparse ? reg : NULL,
+				     res->sparse ? n : 0);
 	if (!r)
 		r = f.threaded ? consume(&f) : feed_file(&f);
-	if (f.threaded) {
+	if (f.mu_ready) {
 		pthread_mutex_destroy(&f.mu);
 		pthread_cond_destroy(&f.cv);
 	}
 	if (!r)
 		r = snapwriter_end(w, res->sha256);
-	if (r)
-		goto out;
-	res->stored = limit;
-	if (f.rerr) {
-		/* What was read is stored; the rest is zeros.  The member is
-		 * kept (its sha256 recorded) but the status says it failed. */
-		res->status = CONTENT_FAILED;
-		res->err = f.rerr;
-		res->why = "read error; the rest is stored as zeros";
-	}
-	/* A second fstat tells whether the file moved under us.  If it is now
-	 * shorter than what we stored, the tail we stored is zeros, not
-	 * evidence: say so. */
-	if (fstat(f.fd, &after) == 0) {
-		if (after.st_size != st->st_size ||
-		    after.st_mtim.tv_sec != st->st_mtim.tv_sec ||
-		    after.st_mtim.tv_nsec != st->st_mtim.tv_nsec)
-			res->changed = true;
-		if ((uint64_t)after.st_size < limit)
-			res->status = CONTENT_SHRUNK;
-	}
-	if (res->status == CONTENT_CAPTURED && limit < res->size) {
-		res->status = CONTENT_TRUNCATED;
-		res->why = "larger than --max-file-size";
-	}
+	if (!r)
+		judge(&f, st, res);
 out:
 	if (f.fd >= 0)
 		close(f.fd);

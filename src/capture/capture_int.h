@@ -1,0 +1,388 @@
+/* capture_int: what the files of src/capture/ share — the capture's state, the batches, the lanes. */
+#ifndef PROCSNAP_CAPTURE_INT_H
+#define PROCSNAP_CAPTURE_INT_H
+
+/*
+ * The capture is a pipeline (docs/ARCHITECTURE.md):
+ *
+ *   collect_*.c     system calls on /proc, nothing else: the bytes read go
+ *                   into batches (batch.c), the reads that may block through
+ *                   the watchdog (watchdog.c);
+ *   record_*.c      the formatter thread parses a batch, writes the JSON
+ *                   records and recovers deleted files (recover.c,
+ *                   content.c) into the archive writer;
+ *   host.c          host facts first, the summary last;
+ *   capture.c       the orchestration: the threads and what crosses between
+ *                   them.
+ *
+ * Collectors only make the system calls on /proc and keep the bytes they
+ * get; the formatter does the rest on another core, so a capture takes
+ * about as long as the /proc reads alone.  Reading /proc scales with cores
+ * (it takes no lock two processes share), so collection runs in NLANES
+ * lanes: the caller's thread takes processes 0, 2, 4... of the list and a
+ * helper thread 1, 3, 5...  The formatter takes whole processes from the
+ * lanes in turn, so the archive keeps its order.
+ *
+ * A process goes over as one or more batches, in order: the first holds its
+ * raw files, links and errors, each holds up to BATCH_FDS of its fds, the
+ * last says the fd table is done.  Each lane's queue is bounded in batches
+ * and in pinned files (each an open fd of ours until recovered).
+ *
+ * Dependencies run one way, top to bottom: capture.c; host.c; record_proc.c;
+ * record_fd.c, record_ns.c, record_maps.c; record_fields.c, recover.c;
+ * collect_proc.c; collect_fd.c, collect_ns.c, collect_maps.c,
+ * collect_tasks.c; watchdog.c; batch.c; threads.c; stamp.c.
+ */
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "buf.h"
+#include "capture.h"
+#include "content.h"
+#include "jsonw.h"
+#include "sockets.h"
+#include "u64map.h"
+
+#define NLANES 2 /* collector() is the one helper */
+#define BATCH_FDS 512
+#define BATCH_PINS 64
+#define QUEUE_BATCHES 4
+#define QUEUE_PINS 128
+
+/* The raw files kept per process, in the order they are read (batch.c):
+ * stat first, since its start time is the process's identity.  stat,
+ * status and cgroup are single_open() seq files (fs/proc/base.c): one
+ * read(2) returns them whole.  cmdline and environ are read page by page
+ * from the process's memory, maps one page of records per read. */
+#define NRAW 6
+#define RAW_STAT 0
+#define RAW_STATUS 1
+#define RAW_CMDLINE 2
+#define RAW_MAPS 4
+#define RAW_CGROUP 5
+extern const char *const raw_files[NRAW + 1];
+extern const unsigned raw_flags[NRAW];
+/* raw_files[RISKY_FIRST..+NRISKY): cmdline, environ and maps, which wait
+ * on the process's mmap lock: read through the watchdog. */
+#define RISKY_FIRST 2
+#define NRISKY 3
+
+#define NLINKS 3
+extern const char *const link_names[NLINKS]; /* exe, cwd, root */
+
+/* The namespaces recorded per process: one readlink each of ns/NAME
+ * (namespaces(7)); net and mnt first, since the collector needs them. */
+#define NNS 8
+#define NS_NET 0
+#define NS_MNT 1
+extern const char *const ns_names[NNS];
+
+/* The /proc/PID/net tables read once per network namespace. */
+#define NNET 5
+
+/* Bounds per process: the deleted mappings recorded (each a maps line),
+ * the distinct files among them pinned, the fd tables of threads. */
+#define MAX_MAPS 1024
+#define MAX_MAP_PINS 64
+#define MAX_TABLES 64
+#define MAX_NSPID 32
+
+/* A recovered file, shared by every fd that holds the same (dev, ino). */
+struct stored {
+	char member[64];
+	struct content_result res;
+};
+
+/* Something that could not be read: what, and -errno. */
+struct item_err {
+	const char *what;
+	int err;
+};
+
+/* Text kept in a batch's arena: the bytes are text.data[off, off+len). */
+struct span {
+	bool ok;
+	size_t off, len;
+};
+
+/* What the collector learned about one fd. */
+struct fd_item {
+	int fd;
+	struct span link;     /* readlink of /proc/PID/fd/N */
+	struct span info;     /* fdinfo/N */
+	bool have_stat;       /* st is the open file's */
+	bool memfd_fs;        /* on the kernel's internal shmem/hugetlbfs mount */
+	bool shmem_fs;        /* S_ISREG on tmpfs with nlink 0 (fstatfs) */
+	long fs_magic;        /* statfs f_type of an anon inode fd, or 0 */
+	int tid;              /* 0: the process's table; else the thread's */
+	struct stat st;
+	int pinfd;            /* a deleted regular file's O_PATH pin, or -1 */
+	struct item_err errs[4];
+	int nerrs;
+};
+
+/* A mapping of a deleted file (maps line ends " (deleted)"; decided by
+ * st_nlink == 0 of the map_files/START-END link's file). */
+struct map_item {
+	uint64_t start, end, offset;
+	char perms[5];
+	struct span path;     /* the maps line's path text */
+	int err;              /* -errno of the map_files stat or pin; 0 */
+	const char *what;     /* what failed: "map_files" or "map_files-pin" */
+	bool have_stat;
+	bool memfd_fs, shmem_fs;
+	struct stat st;
+	int pinfd;            /* the first mapping of a file pins it; or -1 */
+};
+
+/* A thread whose fd table is not the process's (unshare(CLONE_FILES)),
+ * with the threads that share it. */
+struct fd_table {
+	int tid;              /* the first thread met with this table */
+	int *tids;            /* every thread sharing it (malloc'ed) */
+	size_t ntids, cap;
+	int err;              /* -errno: its fd directory could not be listed */
+	size_t fd_count;
+};
+
+/* What the collector learned about a process, apart from its fds. */
+struct proc_item {
+	int dir_err;              /* -errno: /proc/PID could not be opened */
+	struct span raw[NRAW];
+	bool raw_truncated[NRAW];
+	struct span link[NLINKS];
+	bool exe_have_stat;
+	struct stat exe_st;
+	int exe_pin;              /* a deleted exe's O_PATH pin, or -1 */
+	struct span ns[NNS];      /* readlink of ns/NAME */
+	uint64_t ns_ino[NNS];     /* ... its inode, 0 when unread */
+	struct span mountinfo;    /* read when first in its mount namespace */
+	bool mountinfo_truncated;
+	bool maps_scanned;        /* deleted mappings were looked for */
+	int kcmp_err;             /* -errno of the first kcmp refused */
+	int kcmp_tid;             /* ... for this thread */
+	size_t kcmp_failed;       /* threads whose table is unknown */
+	struct item_err errs[16]; /* in the order they happened */
+	int nerrs;
+};
+
+struct batch {
+	struct batch *next;
+	int pid;
+	bool begin, end;          /* the process's first / last batch */
+	struct proc_item proc;    /* when begin */
+	size_t fd_count;          /* when end: fds listed */
+	struct fd_item *fds;
+	size_t nfds, cap;
+	struct map_item *maps;    /* when begin: deleted mappings */
+	size_t nmaps, mapcap;
+	struct fd_table *tables;  /* when begin: threads' own fd tables */
+	size_t ntables, tabcap;
+	size_t npins;
+	struct buf text;          /* the bytes read, see struct span */
+};
+
+struct reader;
+
+/* One collector's queue to the formatter, and how it ended. */
+struct lane {
+	struct batch *head, *tail;
+	size_t queued, queued_pins;
+	bool done;                /* its collector has stopped */
+	int rc;                   /* ... with this, 0 or -errno */
+	char err[512];            /* ... and this message */
+	struct reader *rd;        /* its reader thread, or NULL (watchdog.c) */
+};
+
+/* A network namespace's tables, read once from the first process met in
+ * it by either collector, and parsed by the formatter. */
+struct netns {
+	bool ready;               /* the collector has read them (nsmu) */
+	bool written;             /* formatter: members written, parsed */
+	struct buf raw[NNET];
+	int err[NNET];
+	bool truncated[NNET];
+	struct sockets socks;
+};
+
+struct capture {
+	struct capture_opts o;
+	struct capture_stats st;  /* counted by the formatter */
+	struct snapwriter *w;
+	int rootfd;
+	int self;                 /* our own pid */
+	struct timespec t0, m0;
+	uint64_t btime;
+	long hz;
+	struct sockets socks;     /* read-only once the formatter runs */
+	const struct sockets *cur_socks; /* formatter: the process's netns's */
+	uint64_t own_net, own_mnt;    /* procsnap's own namespaces, or 0 */
+	/* Namespaces met: nsmu guards them; nscv says a netns is ready. */
+	pthread_mutex_t nsmu;
+	pthread_cond_t nscv;
+	bool ns_ready;
+	struct u64map netns;      /* net ns inode -> struct netns */
+	struct u64map mntns;      /* mnt ns inode -> (void *)1: claimed */
+	/* The view of /proc in use (hidepid), found before collecting. */
+	char proc_opts[256];      /* its mount's super options */
+	bool proc_opts_known;
+	struct u64map stored;     /* formatter: (dev, ino) -> struct stored */
+	struct buf json, fds, raw, errbuf, fderr;
+	const char *topdir;       /* borrowed during capture_run */
+	char err[512];
+
+	/* The formatter's state for the process it is writing. */
+	struct jsonw j, errs;
+	bool dir_failed, have_stat;
+	uint64_t deleted_fds;
+	uint64_t thread_fds;      /* fds in threads' own tables */
+	bool proc_denied;         /* an item of this process was denied */
+	time_t tcache_sec;        /* record_time's last second, formatted */
+	char tcache[32];
+
+	/* The queues; mu guards what follows. */
+	pthread_t thread;         /* the formatter */
+	bool started;
+	bool mu_ready;            /* mu and the conditions exist */
+	pthread_mutex_t mu;
+	pthread_cond_t work, space;
+	struct lane lanes[NLANES];
+	struct batch *spare;      /* free batches, shared */
+	const int *pids;          /* the processes, in archive order */
+	size_t npids;
+	bool abort;               /* drop what is queued */
+	bool cstop;               /* a collector failed: the others stop too */
+	pthread_t caller;         /* capture_run's thread, where signals land */
+	atomic_bool halt;         /* the stop flag, as the helper sees it */
+	bool fexited;             /* the formatter has stopped taking batches */
+	int wstatus;              /* formatter: its first fatal error */
+	atomic_int abandoned;     /* reader threads left blocked in a read */
+	char werr[512];           /* formatter: its message */
+};
+
+/*
+ * Sets a message and returns err.  Each thread has its own message:
+ * fail() the caller's, wfail() the formatter's (taken by capture_run once
+ * the thread is joined), lfail() a collector lane's.
+ */
+static inline int errf(char *buf, size_t size, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static inline int errf(char *buf, size_t size, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return err;
+}
+#define fail(c, e, ...) errf((c)->err, sizeof((c)->err), (e), __VA_ARGS__)
+#define wfail(c, e, ...) errf((c)->werr, sizeof((c)->werr), (e), __VA_ARGS__)
+#define lfail(l, e, ...) errf((l)->err, sizeof((l)->err), (e), __VA_ARGS__)
+
+/* ---- threads.c: starting threads, the stop flag ---- */
+
+/* Starts a thread, with every signal left to the caller's thread. */
+int threads_spawn(pthread_t *t, void *(*fn)(void *), void *arg);
+/* The stop flag, on any thread (see threads.c). */
+bool threads_stopped(struct capture *c);
+
+/* ---- batch.c: a batch's arena and the lanes' queues ---- */
+
+/* The bytes of a span ("" when it holds none); borrowed from b. */
+const char *batch_text(const struct batch *b, const struct span *sp);
+void batch_err(struct item_err *errs, int *n, int max, const char *what, int err);
+#define PROC_ERR(p, what, err) \
+	batch_err((p)->errs, &(p)->nerrs, (int)(sizeof((p)->errs) / sizeof(*(p)->errs)), what, err)
+/* dirfd/name read into the batch's arena; the outcome goes to *sp. */
+int batch_keep_file(struct batch *b, int dirfd, const char *name, size_t max,
+		    unsigned flags, struct span *sp, bool *truncated);
+int batch_keep_link(struct batch *b, int dirfd, const char *name, struct span *sp);
+/* An empty batch for pid (the first of its process when begin). */
+int batch_get(struct capture *c, int pid, bool begin, struct batch **out);
+/* Hands a batch to the formatter (taking it over, also on failure),
+ * waiting while the lane's queue is full.  -ECANCELED: the formatter or
+ * another collector failed. */
+int batch_send(struct capture *c, struct lane *l, struct batch *b);
+/* Empties b for reuse, closing the pins it still holds. */
+void batch_clear(struct batch *b);
+/* Frees a list of batches (NULL is fine). */
+void batch_free(struct batch *b);
+/* A pid or fd as a file name, without snprintf. */
+void batch_decimal(char *out, int num);
+
+/* ---- watchdog.c: the reads that may block, on a reader thread ---- */
+
+/* cmdline, environ and maps of the process in piddir, into
+ * p->raw[RISKY_FIRST..] with their errors recorded in order.  Returns 0,
+ * or -EINTR (stopped while waiting) / -ENOMEM, which end the capture. */
+int watchdog_read(struct capture *c, struct lane *l, struct batch *b, int piddir);
+/* The lane's idle reader told to quit, and joined. */
+void watchdog_stop(struct lane *l);
+
+/* ---- the collectors: collect_*.c ---- */
+
+/* One fd table's fds into the batches (a full batch is sent on). */
+int collect_fds(struct capture *c, struct lane *l, struct batch **bp, int pid,
+		int fddir, int infodir, const int *fds, size_t nfds, int tid);
+/* The namespace links, and the tables and mountinfo of namespaces met for
+ * the first time. */
+void collect_ns(struct batch *b, int piddir);
+int collect_netns(struct capture *c, int piddir, uint64_t ino);
+int collect_mntns(struct capture *c, struct batch *b, int piddir, uint64_t ino);
+void collect_netns_free(void *p);
+/* Mappings of deleted files, from the maps already read. */
+int collect_maps(struct batch *b, int piddir);
+/* Threads with an fd table of their own. */
+int collect_tasks(struct batch *b, int piddir, int pid);
+/* One whole process, into one or more batches sent to the lane. */
+int collect_process(struct capture *c, struct lane *l, int pid);
+
+/* ---- the formatter: record_*.c, recover.c ---- */
+
+/* Counts an item that could not be read, and records it in errs[] (when
+ * errs is not NULL). */
+void record_error(struct capture *c, struct jsonw *errs, const char *what, int err);
+void record_time(struct capture *c, struct jsonw *j, const char *key,
+		 const struct timespec *ts);
+void record_stat(struct capture *c, struct jsonw *j, const struct stat *st);
+void record_content(struct jsonw *j, const struct stored *s);
+void record_argv(struct jsonw *j, const char *s, size_t n);
+/* The kind of a file on the kernel's internal shmem mount, or NULL. */
+const char *record_shmem_kind(const char *target, size_t n, bool memfd);
+
+/* The bytes of a deleted regular file, stored once per (dev, ino).
+ * Returns the record (borrowed from c->stored), or NULL with *rc set when
+ * the archive itself failed. */
+const struct stored *recover_file(struct capture *c, int pinfd, const struct stat *st,
+				  int *rc);
+void recover_free(void *p);
+
+int record_fd(struct capture *c, struct batch *b, struct fd_item *it);
+int record_namespaces(struct capture *c, struct batch *b, bool have_status);
+int record_maps(struct capture *c, struct batch *b);
+void record_tables(struct capture *c, struct batch *b);
+/* One batch: a process's first (its record opens), its fds, its last
+ * (fds.jsonl and process.json written). */
+int record_batch(struct capture *c, struct batch *b);
+
+/* ---- host.c: what the capture says about the host ---- */
+
+/* procsnap's own namespace inode of this kind, or 0. */
+uint64_t host_own_ns(struct capture *c, const char *name);
+/* The view of /proc in use (hidepid), into c->proc_opts and c->st. */
+void host_proc_view(struct capture *c);
+/* format.json, host.json and the host's network tables. */
+int host_record(struct capture *c, const char *topdir);
+/* summary.json. */
+int host_summary(struct capture *c);
+
+#endif

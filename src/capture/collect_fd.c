@@ -1,0 +1,152 @@
+/* collect_fd: one process's fd table — link, stat, pin and fdinfo of each fd. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "capture_int.h"
+#include "procfs.h"
+
+#define FD_ERR(it, what, err) batch_err((it)->errs, &(it)->nerrs, 4, what, err)
+
+/*
+ * A regular file whose bytes are to be read (deleted, or a memfd) is
+ * pinned with O_PATH, and the pin's own fstat is the one kept.  A file
+ * that is not deleted after all (a live memfd) is let go.
+ */
+static void pin_file(struct batch *b, struct fd_item *it, int fddir, const char *name,
+		     bool memfd_name)
+{
+	struct statfs sf;
+	bool shm;
+	int pin = openat(fddir, name, O_PATH | O_CLOEXEC);
+
+	if (pin < 0) {
+		FD_ERR(it, "pin", -errno);
+		it->have_stat = false;
+		return;
+	}
+	if (fstat(pin, &it->st) < 0) {
+		FD_ERR(it, "fstat", -errno);
+		it->have_stat = false;
+		close(pin);
+		return;
+	}
+	/* memfd_create(2) files live on the kernel's internal shmem (or
+	 * hugetlbfs) mount and their link reads "/memfd:NAME". */
+	shm = S_ISREG(it->st.st_mode) && fstatfs(pin, &sf) == 0 &&
+	      (sf.f_type == TMPFS_MAGIC || sf.f_type == HUGETLBFS_MAGIC);
+	it->memfd_fs = memfd_name && shm;
+	it->shmem_fs = shm && it->st.st_nlink == 0;
+	if (S_ISREG(it->st.st_mode) && it->st.st_nlink == 0) {
+		it->pinfd = pin;
+		b->npins++;
+	} else {
+		close(pin);
+	}
+}
+
+/*
+ * What the fd is, without opening anything: stat(2) follows the
+ * /proc/PID/fd/N magic link to the open file itself (proc(5)), exactly as
+ * fstat of an O_PATH pin would, in one system call instead of three.  It
+ * never reads, never blocks on a FIFO and never runs a device's open
+ * routine.  A failure is recorded as "pin": it means what a failed pin
+ * meant.
+ */
+static void stat_fd(struct batch *b, struct fd_item *it, int fddir, const char *name,
+		    bool memfd_name)
+{
+	if (fstatat(fddir, name, &it->st, 0) < 0) {
+		FD_ERR(it, "pin", -errno);
+		return;
+	}
+	it->have_stat = true;
+	if (S_ISREG(it->st.st_mode) && (it->st.st_nlink == 0 || memfd_name)) {
+		pin_file(b, it, fddir, name, memfd_name);
+	} else if ((it->st.st_mode & S_IFMT) == 0) {
+		/* An anon inode or pidfs file (no file type): which one is
+		 * the file system's to say.  statfs(2) follows the magic link
+		 * like stat; the path goes through our own fd of the
+		 * directory.  Only for these fds. */
+		char path[64];
+		struct statfs sf;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", fddir, name);
+		if (statfs(path, &sf) == 0)
+			it->fs_magic = (long)sf.f_type;
+	}
+}
+
+/* One fd: link, stat, pin (deleted regular files only), fdinfo. */
+static int collect_fd(struct batch *b, int fddir, int infodir, int fd, int tid)
+{
+	struct fd_item *it;
+	bool truncated, memfd_name = false;
+	char name[16];
+	int r;
+
+	if (b->nfds == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		struct fd_item *n = realloc(b->fds, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		b->fds = n;
+		b->cap = cap;
+	}
+	it = &b->fds[b->nfds++];
+	memset(it, 0, sizeof(*it));
+	it->fd = fd;
+	it->tid = tid;
+	it->pinfd = -1;
+	batch_decimal(name, fd);
+
+	r = batch_keep_link(b, fddir, name, &it->link);
+	if (r)
+		/* Closed between listing and reading: recorded, not dropped. */
+		FD_ERR(it, "link", r);
+	else
+		memfd_name = it->link.len >= 7 &&
+			     memcmp(b->text.data + it->link.off, "/memfd:", 7) == 0;
+	stat_fd(b, it, fddir, name, memfd_name);
+	/* fdinfo has the same access check as the link: when both the link
+	 * and the pin were refused, a third refusal adds nothing. */
+	if (!it->link.ok && it->nerrs && it->errs[0].err == -EACCES && !it->have_stat)
+		return 0;
+	r = infodir < 0 ? infodir
+			: batch_keep_file(b, infodir, name, 1 << 20, PROCFS_ONE_SHOT,
+					  &it->info, &truncated);
+	if (r)
+		FD_ERR(it, "fdinfo", r);
+	return 0;
+}
+
+/* One fd table's fds into the batches (a full batch is sent on). */
+int collect_fds(struct capture *c, struct lane *l, struct batch **bp, int pid,
+		int fddir, int infodir, const int *fds, size_t nfds, int tid)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < nfds; i++) {
+		if (threads_stopped(c))
+			return lfail(l, -EINTR, "interrupted");
+		if ((*bp)->nfds == BATCH_FDS || (*bp)->npins == BATCH_PINS) {
+			rc = batch_send(c, l, *bp);
+			*bp = NULL;
+			if (!rc)
+				rc = batch_get(c, pid, false, bp);
+			if (rc)
+				return rc;
+		}
+		rc = collect_fd(*bp, fddir, infodir, fds[i], tid);
+		if (rc)
+			return lfail(l, rc, "pid %d: fd table: out of memory", pid);
+	}
+	return 0;
+}

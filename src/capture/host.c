@@ -1,0 +1,273 @@
+/* host: what a capture says about the host — format.json, host.json, the view of /proc, summary.json. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture_int.h"
+#include "parse.h"
+#include "procfs.h"
+
+/* procsnap's own namespace inode of this kind, or 0. */
+uint64_t host_own_ns(struct capture *c, const char *name)
+{
+	char path[32];
+	uint64_t ino = 0;
+
+	snprintf(path, sizeof(path), "self/ns/%s", name);
+	if (procfs_readlink(c->rootfd, path, &c->raw) == 0 &&
+	    parse_ns_link(c->raw.data, c->raw.len, &ino))
+		ino = 0;
+	return ino;
+}
+
+/*
+ * The view of /proc in use.  A proc mounted with hidepid=1 ("noaccess")
+ * or hidepid=2 ("invisible") hides or locks other users' processes
+ * (proc(5)): the snapshot must say that it saw a restricted view.  The
+ * mount is found by the mnt_id of our own fd of the proc root (fdinfo),
+ * its options in our mountinfo (the super options, after " - proc ").
+ */
+void host_proc_view(struct capture *c)
+{
+	struct parse_fdinfo fi;
+	char name[48], id[24];
+	const char *p, *end;
+	bool truncated;
+	size_t idl;
+
+	snprintf(name, sizeof(name), "self/fdinfo/%d", c->rootfd);
+	if (procfs_read(c->rootfd, name, 4096, &c->raw, &truncated) ||
+	    parse_fdinfo(c->raw.data, c->raw.len, &fi) || !fi.has_mnt_id)
+		return;
+	idl = (size_t)snprintf(id, sizeof(id), "%d ", fi.mnt_id);
+	if (procfs_read(c->rootfd, "self/mountinfo", CAPTURE_MAX_RAW, &c->raw, &truncated))
+		return;
+	for (p = c->raw.data, end = p + c->raw.len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end, *sep, *o, *h;
+		size_t n;
+
+		if ((size_t)(le - p) > idl && memcmp(p, id, idl) == 0 &&
+		    (sep = memmem(p, (size_t)(le - p), " - proc ", 8)) != NULL) {
+			/* " - proc SOURCE OPTIONS" */
+			o = memchr(sep + 8, ' ', (size_t)(le - sep - 8));
+			if (!o)
+				return;
+			o++;
+			n = (size_t)(le - o);
+			if (n >= sizeof(c->proc_opts))
+				n = sizeof(c->proc_opts) - 1;
+			memcpy(c->proc_opts, o, n);
+			c->proc_opts[n] = '\0';
+			c->proc_opts_known = true;
+			h = strstr(c->proc_opts, "hidepid=");
+			if (h) {
+				size_t k = strcspn(h + 8, ",");
+
+				snprintf(c->st.hidepid, sizeof(c->st.hidepid), "%.*s",
+					 (int)(k < 15 ? k : 15), h + 8);
+				c->st.restricted_view = strcmp(c->st.hidepid, "0") != 0 &&
+							strcmp(c->st.hidepid, "off") != 0;
+			}
+			return;
+		}
+		p = le + 1;
+	}
+}
+
+/* format.json: the first member, saying what the archive is. */
+static int host_format(struct capture *c, const char *topdir)
+{
+	struct jsonw j;
+	int r;
+
+	buf_reset(&c->json);
+	jsonw_init(&j, &c->json);
+	jsonw_open(&j, NULL);
+	jsonw_str(&j, "format", "procsnap");
+	jsonw_int(&j, "version", CAPTURE_FORMAT_VERSION);
+	jsonw_str(&j, "top", topdir);
+	jsonw_close(&j);
+	buf_putc(&c->json, '\n');
+	r = snapwriter_add(c->w, "format.json", c->json.data, c->json.len, NULL);
+	return r ? wfail(c, r, "%s", snapwriter_error(c->w)) : 0;
+}
+
+/* The machine: name, kernel, boot. */
+static void host_system(struct capture *c, struct jsonw *j)
+{
+	struct utsname u;
+	bool truncated;
+	char t[48];
+
+	if (uname(&u) == 0) {
+		jsonw_str(j, "hostname", u.nodename);
+		jsonw_open(j, "uname");
+		jsonw_str(j, "sysname", u.sysname);
+		jsonw_str(j, "release", u.release);
+		jsonw_str(j, "version", u.version);
+		jsonw_str(j, "machine", u.machine);
+		jsonw_close(j);
+	}
+	if (procfs_read(c->rootfd, "sys/kernel/random/boot_id", 256, &c->raw, &truncated) == 0) {
+		while (c->raw.len && c->raw.data[c->raw.len - 1] == '\n')
+			c->raw.len--;
+		jsonw_bytes(j, "boot_id", c->raw.data, c->raw.len);
+	} else {
+		jsonw_null(j, "boot_id");
+	}
+	capture_utc(t, sizeof(t), (time_t)c->btime, -1);
+	jsonw_uint(j, "btime", c->btime);
+	jsonw_str(j, "boot_time", t);
+}
+
+/* The capture itself: when, by whom, through which view of /proc, how. */
+static void host_capture(struct capture *c, struct jsonw *j)
+{
+	char t[48];
+	int i;
+
+	capture_utc(t, sizeof(t), c->t0.tv_sec, c->t0.tv_nsec);
+	jsonw_str(j, "capture_start", t);
+	jsonw_str(j, "procsnap_version", PROCSNAP_VERSION);
+	jsonw_aopen(j, "command_line");
+	for (i = 0; i < c->o.argc; i++)
+		jsonw_str(j, NULL, c->o.argv[i]);
+	jsonw_aclose(j);
+	jsonw_uint(j, "uid", (uint64_t)getuid());
+	jsonw_uint(j, "euid", (uint64_t)geteuid());
+	jsonw_int(j, "pid", getpid());
+	jsonw_str(j, "proc_root", c->o.proc_root);
+	if (c->proc_opts_known)
+		jsonw_bytes(j, "proc_options", c->proc_opts, strlen(c->proc_opts));
+	jsonw_bool(j, "restricted_view", c->st.restricted_view);
+	if (c->own_net || c->own_mnt) {
+		jsonw_open(j, "ns");
+		if (c->own_net)
+			jsonw_uint(j, "net", c->own_net);
+		if (c->own_mnt)
+			jsonw_uint(j, "mnt", c->own_mnt);
+		jsonw_close(j);
+	}
+	jsonw_int(j, "clock_ticks", c->hz);
+	jsonw_str(j, "compression", snapwriter_compress_name(c->o.compress));
+	jsonw_bool(j, "content", !c->o.no_content);
+	jsonw_uint(j, "max_file_size", c->o.max_file_size);
+}
+
+/* The network tables of procsnap's own namespace, stored raw and parsed
+ * for the fds' sockets; their members listed in "net_tables". */
+static int host_net_tables(struct capture *c, struct jsonw *j)
+{
+	bool truncated;
+	char member[64];
+	int i, r;
+
+	jsonw_aopen(j, "net_tables");
+	for (i = 0; sockets_tables[i]; i++) {
+		unsigned bad = 0;
+
+		r = procfs_read(c->rootfd, sockets_tables[i], CAPTURE_MAX_RAW, &c->raw, &truncated);
+		if (r) {
+			record_error(c, NULL, sockets_tables[i], r);
+			continue;
+		}
+		snprintf(member, sizeof(member), "host/%s", sockets_tables[i]);
+		r = snapwriter_add(c->w, member, c->raw.data, c->raw.len, NULL);
+		if (r)
+			return wfail(c, r, "%s", snapwriter_error(c->w));
+		r = sockets_add_table(&c->socks, sockets_tables[i], c->raw.data, c->raw.len, &bad);
+		if (r)
+			return wfail(c, r, "out of memory");
+		jsonw_str(j, NULL, member);
+	}
+	jsonw_aclose(j);
+	return 0;
+}
+
+/*
+ * Host facts, and the raw network tables (also parsed for fd sockets).
+ * Run by the formatter before any process: these members come first in
+ * the archive, and reading the tables (tens of ms with thousands of
+ * sockets: the kernel walks its socket hash tables) overlaps with the
+ * collector's first processes.
+ */
+int host_record(struct capture *c, const char *topdir)
+{
+	struct jsonw j;
+	bool truncated;
+	int r;
+
+	if (procfs_read(c->rootfd, "stat", 1 << 20, &c->raw, &truncated) == 0)
+		parse_btime(c->raw.data, c->raw.len, &c->btime);
+	r = host_format(c, topdir);
+	if (r)
+		return r;
+	buf_reset(&c->json);
+	jsonw_init(&j, &c->json);
+	jsonw_open(&j, NULL);
+	host_system(c, &j);
+	host_capture(c, &j);
+	r = host_net_tables(c, &j);
+	if (r)
+		return r;
+	jsonw_close(&j);
+	buf_putc(&c->json, '\n');
+	if (buf_error(&c->json))
+		return wfail(c, -ENOMEM, "out of memory");
+	r = snapwriter_add(c->w, "host.json", c->json.data, c->json.len, NULL);
+	return r ? wfail(c, r, "%s", snapwriter_error(c->w)) : 0;
+}
+
+int host_summary(struct capture *c)
+{
+	const struct capture_stats *s = &c->st;
+	struct timespec t1;
+	struct jsonw j;
+	char t[48];
+
+	clock_gettime(CLOCK_REALTIME, &t1);
+	buf_reset(&c->json);
+	jsonw_init(&j, &c->json);
+	jsonw_open(&j, NULL);
+	capture_utc(t, sizeof(t), c->t0.tv_sec, c->t0.tv_nsec);
+	jsonw_str(&j, "capture_start", t);
+	capture_utc(t, sizeof(t), t1.tv_sec, t1.tv_nsec);
+	jsonw_str(&j, "capture_end", t);
+	jsonw_uint(&j, "processes", s->procs);
+	jsonw_uint(&j, "processes_vanished", s->procs_vanished);
+	jsonw_uint(&j, "fds", s->fds);
+	jsonw_uint(&j, "sockets", s->sockets);
+	jsonw_uint(&j, "sockets_resolved", s->sockets_resolved);
+	jsonw_uint(&j, "deleted", s->deleted);
+	jsonw_uint(&j, "recovered", s->recovered);
+	jsonw_uint(&j, "truncated", s->truncated);
+	jsonw_uint(&j, "shrunk", s->shrunk);
+	jsonw_uint(&j, "failed", s->failed);
+	jsonw_uint(&j, "changed", s->changed);
+	jsonw_uint(&j, "content_bytes", s->content_bytes);
+	jsonw_uint(&j, "denied", s->denied);
+	jsonw_uint(&j, "vanished_items", s->vanished_items);
+	jsonw_uint(&j, "other_errors", s->other_errors);
+	jsonw_uint(&j, "read_timeouts", s->read_timeouts);
+	jsonw_uint(&j, "processes_denied", s->procs_denied);
+	jsonw_uint(&j, "mapped_deleted", s->mapped_deleted);
+	jsonw_uint(&j, "thread_fd_tables", s->thread_tables);
+	jsonw_uint(&j, "thread_fds", s->thread_fds);
+	jsonw_uint(&j, "net_namespaces", s->net_namespaces);
+	jsonw_uint(&j, "mount_namespaces", s->mount_namespaces);
+	jsonw_bool(&j, "not_root", s->not_root);
+	jsonw_bool(&j, "restricted_view", s->restricted_view);
+	if (s->restricted_view)
+		jsonw_str(&j, "hidepid", s->hidepid);
+	jsonw_close(&j);
+	buf_putc(&c->json, '\n');
+	if (buf_error(&c->json))
+		return fail(c, -ENOMEM, "out of memory");
+	if (snapwriter_add(c->w, "summary.json", c->json.data, c->json.len, NULL))
+		return fail(c, -EIO, "%s", snapwriter_error(c->w));
+	return 0;
+}
