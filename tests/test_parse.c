@@ -329,6 +329,9 @@ static void test_parse_maps_line(void **state)
 	assert_string_equal(m.perms, "r--s");
 	assert_int_equal(m.path_len, strlen("/tmp/x (deleted)"));
 	assert_memory_equal(m.path, "/tmp/x (deleted)", m.path_len);
+	assert_int_equal(m.dev_major, 0xfe);
+	assert_int_equal(m.dev_minor, 0);
+	assert_int_equal(m.inode, 10954210);
 	assert_int_equal(parse_maps_line("zz-1 r--p", 9, &m), -EINVAL);
 	assert_int_equal(parse_maps_line("2-1 r--p 0 0:0 0", 16, &m), -EINVAL);
 }
