@@ -20,6 +20,21 @@
 #define CAPTURE_DEFAULT_READ_TIMEOUT_MS 5000
 /* Raw /proc files above this are stored truncated and marked so. */
 #define CAPTURE_MAX_RAW (64ULL << 20)
+/* Defaults of --max-memory (all processes) and --max-process-memory: the
+ * address range of process memory captured, holes included. */
+#define CAPTURE_DEFAULT_MAX_MEMORY (512ULL << 20)
+#define CAPTURE_DEFAULT_MAX_PROCESS_MEMORY (64ULL << 20)
+
+/* --memory: which regions of process memory are captured (memsel.h). */
+enum capture_memory {
+	CAPTURE_MEMORY_EXEC,  /* the default: anonymous executable mappings of
+			       * every process, and every file-less mapping of
+			       * a process running from a deleted, memfd or
+			       * tmpfs executable */
+	CAPTURE_MEMORY_NONE,
+	CAPTURE_MEMORY_FULL,  /* every readable private or anonymous mapping of
+			       * the processes named (needs pids) */
+};
 
 struct capture_opts {
 	const char *proc_root;       /* "/proc" normally */
@@ -27,6 +42,9 @@ struct capture_opts {
 	bool no_content;             /* metadata only */
 	uint64_t max_file_size;
 	long read_timeout_ms;        /* 0: CAPTURE_DEFAULT_READ_TIMEOUT_MS */
+	enum capture_memory memory;  /* FULL needs pids (capture_new: -EINVAL) */
+	uint64_t max_memory;         /* 0: CAPTURE_DEFAULT_MAX_MEMORY */
+	uint64_t max_process_memory; /* 0: CAPTURE_DEFAULT_MAX_PROCESS_MEMORY */
 	const int *pids;             /* borrowed; NULL/0: every process */
 	size_t npids;
 	int argc;                    /* procsnap's own command line, recorded */
@@ -54,6 +72,12 @@ struct capture_stats {
 	uint64_t thread_tables;  /* threads' own fd tables (unshare(CLONE_FILES)) */
 	uint64_t thread_fds;     /* fds in them */
 	uint64_t net_namespaces, mount_namespaces; /* distinct, met */
+	/* Memory (--memory): regions chosen, stored as members, their bytes
+	 * (address range, holes included) and data (stored, not holes);
+	 * regions cut or passed over because of a bound; device mappings never
+	 * read; bytes of pages that could not be read. */
+	uint64_t mem_regions, mem_captured, mem_bytes, mem_data;
+	uint64_t mem_bounded, mem_devices, mem_unreadable;
 	/* The /proc in use hides processes (hidepid=1/2, "noaccess",
 	 * "invisible"): hidepid holds the option's value, else "". */
 	bool restricted_view;
@@ -76,8 +100,8 @@ int capture_new(struct capture **c, const struct capture_opts *opts);
  * It runs four threads (see capture.c and snapwriter.c): the caller's and
  * one more read /proc, one formats and recovers files, one compresses;
  * plus one reader per collector for the reads that may block (cmdline,
- * environ, maps), and any reader left blocked past read_timeout_ms (at
- * most 16, detached; they end when the process exits).
+ * environ, maps, smaps, process memory), and any reader left blocked past
+ * read_timeout_ms (at most 16, detached; they end when the process exits).
  * The others block every signal, so the stop flag is set on the caller's.
  */
 int capture_run(struct capture *c, int fd, const char *topdir);

@@ -88,6 +88,10 @@ void batch_clear(struct batch *b)
 		if (b->maps[i].pinfd >= 0)
 			close(b->maps[i].pinfd);
 	b->nmaps = 0;
+	for (i = 0; i < b->nmems; i++)
+		wd_result_free(&b->mems[i].res);
+	b->nmems = 0;
+	b->mem_bytes = 0;
 	b->ntables = 0;
 	b->next = NULL;
 	b->pid = 0;
@@ -106,6 +110,7 @@ void batch_free(struct batch *b)
 		batch_clear(b);
 		free(b->fds);
 		free(b->maps);
+		free(b->mems);
 		while (b->tabcap)
 			free(b->tables[--b->tabcap].tids);
 		free(b->tables);
@@ -150,7 +155,8 @@ int batch_send(struct capture *c, struct lane *l, struct batch *b)
 {
 	pthread_mutex_lock(&c->mu);
 	while (!c->wstatus && !c->cstop && !c->fexited && l->queued &&
-	       (l->queued >= QUEUE_BATCHES || l->queued_pins + b->npins > QUEUE_PINS))
+	       (l->queued >= QUEUE_BATCHES || l->queued_pins + b->npins > QUEUE_PINS ||
+		l->queued_mem + b->mem_bytes > QUEUE_MEM))
 		pthread_cond_wait(&c->space, &c->mu);
 	if (c->wstatus || c->cstop || c->fexited) {
 		pthread_mutex_unlock(&c->mu);
@@ -164,6 +170,7 @@ int batch_send(struct capture *c, struct lane *l, struct batch *b)
 	l->tail = b;
 	l->queued++;
 	l->queued_pins += b->npins;
+	l->queued_mem += b->mem_bytes;
 	pthread_cond_signal(&c->work);
 	pthread_mutex_unlock(&c->mu);
 	return 0;

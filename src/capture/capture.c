@@ -1,10 +1,12 @@
 /* capture: the pipeline — threads, what crosses between them, and the order of a capture. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "capture_int.h"
@@ -13,11 +15,18 @@
 int capture_new(struct capture **out, const struct capture_opts *opts)
 {
 	struct capture *c = calloc(1, sizeof(*c));
+	long page = sysconf(_SC_PAGESIZE);
 
 	*out = c;
 	if (!c)
 		return -ENOMEM;
 	c->o = *opts;
+	if (!c->o.max_memory)
+		c->o.max_memory = CAPTURE_DEFAULT_MAX_MEMORY;
+	if (!c->o.max_process_memory)
+		c->o.max_process_memory = CAPTURE_DEFAULT_MAX_PROCESS_MEMORY;
+	atomic_init(&c->mem_left, c->o.max_memory);
+	c->page = page > 0 ? (size_t)page : 4096;
 	if (!c->o.proc_root)
 		c->o.proc_root = "/proc";
 	if (!c->o.max_file_size)
@@ -32,6 +41,8 @@ int capture_new(struct capture **out, const struct capture_opts *opts)
 	c->hz = sysconf(_SC_CLK_TCK);
 	if (c->hz <= 0)
 		c->hz = 100;
+	if (c->o.memory == CAPTURE_MEMORY_FULL && !c->o.npids)
+		return fail(c, -EINVAL, "--memory full needs the processes named (-p)");
 	return 0;
 }
 
@@ -55,7 +66,7 @@ static void *formatter(void *arg)
 	for (;;) {
 		struct lane *l = &c->lanes[next % NLANES];
 		struct batch *b;
-		size_t pins;
+		size_t pins, mem;
 		bool skip, end;
 		int r = 0;
 
@@ -73,6 +84,7 @@ static void *formatter(void *arg)
 			r = record_batch(c, b);
 		end = b->end;
 		pins = b->npins;
+		mem = b->mem_bytes;
 		batch_clear(b); /* closes the pins not used */
 		pthread_mutex_lock(&c->mu);
 		if (r) {
@@ -81,6 +93,7 @@ static void *formatter(void *arg)
 		}
 		l->queued--;
 		l->queued_pins -= pins;
+		l->queued_mem -= mem;
 		b->next = c->spare;
 		c->spare = b;
 		if (end)
@@ -213,6 +226,7 @@ static size_t sort_unique(int *pids, size_t n)
 
 int capture_run(struct capture *c, int fd, const char *topdir)
 {
+	struct statfs sf;
 	struct timespec m1;
 	int *pids = NULL;
 	size_t npids = 0;
@@ -224,6 +238,7 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 	c->rootfd = open(c->o.proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->rootfd < 0)
 		return fail(c, -errno, "%s: %s", c->o.proc_root, strerror(errno));
+	c->proc_is_procfs = fstatfs(c->rootfd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
 	c->st.not_root = geteuid() != 0;
 	c->own_net = host_own_ns(c, "net");
 	c->own_mnt = host_own_ns(c, "mnt");

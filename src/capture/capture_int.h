@@ -29,9 +29,10 @@
  * and in pinned files (each an open fd of ours until recovered).
  *
  * Dependencies run one way, top to bottom: capture.c; host.c; record_proc.c;
- * record_fd.c, record_ns.c, record_maps.c; record_fields.c, recover.c;
- * collect_proc.c; collect_fd.c, collect_ns.c, collect_maps.c,
- * collect_tasks.c; watchdog.c; batch.c; threads.c; stamp.c.
+ * record_fd.c, record_ns.c, record_maps.c, record_mem.c; record_fields.c,
+ * recover.c; collect_proc.c; collect_fd.c, collect_ns.c, collect_maps.c,
+ * collect_tasks.c, collect_mem.c; memsel.c; watchdog.c; memread.c;
+ * batch.c; threads.c; stamp.c.
  */
 
 #include <pthread.h>
@@ -94,6 +95,48 @@ extern const char *const ns_names[NNS];
 #define MAX_MAP_PINS 64
 #define MAX_TABLES 64
 #define MAX_NSPID 32
+/* Memory regions recorded per process (--memory full of a process with
+ * tens of thousands of mappings must still fit one process.json). */
+#define MAX_MEM_REGIONS 4096
+/* Captured memory queued to the formatter per lane, beyond one batch. */
+#define QUEUE_MEM (64u << 20)
+
+/* ---- what a reader thread reads for its lane (watchdog.c, memread.c) ---- */
+
+/* A run of a memory range: data, or pages that could not be read.  The
+ * gaps between runs are pages that are all zeros (holes). */
+struct mem_run {
+	uint64_t off, len;        /* within the range, page aligned */
+	int err;                  /* 0: data, its bytes next in the result's
+				   * data; else -errno: not readable */
+};
+
+enum wd_kind { WD_FILE, WD_MEM };
+
+/* One read of a request, in the order given. */
+struct wd_item {
+	enum wd_kind kind;
+	const char *name;         /* WD_FILE: under /proc/PID (static storage) */
+	size_t max;               /* WD_FILE: bytes kept at most */
+	unsigned flags;           /* WD_FILE: procfs_read_append's */
+	uint64_t start, end;      /* WD_MEM: the range, page aligned */
+	bool anon;                /* WD_MEM: read only the pages pagemap says
+				   * are present or swapped; the others of an
+				   * anonymous mapping are zeros */
+	bool readable;            /* WD_MEM: the mapping has r (else it is read
+				   * through /proc/PID/mem, FOLL_FORCE) */
+};
+
+/* What one item gave.  Owned by whoever holds it: watchdog_run() swaps
+ * the reader's into the caller's. */
+struct wd_result {
+	int err;                  /* 0, or -errno: nothing usable was read */
+	bool truncated;           /* WD_FILE: larger than max */
+	struct buf data;          /* WD_FILE: its bytes; WD_MEM: the data runs' */
+	struct mem_run *runs;     /* WD_MEM: ascending */
+	size_t nruns, caprun;
+	uint64_t read;            /* WD_MEM: bytes read from the process */
+};
 
 /* A recovered file, shared by every fd that holds the same (dev, ino). */
 struct stored {
@@ -153,6 +196,22 @@ struct fd_table {
 	size_t fd_count;
 };
 
+/* A mapping chosen by --memory (collect_mem.c, record_mem.c). */
+struct mem_item {
+	uint64_t start, end, offset;
+	char perms[5];
+	bool anon;                /* memsel_anonymous */
+	unsigned why;             /* enum memsel_why */
+	struct span line;         /* its maps line */
+	struct span path;         /* its path in that line */
+	uint64_t take;            /* bytes from start read: the bounds' share */
+	const char *skip;         /* why [start + take, end) was not read:
+				   * "max-process-memory", "max-memory",
+				   * "device", "no-vmflags", "--no-content",
+				   * "smaps"; NULL when it all was */
+	struct wd_result res;     /* what was read of [start, start + take) */
+};
+
 /* What the collector learned about a process, apart from its fds. */
 struct proc_item {
 	int dir_err;              /* -errno: /proc/PID could not be opened */
@@ -167,6 +226,8 @@ struct proc_item {
 	struct span mountinfo;    /* read when first in its mount namespace */
 	bool mountinfo_truncated;
 	bool maps_scanned;        /* deleted mappings were looked for */
+	bool mem_looked;          /* mappings were chosen by --memory */
+	bool mem_more;            /* ... more than MAX_MEM_REGIONS of them */
 	int kcmp_err;             /* -errno of the first kcmp refused */
 	int kcmp_tid;             /* ... for this thread */
 	size_t kcmp_failed;       /* threads whose table is unknown */
@@ -186,6 +247,9 @@ struct batch {
 	size_t nmaps, mapcap;
 	struct fd_table *tables;  /* when begin: threads' own fd tables */
 	size_t ntables, tabcap;
+	struct mem_item *mems;    /* when begin: memory regions chosen */
+	size_t nmems, memcap;
+	size_t mem_bytes;         /* memory data held (counted by the queue) */
 	size_t npins;
 	struct buf text;          /* the bytes read, see struct span */
 };
@@ -195,11 +259,12 @@ struct reader;
 /* One collector's queue to the formatter, and how it ended. */
 struct lane {
 	struct batch *head, *tail;
-	size_t queued, queued_pins;
+	size_t queued, queued_pins, queued_mem;
 	bool done;                /* its collector has stopped */
 	int rc;                   /* ... with this, 0 or -errno */
 	char err[512];            /* ... and this message */
 	struct reader *rd;        /* its reader thread, or NULL (watchdog.c) */
+	struct wd_result wres[NRISKY]; /* cmdline, environ, maps, reused */
 };
 
 /* A network namespace's tables, read once from the first process met in
@@ -265,6 +330,10 @@ struct capture {
 	bool fexited;             /* the formatter has stopped taking batches */
 	int wstatus;              /* formatter: its first fatal error */
 	atomic_int abandoned;     /* reader threads left blocked in a read */
+	size_t page;              /* the host's page size */
+	bool proc_is_procfs;      /* the proc root is procfs: its pids are
+				   * this host's (process_vm_readv) */
+	_Atomic uint64_t mem_left; /* --max-memory not yet given to a process */
 	char werr[512];           /* formatter: its message */
 };
 
@@ -319,13 +388,58 @@ void batch_free(struct batch *b);
 /* A pid or fd as a file name, without snprintf. */
 void batch_decimal(char *out, int num);
 
+/* ---- memread.c: reading a range of a process's memory ---- */
+
+void wd_result_reset(struct wd_result *r);
+void wd_result_free(struct wd_result *r);
+
+/* The tools of a reader thread for one process's memory. */
+struct memread {
+	int pid;
+	bool readv;               /* process_vm_readv may name it by pid */
+	int dirfd;                /* borrowed: its /proc/PID */
+	int pagemap, mem;         /* opened on first need: -1 not yet, -2 failed */
+	size_t page;
+	char *scratch;            /* MEMREAD_CHUNK bytes, the reader's */
+	uint64_t *pm;             /* pagemap entries of a chunk */
+};
+#define MEMREAD_CHUNK (256u << 10)
+
+void memread_init(struct memread *m, size_t page);
+/* A request begins (pid, its directory) or ends (its fds closed). */
+void memread_begin(struct memread *m, int pid, int dirfd, bool readv);
+void memread_end(struct memread *m);
+void memread_free(struct memread *m);
+/*
+ * it's range into out (reset first): the pages that are not all zeros in
+ * out->data, runs of data and of pages that could not be read (each with
+ * its errno; the capture goes on past them) in out->runs.  Readable
+ * mappings are read with process_vm_readv (which never calls a driver's
+ * access hook), others through /proc/PID/mem.  Returns 0, or -ESRCH (the
+ * process is gone: what was read may be another's, dropped), -ENOMEM, or
+ * another -errno that concerns the whole range (EPERM, EACCES...).
+ */
+int memread_range(struct memread *m, const struct wd_item *it, struct wd_result *out);
+
 /* ---- watchdog.c: the reads that may block, on a reader thread ---- */
 
+/*
+ * Runs items[0..n) on the lane's reader thread for the process in piddir
+ * (pid), waiting at most read_timeout_ms for all of them.  res[i] (the
+ * caller's, initialised) receives item i's outcome: what the reader made
+ * is swapped in, so the buffers res[] held go to the reader for reuse.  An
+ * item the reader did not finish gets -ETIMEDOUT (the one in progress) or
+ * -ECANCELED (not started, or no reader could be had).  Returns 0, or
+ * -EINTR (stopped while waiting) / -ENOMEM, which end the capture.
+ */
+int watchdog_run(struct capture *c, struct lane *l, int piddir, int pid,
+		 const struct wd_item *items, size_t n, struct wd_result *res);
 /* cmdline, environ and maps of the process in piddir, into
  * p->raw[RISKY_FIRST..] with their errors recorded in order.  Returns 0,
  * or -EINTR (stopped while waiting) / -ENOMEM, which end the capture. */
 int watchdog_read(struct capture *c, struct lane *l, struct batch *b, int piddir);
-/* The lane's idle reader told to quit, and joined. */
+/* The lane's idle reader told to quit, and joined; the lane's buffers
+ * freed. */
 void watchdog_stop(struct lane *l);
 
 /* ---- the collectors: collect_*.c ---- */
@@ -343,6 +457,8 @@ void collect_netns_free(void *p);
 int collect_maps(struct batch *b, int piddir);
 /* Threads with an fd table of their own. */
 int collect_tasks(struct batch *b, int piddir, int pid);
+/* The memory regions --memory chooses, read through the watchdog. */
+int collect_mem(struct capture *c, struct lane *l, struct batch *b, int piddir);
 /* One whole process, into one or more batches sent to the lane. */
 int collect_process(struct capture *c, struct lane *l, int pid);
 
@@ -369,6 +485,8 @@ void recover_free(void *p);
 int record_fd(struct capture *c, struct batch *b, struct fd_item *it);
 int record_namespaces(struct capture *c, struct batch *b, bool have_status);
 int record_maps(struct capture *c, struct batch *b);
+/* The memory regions: members proc/PID/mem/START-END and "memory". */
+int record_mem(struct capture *c, struct batch *b);
 void record_tables(struct capture *c, struct batch *b);
 /* One batch: a process's first (its record opens), its fds, its last
  * (fds.jsonl and process.json written). */

@@ -1,4 +1,4 @@
-/* collect_proc: one process, collected in order — raw files, links, namespaces, maps, fd tables. */
+/* collect_proc: one process, collected in order — raw files, links, namespaces, maps, memory, fd tables. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -140,6 +140,8 @@ int collect_process(struct capture *c, struct lane *l, int pid)
 		rc = collect_mntns(c, b, piddir, p->ns_ino[NS_MNT]);
 	if (!rc)
 		rc = collect_maps(b, piddir);
+	if (!rc)
+		rc = collect_mem(c, l, b, piddir);
 	if (!rc)
 		rc = collect_tasks(b, piddir, pid);
 	if (rc)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "capture_int.h"
+#include "memsel.h"
 #include "parse.h"
 #include "procfs.h"
 
@@ -156,6 +157,10 @@ static void host_capture(struct capture *c, struct jsonw *j)
 	jsonw_str(j, "compression", snapwriter_compress_name(c->o.compress));
 	jsonw_bool(j, "content", !c->o.no_content);
 	jsonw_uint(j, "max_file_size", c->o.max_file_size);
+	jsonw_str(j, "memory", memsel_mode_name(c->o.memory));
+	jsonw_uint(j, "max_memory", c->o.max_memory);
+	jsonw_uint(j, "max_process_memory", c->o.max_process_memory);
+	jsonw_uint(j, "page_size", c->page);
 }
 
 /* The network tables of procsnap's own namespace, stored raw and parsed
@@ -259,6 +264,13 @@ int host_summary(struct capture *c)
 	jsonw_uint(&j, "thread_fds", s->thread_fds);
 	jsonw_uint(&j, "net_namespaces", s->net_namespaces);
 	jsonw_uint(&j, "mount_namespaces", s->mount_namespaces);
+	jsonw_uint(&j, "memory_regions", s->mem_regions);
+	jsonw_uint(&j, "memory_captured", s->mem_captured);
+	jsonw_uint(&j, "memory_bytes", s->mem_bytes);
+	jsonw_uint(&j, "memory_data", s->mem_data);
+	jsonw_uint(&j, "memory_bounded", s->mem_bounded);
+	jsonw_uint(&j, "memory_devices", s->mem_devices);
+	jsonw_uint(&j, "memory_unreadable", s->mem_unreadable);
 	jsonw_bool(&j, "not_root", s->not_root);
 	jsonw_bool(&j, "restricted_view", s->restricted_view);
 	if (s->restricted_view)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "memsel.h"
 #include "output.h"
 #include "parse.h"
 #include "signals.h"
@@ -26,6 +27,7 @@ static void usage(FILE *f)
 "                      it to stdout, writing nothing to this host's disks\n"
 "  --compress ALGO     gzip (default, level 1), zstd or none\n"
 "  --no-content        metadata only: do not store recovered file bytes\n"
+"                      or process memory\n"
 "  --max-file-size N   store at most N bytes of each recovered file\n"
 "                      (K/M/G/T suffixes; default 4G); larger ones are\n"
 "                      stored truncated and marked so\n"
@@ -33,6 +35,15 @@ static void usage(FILE *f)
 "                      or maps after SECS seconds (default 5; it waits on\n"
 "                      the process's memory lock): recorded as ETIMEDOUT,\n"
 "                      its other such reads skipped, the capture goes on\n"
+"  --memory MODE       process memory to capture: exec (default: every\n"
+"                      anonymous executable mapping, and every file-less\n"
+"                      mapping of a process running from a deleted, memfd\n"
+"                      or tmpfs executable), full (every readable private\n"
+"                      or anonymous mapping of the processes named with\n"
+"                      -p) or none; device mappings are never read\n"
+"  --max-memory N      capture at most N bytes of memory in all (default\n"
+"                      512M); what a bound leaves out is recorded\n"
+"  --max-process-memory N  at most N bytes of one process's (default 64M)\n"
 "  -p, --pid PID       capture only this process (repeatable)\n"
 "  --proc DIR          read this proc tree instead of /proc (testing)\n"
 "  -q, --quiet         no summary on stderr\n"
@@ -72,6 +83,15 @@ static void summary(const struct capture_stats *s, const char *where)
 			(unsigned long long)s->thread_tables,
 			(unsigned long long)s->thread_fds,
 			(unsigned long long)s->net_namespaces);
+	if (s->mem_regions)
+		fprintf(stderr,
+			"procsnap: memory: %llu regions chosen, %llu captured (%llu bytes, %llu "
+			"stored), %llu cut by a bound, %llu device mappings not read, %llu bytes "
+			"unreadable\n",
+			(unsigned long long)s->mem_regions, (unsigned long long)s->mem_captured,
+			(unsigned long long)s->mem_bytes, (unsigned long long)s->mem_data,
+			(unsigned long long)s->mem_bounded, (unsigned long long)s->mem_devices,
+			(unsigned long long)s->mem_unreadable);
 	if (s->restricted_view)
 		fprintf(stderr, "procsnap: restricted view: /proc is mounted hidepid=%s, "
 			"processes of other users may be hidden from this capture\n",
@@ -131,13 +151,31 @@ static int set_timeout(struct args *a, const char *s)
 	return 0;
 }
 
+/* --max-memory N, --max-process-memory N.  0, or 2 after saying why. */
+static int set_memory_bound(struct args *a, bool total, const char *s)
+{
+	uint64_t v;
+
+	if (parse_size(s, &v) || !v) {
+		fprintf(stderr, "procsnap: --max-%smemory: '%s' is not a size like 64M\n",
+			total ? "" : "process-", s);
+		return 2;
+	}
+	if (total)
+		a->o.max_memory = v;
+	else
+		a->o.max_process_memory = v;
+	return 0;
+}
+
 /*
  * Parses the command line into *a.  Returns -1 to go on capturing, or the
  * exit status: 0 after --help or --version, 2 after a usage error (said).
  */
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	enum { OPT_COMPRESS = 256, OPT_NO_CONTENT, OPT_MAX, OPT_PROC, OPT_TIMEOUT };
+	enum { OPT_COMPRESS = 256, OPT_NO_CONTENT, OPT_MAX, OPT_PROC, OPT_TIMEOUT,
+	       OPT_MEMORY, OPT_MAX_MEMORY, OPT_MAX_PROC_MEMORY };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "compress", required_argument, NULL, OPT_COMPRESS },
@@ -146,6 +184,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "proc", required_argument, NULL, OPT_PROC },
 		{ "read-timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "memory", required_argument, NULL, OPT_MEMORY },
+		{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
+		{ "max-process-memory", required_argument, NULL, OPT_MAX_PROC_MEMORY },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -184,6 +225,17 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_PROC:
 			a->o.proc_root = optarg;
 			break;
+		case OPT_MEMORY:
+			if (memsel_parse_mode(optarg, &a->o.memory)) {
+				fprintf(stderr, "procsnap: --memory: '%s' is not exec, full or none\n", optarg);
+				return 2;
+			}
+			break;
+		case OPT_MAX_MEMORY:
+		case OPT_MAX_PROC_MEMORY:
+			if (set_memory_bound(a, opt == OPT_MAX_MEMORY, optarg))
+				return 2;
+			break;
 		case 'q':
 			a->quiet = true;
 			break;
@@ -206,6 +258,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 	}
 	if (strcmp(a->dir, "-") == 0 && isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "procsnap: refusing to write an archive to a terminal; redirect stdout\n");
+		return 2;
+	}
+	if (a->o.memory == CAPTURE_MEMORY_FULL && !a->npids) {
+		fprintf(stderr, "procsnap: --memory full needs the processes named with -p\n");
 		return 2;
 	}
 	a->o.pids = a->pids;
