@@ -124,9 +124,10 @@ $(BUILD)/tests/%: tests/%.c $(LIB) | deps
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) \
 	  $(PKG_LIBS) $(TEST_LIBS) -lpthread
 
-$(BUILD)/holder: fixtures/holder.c | deps
+$(BUILD)/holder: fixtures/holder.c fixtures/holder_mem.c fixtures/holder.h | deps
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -lcrypto -lpthread
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ fixtures/holder.c fixtures/holder_mem.c $(LDFLAGS) \
+	  -lcrypto -lpthread
 
 $(BUILD)/stress: fixtures/stress.c | deps
 	@mkdir -p $(@D)

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# it_memory.sh: process memory (issue #19).  Real processes hold injected-
+# looking code (an rwx mapping with an ELF header and a marker), a program
+# run from a memfd, a JIT's large executable region; they are captured,
+# the bytes compared with what they wrote, the bounds checked, and each
+# process checks its own memory afterwards (unchanged, untouched pages
+# still not resident).  Device memory (a perf ring buffer, VmFlags io pf,
+# and [vvar]) must never be read.
+. "$(dirname "$0")/lib.sh"
+
+snap() {
+	local n=$1; shift
+	A=$(capture "$T/$n" "$@") || { S=; A=; return 1; }
+	S=$(extract "$A" "$T/$n/x")
+}
+shaof() { sha256sum "$1" | cut -c1-64; }
+# region PJ START: the memory record of the region starting at START (hex).
+region() { jq -c --arg s "$2" '.memory[] | select(.start == $s)' "$1"; }
+# released VAR NAME: the holder lets go, checks its memory, says so.
+released() {
+	stop_holder "$1"
+	local rc=$? out="${1}_OUT"
+	eq "$2: the process ran on unharmed (exit status)" 0 "$rc"
+	eq "$2: the process found its memory as it left it" "VERIFIED ok" "$(tail -n1 "${!out}")"
+}
+
+if ! need_root; then
+	skip "memory" "reading other processes' memory needs root"
+	finish; exit $?
+fi
+
+# --- injected code: an anonymous rwx mapping ---------------------------------
+start_holder H rwx || { fail "rwx: holder starts" "see above"; finish; exit $?; }
+pid=$(field "$H" pid); addr=$(field "$H" addr); sha=$(field "$H" sha256)
+marker=$(field "$H" marker); perf=$(field "$H" perf); start=${addr#0x}
+end=$(printf '%x' $((addr + $(field "$H" size))))
+snap rwx -p "$pid"
+pj="$S/proc/$pid/process.json"
+r=$(region "$pj" "$start")
+eq "rwx: chosen as anonymous executable" "anon-exec captured rwxp" "$(jq -r '"\(.why) \(.status) \(.perms)"' <<<"$r")"
+eq "rwx: member named by the range" "proc/$pid/mem/$start-$end" "$(jq -r .member <<<"$r")"
+M="$S/proc/$pid/mem/$start-$end"
+eq "rwx: the member holds the process's bytes" "$sha" "$(shaof "$M")"
+eq "rwx: process.json has the member's sha256" "$sha" "$(jq -r .sha256 <<<"$r")"
+eq "rwx: the manifest lists the member" 1 \
+	"$(grep -c "^$sha  proc/$pid/mem/$start-$end\$" "$S/MANIFEST.sha256")"
+eq "rwx: ELF header at its start" "7f454c46" "$(head -c4 "$M" | od -An -tx1 | tr -d ' \n')"
+want="PROCSNAP-MARKER-$pid-c0ffee"
+eq "rwx: marker at its address" "$want" "$(tail -c +$((marker - addr + 1)) "$M" | head -c ${#want})"
+eq "rwx: the page never touched was not read (a hole)" "$((3 * 4096)) $((3 * 4096))" \
+	"$(jq -r '"\(.data) \(.read)"' <<<"$r")"
+eq "rwx: its maps line" "$start-$end rwxp 00000000 00:00 0" "$(jq -r '.maps | rtrimstr(" ")' <<<"$r")"
+eq "rwx: only the rwx mapping is chosen in exec mode" 1 "$(jq '.memory | length' "$pj")"
+eq "rwx: summary counts it" "1 1" "$(jq -r '"\(.memory_regions) \(.memory_captured)"' "$S/summary.json")"
+eq "rwx: host.json says how" "exec 536870912 67108864" \
+	"$(jq -r '"\(.memory) \(.max_memory) \(.max_process_memory)"' "$S/host.json")"
+check "rwx: manifest verifies with sha256sum" sh -c "cd '$S' && sha256sum -c --quiet MANIFEST.sha256"
+check "rwx: snapread verify" "$SNAPREAD" verify "$A"
+
+# full: every readable private or anonymous mapping, never device memory.
+if command -v strace >/dev/null; then
+	mkdir -p "$T/full"
+	strace -f -qq -o "$T/full.strace" -e trace=process_vm_readv,pread64 \
+		"$PROCSNAP" -q -o "$T/full" --memory full -p "$pid" >"$T/full.path"
+	A=$(cat "$T/full.path")
+else
+	A=$(capture "$T/full" --memory full -p "$pid")
+fi
+S=$(extract "$A" "$T/full/x")
+pj="$S/proc/$pid/process.json"
+eq "full: the heap is captured" captured "$(jq -r '.memory[] | select(.maps | endswith("[heap]")) | .status' "$pj")"
+eq "full: the stack is captured" captured "$(jq -r '.memory[] | select(.maps | endswith("[stack]")) | .status' "$pj")"
+eq "full: libc's private mappings are captured" true \
+	"$(jq '[.memory[] | select(.maps | test("libc")) | .status == "captured"] | (length > 0 and all)' "$pj")"
+eq "full: [vvar] and [vsyscall] are never chosen" 0 \
+	"$(jq '[.memory[] | select(.maps | test("\\[vvar|\\[vsyscall"))] | length' "$pj")"
+eq "full: the rwx region still says why" anon-exec "$(region "$pj" "$start" | jq -r .why)"
+if [ "$perf" != "(nil)" ]; then
+	pstart=${perf#0x}
+	eq "full: the perf ring buffer (VmFlags io pf) is in no region" 0 \
+		"$(jq --arg s "$pstart" '[.memory[] | select(.start == $s)] | length' "$pj")"
+	eq "full: smaps says the ring buffer is device memory" 1 \
+		"$(awk -v s="$pstart-" 'index($1, s) == 1 { on = 1; next } on && /^VmFlags:/ { print (/ io / && / pf /) ? 1 : 0; exit }' "/proc/$pid/smaps")"
+	if [ -f "$T/full.strace" ]; then
+		# pread64 of /proc/PID/mem at the ring's address, or a remote
+		# iovec starting there: neither may appear.
+		eq "full: the ring buffer's pages were never read" 0 \
+			"$(grep -c -e "$((perf))" -e "$perf" "$T/full.strace")"
+		check "full: the capture did read the process's memory" grep -q process_vm_readv "$T/full.strace"
+	else
+		skip "full: reads traced" "strace is not installed"
+	fi
+else
+	skip "full: device memory" "perf_event_open refused: no io/pf mapping to offer"
+fi
+released H rwx
+
+# --- a program run from a memfd ----------------------------------------------
+start_holder H memfd-exec || { fail "memfd: holder starts" "see above"; finish; exit $?; }
+pid=$(field "$H" pid); addr=$(field "$H" addr); sha=$(field "$H" sha256); heap=$(field "$H" heap)
+start=${addr#0x}
+snap memfd -p "$pid"
+pj="$S/proc/$pid/process.json"
+eq "memfd: runs from a memfd" "/memfd:holder (deleted)" "$(jq -r .exe.target "$pj")"
+r=$(region "$pj" "$start")
+eq "memfd: its anonymous rw mapping is chosen (fileless exe)" "fileless-exe captured" \
+	"$(jq -r '"\(.why) \(.status)"' <<<"$r")"
+# The kernel may have merged the mapping with an anonymous neighbour above.
+eq "memfd: the bytes match" "$sha" \
+	"$(head -c "$(field "$H" size)" "$S/$(jq -r .member <<<"$r")" | sha256sum | cut -c1-64)"
+hr=$(jq -c --argjson h "$((heap))" '.memory[] | select(.maps | endswith("[heap]"))' "$pj")
+check "memfd: the heap holds its marker" grep -q "PROCSNAP-HEAP-$pid" "$S/$(jq -r .member <<<"$hr")"
+eq "memfd: every region is file-less" 0 \
+	"$(jq '[.memory[] | select(.why != "fileless-exe" and .why != "anon-exec")] | length' "$pj")"
+eq "memfd: the executable itself is recovered" captured "$(jq -r .exe.content.status "$pj")"
+check "memfd: snapread verify" "$SNAPREAD" verify "$A"
+released H memfd
+
+# --- a JIT: a large executable region, bounded -------------------------------
+start_holder H jit 96M 8M || { fail "jit: holder starts" "see above"; finish; exit $?; }
+pid=$(field "$H" pid); addr=$(field "$H" addr); start=${addr#0x}
+snap jit --compress zstd -p "$pid" --max-process-memory 8M
+pj="$S/proc/$pid/process.json"
+r=$(region "$pj" "$start")
+eq "jit: cut by the per-process bound" "truncated max-process-memory 8388608" \
+	"$(jq -r '"\(.status) \(.reason) \(.size)"' <<<"$r")"
+eq "jit: the member holds the first 8 MiB" "$(field "$H" prefix_sha256)" "$(shaof "$S/$(jq -r .member <<<"$r")")"
+eq "jit: the region's end is kept" "$(printf '%x' $((addr + 96 * 1048576)))" "$(jq -r .end <<<"$r")"
+eq "jit: summary counts one bounded region" 1 "$(jq .memory_bounded "$S/summary.json")"
+# The default bound: 64 MiB.
+snap jit64 --compress zstd -p "$pid"
+r=$(region "$S/proc/$pid/process.json" "$start")
+eq "jit: the default per-process bound is 64 MiB" "truncated $((64 * 1048576))" \
+	"$(jq -r '"\(.status) \(.size)"' <<<"$r")"
+start_holder J jit 16M 16M || fail "jit: second holder starts" "see above"
+pid2=$(field "$J" pid)
+snap total --compress zstd -p "$pid" -p "$pid2" --max-process-memory 16M --max-memory 24M
+total=$(cat "$S"/proc/*/process.json | jq -s '[.[].memory[]?.size // 0] | add')
+eq "jit: the total bound holds" $((24 * 1048576)) "$total"
+eq "jit: the region cut by it says so" 1 \
+	"$(cat "$S"/proc/*/process.json | jq -s '[.[].memory[]? | select(.reason == "max-memory")] | length')"
+released J jit-16M
+# none: nothing looked at.
+snap none --memory none -p "$pid"
+eq "none: no memory record" null "$(jq -r .memory "$S/proc/$pid/process.json")"
+eq "none: no memory member" 0 "$(find "$S" -path '*/mem/*' | wc -l)"
+released H jit
+
+# --- the command line ----------------------------------------------------------
+"$PROCSNAP" -q -o "$T" --memory full >/dev/null 2>"$T/full.err"
+eq "full without -p: refused" 2 "$?"
+check "full without -p: says why" grep -q -- "-p" "$T/full.err"
+"$PROCSNAP" -q -o "$T" --memory most >/dev/null 2>&1
+eq "unknown mode: refused" 2 "$?"
+finish
