@@ -170,6 +170,7 @@ static int setup(void **state)
 		 "00030000-00038000 r-xp 00000000 00:00 0 \nVmFlags: rd ex mr mw me \n"
 		 "00040000-00041000 rw-p 00000000 00:00 0                          [heap]\nVmFlags: rd wr \n");
 	PUTS(f->root, "100/smaps", smaps);
+	put(f->root, "100/auxv", "\x06\0\0\0\0\0\0\0\0\x10\0\0\0\0\0\0", 16);
 	snprintf(p, sizeof(p), "%s/100/mem", f->root);
 	fd = open(p, O_RDWR | O_CREAT, 0644);
 	assert_true(fd >= 0);
@@ -298,6 +299,15 @@ static void test_memory_device_and_bound(void **state)
 	assert_string_equal(str(region(pj, "30000"), "member"), "proc/100/mem/30000-31000");
 	/* Not a fileless executable: its heap is not chosen. */
 	assert_int_equal(json_array_size(json_object_get(pj, "memory")), 3);
+	/* auxv, for a core's NT_AUXV, with the memory it goes with. */
+	a = find_member(m, n, "/proc/100/auxv");
+	if (!a) {
+		fail_msg("no auxv member");
+		return;
+	}
+	assert_int_equal(a->data.len, 16);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(pj, "files"),
+									"auxv"), "size")), 16);
 	assert_int_equal(st.mem_devices, 1);
 	assert_int_equal(st.mem_bounded, 1);
 	assert_int_equal(st.mem_captured, 2);

@@ -9,10 +9,10 @@
 #include "procfs.h"
 
 const char *const raw_files[NRAW + 1] = {
-	"stat", "status", "cmdline", "environ", "maps", "cgroup", NULL,
+	"stat", "status", "cmdline", "environ", "maps", "cgroup", "auxv", NULL,
 };
 const unsigned raw_flags[NRAW] = {
-	PROCFS_ONE_SHOT, PROCFS_ONE_SHOT, 0, 0, 0, PROCFS_ONE_SHOT,
+	PROCFS_ONE_SHOT, PROCFS_ONE_SHOT, 0, 0, 0, PROCFS_ONE_SHOT, 0,
 };
 const char *const link_names[NLINKS] = { "exe", "cwd", "root" };
 const char *const ns_names[NNS] = {

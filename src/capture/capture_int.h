@@ -63,12 +63,15 @@
  * status and cgroup are single_open() seq files (fs/proc/base.c): one
  * read(2) returns them whole.  cmdline and environ are read page by page
  * from the process's memory, maps one page of records per read. */
-#define NRAW 6
+#define NRAW 7
 #define RAW_STAT 0
 #define RAW_STATUS 1
 #define RAW_CMDLINE 2
 #define RAW_MAPS 4
 #define RAW_CGROUP 5
+/* auxv, last, is read only for a process whose memory is captured (with
+ * it, through the watchdog: collect_mem.c), for a core's NT_AUXV. */
+#define RAW_AUXV 6
 extern const char *const raw_files[NRAW + 1];
 extern const unsigned raw_flags[NRAW];
 /* raw_files[RISKY_FIRST..+NRISKY): cmdline, environ and maps, which wait

@@ -197,17 +197,37 @@ static int allot(struct capture *c, struct batch *b)
 	return 0;
 }
 
-/* The ranges, in one request.  0, or -EINTR / -ENOMEM. */
+/* auxv, the first item's result, into the batch's arena. */
+static void keep_auxv(struct batch *b, struct wd_result *res)
+{
+	struct proc_item *p = &b->proc;
+	struct span *sp = &p->raw[RAW_AUXV];
+
+	sp->off = b->text.len;
+	if (!res->err && buf_append(&b->text, res->data.data, res->data.len))
+		res->err = -ENOMEM;
+	if (res->err) {
+		PROC_ERR(p, raw_files[RAW_AUXV], res->err);
+		return;
+	}
+	sp->ok = true;
+	sp->len = res->data.len;
+	p->raw_truncated[RAW_AUXV] = res->truncated;
+}
+
+/* auxv, then the ranges, in one request.  0, or -EINTR / -ENOMEM. */
 static int read_mems(struct capture *c, struct lane *l, struct batch *b, int piddir)
 {
-	struct wd_item *items = calloc(b->nmems, sizeof(*items));
-	struct wd_result *res = calloc(b->nmems, sizeof(*res));
-	size_t *of = calloc(b->nmems, sizeof(*of));
-	size_t i, n = 0;
+	struct wd_item *items = calloc(b->nmems + 1, sizeof(*items));
+	struct wd_result *res = calloc(b->nmems + 1, sizeof(*res));
+	size_t *of = calloc(b->nmems + 1, sizeof(*of));
+	size_t i, n = 1;
 	int r = -ENOMEM;
 
 	if (!items || !res || !of)
 		goto out;
+	items[0] = (struct wd_item){ .kind = WD_FILE, .name = raw_files[RAW_AUXV],
+				     .max = CAPTURE_MAX_RAW, .flags = raw_flags[RAW_AUXV] };
 	for (i = 0; i < b->nmems; i++) {
 		struct mem_item *m = &b->mems[i];
 
@@ -218,8 +238,13 @@ static int read_mems(struct capture *c, struct lane *l, struct batch *b, int pid
 					     .readable = m->perms[0] == 'r' };
 		of[n++] = i;
 	}
+	r = 0;
+	if (n == 1)
+		goto out; /* nothing to read: the bounds left no room */
 	r = watchdog_run(c, l, piddir, b->pid, items, n, res);
-	for (i = 0; i < n; i++) {
+	keep_auxv(b, &res[0]);
+	wd_result_free(&res[0]);
+	for (i = 1; i < n; i++) {
 		struct mem_item *m = &b->mems[of[i]];
 
 		m->res = res[i]; /* taken over: res[i] is not freed here */

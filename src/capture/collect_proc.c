@@ -92,7 +92,7 @@ static int collect_raw(struct capture *c, struct lane *l, struct batch *b, int p
 	size_t i;
 	int r;
 
-	for (i = 0; i < NRAW; i++) {
+	for (i = 0; i < RAW_AUXV; i++) {
 		if (i == RISKY_FIRST) {
 			r = watchdog_read(c, l, b, piddir);
 			if (r)
