@@ -69,7 +69,7 @@ struct snapreader {
 
 	bool seen_manifest;
 	uint64_t count;
-	struct verify *v;
+	struct manifest *v;
 	struct buf manifest;
 	unsigned long problems;
 
@@ -752,7 +752,7 @@ static int end_member(struct snapreader *r)
 		if (x)
 			return x;
 		/* The manifest does not list itself. */
-		if (r->v && r->m.kind != SNAP_M_MANIFEST && verify_add(r->v, r->m.name, hex))
+		if (r->v && r->m.kind != SNAP_M_MANIFEST && manifest_add(r->v, r->m.name, hex))
 			return fail(r, -ENOMEM, "out of memory");
 	} else if (!r->data_eof) {
 		if (archive_read_data_skip(r->a) < ARCHIVE_WARN)
@@ -796,10 +796,10 @@ static int end_archive(struct snapreader *r)
 		return fail(r, -EBADMSG, "truncated archive: the tar end-of-archive "
 			    "blocks after MANIFEST.sha256 are missing");
 	if (r->v) {
-		if (verify_manifest(r->v, r->manifest.data ? r->manifest.data : "",
+		if (manifest_parse(r->v, r->manifest.data ? r->manifest.data : "",
 				    r->manifest.len))
 			return fail(r, -ENOMEM, "out of memory");
-		p = verify_check(r->v, r->o.problem, r->o.arg);
+		p = manifest_check(r->v, r->o.problem, r->o.arg);
 		if (p < 0)
 			return fail(r, -ENOMEM, "out of memory");
 		r->problems += (unsigned long)p;
@@ -887,7 +887,7 @@ int snapreader_open(struct snapreader **out, const char *path,
 		r->o.max_holes = SNAPREADER_MAX_HOLES;
 	r->hashing = r->o.hash || r->o.verify;
 	r->io = malloc(IO_SIZE);
-	if (!r->io || digest_begin(&r->file_d) || (r->o.verify && verify_new(&r->v)))
+	if (!r->io || digest_begin(&r->file_d) || (r->o.verify && manifest_new(&r->v)))
 		return fail(r, -ENOMEM, "out of memory");
 	if (strcmp(path, "-") == 0) {
 		r->fd = STDIN_FILENO;
@@ -968,7 +968,7 @@ unsigned long snapreader_problems(const struct snapreader *r)
 	return r->problems;
 }
 
-const struct verify *snapreader_verify(const struct snapreader *r)
+const struct manifest *snapreader_verify(const struct snapreader *r)
 {
 	return r->v;
 }
@@ -996,7 +996,7 @@ void snapreader_free(struct snapreader *r)
 	digest_free(&r->file_d);
 	digest_free(&r->d);
 	json_decref(r->format);
-	verify_free(r->v);
+	manifest_free(r->v);
 	buf_free(&r->manifest);
 	buf_free(&r->q);
 	free(r->io);
