@@ -10,8 +10,8 @@
 
 #include "escape.h"
 #include "extract.h"
+#include "manifest.h"
 #include "snapshot.h"
-#include "snapview.h"
 #include "u64map.h"
 
 /* One content member: staged under a counter name, placed by links. */
@@ -317,12 +317,16 @@ static int on_item(struct ex *x, struct snapreader *r, const struct snapshot_ite
 			return 0;
 		}
 		return s->needed ? stage(x, r, it->member, s) : 0;
-	case SNAPSHOT_FD:
+	case SNAPSHOT_FD: {
+		bool del = false;
+
 		snapshot_int(it->json, "fd", &fd);
 		if (!pid_selected(x, it->pid) || !fd_selected(x, (int)fd))
 			return 0;
+		snapshot_bool(it->json, "deleted", &del);
 		return want(x, json_object_get(it->json, "content"), it->pid, (int)fd,
-			    it->member->name, snapview_fd_deleted(it->json));
+			    it->member->name, del);
+	}
 	case SNAPSHOT_PROCESS: {
 		const json_t *exe = json_object_get(it->json, "exe");
 		bool del = false;
