@@ -216,18 +216,29 @@ static bool absent(const struct diff_proc *p, const struct diff_opts *o)
 	return !o->all && snapshot_bool(p->process, "self", &v) && v;
 }
 
+/* A start (k DIFF_STARTED) or an exit: one change with the process's
+ * summary as its after or its before. */
+static int whole(struct diff_ctx *c, enum diff_kind k, const json_t *proc)
+{
+	json_t *s = proc_summary(proc);
+	int x;
+
+	c->in = k == DIFF_STARTED ? DIFF_IN_STARTED : DIFF_IN_EXITED;
+	c->proc = proc;
+	if (!s)
+		return -ENOMEM;
+	x = diff_emit(c, k, -1, "process", k == DIFF_STARTED ? NULL : s,
+		      k == DIFF_STARTED ? s : NULL, NULL, NULL);
+	json_decref(s);
+	return x;
+}
+
 static int started(struct diff_ctx *c, const struct diff_proc *b)
 {
-	json_t *s = proc_summary(b->process);
 	size_t i;
 	int x;
 
-	c->in = DIFF_IN_STARTED;
-	c->proc = b->process;
-	if (!s)
-		return -ENOMEM;
-	x = diff_emit(c, DIFF_STARTED, -1, "process", NULL, s, NULL, NULL);
-	json_decref(s);
+	x = whole(c, DIFF_STARTED, b->process);
 	/* What a new process holds is new: its deleted files and listening
 	 * sockets are called out; its other fds would only be a listing. */
 	for (i = 0; !x && i < json_array_size(b->fds); i++) {
@@ -238,20 +249,6 @@ static int started(struct diff_ctx *c, const struct diff_proc *b)
 		else if (diff_fd_listening(fd))
 			x = diff_fd_emit(c, DIFF_LISTEN, "socket", NULL, fd);
 	}
-	return x;
-}
-
-static int exited(struct diff_ctx *c, const struct diff_proc *a)
-{
-	json_t *s = proc_summary(a->process);
-	int x;
-
-	c->in = DIFF_IN_EXITED;
-	c->proc = a->process;
-	if (!s)
-		return -ENOMEM;
-	x = diff_emit(c, DIFF_EXITED, -1, "process", s, NULL, NULL, NULL);
-	json_decref(s);
 	return x;
 }
 
@@ -307,7 +304,7 @@ int diff_process(const struct diff_proc *a, const struct diff_proc *b,
 		x = changed(&c, a, b);
 	else {
 		if (!na)
-			x = exited(&c, a);
+			x = whole(&c, DIFF_EXITED, a->process);
 		if (!x && !nb) {
 			c.pid = b->pid;
 			x = started(&c, b);
