@@ -53,13 +53,14 @@ enum snap_kind {
 	SNAP_M_FORMAT,   /* format.json */
 	SNAP_M_HOST,     /* host.json */
 	SNAP_M_NET,      /* host/net/NAME, host/net/NSINO/NAME: a raw /proc/net table */
-	SNAP_M_RAW,      /* proc/PID/{stat,status,cmdline,environ,maps,cgroup} */
+	SNAP_M_RAW,      /* proc/PID/{stat,status,cmdline,environ,maps,cgroup,auxv} */
 	SNAP_M_CONTENT,  /* content/DEV-INO: recovered bytes */
 	SNAP_M_FDS,      /* proc/PID/fds.jsonl */
 	SNAP_M_PROCESS,  /* proc/PID/process.json */
 	SNAP_M_SUMMARY,  /* summary.json */
 	SNAP_M_MANIFEST, /* MANIFEST.sha256 */
 	SNAP_M_MOUNTS,   /* host/mnt/NSINO/mountinfo: one mount namespace's */
+	SNAP_M_MEMORY,   /* proc/PID/mem/START-END: a region of its memory */
 	SNAP_M_UNKNOWN,  /* a safe name no pattern knows (only with allow_unknown) */
 };
 
@@ -71,11 +72,13 @@ struct snap_member {
 	enum snap_kind kind;
 	const char *name;   /* relative to TOP/, e.g. "proc/42/fds.jsonl" (ASCII) */
 	uint64_t size;      /* logical size: what tar extracts, holes included */
-	bool sparse;        /* only content members may be sparse */
+	bool sparse;        /* only content and memory members may be sparse */
 	uint64_t index;     /* position in the archive; format.json is 0 */
-	int pid;            /* SNAP_M_RAW, SNAP_M_FDS, SNAP_M_PROCESS; else 0 */
+	int pid;            /* SNAP_M_RAW, SNAP_M_FDS, SNAP_M_PROCESS, SNAP_M_MEMORY; else 0 */
 	const char *file;   /* SNAP_M_RAW: "stat"...; SNAP_M_NET: "tcp"...; else "" */
 	uint64_t dev, ino;  /* SNAP_M_CONTENT */
+	uint64_t start, end; /* SNAP_M_MEMORY: the addresses, start < end; the
+			     * member's size is end - start (checked) */
 	uint64_t ns;        /* SNAP_M_NET: the namespace's inode, 0 for
 			     * procsnap's own; SNAP_M_MOUNTS: the mount ns */
 };

@@ -16,12 +16,14 @@
  * members (their data left unread for the caller to stream).
  *
  * Per process the archive holds, in this order (docs/FORMAT.md): raw files,
- * content members first met in this process, fds.jsonl, process.json.  A
+ * memory members and content members first met in this process, fds.jsonl,
+ * process.json.  A
  * process that vanished before it was read has process.json only.  The
  * model checks what it relies on, and fails with -EBADMSG naming it:
  *  - an fd record's "pid" is its file's pid, "fd" an integer, fds ascending;
  *  - process.json's "pid" is its member's pid, and each pid appears once;
  *  - fds.jsonl is directly followed by the same pid's process.json;
+ *  - a memory member follows its own process's raw files;
  *  - with opts.ordered, pids ascend strictly (what a merge of two archives,
  *    e.g. a diff, needs; FORMAT.md promises it).
  *
@@ -40,12 +42,15 @@ enum snapshot_kind {
 	SNAPSHOT_PROCESS,  /* process.json */
 	SNAPSHOT_RAW,      /* proc/PID/<file>, data unread (opts.raw) */
 	SNAPSHOT_CONTENT,  /* content/DEV-INO, data unread (opts.content) */
+	SNAPSHOT_MEMORY,   /* proc/PID/mem/START-END, data unread (opts.memory):
+			    * member->start, member->end */
 };
 
 struct snapshot_opts {
 	bool fds;          /* parse fds.jsonl into SNAPSHOT_FD items (else skipped) */
 	bool raw;          /* hand out raw /proc members */
 	bool content;      /* hand out content members */
+	bool memory;       /* hand out memory members */
 	bool ordered;      /* refuse pids that do not ascend */
 	bool fd_text;      /* with fds: FD items unparsed, json NULL; see
 	                    * snapshot_fd_parse() */
@@ -60,7 +65,7 @@ struct snapshot_opts {
  */
 struct snapshot_item {
 	enum snapshot_kind kind;
-	/* FD, PROCESS, RAW: the process.  CONTENT: the pid whose members came
+	/* FD, PROCESS, RAW, MEMORY: the process.  CONTENT: the pid whose members came
 	 * just before (the process that first held the file); 0 if none. */
 	int pid;
 	json_t *json;                     /* HOST, SUMMARY, FD (unless opts.fd_text), PROCESS */

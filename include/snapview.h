@@ -100,6 +100,11 @@ int snapview_maps_text(struct buf *out, const struct snapview_maps *m);
 void snapview_maps_json(struct jsonw *w, const char *key, const struct snapview_maps *m);
 void snapview_maps_free(struct snapview_maps *m);
 
+/* show: the memory regions of process.json ("memory"), one line each
+ * (range, perms, why, status, size, path) with its member, sha256 and
+ * unreadable pages; nothing when the process has no "memory". */
+int snapview_memory_text(struct buf *out, const json_t *proc);
+
 /* The "errors" list of a record as text lines "  what: reason (errno)",
  * each prefixed by prefix. */
 int snapview_errors_text(struct buf *out, const json_t *rec, const char *prefix);

@@ -396,6 +396,7 @@ static void text(struct buf *b, const struct show *s)
 		snapview_maps_text(b, &s->maps);
 	}
 	mapped(b, p);
+	snapview_memory_text(b, p);
 	tables(b, p);
 	fd_lines(b, s);
 	files(b, p);

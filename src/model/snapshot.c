@@ -238,6 +238,17 @@ int snapshot_next(struct snapshot *s, struct snapshot_item *it)
 			it->pid = m->pid;
 			it->member = m;
 			return 1;
+		case SNAP_M_MEMORY:
+			/* Its process's maps came first (docs/FORMAT.md). */
+			if (s->block_pid != m->pid)
+				return fail(s, -EBADMSG, "%s is not among its process's members",
+					    m->name);
+			if (!s->o.memory)
+				break;
+			it->kind = SNAPSHOT_MEMORY;
+			it->pid = m->pid;
+			it->member = m;
+			return 1;
 		case SNAP_M_CONTENT:
 			if (!s->o.content)
 				break;

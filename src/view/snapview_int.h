@@ -8,13 +8,14 @@
 #include "snapview.h"
 
 /*
- * The views are five files; the others call only snapview.c:
+ * The views are six files; the others call only snapview.c:
  *   snapview.c        primitives: a value as text, a number, indentation,
  *                     errors, archive JSON re-written, and the three below
  *   snapview_proc.c   a process: ps line, ps --json object, filters
  *   snapview_fd.c     an fd: fds line, fds --json object, sockets, notes
  *   snapview_tree.c   the process tree of ps --tree
  *   snapview_maps.c   the summary of /proc/PID/maps
+ *   snapview_mem.c    the captured memory regions of show
  */
 
 /* obj[key] written as outkey: its exact bytes (jsonw_bytes, with KEY_b64
