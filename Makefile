@@ -82,6 +82,7 @@ FUZZ_SEEDS_archive := fixtures/fuzz/seed/archive fixtures/hostile fixtures/fuzz/
 FUZZ_SEEDS_extract := fixtures/fuzz/seed/archive fixtures/hostile fixtures/fuzz/regress/extract
 FUZZ_SEEDS_parse   := fixtures/proc fixtures/fuzz/regress/parse
 FUZZ_SEEDS_records := fixtures/fuzz/seed/records fixtures/fuzz/regress/records
+FUZZ_SEEDS_elfcore := fixtures/fuzz/seed/elfcore fixtures/fuzz/regress/elfcore
 
 .PHONY: all deps check unit integration run install uninstall clean bench bench-deps \
 	fuzz fuzz-deps fuzz-build fuzz-replay
@@ -183,6 +184,8 @@ FUZZ_MAXLEN_archive := 131072
 FUZZ_MAXLEN_extract := 131072
 FUZZ_MAXLEN_parse   := 4096
 FUZZ_MAXLEN_records := 65536
+# elfcore: a program of declarations (tests/fuzz/fuzz_elfcore.c).
+FUZZ_MAXLEN_elfcore := 512
 FUZZ_DICT_archive := tests/fuzz/archive.dict
 FUZZ_DICT_extract := tests/fuzz/archive.dict
 FUZZ_DICT_parse   := tests/fuzz/parse.dict
@@ -237,7 +240,7 @@ fuzz: $(FUZZ_BIN)
 	  TMPDIR=$(FUZZ_TMP) LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  $(FUZZ_BUILD)/fuzz-$(t) $(FUZZ_BUILD)/corpus/$(t) $(FUZZ_SEEDS_$(t)) \
-	  -dict=$(FUZZ_DICT_$(t)) -max_len=$(FUZZ_MAXLEN_$(t)) \
+	  $(if $(FUZZ_DICT_$(t)),-dict=$(FUZZ_DICT_$(t))) -max_len=$(FUZZ_MAXLEN_$(t)) \
 	  -max_total_time=$(FUZZ_TIME) $(FUZZ_ARGS) \
 	  -artifact_prefix=$(FUZZ_BUILD)/artifacts/$(t)/ && ) true
 
