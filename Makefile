@@ -16,8 +16,9 @@ TEST_PKGS := cmocka
 # Debian packages providing them, plus the command-line tools the tests use.
 DEB_PKGS  := pkg-config libarchive-dev libssl-dev zlib1g-dev libjansson-dev \
              libcmocka-dev libzstd-dev libarchive-tools jq zstd \
-             ansible openssh-server openssh-client python3-yaml
-TEST_CMDS := jq bsdtar sha256sum setpriv zstd ansible-playbook /usr/sbin/sshd
+             ansible openssh-server openssh-client python3-yaml gdb strace binutils
+TEST_CMDS := jq bsdtar sha256sum setpriv zstd ansible-playbook /usr/sbin/sshd gdb strace \
+             readelf
 
 # What `make bench` runs beside procsnap (tests/bench/run.sh): installed by
 # bench-deps, apart from the rest.  python3 is the workload's interpreter.
