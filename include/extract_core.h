@@ -22,8 +22,11 @@
  * with -iex 'set sysroot DIR' (an -ex comes too late: the core is loaded
  * first).  A FIFO at such a path hangs it for good, and a file of the
  * same name, the analyst's own libc, is shown as the process's memory.
- * So DIR/PID.sysroot is made (empty), and res->gdb is the command line to
- * give the analyst: always print it.
+ * So DIR/PID.sysroot is made, and res->gdb is the command line to give
+ * the analyst: always print it.  The files the capture recovered that
+ * the core names (a deleted or memfd executable, deleted mapped files)
+ * are laid out in it by their paths (extract_sysroot.h), so that gdb shows
+ * their code too: a second reading of the archive, from a file only.
  *
  * The core is written as DIR/PID.core.partial (never over an existing
  * file) and gets its name only when the archive was read to its end and
@@ -49,6 +52,7 @@ struct extract_core_result {
 	unsigned long files;        /* file-backed mappings in NT_FILE */
 	uint64_t bytes;             /* bytes of the regions, holes included */
 	bool auxv;                  /* NT_AUXV written */
+	unsigned long sysroot_files; /* recovered files laid out under the sysroot */
 	unsigned long notes;        /* remarks (see message_notes) */
 	char notes_text[1024];      /* the first remarks, one per line */
 	char message[1024];         /* why extract_core_run failed */

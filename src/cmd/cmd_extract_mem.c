@@ -46,6 +46,7 @@ int extract_cmd_core(const char *path, const char *dir, int pid, bool json)
 		jsonw_uint(&w, "bytes", res.bytes);
 		jsonw_uint(&w, "unreadable", res.unreadable);
 		jsonw_uint(&w, "files", res.files);
+		jsonw_uint(&w, "sysroot_files", res.sysroot_files);
 		jsonw_bool(&w, "auxv", res.auxv);
 		jsonw_close(&w);
 		buf_putc(&b, '\n');
@@ -55,9 +56,9 @@ int extract_cmd_core(const char *path, const char *dir, int pid, bool json)
 		 * sysroot (a FIFO there hangs it). */
 		escape_text(&b, res.core, strlen(res.core));
 		buf_printf(&b, "\n# %lu regions (%llu bytes), %lu unreadable ranges cut out, "
-			   "%lu mapped files named, %s\n", res.regions,
-			   (unsigned long long)res.bytes, res.unreadable, res.files,
-			   res.auxv ? "auxv" : "no auxv");
+			   "%lu mapped files named (%lu recovered ones in the sysroot), %s\n",
+			   res.regions, (unsigned long long)res.bytes, res.unreadable, res.files,
+			   res.sysroot_files, res.auxv ? "auxv" : "no auxv");
 		buf_puts(&b, "# open it only with a sysroot (gdb would read the files it names "
 			 "from this machine):\n");
 		escape_text(&b, res.gdb, strlen(res.gdb));

@@ -10,6 +10,7 @@
 
 #include "elfcore.h"
 #include "extract_core.h"
+#include "extract_sysroot.h"
 #include "parse.h"
 #include "snapshot.h"
 
@@ -47,6 +48,7 @@ struct xc {
 	size_t nr, capr;
 	bool seen;                /* the process's process.json */
 	unsigned long problems;   /* the archive's verification */
+	struct sysroot sys;       /* recovered files the core names */
 };
 
 static int fail(struct xc *x, int err, const char *fmt, ...)
@@ -344,6 +346,26 @@ static int set_files(struct xc *x)
 	return 0;
 }
 
+/* The recovered files of the process's executable and deleted mappings,
+ * wanted under the sysroot at the paths the core names. */
+static int want_files(struct xc *x, const json_t *p)
+{
+	const json_t *exe = json_object_get(p, "exe"), *m;
+	size_t i;
+	int k = 0;
+
+	if (snapshot_bytes(exe, "target", &x->tmp) == 1)
+		k = sysroot_want(&x->sys, json_object_get(exe, "content"), x->tmp.data,
+				 x->tmp.len);
+	json_array_foreach(json_object_get(p, "mapped_deleted"), i, m) {
+		if (k || snapshot_bytes(m, "path", &x->tmp) != 1)
+			continue;
+		k = sysroot_want(&x->sys, json_object_get(m, "content"), x->tmp.data,
+				 x->tmp.len);
+	}
+	return k ? fail(x, k, "out of memory") : 0;
+}
+
 /* process.json of the process: the regions' records, who it was, its files. */
 static int on_process(struct xc *x, const json_t *p, const char *pj)
 {
@@ -363,7 +385,9 @@ static int on_process(struct xc *x, const json_t *p, const char *pj)
 				    x->o->pid, (unsigned long long)x->r[i].start,
 				    (unsigned long long)x->r[i].end, pj);
 	k = set_process(x, p);
-	return k ? k : set_files(x);
+	if (!k)
+		k = set_files(x);
+	return k ? k : want_files(x, p);
 }
 
 static int on_item(struct xc *x, struct snapreader *r, const struct snapshot_item *it)
@@ -393,6 +417,36 @@ static int on_item(struct xc *x, struct snapreader *r, const struct snapshot_ite
 }
 
 /* 'text' for sh: single quotes, each ' as '\''. */
+static void on_note(void *arg, const char *msg)
+{
+	note(arg, "%s", msg);
+}
+
+/* The recovered files under the sysroot: a second reading, from a file. */
+static int fill_sysroot(struct xc *x, const char *archive, const char *sys)
+{
+	char why[512];
+	int fd, k;
+
+	if (!x->sys.n)
+		return 0;
+	if (strcmp(archive, "-") == 0) {
+		note(x, "sysroot: the recovered files it could hold take a second reading, "
+		     "not possible from standard input");
+		return 0;
+	}
+	fd = openat(x->dirfd, sys, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return fail(x, -errno, "cannot open %s/%s: %s", x->o->dir, sys, strerror(errno));
+	k = sysroot_fill(&x->sys, archive, fd, x->o->stop, on_note, x, why, sizeof(why));
+	close(fd);
+	x->res->sysroot_files = x->sys.placed;
+	/* The core is whole and named: a sysroot left short is a remark. */
+	if (k)
+		note(x, "%s", why);
+	return 0;
+}
+
 static void quote(struct buf *b, const char *text)
 {
 	buf_putc(b, '\'');
@@ -405,8 +459,9 @@ static void quote(struct buf *b, const char *text)
 	buf_putc(b, '\'');
 }
 
-/* The core gets its name, the sysroot is made, the gdb line written. */
-static int settle(struct xc *x)
+/* The core gets its name, the sysroot is made (and filled), the gdb line
+ * written. */
+static int settle(struct xc *x, const char *archive)
 {
 	struct buf g = BUF_INIT;
 	char sys[64];
@@ -423,6 +478,9 @@ static int settle(struct xc *x)
 		return fail(x, -errno, "cannot name %s/%s: %s", x->o->dir, x->name,
 			    errno == EEXIST ? "it exists already" : strerror(errno));
 	x->partial[0] = '\0';
+	k = fill_sysroot(x, archive, sys);
+	if (k)
+		return k;
 	snprintf(x->res->core, sizeof(x->res->core), "%s/%s", x->o->dir, x->name);
 	snprintf(x->res->sysroot, sizeof(x->res->sysroot), "%s/%s", x->o->dir, sys);
 	buf_puts(&g, "gdb -iex ");
@@ -493,7 +551,7 @@ int extract_core_run(const char *archive, const struct extract_core_opts *o,
 		k = fail(&x, -ENOENT, "no memory of process %d was captured (snapread show "
 			 "says why)", o->pid);
 	else
-		k = settle(&x);
+		k = settle(&x, archive);
 	snapshot_free(s);
 	elfcore_free(x.c);
 	if (x.fd >= 0)
@@ -508,5 +566,6 @@ int extract_core_run(const char *archive, const struct extract_core_opts *o,
 	buf_free(&x.cmdline);
 	buf_free(&x.auxv);
 	buf_free(&x.tmp);
+	sysroot_free(&x.sys);
 	return k;
 }

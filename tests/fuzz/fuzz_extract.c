@@ -21,7 +21,8 @@
  * numbers; regular files, mode 0600 at most; nothing outside DIR; the
  * staging directory gone afterwards, whatever happened.  extract_mem.h
  * adds DIR/PID/mem/START-END; extract_core.h (the last process, into a
- * directory of its own) only PID.core and an empty PID.sysroot.  Each input is
+ * directory of its own) only PID.core and PID.sysroot, which holds only
+ * directories (0700) and regular files (0600), never a link.  Each input is
  * extracted twice into a fresh sandbox (under TMPDIR): everything, and
  * only the last process (--pid), which makes extract read the archive a
  * second time when that process holds content first met in another.
@@ -155,7 +156,20 @@ static int last_pid(const char *archive)
 	return pid;
 }
 
-/* extract --core PID: only PID.core (0600) and an empty PID.sysroot. */
+/* Under a sysroot: directories and regular files, no more access than
+ * 0700 and 0600, never a link. */
+static int check_sysroot(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)ftw;
+	if (type == FTW_SL || S_ISLNK(st->st_mode))
+		fuzz_fail("extract --core made a symbolic link: %s", path);
+	if (S_ISDIR(st->st_mode) ? (st->st_mode & 07077) : !S_ISREG(st->st_mode) ||
+							     (st->st_mode & 07177))
+		fuzz_fail("extract --core made %s with mode %o", path, (unsigned)st->st_mode);
+	return 0;
+}
+
+/* extract --core PID: only PID.core (0600) and PID.sysroot. */
 static void core_into(const char *archive, const char *dir, int pid)
 {
 	struct extract_core_opts o = { .dir = dir, .pid = pid };
@@ -186,9 +200,11 @@ static void core_into(const char *archive, const char *dir, int pid)
 		if (x == 0 && !strcmp(e->d_name, want[0]) && S_ISREG(st.st_mode) &&
 		    !(st.st_mode & 07177))
 			continue;
-		if (x == 0 && !strcmp(e->d_name, want[1]) && S_ISDIR(st.st_mode) &&
-		    st.st_nlink == 2)
+		if (x == 0 && !strcmp(e->d_name, want[1]) && S_ISDIR(st.st_mode)) {
+			if (nftw(p, check_sysroot, 16, FTW_PHYS) < 0)
+				fuzz_fail("cannot walk %s: %s", p, strerror(errno));
 			continue;
+		}
 		fuzz_fail("extract --core left %s (returned %d)", e->d_name, x);
 	}
 	closedir(d);
