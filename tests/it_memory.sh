@@ -213,6 +213,33 @@ check "memfd: gdb reads the executable's code from it" \
 	grep -qF "$exe0:	0x7f	0x45	0x4c	0x46" "$T/memfd/core.gdb"
 released H memfd
 
+# --- programs run from a deleted file, or from tmpfs --------------------------
+start_holder H deleted-exe "$T" || fail "deleted exe: holder starts" "see above"
+pid=$(field "$H" pid)
+snap delexe -p "$pid"
+pj="$S/proc/$pid/process.json"
+eq "deleted exe: its heap and stack are chosen" "fileless-exe fileless-exe" \
+	"$(jq -r '[.memory[] | select(.maps | test("\\[heap\\]|\\[stack\\]")) | .why] | join(" ")' "$pj")"
+stop_holder H
+# tmpfs: not deleted, but on a file system that lives only in memory.
+if [ -d /dev/shm ] && [ "$(stat -f -c %T /dev/shm)" = tmpfs ]; then
+	exe=/dev/shm/procsnap-it-sleep.$$
+	cp /bin/sleep "$exe" && chmod 700 "$exe"
+	"$exe" 600 &
+	spid=$!
+	HOLDER_PIDS+=("$spid")
+	sleep 0.3
+	snap tmpfs -p "$spid"
+	rm -f "$exe"
+	pj="$S/proc/$spid/process.json"
+	eq "tmpfs exe: not deleted" false "$(jq -r .exe.deleted "$pj")"
+	eq "tmpfs exe: its stack is chosen all the same" fileless-exe \
+		"$(jq -r '.memory[] | select(.maps | endswith("[stack]")) | .why' "$pj")"
+	kill "$spid"
+else
+	skip "tmpfs exe" "/dev/shm is not tmpfs"
+fi
+
 # --- a JIT: a large executable region, bounded -------------------------------
 start_holder H jit 96M 8M || { fail "jit: holder starts" "see above"; finish; exit $?; }
 pid=$(field "$H" pid); addr=$(field "$H" addr); start=${addr#0x}
