@@ -14,10 +14,10 @@ CC      ?= cc
 PKGS      := libarchive libcrypto zlib jansson
 TEST_PKGS := cmocka
 # Debian packages providing them, plus the command-line tools the tests use.
-DEB_PKGS  := pkg-config libarchive-dev libssl-dev zlib1g-dev libjansson-dev \
+DEB_PKGS  := pkg-config python3 libarchive-dev libssl-dev zlib1g-dev libjansson-dev \
              libcmocka-dev libzstd-dev libarchive-tools jq zstd \
              ansible openssh-server openssh-client python3-yaml
-TEST_CMDS := jq bsdtar sha256sum setpriv zstd ansible-playbook /usr/sbin/sshd
+TEST_CMDS := jq bsdtar sha256sum setpriv zstd python3 ansible-playbook /usr/sbin/sshd
 
 # What `make bench` runs beside procsnap (tests/bench/run.sh): installed by
 # bench-deps, apart from the rest.  python3 is the workload's interpreter.
@@ -83,7 +83,7 @@ FUZZ_SEEDS_extract := fixtures/fuzz/seed/archive fixtures/hostile fixtures/fuzz/
 FUZZ_SEEDS_parse   := fixtures/proc fixtures/fuzz/regress/parse
 FUZZ_SEEDS_records := fixtures/fuzz/seed/records fixtures/fuzz/regress/records
 
-.PHONY: all deps check unit integration run install uninstall clean bench bench-deps \
+.PHONY: all deps check layers unit integration run install uninstall clean bench bench-deps \
 	fuzz fuzz-deps fuzz-build fuzz-replay
 all: $(PROGS)
 
@@ -240,7 +240,11 @@ fuzz: $(FUZZ_BIN)
 	  -max_total_time=$(FUZZ_TIME) $(FUZZ_ARGS) \
 	  -artifact_prefix=$(FUZZ_BUILD)/artifacts/$(t)/ && ) true
 
-check: unit integration fuzz-replay
+check: unit integration fuzz-replay layers
+
+# No two files of src/ depend on each other (docs/ARCHITECTURE.md).
+layers: $(PROGS)
+	python3 tests/tools/layers.py $(BUILD)
 
 $(BUILD)/tests/fuzz/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_COMMON) \
 		tests/fuzz/fuzz.h $(LIB) | deps
