@@ -1,5 +1,6 @@
 /* collect_ns: a process's namespaces, and the tables read once per network and mount namespace. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,8 +48,7 @@ void collect_ns(struct batch *b, int piddir)
 int collect_netns(struct capture *c, int piddir, uint64_t ino)
 {
 	struct netns *ns;
-	bool truncated;
-	int i, r;
+	int nsfd, r;
 
 	if (!ino || ino == c->own_net)
 		return 0;
@@ -65,17 +65,21 @@ int collect_netns(struct capture *c, int piddir, uint64_t ino)
 		free(ns);
 		return r;
 	}
-	for (i = 0; i < NNET; i++) {
-		/* /proc/PID/net shows the namespace of PID (proc(5)). */
-		ns->err[i] = procfs_read(piddir, sockets_tables[i], CAPTURE_MAX_RAW,
-					 &ns->raw[i], &truncated);
-		ns->truncated[i] = truncated;
+	/* /proc/PID/net shows the namespace of PID (proc(5)); sock_diag is
+	 * read from inside it, through its ns/net. */
+	nsfd = c->o.no_sock_diag ? -1 : openat(piddir, "ns/net", O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0 && !c->o.no_sock_diag) {
+		ns->v.diag_step = "open-ns";
+		ns->v.diag_err = -errno;
 	}
+	r = netview_read(&ns->v, piddir, nsfd, ino, c->o.no_sock_diag || nsfd < 0);
+	if (nsfd >= 0)
+		close(nsfd);
 	pthread_mutex_lock(&c->nsmu);
 	ns->ready = true;
 	pthread_cond_broadcast(&c->nscv);
 	pthread_mutex_unlock(&c->nsmu);
-	return 0;
+	return r;
 }
 
 /* mountinfo, once per mount namespace: kept in the batch of the first
@@ -104,10 +108,7 @@ int collect_mntns(struct capture *c, struct batch *b, int piddir, uint64_t ino)
 void collect_netns_free(void *p)
 {
 	struct netns *ns = p;
-	int i;
 
-	for (i = 0; i < NNET; i++)
-		buf_free(&ns->raw[i]);
-	sockets_free(&ns->socks);
+	netview_free(&ns->v);
 	free(ns);
 }
