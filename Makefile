@@ -79,7 +79,7 @@ REPLAY_BIN   := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay-%)
 # Where each target's inputs come from (replayed by check, seeds for fuzz).
 FUZZ_SEEDS_archive := fixtures/fuzz/seed/archive fixtures/hostile fixtures/fuzz/regress/archive
 FUZZ_SEEDS_extract := fixtures/fuzz/seed/archive fixtures/hostile fixtures/fuzz/regress/extract
-FUZZ_SEEDS_parse   := fixtures/proc fixtures/fuzz/regress/parse
+FUZZ_SEEDS_parse   := fixtures/proc fixtures/sockdiag fixtures/fuzz/regress/parse
 FUZZ_SEEDS_records := fixtures/fuzz/seed/records fixtures/fuzz/regress/records
 
 .PHONY: all deps check unit integration run install uninstall clean bench bench-deps \
