@@ -13,9 +13,11 @@ CC      ?= cc
 # Libraries the core links; checked with pkg-config by `deps`.
 PKGS      := libarchive libcrypto zlib jansson
 TEST_PKGS := cmocka
+# The fixture fakeproc (a FUSE /proc that hides what a rootkit would).
+FIXTURE_PKGS := fuse3
 # Debian packages providing them, plus the command-line tools the tests use.
 DEB_PKGS  := pkg-config libarchive-dev libssl-dev zlib1g-dev libjansson-dev \
-             libcmocka-dev libzstd-dev libarchive-tools jq zstd
+             libcmocka-dev libzstd-dev libarchive-tools jq zstd libfuse3-dev
 TEST_CMDS := jq bsdtar sha256sum setpriv zstd
 
 # What `make bench` runs beside procsnap (tests/bench/run.sh): installed by
@@ -63,7 +65,7 @@ SNAPREAD_SRC := src/cmd/snapread.c src/cmd/cmd.c $(wildcard src/cmd/cmd_*.c) $(P
 
 UNIT_SRC   := $(wildcard tests/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
-FIXTURE_BIN := $(BUILD)/holder $(BUILD)/stress
+FIXTURE_BIN := $(BUILD)/holder $(BUILD)/stress $(BUILD)/fakeproc
 
 PROGS := $(BUILD)/procsnap $(BUILD)/snapread
 
@@ -88,7 +90,7 @@ all: $(PROGS)
 
 deps:
 	@missing=""; \
-	for p in $(PKGS) $(TEST_PKGS); do \
+	for p in $(PKGS) $(TEST_PKGS) $(FIXTURE_PKGS); do \
 	  pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
 	for c in $(TEST_CMDS); do \
 	  command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
@@ -131,6 +133,11 @@ $(BUILD)/holder: fixtures/holder.c | deps
 $(BUILD)/stress: fixtures/stress.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+$(BUILD)/fakeproc: fixtures/fakeproc.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $$(pkg-config --cflags fuse3) $(CFLAGS) -o $@ $< $(LDFLAGS) \
+	  $$(pkg-config --libs fuse3)
 
 # The benchmark suite: workloads, side-by-side runs, a report (see
 # docs/PERFORMANCE.md).  Root only; about 10 minutes.  Not part of check.

@@ -400,7 +400,7 @@ int collect_fds(struct capture *c, struct lane *l, struct batch **bp, int pid,
 /* The namespace links, and the tables and mountinfo of namespaces met for
  * the first time. */
 void collect_ns(struct batch *b, int piddir);
-int collect_netns(struct capture *c, int piddir, uint64_t ino);
+int collect_netns(struct capture *c, int piddir, int pid, uint64_t ino);
 int collect_mntns(struct capture *c, struct batch *b, int piddir, uint64_t ino);
 void collect_netns_free(void *p);
 /* Mappings of deleted files, from the maps already read. */

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "capture_int.h"
 #include "parse.h"
@@ -45,7 +47,7 @@ void collect_ns(struct batch *b, int piddir)
  * the publication are under nsmu; the reading is not.  The formatter waits
  * for `ready`: the reader never blocks in between, so it always comes.
  */
-int collect_netns(struct capture *c, int piddir, uint64_t ino)
+int collect_netns(struct capture *c, int piddir, int pid, uint64_t ino)
 {
 	struct netns *ns;
 	int nsfd, r;
@@ -66,11 +68,19 @@ int collect_netns(struct capture *c, int piddir, uint64_t ino)
 		return r;
 	}
 	/* /proc/PID/net shows the namespace of PID (proc(5)); sock_diag is
-	 * read from inside it, through its ns/net. */
+	 * read from inside it, entered through its ns/net, or through a
+	 * pidfd (setns(2) takes one since Linux 5.8) where ns/net is not a
+	 * namespace file (a proc tree that is not the kernel's).  The socket
+	 * made there is checked to be in namespace ino either way. */
 	nsfd = c->o.no_sock_diag ? -1 : openat(piddir, "ns/net", O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0 && !c->o.no_sock_diag) {
-		ns->v.diag_step = "open-ns";
-		ns->v.diag_err = -errno;
+		int e = errno;
+
+		nsfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (nsfd < 0) {
+			ns->v.diag_step = "open-ns";
+			ns->v.diag_err = -e;
+		}
 	}
 	r = netview_read(&ns->v, piddir, nsfd, ino, c->o.no_sock_diag || nsfd < 0);
 	if (nsfd >= 0)

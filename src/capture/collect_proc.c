@@ -173,7 +173,7 @@ int collect_process(struct capture *c, struct lane *l, int pid)
 		goto out;
 	collect_links(b, piddir);
 	collect_ns(b, piddir);
-	rc = collect_netns(c, piddir, p->ns_ino[NS_NET]);
+	rc = collect_netns(c, piddir, pid, p->ns_ino[NS_NET]);
 	if (!rc)
 		rc = collect_mntns(c, b, piddir, p->ns_ino[NS_MNT]);
 	if (!rc)
