@@ -2,7 +2,9 @@
 #ifndef PROCSNAP_SOCKDIAG_H
 #define PROCSNAP_SOCKDIAG_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "parse.h"
@@ -43,11 +45,15 @@ int sockdiag_dump(int fd, enum sockdiag_kind kind, struct buf *out);
  * Parses what sockdiag_dump() appended: fn is called for each socket
  * with an inode (time-wait and request sockets have none), with a
  * parse_sock filled as parse_net_inet()/parse_net_unix() fill it from
- * /proc/net, plus the unix peer.  fn returns 0 to go on.  Returns 0, fn's
- * value, the netlink error the dump ended with, or -EBADMSG for bytes
- * that are not a whole dump.  Pure: no I/O.
+ * /proc/net, plus the unix peer.  When known (may be NULL) says the
+ * caller has that inode already, only ino, state, type and peer are
+ * filled (addresses and names, the costly part, are left empty).  fn
+ * returns 0 to go on.  Returns 0, fn's value, the netlink error the dump
+ * ended with, or -EBADMSG for bytes that are not a whole dump.  Pure: no
+ * I/O.
  */
 int sockdiag_parse(const void *data, size_t len, enum sockdiag_kind kind,
+		   bool (*known)(uint64_t ino, void *arg),
 		   int (*fn)(const struct parse_sock *sk, void *arg), void *arg);
 
 #endif

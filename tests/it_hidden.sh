@@ -165,8 +165,8 @@ if [ -s "$T/port.path" ]; then
 	eq "hidden: port: the listener flagged hidden from proc-net" \
 		"127.0.0.1:$lport LISTEN [\"proc-net\"]" \
 		"$(jq -r '"\(.socket.local) \(.socket.state) \(.socket.hidden | tojson)"' <<<"$rec")"
-	eq "hidden: port: its line in host/net/sockets" '["sock-diag"] ["proc-net"]' \
-		"$(jq -r "select(.inode == $(jq -r .inode <<<"$rec")) | \"\(.views | tojson) \(.hidden | tojson)\"" "$Z/host/net/sockets")"
+	eq "hidden: port: its line in host/net/hidden" '["sock-diag"] ["proc-net"]' \
+		"$(jq -r "select(.inode == $(jq -r .inode <<<"$rec")) | \"\(.views | tojson) \(.hidden | tojson)\"" "$Z/host/net/hidden")"
 	# The accepted connection has the same local port: hidden too.
 	afd2=$(field "$S" accepted_fd)
 	eq "hidden: port: the accepted connection too" '["proc-net"]' \
@@ -193,8 +193,8 @@ if [ -s "$T/netport.path" ]; then
 	W=$(extract "$(cat "$T/netport.path")" "$T/netport/x")
 	eq "hidden: netns port: flagged hidden from proc-net" '["proc-net"]' \
 		"$(jq -c "select(.fd == $nfd) | .socket.hidden" "$W/proc/$n/fds.jsonl")"
-	eq "hidden: netns port: in host/net/NSINO/sockets" '["proc-net"]' \
-		"$(jq -c "select(.hidden) | .hidden" "$W/host/net/$nsino/sockets")"
+	eq "hidden: netns port: in host/net/NSINO/hidden" '["proc-net"]' \
+		"$(jq -c "select(.hidden) | .hidden" "$W/host/net/$nsino/hidden")"
 else
 	fail "hidden: netns port" "no archive: $(cat "$T/netport.err" "$T/netport.fp")"
 fi

@@ -73,7 +73,7 @@ static void test_sockdiag_counts(void **state)
 	for (k = 0; k < SOCKDIAG_NKINDS; k++) {
 		n = 0;
 		scene(&b, k, "bin");
-		assert_int_equal(sockdiag_parse(b.data, b.len, (enum sockdiag_kind)k, count, &n), 0);
+		assert_int_equal(sockdiag_parse(b.data, b.len, (enum sockdiag_kind)k, NULL, count, &n), 0);
 		assert_int_equal(n, want[k]);
 	}
 	buf_free(&b);
@@ -131,7 +131,7 @@ static void test_sockdiag_unix(void **state)
 
 	(void)state;
 	scene(&b, SOCKDIAG_UNIX, "bin");
-	assert_int_equal(sockdiag_parse(b.data, b.len, SOCKDIAG_UNIX, check_unix, NULL), 0);
+	assert_int_equal(sockdiag_parse(b.data, b.len, SOCKDIAG_UNIX, NULL, check_unix, NULL), 0);
 	both_views(&s, 0);
 	assert_int_equal(sockets_find(&s, PAIR_A)->peer, PAIR_B);
 	assert_int_equal(sockets_find(&s, PAIR_B)->peer, PAIR_A);
@@ -221,18 +221,18 @@ static void test_sockdiag_bad_input(void **state)
 
 	(void)state;
 	scene(&b, SOCKDIAG_TCP, "bin");
-	assert_int_equal(sockdiag_parse(b.data, b.len - 20, SOCKDIAG_TCP, count, &n), -EBADMSG);
-	assert_int_equal(sockdiag_parse(b.data, 12, SOCKDIAG_TCP, count, &n), -EBADMSG);
-	assert_int_equal(sockdiag_parse(b.data, 0, SOCKDIAG_TCP, count, &n), -EBADMSG);
+	assert_int_equal(sockdiag_parse(b.data, b.len - 20, SOCKDIAG_TCP, NULL, count, &n), -EBADMSG);
+	assert_int_equal(sockdiag_parse(b.data, 12, SOCKDIAG_TCP, NULL, count, &n), -EBADMSG);
+	assert_int_equal(sockdiag_parse(b.data, 0, SOCKDIAG_TCP, NULL, count, &n), -EBADMSG);
 	/* A tcp dump is not a unix dump. */
-	assert_int_equal(sockdiag_parse(b.data, b.len, SOCKDIAG_UNIX, count, &n), -EBADMSG);
+	assert_int_equal(sockdiag_parse(b.data, b.len, SOCKDIAG_UNIX, NULL, count, &n), -EBADMSG);
 	memset(&err, 0, sizeof(err));
 	err.h.nlmsg_len = sizeof(err);
 	err.h.nlmsg_type = NLMSG_ERROR;
 	err.e.error = -ENOENT;
-	assert_int_equal(sockdiag_parse(&err, sizeof(err), SOCKDIAG_UDP, count, &n), -ENOENT);
+	assert_int_equal(sockdiag_parse(&err, sizeof(err), SOCKDIAG_UDP, NULL, count, &n), -ENOENT);
 	err.h.nlmsg_len = sizeof(err.h) + 2;
-	assert_int_equal(sockdiag_parse(&err, sizeof(err), SOCKDIAG_UDP, count, &n), -EBADMSG);
+	assert_int_equal(sockdiag_parse(&err, sizeof(err), SOCKDIAG_UDP, NULL, count, &n), -EBADMSG);
 	buf_free(&b);
 }
 

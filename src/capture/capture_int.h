@@ -466,7 +466,7 @@ int unlisted_check_given(struct capture *c, const int *pids, size_t n);
 
 /* ---- record_net.c: a network namespace's members ---- */
 
-/* Its raw tables and its sockets member (host/net/[INO/]...), each
+/* Its raw tables and the sockets one view hid (host/net/[INO/]...), each
  * listed in list when not NULL; what was not read goes to errs (NULL:
  * counted only).  ino 0: procsnap's own namespace.  The raw tables are
  * freed once written. */

@@ -61,10 +61,15 @@ static void pin_file(struct batch *b, struct fd_item *it, int fddir, const char 
  */
 static void sock_proto(struct fd_item *it, int fddir, const char *name)
 {
-	char path[64];
+	char path[64] = "/proc/self/fd/";
+	size_t l = 14;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", fddir, name);
+	/* "/proc/self/fd/FDDIR/NAME", without snprintf: one per socket. */
+	batch_decimal(path + l, fddir);
+	l += strlen(path + l);
+	path[l++] = '/';
+	memcpy(path + l, name, strlen(name) + 1);
 	n = getxattr(path, "system.sockprotoname", it->sockproto, sizeof(it->sockproto) - 1);
 	if (n < 0) {
 		FD_ERR(it, "sockprotoname", -errno);

@@ -1,4 +1,4 @@
-/* record_net: a network namespace's members — its raw /proc/net tables and its sockets, by both views. */
+/* record_net: a network namespace's members — its raw /proc/net tables, and the sockets one view hid from the other. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +18,7 @@ static void put_views(struct jsonw *j, const char *key, unsigned views)
 	jsonw_aclose(j);
 }
 
-/* One socket's line of the sockets member. */
+/* One socket's line of the hidden member. */
 static void put_socket(struct jsonw *j, const struct parse_sock *sk)
 {
 	jsonw_open(j, NULL);
@@ -38,17 +38,23 @@ static void put_socket(struct jsonw *j, const struct parse_sock *sk)
 	jsonw_close(j);
 }
 
-/* host/net/[INO/]sockets: every socket either view saw, one per line,
- * by kind then inode. */
-static int record_sockets(struct capture *c, const struct netview *v, const char *member)
+/*
+ * host/net/[INO/]hidden: the sockets one view hid, one per line, by kind
+ * then inode (empty when none was; absent when sock_diag was not read).
+ * The others are in the raw tables beside it; the fds that hold one
+ * carry its peer and state.
+ */
+static int record_hidden(struct capture *c, const struct netview *v, const char *member)
 {
 	const struct parse_sock **all = NULL;
 	struct buf out = BUF_INIT;
 	struct jsonw j;
-	size_t n, i;
-	int r = sockets_sorted(&v->socks, &all, &n);
+	size_t n = 0, i;
+	int r = v->socks.nhidden ? sockets_sorted(&v->socks, &all, &n) : 0;
 
 	for (i = 0; i < n && !r; i++) {
+		if (!all[i]->hidden)
+			continue;
 		jsonw_init(&j, &out);
 		put_socket(&j, all[i]);
 		buf_putc(&out, '\n');
@@ -107,13 +113,15 @@ int record_netview(struct capture *c, struct netview *v, uint64_t ino, struct js
 			 (unsigned long long)ino, v->diag_step);
 		record_error(c, errs, what, v->diag_err);
 	}
-	snprintf(member, sizeof(member), "%ssockets", dir);
-	r = record_sockets(c, v, member);
+	c->st.sockets_hidden += v->socks.nhidden;
+	if (v->diag_step)
+		return 0;
+	snprintf(member, sizeof(member), "%shidden", dir);
+	r = record_hidden(c, v, member);
 	if (r)
 		return r;
 	if (list)
 		jsonw_str(list, NULL, member);
-	c->st.sockets_hidden += v->socks.nhidden;
 	return 0;
 }
 

@@ -121,6 +121,12 @@ int sockdiag_dump(int fd, enum sockdiag_kind kind, struct buf *out)
 	return r;
 }
 
+/* Whether the caller has a socket already (sockdiag_parse's known). */
+struct parse_ctx {
+	bool (*known)(uint64_t ino, void *arg);
+	void *arg;
+};
+
 /* "127.0.0.1:80" or "[::1]:80", as parse_net_inet() writes them. */
 static void put_addr(char *out, size_t size, int family, const __be32 *a, __be16 port)
 {
@@ -132,19 +138,29 @@ static void put_addr(char *out, size_t size, int family, const __be32 *a, __be16
 		 (unsigned)ntohs(port));
 }
 
-static int parse_inet(const struct nlmsghdr *h, enum sockdiag_kind kind, struct parse_sock *sk)
+/* A parse_sock of the kind, with its inode: the rest empty. */
+static void start(struct parse_sock *sk, enum sockdiag_kind kind, uint64_t ino)
+{
+	memset(sk, 0, sizeof(*sk));
+	sk->ino = ino;
+	memcpy(sk->proto, sockdiag_names[kind], strlen(sockdiag_names[kind]) + 1);
+}
+
+static int parse_inet(const struct nlmsghdr *h, enum sockdiag_kind kind, struct parse_sock *sk,
+		      const struct parse_ctx *ctx)
 {
 	const struct inet_diag_msg *m = NLMSG_DATA(h);
 	int family = kind == SOCKDIAG_TCP || kind == SOCKDIAG_UDP ? AF_INET : AF_INET6;
 
 	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)) || m->idiag_family != family)
 		return -EBADMSG;
-	memset(sk, 0, sizeof(*sk));
-	sk->ino = m->idiag_inode;
-	snprintf(sk->proto, sizeof(sk->proto), "%s", sockdiag_names[kind]);
-	put_addr(sk->local, sizeof(sk->local), family, m->id.idiag_src, m->id.idiag_sport);
-	put_addr(sk->remote, sizeof(sk->remote), family, m->id.idiag_dst, m->id.idiag_dport);
+	start(sk, kind, m->idiag_inode);
 	parse_inet_state(sk->proto, m->idiag_state, sk->state, sizeof(sk->state));
+	if (sk->ino && !(ctx->known && ctx->known(sk->ino, ctx->arg))) {
+		put_addr(sk->local, sizeof(sk->local), family, m->id.idiag_src, m->id.idiag_sport);
+		put_addr(sk->remote, sizeof(sk->remote), family, m->id.idiag_dst,
+			 m->id.idiag_dport);
+	}
 	return 0;
 }
 
@@ -169,27 +185,27 @@ static void put_unix_name(struct parse_sock *sk, const char *name, size_t n)
 	buf_free(&path);
 }
 
-static int parse_unix(const struct nlmsghdr *h, struct parse_sock *sk)
+static int parse_unix(const struct nlmsghdr *h, struct parse_sock *sk,
+		      const struct parse_ctx *ctx)
 {
 	const struct unix_diag_msg *m = NLMSG_DATA(h);
-	const char *p, *end = (const char *)h + h->nlmsg_len;
-	bool has_peer = false;
+	const char *p, *end = (const char *)h + h->nlmsg_len, *type;
+	bool has_peer = false, named;
 
 	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)) || m->udiag_family != AF_UNIX)
 		return -EBADMSG;
-	memset(sk, 0, sizeof(*sk));
-	sk->ino = m->udiag_ino;
-	snprintf(sk->proto, sizeof(sk->proto), "unix");
-	snprintf(sk->type, sizeof(sk->type), "%s",
-		 m->udiag_type == SOCK_STREAM ? "stream" : m->udiag_type == SOCK_DGRAM ? "dgram" :
-		 m->udiag_type == SOCK_SEQPACKET ? "seqpacket" : "other");
+	start(sk, SOCKDIAG_UNIX, m->udiag_ino);
+	named = sk->ino && !(ctx->known && ctx->known(sk->ino, ctx->arg));
+	type = m->udiag_type == SOCK_STREAM ? "stream" : m->udiag_type == SOCK_DGRAM ? "dgram" :
+	       m->udiag_type == SOCK_SEQPACKET ? "seqpacket" : "other";
+	memcpy(sk->type, type, strlen(type) + 1);
 	for (p = (const char *)(m + 1); p + sizeof(struct nlattr) <= end;) {
 		const struct nlattr *a = (const void *)p;
 		size_t alen = a->nla_len;
 
 		if (alen < sizeof(*a) || alen > (size_t)(end - p))
 			return -EBADMSG;
-		if ((a->nla_type & NLA_TYPE_MASK) == UNIX_DIAG_NAME)
+		if ((a->nla_type & NLA_TYPE_MASK) == UNIX_DIAG_NAME && named)
 			put_unix_name(sk, p + NLA_HDRLEN, alen - NLA_HDRLEN);
 		else if ((a->nla_type & NLA_TYPE_MASK) == UNIX_DIAG_PEER && alen >= NLA_HDRLEN + 4) {
 			uint32_t peer;
@@ -206,19 +222,21 @@ static int parse_unix(const struct nlmsghdr *h, struct parse_sock *sk)
 	 * (so both /proc/net/unix and ss say connected): only one that has
 	 * a peer of its own is connected.
 	 */
-	snprintf(sk->state, sizeof(sk->state), "%s",
-		 m->udiag_state == ST_LISTEN ? "LISTEN" :
-		 m->udiag_state == ST_SYN_SENT ? "CONNECTING" :
-		 m->udiag_state == ST_ESTABLISHED &&
-			 (has_peer || m->udiag_type != SOCK_DGRAM) ? "CONNECTED" :
-		 m->udiag_state == ST_ESTABLISHED || m->udiag_state == ST_CLOSE ? "UNCONNECTED" :
-		 "UNKNOWN");
+	type = m->udiag_state == ST_LISTEN ? "LISTEN" :
+	       m->udiag_state == ST_SYN_SENT ? "CONNECTING" :
+	       m->udiag_state == ST_ESTABLISHED &&
+		       (has_peer || m->udiag_type != SOCK_DGRAM) ? "CONNECTED" :
+	       m->udiag_state == ST_ESTABLISHED || m->udiag_state == ST_CLOSE ? "UNCONNECTED" :
+	       "UNKNOWN";
+	memcpy(sk->state, type, strlen(type) + 1);
 	return 0;
 }
 
 int sockdiag_parse(const void *data, size_t len, enum sockdiag_kind kind,
+		   bool (*known)(uint64_t ino, void *arg),
 		   int (*fn)(const struct parse_sock *sk, void *arg), void *arg)
 {
+	const struct parse_ctx ctx = { known, arg };
 	const char *p = data, *end = p + len;
 
 	while ((size_t)(end - p) >= sizeof(struct nlmsghdr)) {
@@ -239,8 +257,8 @@ int sockdiag_parse(const void *data, size_t len, enum sockdiag_kind kind,
 			return e->error < 0 ? e->error : -EBADMSG;
 		}
 		if (h.nlmsg_type == SOCK_DIAG_BY_FAMILY) {
-			r = kind == SOCKDIAG_UNIX ? parse_unix((const void *)p, &sk)
-						  : parse_inet((const void *)p, kind, &sk);
+			r = kind == SOCKDIAG_UNIX ? parse_unix((const void *)p, &sk, &ctx)
+						  : parse_inet((const void *)p, kind, &sk, &ctx);
 			if (r)
 				return r;
 			if (sk.ino) {

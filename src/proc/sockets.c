@@ -83,10 +83,15 @@ static int add_diag(const struct parse_sock *sk, void *arg)
 	return r;
 }
 
+static bool known(uint64_t ino, void *arg)
+{
+	return u64map_get(&((struct sockets *)arg)->by_ino, ino, 0) != NULL;
+}
+
 int sockets_add_diag(struct sockets *s, enum sockdiag_kind kind, const void *data,
 		     size_t len)
 {
-	int r = sockdiag_parse(data, len, kind, add_diag, s);
+	int r = sockdiag_parse(data, len, kind, known, add_diag, s);
 
 	if (!r)
 		s->diag_ok[kind] = true;

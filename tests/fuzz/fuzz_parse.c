@@ -100,7 +100,7 @@ static void parse_text(const char *s, size_t n)
 	parse_nul_list(s, n, on_elem, bounds);
 	/* s is a heap copy: aligned, as a dump read into a buffer is. */
 	for (k = 0; k < SOCKDIAG_NKINDS; k++)
-		sockdiag_parse(s, n, (enum sockdiag_kind)k, on_sock, NULL);
+		sockdiag_parse(s, n, (enum sockdiag_kind)k, NULL, on_sock, NULL);
 }
 
 static void parse_line(const char *s, size_t n, struct snapview_maps *maps)
