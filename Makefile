@@ -141,7 +141,7 @@ $(BUILD)/fakeproc: fixtures/fakeproc.c | deps
 
 # The benchmark suite: workloads, side-by-side runs, a report (see
 # docs/PERFORMANCE.md).  Root only; about 10 minutes.  Not part of check.
-BENCH_BIN := $(BUILD)/bench/floor $(BUILD)/bench/timeit
+BENCH_BIN := $(BUILD)/bench/floor $(BUILD)/bench/timeit $(BUILD)/bench/views
 
 bench-deps:
 	@missing=""; \
@@ -163,6 +163,11 @@ bench-deps:
 $(BUILD)/bench/%: tests/bench/%.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+# views times the library's two socket views: it links the library.
+$(BUILD)/bench/views: tests/bench/views.c $(LIB) | deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(PKG_LIBS) -lpthread
 
 bench: bench-deps $(PROGS) $(BUILD)/holder $(BENCH_BIN)
 	BUILD=$(BUILD) bash tests/bench/run.sh

@@ -28,10 +28,18 @@
  * last says the fd table is done.  Each lane's queue is bounded in batches
  * and in pinned files (each an open fd of ours until recovered).
  *
+ * Before any of it, the program may call privproc.c (a /proc of
+ * procsnap's own, in a mount namespace of its own); before collecting,
+ * capture.c asks hidden.c what the host's mounts over /proc hide and
+ * unlisted.c which processes /proc's listing leaves out.  A network
+ * namespace's sockets are read by both views in netview.c and written by
+ * record_net.c.
+ *
  * Dependencies run one way, top to bottom: capture.c; host.c; record_proc.c;
- * record_fd.c, record_ns.c, record_maps.c; record_fields.c, recover.c;
- * collect_proc.c; collect_fd.c, collect_ns.c, collect_maps.c,
- * collect_tasks.c; watchdog.c; batch.c; threads.c; stamp.c.
+ * record_fd.c, record_ns.c, record_maps.c, record_net.c; record_fields.c,
+ * recover.c; collect_proc.c; collect_fd.c, collect_ns.c, collect_maps.c,
+ * collect_tasks.c; unlisted.c; hidden.c, netview.c; watchdog.c; batch.c;
+ * threads.c; stamp.c.
  */
 
 #include <pthread.h>

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,10 @@
  *    probe: it succeeds only for a thread-group leader, so threads (which
  *    /proc also opens, unlisted, by tid) are not mistaken for processes.
  * All of this happens before the collectors start: the archive lists
- * processes in ascending pid order, so the list must be whole first.
+ * processes in ascending pid order, so the list must be whole first.  It
+ * runs on two threads (the collectors' two): each walks the children of
+ * every other listed process, then one walks the cgroups, the other
+ * probes; what they found is merged after.
  * A candidate that started after the listing began (its start time,
  * stat field 22, counts clock ticks of CLOCK_BOOTTIME) was merely born
  * meanwhile: it is captured, not flagged.
@@ -44,12 +48,25 @@
 static const char *const via_names[] = { "children", "cgroup", "probe", "pid-option" };
 #define MAX_CGROUP_DEPTH 32
 
+/* A process found outside the listing. */
+struct found {
+	int pid;
+	unsigned ways;              /* HID_NO_PROC_DIR, besides not-listed */
+	int via;
+	bool born_after;            /* started after the listing began */
+};
+
+/* One thread's search; read-only but for its own fields. */
 struct search {
 	struct capture *c;
 	const int *listed;          /* sorted, borrowed */
 	size_t nlisted;
-	int *found;                 /* candidates confirmed, in order found */
+	size_t first, step;         /* its share of listed, for children */
+	struct found *found;        /* in the order found */
 	size_t nfound, cap;
+	uint64_t files[2];          /* children, cgroup.procs files read */
+	double secs[3];             /* children, cgroup, probe */
+	int r;
 	struct u64map seen;         /* pid -> (void *)1: tried already */
 	struct buf text;            /* a children or cgroup.procs file */
 	struct buf status;          /* a candidate's status */
@@ -116,28 +133,19 @@ static uint64_t ticks_now(const struct capture *c)
 	       (uint64_t)t.tv_nsec / (1000000000ULL / (uint64_t)c->hz);
 }
 
-/* A process missing from the listing: captured; flagged unless it was
- * born after the listing began. */
+/* A process missing from the listing: kept for apply(). */
 static int add_found(struct search *s, int pid, unsigned ways, int via, bool born_after)
 {
-	int r;
-
 	if (s->nfound == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 16;
-		int *nv = realloc(s->found, cap * sizeof(*nv));
+		struct found *nv = realloc(s->found, cap * sizeof(*nv));
 
 		if (!nv)
 			return -ENOMEM;
 		s->found = nv;
 		s->cap = cap;
 	}
-	s->found[s->nfound++] = pid;
-	if (born_after)
-		return 0;
-	r = hidden_mark(s->c, pid, HID_NOT_LISTED | ways, 0, via_names[via]);
-	if (r)
-		return r;
-	s->c->hid.found[via]++;
+	s->found[s->nfound++] = (struct found){ pid, ways, via, born_after };
 	return 0;
 }
 
@@ -194,7 +202,7 @@ static int children_of(struct search *s, int pid)
 	for (i = 0; i < ntids && !r; i++) {
 		snprintf(name, sizeof(name), "%d/children", tids[i]);
 		if (procfs_read(taskdir, name, 1 << 20, &s->text, &truncated) == 0) {
-			s->c->hid.children_files++;
+			s->files[0]++;
 			r = consider_text(s, s->text.data, s->text.len, VIA_CHILDREN);
 		}
 	}
@@ -208,14 +216,14 @@ static int walk_children(struct search *s)
 	size_t i;
 	int r = 0;
 
-	for (i = 0; i < s->nlisted && !r; i++) {
+	for (i = s->first; i < s->nlisted && !r; i += s->step) {
 		if (threads_stopped(s->c))
 			return -EINTR;
 		r = children_of(s, s->listed[i]);
 	}
 	/* The found ones' children too (s->found grows meanwhile). */
 	for (i = 0; i < s->nfound && !r; i++)
-		r = children_of(s, s->found[i]);
+		r = children_of(s, s->found[i].pid);
 	return r;
 }
 
@@ -227,7 +235,7 @@ static int walk_cgroup(struct search *s, int dir, int depth)
 	int r = 0;
 
 	if (procfs_read(dir, "cgroup.procs", 64 << 20, &s->text, &truncated) == 0) {
-		s->c->hid.cgroup_files++;
+		s->files[1]++;
 		r = consider_text(s, s->text.data, s->text.len, VIA_CGROUP);
 	}
 	if (depth >= MAX_CGROUP_DEPTH)
@@ -375,6 +383,7 @@ static int probe(struct search *s)
 	uint64_t max = read_pid_max(s);
 	int pid, a, r = 0;
 
+	/* Only this search's thread writes these. */
 	c->st.pid_max = max;
 	if (c->o.probe == CAPTURE_PROBE_OFF)
 		snprintf(c->st.probe_skipped, sizeof(c->st.probe_skipped), "--no-probe-pids");
@@ -409,48 +418,114 @@ static int cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The listing plus what was found, sorted, into *pids. */
-static int merge(struct search *s, int **pids, size_t *n)
+/* What the searches found, each pid once (by the first way in the order
+ * children, cgroup, probe), flagged unless born after the listing, and
+ * added to the listing, sorted, in *pids. */
+static int apply(struct capture *c, struct search *const *ss, size_t nss, int **pids,
+		 size_t *n)
 {
-	int *v;
+	struct u64map done = U64MAP_INIT;
+	size_t i, k, total = 0;
+	int *v, r = 0;
 
-	if (!s->nfound)
+	for (k = 0; k < nss; k++)
+		total += ss[k]->nfound;
+	if (!total)
 		return 0;
-	v = realloc(*pids, (*n + s->nfound) * sizeof(*v));
+	v = realloc(*pids, (*n + total) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	memcpy(v + *n, s->found, s->nfound * sizeof(*v));
-	*n += s->nfound;
-	qsort(v, *n, sizeof(*v), cmp_int);
 	*pids = v;
-	return 0;
+	for (k = 0; k < nss && !r; k++)
+		for (i = 0; i < ss[k]->nfound && !r; i++) {
+			const struct found *f = &ss[k]->found[i], *best = f;
+			size_t k2, j;
+
+			if (u64map_get(&done, (uint64_t)f->pid, 0))
+				continue;
+			for (k2 = k; k2 < nss; k2++)
+				for (j = 0; j < ss[k2]->nfound; j++)
+					if (ss[k2]->found[j].pid == f->pid &&
+					    ss[k2]->found[j].via < best->via)
+						best = &ss[k2]->found[j];
+			r = u64map_put(&done, (uint64_t)f->pid, 0, (void *)1);
+			if (r)
+				break;
+			v[(*n)++] = f->pid;
+			if (best->born_after)
+				continue; /* captured, not flagged */
+			r = hidden_mark(c, f->pid, HID_NOT_LISTED | best->ways, 0,
+					via_names[best->via]);
+			c->hid.found[best->via]++;
+		}
+	u64map_free(&done, NULL);
+	if (!r)
+		qsort(v, *n, sizeof(*v), cmp_int);
+	return r;
+}
+
+static void search_free(struct search *s)
+{
+	free(s->found);
+	u64map_free(&s->seen, NULL);
+	buf_free(&s->text);
+	buf_free(&s->status);
+}
+
+/* The second thread's share: children of every other process, then the
+ * probe. */
+static void *search_probe(void *arg)
+{
+	struct search *s = arg;
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	s->r = walk_children(s);
+	s->secs[0] = seconds_since(&t0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!s->r)
+		s->r = probe(s);
+	s->secs[2] = seconds_since(&t0);
+	return NULL;
 }
 
 int unlisted_find(struct capture *c, uint64_t listed_at, int **pids, size_t *n)
 {
-	struct search s = { .c = c, .listed = *pids, .nlisted = *n, .listed_at = listed_at };
+	struct search s0 = { .c = c, .listed = *pids, .nlisted = *n, .listed_at = listed_at,
+			     .first = 0, .step = 2 };
+	struct search s1 = s0, *both[2] = { &s0, &s1 };
 	struct statfs sf;
 	struct timespec t0;
+	pthread_t helper;
+	bool helped;
 	int r;
 
-	s.procfs = fstatfs(c->rootfd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+	s0.procfs = fstatfs(c->rootfd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+	s1.procfs = s0.procfs;
+	s1.first = 1;
+	helped = threads_spawn(&helper, search_probe, &s1) == 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r = walk_children(&s);
-	c->st.search_seconds[0] = seconds_since(&t0);
+	r = walk_children(&s0);
+	s0.secs[0] = seconds_since(&t0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!r)
-		r = walk_cgroups(&s);
-	c->st.search_seconds[1] = seconds_since(&t0);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+		r = walk_cgroups(&s0);
+	s0.secs[1] = seconds_since(&t0);
+	if (helped)
+		pthread_join(helper, NULL);
+	else
+		search_probe(&s1);
 	if (!r)
-		r = probe(&s);
-	c->st.search_seconds[2] = seconds_since(&t0);
+		r = s1.r;
+	c->hid.children_files = s0.files[0] + s1.files[0];
+	c->hid.cgroup_files = s0.files[1];
+	c->st.search_seconds[0] = s0.secs[0] > s1.secs[0] ? s0.secs[0] : s1.secs[0];
+	c->st.search_seconds[1] = s0.secs[1];
+	c->st.search_seconds[2] = s1.secs[2];
 	if (!r)
-		r = merge(&s, pids, n);
-	free(s.found);
-	u64map_free(&s.seen, NULL);
-	buf_free(&s.text);
-	buf_free(&s.status);
+		r = apply(c, both, 2, pids, n);
+	search_free(&s0);
+	search_free(&s1);
 	if (r == -EINTR)
 		return fail(c, r, "interrupted");
 	return r ? fail(c, r, "looking for unlisted processes: %s", strerror(-r)) : 0;
@@ -475,10 +550,9 @@ int unlisted_check_given(struct capture *c, const int *pids, size_t n)
 	s.nlisted = nlisted;
 	for (i = 0; i < n && !r; i++)
 		if (!in_sorted(listed, nlisted, pids[i]) &&
-		    opens_as_process(&s, pids[i], &born_after))
-			r = add_found(&s, pids[i], 0, 3, born_after);
+		    opens_as_process(&s, pids[i], &born_after) && !born_after)
+			r = hidden_mark(c, pids[i], HID_NOT_LISTED, 0, via_names[3]);
 	free(listed);
-	free(s.found);
 	buf_free(&s.status);
 	return r ? fail(c, r, "out of memory") : 0;
 }
