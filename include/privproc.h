@@ -12,8 +12,11 @@
  * tool that reads /proc, procsnap included.  A fresh proc mount has no
  * mounts on it: privproc_enter() moves procsnap into a mount namespace of
  * its own (unshare(CLONE_NEWNS)), makes every mount there private, so
- * nothing done there propagates back to the host, and mounts a new proc
- * instance over /proc there.  Only the mount namespace changes: the pid
+ * nothing done there propagates back to the host, and mounts over /proc
+ * there the host's proc bound alone (a bind that is not recursive takes
+ * none of the mounts on it), or, when the host's proc is not plain (not
+ * the kernel's, another pid namespace's, hidepid= or subset=), a new
+ * proc instance.  Only the mount namespace changes: the pid
  * namespace (what the new proc shows) and every fd already open (the
  * archive's output directory, opened before) stay as they were.  The new
  * mount dies with procsnap's namespace, that is with procsnap.
@@ -27,7 +30,9 @@
  * and records the step that failed.
  */
 struct privproc {
-	bool active;             /* /proc is now an instance of our own */
+	bool active;             /* /proc is now a mount of our own */
+	const char *how;         /* "bind": the host's proc, bound alone;
+				  * "mount": a fresh instance */
 	const char *proc;        /* where it is mounted (borrowed) */
 	const char *step;        /* when not: what stopped it, see below */
 	int err;                 /* ... with this -errno (0: not tried) */
@@ -35,7 +40,7 @@ struct privproc {
 	struct buf host_mountinfo; /* the host's mountinfo (empty: unread) */
 	int mountinfo_err;       /* -errno of reading it, or 0 */
 };
-#define PRIVPROC_INIT { false, NULL, NULL, 0, -1, BUF_INIT, 0 }
+#define PRIVPROC_INIT { false, NULL, NULL, NULL, 0, -1, BUF_INIT, 0 }
 
 /*
  * Steps ("step"): "host-proc" (the host's /proc could not be opened),

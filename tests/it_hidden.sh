@@ -102,6 +102,24 @@ eq "hidden: --proc: nothing of pid 1's under S" "null false" \
 check "hidden: --proc: no raw file of S stored" test ! -e "$F/proc/$s/stat"
 eq "hidden: --proc: not counted as vanished" 0 "$(jq -r .processes_vanished "$F/summary.json")"
 
+eq "hidden: the host's plain proc bound alone" bind "$(jq -r .private_proc.how "$X/host.json")"
+
+# A /proc that hides (a new instance mounted hidepid=invisible, in the
+# test's namespace only): not bound but replaced by a fresh instance.
+unshare -m --propagation private bash -c '
+	a=$1 T=$2 P=$3
+	mount -t proc -o hidepid=invisible proc /proc || exit 3
+	mount --bind "$T/empty" "/proc/$a" || exit 3
+	mkdir -p "$T/fresh"
+	"$P" -q -o "$T/fresh" --no-content -p "$a" >"$T/fresh.path"
+' _ "$a" "$T" "$PROCSNAP"
+eq "hidden: hidepid /proc: capture exits 0" 0 "$?"
+R=$(extract "$(cat "$T/fresh.path")" "$T/fresh/x")
+eq "hidden: hidepid /proc: a fresh proc instance instead" "true mount" \
+	"$(jq -r '"\(.private_proc.used) \(.private_proc.how)"' "$R/host.json")"
+eq "hidden: hidepid /proc: A seen through" 'holder ["bind-mount"]' \
+	"$(jq -r '"\(.name) \(.hidden | tojson)"' "$R/proc/$a/process.json")"
+
 # Not root: no private /proc, and host.json says why.
 mkdir -p "$T/nr" && chmod 0777 "$T/nr" && chmod 0711 "$T"
 if command -v setpriv >/dev/null; then

@@ -218,6 +218,8 @@ void hidden_record_host(struct capture *c, struct jsonw *j)
 	c->st.private_proc = c->hid.private_proc;
 	jsonw_open(j, "private_proc");
 	jsonw_bool(j, "used", c->hid.private_proc);
+	if (c->hid.private_proc && pp->how)
+		jsonw_str(j, "how", pp->how);
 	if (!c->hid.private_proc) {
 		const char *step = pp && pp->step ? pp->step : "not-tried";
 

@@ -2,11 +2,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
 #include "capture.h"
+#include "mountinfo.h"
+#include "parse.h"
 #include "privproc.h"
 #include "procfs.h"
 
@@ -21,10 +26,68 @@ static int stop(struct privproc *pp, const char *step, int err)
 	return err;
 }
 
+/* The mount of the host's /proc (host_fd's, by its mnt_id): proc, with no
+ * option that hides anything. */
+struct host_mount {
+	int id;
+	bool found, plain;
+};
+
+static int check_mount(const struct mountinfo_entry *e, void *arg)
+{
+	struct host_mount *m = arg;
+	char opts[256];
+
+	if (e->id != m->id)
+		return 0;
+	m->found = true;
+	mountinfo_unescape(e->super, e->super_len, opts, sizeof(opts));
+	m->plain = e->fstype_len == 4 && memcmp(e->fstype, "proc", 4) == 0 &&
+		   !strstr(opts, "subset=") &&
+		   (!strstr(opts, "hidepid=") || strstr(opts, "hidepid=0") ||
+		    strstr(opts, "hidepid=off"));
+	return 1;
+}
+
+/*
+ * Whether the host's /proc can serve as it is, bound without what is
+ * mounted on it: the kernel's proc, of procsnap's own pid namespace (its
+ * "self" is procsnap), not restricted by hidepid= or subset=.  Read
+ * before unsharing.
+ */
+static bool bindable(struct privproc *pp)
+{
+	struct host_mount m = { 0, false, false };
+	struct parse_fdinfo fi;
+	struct buf b = BUF_INIT;
+	struct statfs sf;
+	char name[48], self[24];
+	bool truncated;
+	ssize_t n;
+
+	if (fstatfs(pp->host_fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC || pp->mountinfo_err)
+		return false;
+	n = readlinkat(pp->host_fd, "self", self, sizeof(self) - 1);
+	if (n <= 0)
+		return false;
+	self[n] = '\0';
+	if (strtol(self, NULL, 10) != (long)getpid())
+		return false;
+	snprintf(name, sizeof(name), "self/fdinfo/%d", pp->host_fd);
+	if (procfs_read(pp->host_fd, name, 4096, &b, &truncated) == 0 &&
+	    parse_fdinfo(b.data, b.len, &fi) == 0 && fi.has_mnt_id) {
+		m.id = fi.mnt_id;
+		mountinfo_each(pp->host_mountinfo.data, pp->host_mountinfo.len, check_mount, &m,
+			       NULL);
+	}
+	buf_free(&b);
+	return m.found && m.plain;
+}
+
 int privproc_enter(struct privproc *pp, const char *proc)
 {
 	struct statfs sf;
-	bool truncated;
+	bool truncated, bind;
 	int r;
 
 	pp->proc = proc;
@@ -37,6 +100,7 @@ int privproc_enter(struct privproc *pp, const char *proc)
 	r = procfs_read(pp->host_fd, "self/mountinfo", CAPTURE_MAX_RAW, &pp->host_mountinfo,
 			&truncated);
 	pp->mountinfo_err = r;
+	bind = bindable(pp);
 	if (unshare(CLONE_NEWNS) < 0)
 		return stop(pp, "unshare", -errno);
 	/* The copies of shared mounts are still peers of the host's: a
@@ -44,11 +108,23 @@ int privproc_enter(struct privproc *pp, const char *proc)
 	 * recursively, first; without it, no mount at all. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return stop(pp, "make-private", -errno);
-	/* Over /proc itself, in this namespace only: it covers the host's
+	/*
+	 * Over /proc itself, in this namespace only: it covers the host's
 	 * proc mount and everything mounted on it, and no directory is
-	 * created on the suspect's disks.  Default options: hidepid off. */
-	if (mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+	 * created on the suspect's disks.  Where the host's proc is plain,
+	 * it is bound there again, alone (MS_BIND without MS_REC takes no
+	 * mount from under it): the same instance, whose caches are warm (a
+	 * fresh instance makes every /proc/PID/fd/N anew: 0.15 s of CPU more
+	 * for the bench's 300 processes), with nothing over /proc/PID.
+	 * Else a fresh instance, default options (hidepid off).
+	 */
+	if (bind && mount(proc, proc, NULL, MS_BIND, NULL) == 0) {
+		pp->how = "bind";
+	} else if (mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0) {
+		pp->how = "mount";
+	} else {
 		return stop(pp, "mount", -errno);
+	}
 	r = statfs(proc, &sf) < 0 ? -errno : sf.f_type != PROC_SUPER_MAGIC ? -EINVAL : 0;
 	if (r) {
 		umount2(proc, MNT_DETACH);
