@@ -28,6 +28,8 @@ extern const char *const sockets_tables[];
 /*
  * Adds every socket of one table's text (name is a sockets_tables entry,
  * e.g. "net/tcp6").  Unparseable lines are skipped and counted in *bad.
+ * A socket already known (from sock_diag: add the dumps first, it is
+ * cheaper) keeps its fields and is only marked seen by this view.
  */
 int sockets_add_table(struct sockets *s, const char *name, const char *text,
 		      size_t len, unsigned *bad);

@@ -153,6 +153,48 @@ static void test_sockdiag_unix(void **state)
 	buf_free(&b);
 }
 
+/* The dumps first, then the tables (as the capture does): a socket both
+ * list is found in the table by its inode alone, and keeps the dump's
+ * fields, which are the table's. */
+static void test_sockdiag_diag_first(void **state)
+{
+	struct sockets s = SOCKETS_INIT, t = SOCKETS_INIT;
+	struct buf b = BUF_INIT;
+	unsigned bad = 0;
+	size_t i;
+	int k;
+
+	(void)state;
+	for (k = 0; k < SOCKDIAG_NKINDS; k++) {
+		scene(&b, k, "bin");
+		assert_int_equal(sockets_add_diag(&s, (enum sockdiag_kind)k, b.data, b.len), 0);
+		scene(&b, k, "txt");
+		assert_int_equal(sockets_add_table(&s, sockets_tables[k], b.data, b.len, &bad), 0);
+		assert_int_equal(sockets_add_table(&t, sockets_tables[k], b.data, b.len, &bad), 0);
+	}
+	assert_int_equal(bad, 0);
+	assert_int_equal(s.by_ino.len, t.by_ino.len);
+	assert_int_equal(sockets_unmatched(&s, NULL), 0);
+	for (i = 0; i < t.by_ino.cap; i++) {
+		const struct parse_sock *x = t.by_ino.slots[i].value, *y;
+
+		if (!x)
+			continue;
+		y = sockets_find(&s, x->ino);
+		assert_non_null(y);
+		assert_int_equal(y->views, SOCK_VIEW_PROC | SOCK_VIEW_DIAG);
+		assert_string_equal(y->proto, x->proto);
+		assert_string_equal(y->local, x->local);
+		assert_string_equal(y->remote, x->remote);
+		assert_string_equal(y->type, x->type);
+		if (strcmp(x->proto, "unix") != 0)
+			assert_string_equal(y->state, x->state);
+	}
+	sockets_free(&s);
+	sockets_free(&t);
+	buf_free(&b);
+}
+
 /* A port missing from /proc/net/tcp, twice: hidden from proc-net. */
 static void test_sockdiag_hidden_from_proc(void **state)
 {
@@ -242,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_sockdiag_counts),
 		cmocka_unit_test(test_sockdiag_inet),
 		cmocka_unit_test(test_sockdiag_unix),
+		cmocka_unit_test(test_sockdiag_diag_first),
 		cmocka_unit_test(test_sockdiag_hidden_from_proc),
 		cmocka_unit_test(test_sockdiag_race_not_hidden),
 		cmocka_unit_test(test_sockdiag_one_view_only),

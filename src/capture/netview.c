@@ -123,15 +123,18 @@ static int read_again(struct sockets *s, int dirfd, int fd, const bool kinds[NNE
 	for (i = 0; i < NNET && !r; i++) {
 		if (!kinds[i])
 			continue;
-		if (procfs_read(dirfd, sockets_tables[i], CAPTURE_MAX_RAW, &raw[i], &truncated) == 0)
-			r = sockets_add_table(s, sockets_tables[i], raw[i].data, raw[i].len, &bad);
-		if (!r && add_dump(s, fd, i) == -ENOMEM)
+		if (add_dump(s, fd, i) == -ENOMEM)
 			r = -ENOMEM;
+		if (!r && procfs_read(dirfd, sockets_tables[i], CAPTURE_MAX_RAW, &raw[i],
+				      &truncated) == 0)
+			r = sockets_add_table(s, sockets_tables[i], raw[i].data, raw[i].len, &bad);
 	}
 	return r;
 }
 
-/* The tables first (kept raw for the archive), then the dumps. */
+/* The tables read first (kept raw for the archive), then the dumps; the
+ * dumps parsed first: a socket both list is then only looked up in the
+ * tables' text, not parsed twice. */
 static int read_both(struct netview *v, int dirfd, int fd)
 {
 	bool truncated;
@@ -142,17 +145,19 @@ static int read_both(struct netview *v, int dirfd, int fd)
 		v->err[i] = procfs_read(dirfd, sockets_tables[i], CAPTURE_MAX_RAW, &v->raw[i],
 					&truncated);
 		v->truncated[i] = truncated;
-		if (!v->err[i]) {
-			r = sockets_add_table(&v->socks, sockets_tables[i], v->raw[i].data,
-					      v->raw[i].len, &bad);
-			if (r)
-				return r;
-		}
 	}
 	for (i = 0; i < NNET && fd >= 0; i++) {
 		v->dump_err[i] = add_dump(&v->socks, fd, i);
 		if (v->dump_err[i] == -ENOMEM)
 			return -ENOMEM;
+	}
+	for (i = 0; i < NNET; i++) {
+		if (v->err[i])
+			continue;
+		r = sockets_add_table(&v->socks, sockets_tables[i], v->raw[i].data, v->raw[i].len,
+				      &bad);
+		if (r)
+			return r;
 	}
 	return 0;
 }

@@ -19,6 +19,30 @@ static int kind_of(const char *proto)
 	return -1;
 }
 
+/*
+ * The inode field of a table line, without parsing the rest: field 10 of
+ * tcp/udp lines, 7 of unix lines (whitespace-separated).  0: none found.
+ * A socket that sock_diag listed already is only marked seen, so a table
+ * costs little more than its read.
+ */
+static uint64_t line_inode(const char *p, const char *end, bool is_unix)
+{
+	int field = is_unix ? 6 : 9, i;
+	uint64_t v = 0;
+
+	for (i = 0; p < end; i++) {
+		while (p < end && *p == ' ')
+			p++;
+		if (i == field)
+			break;
+		while (p < end && *p != ' ')
+			p++;
+	}
+	for (; p < end && *p >= '0' && *p <= '9'; p++)
+		v = v * 10 + (uint64_t)(*p - '0');
+	return p < end && *p != ' ' ? 0 : v;
+}
+
 int sockets_add_table(struct sockets *s, const char *name, const char *text,
 		      size_t len, unsigned *bad)
 {
@@ -29,9 +53,16 @@ int sockets_add_table(struct sockets *s, const char *name, const char *text,
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl ? nl : end;
-		struct parse_sock *sk = malloc(sizeof(*sk)), *old;
+		uint64_t ino = s->by_ino.len ? line_inode(p, le, is_unix) : 0;
+		struct parse_sock *sk, *old = ino ? u64map_get(&s->by_ino, ino, 0) : NULL;
 		int r;
 
+		if (old) {
+			old->views |= SOCK_VIEW_PROC;
+			p = le + 1;
+			continue;
+		}
+		sk = malloc(sizeof(*sk));
 		if (!sk)
 			return -ENOMEM;
 		r = is_unix ? parse_net_unix(p, (size_t)(le - p), sk)
