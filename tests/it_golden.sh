@@ -67,6 +67,7 @@ show-4449|show golden.tar 4449
 show-4449-json|show --json golden.tar 4449
 show-2|show golden.tar 2
 show-4501|show golden.tar 4501
+show-4502|show golden.tar 4502
 verify|verify golden.tar
 verify-json|verify --json golden.tar
 diff-same|diff golden.tar golden.tar

@@ -84,6 +84,20 @@ eq "hidden: host.json lists S's mount" "shows-pid-1 proc /1" \
 eq "hidden: summary counts 2 hidden" 2 "$(jq -r .processes_hidden "$X/summary.json")"
 check "hidden: stderr counts them" grep -q "HIDDEN: 2 processes hidden" "$T/bind.err"
 
+# What snapread shows of it.
+BA=$(cat "$T/bind.path")
+eq "hidden: ps --json: A's hidden" '["bind-mount"]' \
+	"$("$SNAPREAD" ps --json "$BA" | jq -c "select(.pid == $a) | .hidden")"
+eq "hidden: ps --json: S's hidden" '["shows-pid-1"]' \
+	"$("$SNAPREAD" ps --json "$BA" | jq -c "select(.pid == $s) | .hidden")"
+check "hidden: ps: an H mark for A" \
+	bash -c "'$SNAPREAD' ps '$BA' | awk '\$1 == $a && \$6 ~ /H/' | grep -q ."
+check "hidden: show: how A was hidden, and the mount" \
+	bash -c "'$SNAPREAD' show '$BA' $a | grep -q 'bind-mount: a mount covers /proc/PID' &&
+		 '$SNAPREAD' show '$BA' $a | grep -q 'mount on  /proc/$a'"
+check "hidden: show: what S showed instead" \
+	bash -c "'$SNAPREAD' show '$BA' $s | grep -q 'shows another process (pid 1)'"
+
 H=$(extract "$(cat "$T/host.path")" "$T/host/x")
 eq "hidden: whole host: A flagged" '["bind-mount"]' "$(jq -c .hidden "$H/proc/$a/process.json")"
 eq "hidden: whole host: S flagged" '["shows-pid-1"]' "$(jq -c .hidden "$H/proc/$s/process.json")"
@@ -191,6 +205,8 @@ if [ -s "$T/port.path" ]; then
 		"$(jq -c "select(.fd == $afd2) | .socket.hidden" "$Z/proc/$s/fds.jsonl")"
 	eq "hidden: port: no other socket flagged" 2 "$(jq -r .sockets_hidden "$Z/summary.json")"
 	eq "hidden: port: read again before flagging" true "$(jq -r .sock_diag.rechecked "$Z/host.json")"
+	check "hidden: port: snapread fds says HIDDEN" \
+		bash -c "'$SNAPREAD' fds '$(cat "$T/port.path")' | grep ':$lport ' | grep -q 'HIDDEN from proc-net'"
 	check "hidden: port: stderr says so" grep -q "2 sockets seen by only one" "$T/port.err"
 	# The unix pair's ends name each other (sock_diag's peer).
 	pino=$(jq -r "select(.fd == $pfd) | .socket.peer" "$Z/proc/$s/fds.jsonl")

@@ -39,7 +39,8 @@
  * probes; what they found is merged after.
  * A candidate that started after the listing began (its start time,
  * stat field 22, counts clock ticks of CLOCK_BOOTTIME) was merely born
- * meanwhile: it is captured, not flagged.
+ * meanwhile, and one listed at a second look was only passing: both are
+ * captured, not flagged.
  */
 
 #define VIA_CHILDREN 0
@@ -418,9 +419,45 @@ static int cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * A second look at the candidates, the listing taken again: one that is
+ * listed now, or no longer opens as a process, was only passing (a
+ * process exiting, or exec'ing from a thread, drops out of the listing
+ * for a moment): captured, not flagged.  What a rootkit hides stays
+ * alive and unlisted.
+ */
+static int second_look(struct search *const *ss, size_t nss)
+{
+	struct search *s = ss[0];
+	int *now = NULL;
+	size_t n = 0, i, k;
+	bool again;
+	int r = procfs_list_numeric(s->c->rootfd, ".", &now, &n);
+
+	if (r)
+		return r == -ENOMEM ? r : 0;
+	for (k = 0; k < nss; k++)
+		for (i = 0; i < ss[k]->nfound; i++) {
+			struct found *f = &ss[k]->found[i];
+			bool still;
+
+			if (f->born_after)
+				continue;
+			if (f->ways & HID_NO_PROC_DIR)
+				still = !in_sorted(now, n, f->pid) && alive(f->pid, false) == 1 &&
+					!opens_as_process(s, f->pid, &again);
+			else
+				still = !in_sorted(now, n, f->pid) &&
+					opens_as_process(s, f->pid, &again);
+			f->born_after = !still;
+		}
+	free(now);
+	return 0;
+}
+
 /* What the searches found, each pid once (by the first way in the order
- * children, cgroup, probe), flagged unless born after the listing, and
- * added to the listing, sorted, in *pids. */
+ * children, cgroup, probe), flagged unless born after the listing or
+ * only passing, and added to the listing, sorted, in *pids. */
 static int apply(struct capture *c, struct search *const *ss, size_t nss, int **pids,
 		 size_t *n)
 {
@@ -432,6 +469,9 @@ static int apply(struct capture *c, struct search *const *ss, size_t nss, int **
 		total += ss[k]->nfound;
 	if (!total)
 		return 0;
+	r = second_look(ss, nss);
+	if (r)
+		return r;
 	v = realloc(*pids, (*n + total) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -551,8 +591,14 @@ int unlisted_check_given(struct capture *c, const int *pids, size_t n)
 	for (i = 0; i < n && !r; i++)
 		if (!in_sorted(listed, nlisted, pids[i]) &&
 		    opens_as_process(&s, pids[i], &born_after) && !born_after)
-			r = hidden_mark(c, pids[i], HID_NOT_LISTED, 0, via_names[3]);
+			r = add_found(&s, pids[i], 0, 3, false);
+	if (!r && s.nfound)
+		r = second_look((struct search *[]){ &s }, 1);
+	for (i = 0; i < s.nfound && !r; i++)
+		if (!s.found[i].born_after)
+			r = hidden_mark(c, s.found[i].pid, HID_NOT_LISTED, 0, via_names[3]);
 	free(listed);
+	free(s.found);
 	buf_free(&s.status);
 	return r ? fail(c, r, "out of memory") : 0;
 }
