@@ -160,6 +160,19 @@ if [ "$perf" != "(nil)" ]; then
 else
 	skip "full: device memory" "perf_event_open refused: no io/pf mapping to offer"
 fi
+# A proc of another pid namespace (--proc /host/proc from a container):
+# procsnap runs as pid 1 of a new one, where the holder's pid names no
+# process (or another), so process_vm_readv must not be given it.
+if unshare --pid --fork true 2>/dev/null; then
+	mkdir -p "$T/pidns"
+	unshare --pid --fork "$PROCSNAP" -q -o "$T/pidns" --proc /proc -p "$pid" >"$T/pidns.path"
+	eq "pidns: the capture exits 0" 0 "$?"
+	S=$(extract "$(cat "$T/pidns.path")" "$T/pidns/x")
+	eq "pidns: the region is the holder's, read through its mem file" "captured $sha" \
+		"$(region "$S/proc/$pid/process.json" "$start" | jq -r '"\(.status) \(.sha256)"')"
+else
+	skip "pidns" "unshare --pid is not allowed here"
+fi
 # A tampered region: one byte of its member changed, the manifest not.
 A=$(capture "$T/tamper" --compress none -p "$pid")
 python3 - "$A" <<'PY'

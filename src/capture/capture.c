@@ -4,6 +4,7 @@
 #include <linux/magic.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statfs.h>
@@ -233,9 +234,32 @@ static size_t sort_unique(int *pids, size_t n)
 	return k;
 }
 
-int capture_run(struct capture *c, int fd, const char *topdir)
+/*
+ * process_vm_readv(2) names a process by its pid in procsnap's own pid
+ * namespace.  The proc root's pids are those only when it is procfs and
+ * its "self" is procsnap: a proc of another pid namespace (--proc
+ * /host/proc from a container) numbers other processes, and a pid read
+ * there may name an unrelated process here.  Otherwise memory is read
+ * through /proc/PID/mem, bound to the process's own mm when opened.
+ */
+static bool pids_ours(const struct capture *c)
 {
 	struct statfs sf;
+	char self[24], want[24];
+	ssize_t n;
+
+	if (fstatfs(c->rootfd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
+		return false;
+	n = readlinkat(c->rootfd, "self", self, sizeof(self) - 1);
+	if (n <= 0)
+		return false;
+	self[n] = '\0';
+	snprintf(want, sizeof(want), "%d", c->self);
+	return strcmp(self, want) == 0;
+}
+
+int capture_run(struct capture *c, int fd, const char *topdir)
+{
 	struct timespec m1;
 	int *pids = NULL;
 	size_t npids = 0;
@@ -247,7 +271,7 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 	c->rootfd = open(c->o.proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->rootfd < 0)
 		return fail(c, -errno, "%s: %s", c->o.proc_root, strerror(errno));
-	c->proc_is_procfs = fstatfs(c->rootfd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+	c->pids_ours = pids_ours(c);
 	c->st.not_root = geteuid() != 0;
 	c->own_net = host_own_ns(c, "net");
 	c->own_mnt = host_own_ns(c, "mnt");

@@ -392,8 +392,8 @@ struct capture {
 	int wstatus;              /* formatter: its first fatal error */
 	atomic_int abandoned;     /* reader threads left blocked in a read */
 	size_t page;              /* the host's page size */
-	bool proc_is_procfs;      /* the proc root is procfs: its pids are
-				   * this host's (process_vm_readv) */
+	bool pids_ours;           /* the proc root's pids are those of our
+				   * own pid namespace (process_vm_readv) */
 	_Atomic uint64_t mem_left; /* --max-memory not yet given to a process */
 	char werr[512];           /* formatter: its message */
 };

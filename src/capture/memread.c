@@ -29,8 +29,11 @@
  *   went (its pid may be another's by then) is dropped.  A mapping without
  *   r (execute-only code) is read with pread on /proc/PID/mem, whose
  *   FOLL_FORCE reads it; that file is bound to the process's mm when
- *   opened.  A proc root that is not procfs (a test tree) is read through
- *   its "mem" file only: a pid there names no process of this host.
+ *   opened.  A proc root whose pids are not of procsnap's own pid
+ *   namespace (a test tree, a proc of another pid namespace given with
+ *   --proc: capture.c, pids_ours) is read through its "mem" file only: a
+ *   pid there names another process here, or none.  That path has only
+ *   smaps to keep it off device memory.
  * - What comes back: pages that are all zeros become holes; a page that
  *   cannot be read (EFAULT, EIO: past the end of a mapped file, a guard
  *   page, a page gone meanwhile) is a run with its errno, and the read

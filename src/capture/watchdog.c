@@ -150,7 +150,7 @@ static int reader_new(struct capture *c, struct reader **out)
 	pthread_condattr_destroy(&ca);
 	rd->dirfd = -1;
 	rd->refs = 2;
-	rd->readv = c->proc_is_procfs;
+	rd->readv = c->pids_ours;
 	memread_init(&rd->mr, c->page);
 	r = threads_spawn(&rd->thread, reader_main, rd);
 	if (r) {
