@@ -16,7 +16,11 @@
  * zeros stay holes.  Notes: NT_PRPSINFO (name, arguments, ids from
  * process.json and cmdline), NT_AUXV when auxv was captured (gdb places a
  * PIE executable by it), NT_FILE for every file-backed mapping of maps.
- * Memory that was not captured is in no segment.
+ * Memory that was not captured is in no segment.  A process of which no
+ * region was captured still gets a core, without PT_LOAD, when the
+ * capture recovered a file it maps (a memfd or shared anonymous memory
+ * mapped rwx, which are recovered files, not regions): the notes and the
+ * sysroot place it.
  *
  * gdb opens every NT_FILE path on the analyst's machine unless it starts
  * with -iex 'set sysroot DIR' (an -ex comes too late: the core is loaded
@@ -61,8 +65,9 @@ struct extract_core_result {
 /*
  * Writes the core of opts->pid from archive ("-": stdin).  Returns 0 with
  * res filled, or -errno with res->message: -ENOENT (no such process, or
- * none of its memory was captured), -EBADMSG (the archive is damaged or
- * does not verify), -EEXIST (the core exists already), or local trouble.
+ * neither a region nor a file it maps was captured), -EBADMSG (the
+ * archive is damaged or does not verify), -EEXIST (the core exists
+ * already), or local trouble.
  */
 int extract_core_run(const char *archive, const struct extract_core_opts *opts,
 		     struct extract_core_result *res);

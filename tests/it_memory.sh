@@ -226,6 +226,32 @@ check "memfd: gdb reads the executable's code from it" \
 	grep -qF "$exe0:	0x7f	0x45	0x4c	0x46" "$T/memfd/core.gdb"
 released H memfd
 
+# --- code mapped rwx without an execve: a memfd, shared anonymous memory ------
+# Neither is private anonymous memory, so no region is chosen: both are
+# recovered as deleted mapped files, and the core places them.
+start_holder H shared-rwx || { fail "shared: holder starts" "see above"; finish; exit $?; }
+pid=$(field "$H" pid)
+snap shared -p "$pid"
+pj="$S/proc/$pid/process.json"
+eq "shared: no region is chosen" 0 "$(jq '.memory | length' "$pj")"
+for k in memfd anon; do
+	a=$(field "$H" "$k")
+	eq "shared: the $k mapping's bytes are recovered, as a mapped deleted file" \
+		"rwxs captured $(field "$H" "${k}_sha256")" \
+		"$(jq -r --arg s "${a#0x}" '.mapped_deleted[] | select(.start == $s) |
+			"\(.perms) \(.content.status) \(.content.sha256)"' "$pj")"
+done
+"$SNAPREAD" extract --core "$pid" -o "$T/shared/core" "$A" >"$T/shared/core.out"
+eq "shared: extract --core makes a core of the recovered files alone" 0 "$?"
+check "shared: ... with no region in it" grep -q "^# 0 regions" "$T/shared/core.out"
+gdb_core "$(tail -n1 "$T/shared/core.out")" "$T/shared/core.gdb" \
+	"x/s $(field "$H" memfd_marker)" "x/s $(field "$H" anon_marker)"
+check "shared: gdb reads the memfd's code at its address" \
+	grep -qF "$(field "$H" memfd_marker):	\"PROCSNAP-MEMFD-MAP-$pid\"" "$T/shared/core.gdb"
+check "shared: gdb reads the shared anonymous code at its address" \
+	grep -qF "$(field "$H" anon_marker):	\"PROCSNAP-SHARED-ANON-$pid\"" "$T/shared/core.gdb"
+released H shared-rwx
+
 # --- programs run from a deleted file, or from tmpfs --------------------------
 start_holder H deleted-exe "$T" || fail "deleted exe: holder starts" "see above"
 pid=$(field "$H" pid)
@@ -287,6 +313,9 @@ released J jit-16M
 snap none --memory none -p "$pid"
 eq "none: no memory record" null "$(jq -r .memory "$S/proc/$pid/process.json")"
 eq "none: no memory member" 0 "$(find "$S" -path '*/mem/*' | wc -l)"
+"$SNAPREAD" extract --core "$pid" -o "$T/none/core" "$A" >/dev/null 2>"$T/none/core.err"
+eq "none: extract --core, with nothing to put in a core, is trouble" 2 "$?"
+check "none: ... and says so" grep -q "no memory of process $pid was captured" "$T/none/core.err"
 released H jit
 
 # --- the command line ----------------------------------------------------------

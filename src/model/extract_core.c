@@ -366,7 +366,14 @@ static int want_files(struct xc *x, const json_t *p)
 	return k ? fail(x, k, "out of memory") : 0;
 }
 
-/* process.json of the process: the regions' records, who it was, its files. */
+/*
+ * process.json of the process: the regions' records, who it was, its
+ * files.  A process of which no region was captured still gets a core
+ * when the capture recovered a file it maps (code in a memfd or in
+ * shared anonymous memory, mapped rwx without an execve, is recovered as
+ * a deleted mapped file, not chosen as a region): its notes place that
+ * file, laid out in the sysroot, at its addresses.
+ */
 static int on_process(struct xc *x, const json_t *p, const char *pj)
 {
 	const json_t *rec;
@@ -374,8 +381,6 @@ static int on_process(struct xc *x, const json_t *p, const char *pj)
 	int k = 0;
 
 	x->seen = true;
-	if (!x->nr)
-		return 0;
 	json_array_foreach(json_object_get(p, "memory"), i, rec)
 		if ((k = on_region(x, rec, pj)) != 0)
 			return k;
@@ -384,10 +389,13 @@ static int on_process(struct xc *x, const json_t *p, const char *pj)
 			return fail(x, -EBADMSG, "proc/%d/mem/%llx-%llx has no record in %s",
 				    x->o->pid, (unsigned long long)x->r[i].start,
 				    (unsigned long long)x->r[i].end, pj);
-	k = set_process(x, p);
+	k = want_files(x, p);
+	if (k || (!x->nr && !x->sys.n))
+		return k;
+	k = builder(x);
 	if (!k)
-		k = set_files(x);
-	return k ? k : want_files(x, p);
+		k = set_process(x, p);
+	return k ? k : set_files(x);
 }
 
 static int on_item(struct xc *x, struct snapreader *r, const struct snapshot_item *it)
@@ -547,9 +555,9 @@ int extract_core_run(const char *archive, const struct extract_core_opts *o,
 		k = -EBADMSG; /* the message is the first problem */
 	else if (!x.seen)
 		k = fail(&x, -ENOENT, "process %d is not in the snapshot", o->pid);
-	else if (!x.nr)
-		k = fail(&x, -ENOENT, "no memory of process %d was captured (snapread show "
-			 "says why)", o->pid);
+	else if (!x.c)
+		k = fail(&x, -ENOENT, "no memory of process %d was captured, nor any file it "
+			 "maps recovered (snapread show says why)", o->pid);
 	else
 		k = settle(&x, archive);
 	snapshot_free(s);
