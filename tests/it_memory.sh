@@ -318,6 +318,38 @@ eq "none: extract --core, with nothing to put in a core, is trouble" 2 "$?"
 check "none: ... and says so" grep -q "no memory of process $pid was captured" "$T/none/core.err"
 released H jit
 
+# --- a read of memory that never ends: walked away from ------------------------
+# A private mapping of a FUSE file whose server stopped: cmdline, maps and
+# smaps read as usual, but a read of the mapping's pages waits for ever
+# (killably), as on a hung NFS or FUSE mount.
+if [ -c /dev/fuse ] && start_holder H stuck-mem "$T"; then
+	pid=$(field "$H" pid); map=$(field "$H" map)
+	timeout 2 python3 -c 'import os, sys
+os.pread(os.open(sys.argv[1], os.O_RDONLY), 1, int(sys.argv[2], 16))' "/proc/$pid/mem" "$map"
+	eq "stuck: the premise, a read of the mapping blocks" 124 "$?"
+	mkdir -p "$T/stuck"
+	t0=$SECONDS
+	# LeakSanitizer's exit check would wait for the blocked reader (it_hang.sh).
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" timeout 60 "$PROCSNAP" -q \
+		-o "$T/stuck" --memory full --read-timeout 2 -p "$pid" >"$T/stuck.path"
+	eq "stuck: procsnap exits 0" 0 "$?"
+	took=$((SECONDS - t0))
+	check "stuck: procsnap exits within 15 s (took ${took}s)" test "$took" -le 15
+	A=$(cat "$T/stuck.path")
+	check "stuck: the archive verifies" "$SNAPREAD" verify "$A"
+	S=$(extract "$A" "$T/stuck/x")
+	pj="$S/proc/$pid/process.json"
+	eq "stuck: the mapping's read timed out, recorded" "failed ETIMEDOUT" \
+		"$(region "$pj" "${map#0x}" | jq -r '"\(.status) \(.errors[0].errno)"')"
+	eq "stuck: the regions below it captured, those above it not tried" "captured ECANCELED" \
+		"$(jq -r --arg s "${map#0x}" '.memory | (map(.start) | index($s)) as $i |
+			"\([.[:$i][] | .status] | unique | join(",")) \([.[$i + 1:][] | .errors[0].errno] | unique | join(","))"' "$pj")"
+	eq "stuck: summary counts the timeout" 1 "$(jq .read_timeouts "$S/summary.json")"
+	released H stuck-mem
+else
+	skip "stuck" "no /dev/fuse, or the stuck-mem holder cannot mount FUSE"
+fi
+
 # --- the command line ----------------------------------------------------------
 "$PROCSNAP" -q -o "$T" --memory full >/dev/null 2>"$T/full.err"
 eq "full without -p: refused" 2 "$?"
