@@ -81,7 +81,7 @@ eq "core: named PID.core" "$T/rwx/core/$pid.core" "$(head -n1 "$T/rwx/core.out")
 line=$(tail -n1 "$T/rwx/core.out")
 eq "core: snapread prints the safe gdb line" \
 	"gdb -iex 'set sysroot $T/rwx/core/$pid.sysroot' -c '$T/rwx/core/$pid.core'" "$line"
-heap=$(awk '/\[heap\]/ { split($1, a, "-"); print "0x" a[1]; exit }' "/proc/$pid/maps")
+heap=$(field "$H" heap)
 gdb_core "$line" "$T/rwx/core.gdb" "x/s $marker" "x/4xb $addr" "x/xg $((addr + 8192))" \
 	"x/s $(field "$H" tail)" "x/xg $heap" "x/s $(field "$H" short)" "info proc mappings"
 check "core: gdb prints the marker at its address" \
@@ -120,7 +120,9 @@ else
 fi
 S=$(extract "$A" "$T/full/x")
 pj="$S/proc/$pid/process.json"
-eq "full: the heap is captured" captured "$(jq -r '.memory[] | select(.maps | endswith("[heap]")) | .status' "$pj")"
+r=$(jq -c '.memory[] | select(.maps | endswith("[heap]"))' "$pj")
+eq "full: the heap is captured" captured "$(jq -r .status <<<"$r")"
+check "full: ... with the holder's marker in it" grep -q "PROCSNAP-RWX-HEAP-$pid" "$S/$(jq -r .member <<<"$r")"
 eq "full: the stack is captured" captured "$(jq -r '.memory[] | select(.maps | endswith("[stack]")) | .status' "$pj")"
 eq "full: libc's private mappings are captured" true \
 	"$(jq '[.memory[] | select(.maps | test("libc")) | .status == "captured"] | (length > 0 and all)' "$pj")"
@@ -341,9 +343,12 @@ os.pread(os.open(sys.argv[1], os.O_RDONLY), 1, int(sys.argv[2], 16))' "/proc/$pi
 	pj="$S/proc/$pid/process.json"
 	eq "stuck: the mapping's read timed out, recorded" "failed ETIMEDOUT" \
 		"$(region "$pj" "${map#0x}" | jq -r '"\(.status) \(.errors[0].errno)"')"
-	eq "stuck: the regions below it captured, those above it not tried" "captured ECANCELED" \
+	# Below it: read before it (a sanitizer build's large mappings may be
+	# cut by the per-process bound, but none failed); above it: not tried.
+	eq "stuck: the regions below it read, those above it not tried" "true ECANCELED" \
 		"$(jq -r --arg s "${map#0x}" '.memory | (map(.start) | index($s)) as $i |
-			"\([.[:$i][] | .status] | unique | join(",")) \([.[$i + 1:][] | .errors[0].errno] | unique | join(","))"' "$pj")"
+			"\([.[:$i][] | .status] | any(. == "captured") and all(. != "failed"))" +
+			" \([.[$i + 1:][] | .errors[0].errno] | unique | join(","))"' "$pj")"
 	eq "stuck: summary counts the timeout" 1 "$(jq .read_timeouts "$S/summary.json")"
 	released H stuck-mem
 else
