@@ -256,6 +256,10 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 	}
 	c->pids = pids;
 	c->npids = npids;
+	/* Before any file is opened: who would notice (touch.c). */
+	touch_read_leases(c);
+	if (c->o.no_touch_watched)
+		collect_watchers(c);
 	r = collect_all(c);
 	if (r)
 		goto out;
@@ -286,6 +290,12 @@ time_t capture_started(const struct capture *c)
 const struct capture_stats *capture_stats(const struct capture *c)
 {
 	return &c->st;
+}
+
+void capture_each_touch(const struct capture *c,
+			void (*fn)(const struct capture_touch *t, void *arg), void *arg)
+{
+	touch_each(c, fn, arg);
 }
 
 const char *capture_error(const struct capture *c)
@@ -319,6 +329,7 @@ void capture_free(struct capture *c)
 		pthread_cond_destroy(&c->nscv);
 	}
 	u64map_free(&c->stored, recover_free);
+	touch_free(&c->touch);
 	buf_free(&c->json);
 	buf_free(&c->fds);
 	buf_free(&c->raw);

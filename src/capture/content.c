@@ -28,24 +28,48 @@ const char *content_status_name(enum content_status s)
 	return "unknown";
 }
 
-static int reopen(int pinfd)
+/*
+ * The one way a pinned file is opened, for its bytes or its seals.  The
+ * guard is asked first: the open is what a lease holder or an fsnotify
+ * watcher sees, not the O_PATH pin (fsnotify ignores FMODE_PATH files).
+ * Returns the fd, -ECANCELED when the guard refused (res says why), or
+ * -errno.
+ */
+static int guarded_open(int pinfd, const struct stat *st, const struct content_guard *g,
+			struct content_result *res)
 {
+	enum content_gate gate = g ? g->gate(g->arg, st, res) : CONTENT_GATE_OPEN;
+	/* O_NONBLOCK: an open that would break a lease fails with
+	 * EWOULDBLOCK instead of waiting (it still starts the break, which
+	 * is why the guard is asked); without it the open waits until the
+	 * holder lets go or lease-break-time passes (fcntl(2)). */
+	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY |
+		    (gate == CONTENT_GATE_OPEN_WAIT ? 0 : O_NONBLOCK);
 	char path[64];
 	int fd;
 
+	if (gate == CONTENT_GATE_REFUSE)
+		return -ECANCELED;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", pinfd);
 	/* O_NOATIME keeps the evidence's atime; it needs ownership or
 	 * CAP_FOWNER, so fall back without it (open(2)). */
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOATIME | O_CLOEXEC | O_NOCTTY);
+	fd = open(path, flags | O_NOATIME);
 	if (fd < 0 && errno == EPERM)
-		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	return fd < 0 ? -errno : fd;
+		fd = open(path, flags);
+	if (fd < 0)
+		return -errno;
+	res->opened = true;
+	return fd;
 }
 
-int content_seals(int pinfd, int *seals)
+int content_seals(int pinfd, const struct stat *st, const struct content_guard *guard,
+		  int *seals, bool *opened)
 {
-	int fd = reopen(pinfd), r;
+	struct content_result res = { .status = CONTENT_NONE };
+	int fd = guarded_open(pinfd, st, guard, &res), r;
 
+	*seals = 0;
+	*opened = res.opened;
 	if (fd < 0)
 		return fd;
 	r = fcntl(fd, F_GET_SEALS);
@@ -408,7 +432,8 @@ static void judge(const struct feed *f, const struct stat *st, struct content_re
 }
 
 int content_capture(struct snapwriter *w, int pinfd, const struct stat *st,
-		    uint64_t max, const char *name, struct content_result *res)
+		    uint64_t max, const char *name, const struct content_guard *guard,
+		    struct content_result *res)
 {
 	struct feed f = { .w = w, .fd = -1, .res = res };
 	struct snap_region *reg = NULL;
@@ -422,7 +447,11 @@ int content_capture(struct snapwriter *w, int pinfd, const struct stat *st,
 		res->why = "not a regular file";
 		return 0;
 	}
-	f.fd = reopen(pinfd);
+	f.fd = guarded_open(pinfd, st, guard, res);
+	if (f.fd == -ECANCELED && !res->opened) {
+		f.fd = -1; /* the guard's decision is in res */
+		goto out;
+	}
 	if (f.fd < 0) {
 		res->status = CONTENT_FAILED;
 		res->err = f.fd;

@@ -86,7 +86,7 @@ void record_stat(struct capture *c, struct jsonw *j, const struct stat *st)
 	jsonw_close(j);
 }
 
-void record_content(struct jsonw *j, const struct stored *s)
+void record_content(struct capture *c, struct jsonw *j, const struct stored *s)
 {
 	const struct content_result *r = &s->res;
 
@@ -106,6 +106,7 @@ void record_content(struct jsonw *j, const struct stored *s)
 		jsonw_str(j, "reason", r->why);
 	if (r->err)
 		jsonw_str(j, "errno", procfs_errname(r->err));
+	touch_record_content(c, j, s);
 	jsonw_close(j);
 }
 
