@@ -27,6 +27,10 @@ struct content_result {
 	uint64_t stored;   /* logical bytes in the member (<= size) */
 	uint64_t read;     /* bytes actually read from the file */
 	uint64_t data;     /* bytes in data regions (excluding holes) */
+	uint64_t regions;  /* data regions in the file (SEEK_DATA/SEEK_HOLE) */
+	uint64_t holes_filled; /* bytes of holes stored as data: the file had
+				* more than 1,024 regions, its smallest holes
+				* were filled (with the zeros read there) */
 	bool sparse;       /* stored as a pax sparse member */
 	bool changed;      /* size or mtime differed after the read */
 	bool opened;       /* the file was opened: lease holders and watchers saw it */

@@ -106,6 +106,60 @@ static void test_content_sparse_keeps_holes(void **state)
 	close(pin);
 }
 
+/* More than 1,024 data regions: the smallest holes are filled (stored as
+ * the zeros read there), the bytes stay exact, the record says so. */
+static void test_content_many_regions(void **state)
+{
+	struct fx *f = *state;
+	struct content_result r;
+	struct stat st;
+	char path[128], block[4096];
+	struct member m[4];
+	uint64_t off = 0, want_data = 0;
+	size_t n, i;
+	int fd, pin;
+
+	snprintf(path, sizeof(path), "%s/fragmented", f->dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	/* 1,100 blocks; the holes after them 4 KiB, 8 KiB, ... 20 KiB. */
+	for (i = 0; i < 1100; i++) {
+		memset(block, (int)('A' + i % 26), sizeof(block));
+		assert_int_equal(pwrite(fd, block, sizeof(block), (off_t)off), (ssize_t)sizeof(block));
+		want_data += sizeof(block);
+		off += sizeof(block) + 4096 * (1 + i % 5);
+	}
+	assert_int_equal(ftruncate(fd, (off_t)off), 0);
+	assert_int_equal(fsync(fd), 0);
+	pin = open(path, O_PATH);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(fstat(pin, &st), 0);
+	assert_int_equal(content_capture(f->w, pin, &st, (uint64_t)1 << 30, "content/8", NULL, &r), 0);
+	assert_int_equal(r.status, CONTENT_CAPTURED);
+	assert_int_equal(r.regions, 1100);
+	assert_int_equal(r.data, want_data);
+	assert_true(r.holes_filled > 0);
+	/* Only the smallest holes (4 KiB) need go: 1,100 - 1,024 of them. */
+	assert_true(r.holes_filled >= (1100 - 1024) * 4096);
+	assert_true(r.holes_filled <= 220 * 4096);
+	assert_true(r.sparse);
+	assert_int_equal(r.read, r.data + r.holes_filled);
+	assert_int_equal(snapwriter_finish(f->w), 0);
+	n = read_members(f->out, m, 4);
+	assert_int_equal(n, 2);
+	assert_true(m[0].sparse_regions <= 1024);
+	assert_int_equal(m[0].data.len, off);
+	for (i = 0, off = 0; i < 1100; i++) {
+		assert_int_equal(m[0].data.data[off], 'A' + i % 26);
+		assert_int_equal(m[0].data.data[off + 4095], 'A' + i % 26);
+		assert_int_equal(m[0].data.data[off + 4096], 0);
+		off += 4096 + 4096 * (1 + i % 5);
+	}
+	free_members(m, n);
+	close(fd);
+	close(pin);
+}
+
 static void test_content_truncated_at_limit(void **state)
 {
 	struct fx *f = *state;
@@ -240,6 +294,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_content_captured_and_hashed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_content_sparse_keeps_holes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_content_many_regions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_content_truncated_at_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_content_shrunk_padded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_content_never_reads_non_files, setup, teardown),

@@ -98,6 +98,9 @@ void record_content(struct capture *c, struct jsonw *j, const struct stored *s)
 		jsonw_uint(j, "stored", r->stored);
 		jsonw_uint(j, "read", r->read);
 		jsonw_uint(j, "data", r->data);
+		jsonw_uint(j, "regions", r->regions);
+		if (r->holes_filled)
+			jsonw_uint(j, "holes_filled", r->holes_filled);
 		jsonw_bool(j, "sparse", r->sparse);
 	}
 	jsonw_uint(j, "size", r->size);
