@@ -75,6 +75,7 @@ struct capture_stats {
 	uint64_t watched_skipped;/* files not opened: watched (no_touch_watched) */
 	uint64_t watch_marks;    /* inotify and fanotify marks met */
 	uint64_t global_marks;   /* ... of them on a whole mount or file system */
+	uint64_t proc_marks;     /* ... on files of the /proc in use */
 	bool watchers_incomplete;/* some marks could not be read or kept */
 	bool watchers_scanned;   /* every process's marks were read first */
 	double seconds;
@@ -86,6 +87,15 @@ struct capture_watcher {
 	const char *via;         /* "file", "directory", "mount", "filesystem" */
 	bool fanotify;           /* else inotify */
 	bool late;               /* met after the read, in pid order */
+};
+
+/* A mark on a file of the /proc in use: its watcher saw the capture. */
+struct capture_proc_watcher {
+	int pid, fd;
+	bool fanotify;
+	uint64_t ino;            /* of the /proc file or directory watched */
+	const char *path;        /* "/proc/1234/status", or "" when not found */
+	bool sees_reads;         /* open, access or close_nowrite events */
 };
 
 /* A file whose opening a lease holder or watcher notices: what was done. */
@@ -126,6 +136,13 @@ const struct capture_stats *capture_stats(const struct capture *c);
  * order; after capture_run.  What fn is given lives until it returns. */
 void capture_each_touch(const struct capture *c,
 			void (*fn)(const struct capture_touch *t, void *arg), void *arg);
+
+/* Calls fn for every inotify or fanotify mark met on a file of the /proc
+ * in use (anyone may watch /proc, /proc/locks or another process's
+ * world-readable files; a process its own); after capture_run. */
+void capture_each_proc_watcher(const struct capture *c,
+			       void (*fn)(const struct capture_proc_watcher *w, void *arg),
+			       void *arg);
 
 /* Why capture_run failed; "" if it did not.  Lives as long as c. */
 const char *capture_error(const struct capture *c);

@@ -257,7 +257,7 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 	c->pids = pids;
 	c->npids = npids;
 	/* Before any file is opened: who would notice (touch.c). */
-	touch_read_leases(c);
+	touch_start(c);
 	if (c->o.no_touch_watched)
 		collect_watchers(c);
 	r = collect_all(c);
@@ -290,6 +290,13 @@ time_t capture_started(const struct capture *c)
 const struct capture_stats *capture_stats(const struct capture *c)
 {
 	return &c->st;
+}
+
+void capture_each_proc_watcher(const struct capture *c,
+			       void (*fn)(const struct capture_proc_watcher *w, void *arg),
+			       void *arg)
+{
+	touch_each_proc(c, fn, arg);
 }
 
 void capture_each_touch(const struct capture *c,

@@ -153,6 +153,11 @@ struct touch {
 	size_t nglobal, gcap;
 	struct u64map dirs;       /* (dev, dir ino) -> first stored file in it */
 	bool scanned;             /* every process's marks read before any file */
+	bool locks_read;          /* /proc/locks was read (lazily, once) */
+	uint64_t proc_dev;        /* st_dev of the /proc in use: marks there
+				   * see the capture's own reads of /proc */
+	uint32_t *proc;           /* the marks on it */
+	size_t nproc, pcap;
 	int scan_err;             /* ... the first error listing processes */
 	size_t scan_fds;          /* fds looked at by that scan */
 };
@@ -412,8 +417,8 @@ void collect_watchers(struct capture *c);
 
 /* ---- touch.c: who would notice a read — leases and fsnotify marks ---- */
 
-/* The leases of /proc/locks, read once, before any file is opened. */
-void touch_read_leases(struct capture *c);
+/* The /proc in use, whose watchers see the capture itself. */
+void touch_start(struct capture *c);
 /* The marks in the fdinfo text of pid's inotify or fanotify fd: kept,
  * and matched against the files already read (a watcher met late).
  * Returns 0 or -ENOMEM. */
@@ -445,6 +450,9 @@ void touch_record_fd(struct capture *c, struct jsonw *j, const struct stat *st);
 /* summary.json: what the leases and watchers changed, and the marks that
  * see a whole mount or file system. */
 void touch_summary(struct capture *c, struct jsonw *j);
+/* See capture_each_proc_watcher. */
+void touch_each_proc(const struct capture *c,
+		     void (*fn)(const struct capture_proc_watcher *w, void *arg), void *arg);
 /* See capture_each_touch. */
 void touch_each(const struct capture *c, void (*fn)(const struct capture_touch *t, void *arg),
 		void *arg);

@@ -126,21 +126,13 @@ static void host_system(struct capture *c, struct jsonw *j)
 
 /*
  * What the capture would do to a file that someone notices being opened
- * (touch.c): the leases /proc/locks listed before any file was opened,
- * and whether every process's watchers were known before the first read.
+ * (touch.c), and whether every process's watchers were known before the
+ * first read (the leases are read later: summary.json).
  */
 static void host_touch(struct capture *c, struct jsonw *j)
 {
 	jsonw_bool(j, "break_leases", c->o.break_leases);
 	jsonw_bool(j, "touch_watched", !c->o.no_touch_watched);
-	if (c->touch.locks_err == 0 || c->touch.locks_err == -EFBIG) {
-		jsonw_uint(j, "leases", c->touch.nleases);
-	} else {
-		jsonw_null(j, "leases");
-		jsonw_str(j, "leases_error", procfs_errname(c->touch.locks_err));
-	}
-	if (c->touch.locks_err == -EFBIG)
-		jsonw_bool(j, "leases_truncated", true);
 	jsonw_bool(j, "watchers_scanned", c->touch.scanned);
 	if (c->touch.scanned)
 		jsonw_uint(j, "watch_scan_fds", c->touch.scan_fds);

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 
 #include "capture_int.h"
@@ -26,8 +28,11 @@
  * open for writing, which procsnap never does.  /proc/locks lists every
  * lease with its holder's pid (in our pid namespace) and the file's
  * MAJOR:MINOR:INODE, so a lease is known without touching its file.
+ * It is read once, when the first file is about to be opened, not at the
+ * start: /proc/locks can be watched by anyone (inotify needs only read
+ * access), and a capture that opens nothing should not read it.
  */
-void touch_read_leases(struct capture *c)
+static void read_leases(struct capture *c)
 {
 	struct touch *t = &c->touch;
 	struct buf b = BUF_INIT;
@@ -36,6 +41,7 @@ void touch_read_leases(struct capture *c)
 	size_t cap = 0;
 	int r;
 
+	t->locks_read = true;
 	r = procfs_read(c->rootfd, "locks", LOCKS_MAX, &b, &truncated);
 	if (r) {
 		t->locks_err = r;
@@ -159,18 +165,19 @@ struct add_ctx {
 	int err;
 };
 
-static int add_global(struct touch *t, uint32_t idx)
+/* Appends idx to a list of mark indexes. */
+static int add_list(uint32_t **v, size_t *n, size_t *cap, uint32_t idx)
 {
-	if (t->nglobal == t->gcap) {
-		size_t cap = t->gcap ? t->gcap * 2 : 8;
-		uint32_t *n = realloc(t->global, cap * sizeof(*n));
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 8;
+		uint32_t *p = realloc(*v, nc * sizeof(*p));
 
-		if (!n)
+		if (!p)
 			return -ENOMEM;
-		t->global = n;
-		t->gcap = cap;
+		*v = p;
+		*cap = nc;
 	}
-	t->global[t->nglobal++] = idx;
+	(*v)[(*n)++] = idx;
 	return 0;
 }
 
@@ -203,7 +210,9 @@ static void add_mark(const struct fsnotify_mark *m, void *arg)
 	*k = (struct touch_mark){ .pid = a->pid, .fd = a->fd, .m = *m };
 	if (m->on == FSNOTIFY_INODE || m->on == FSNOTIFY_FS)
 		k->dev = fsnotify_dev(m->sdev);
-	if (m->on != FSNOTIFY_INODE && add_global(t, idx)) {
+	if ((m->on != FSNOTIFY_INODE && add_list(&t->global, &t->nglobal, &t->gcap, idx)) ||
+	    (m->on == FSNOTIFY_INODE && t->proc_dev && k->dev == t->proc_dev &&
+	     add_list(&t->proc, &t->nproc, &t->pcap, idx))) {
 		t->nmarks--;
 		a->err = -ENOMEM;
 		return;
@@ -315,6 +324,8 @@ static void look(struct capture *c, struct stored *s, const struct touch_ask *a)
 	size_t i;
 
 	s->gated = true;
+	if (!t->locks_read)
+		read_leases(c);
 	locate(c, s, a);
 	for (i = 0; i < t->nleases && !lease; i++)
 		if (lease_on(&t->leases[i], s->dev, s->ino) && locks_read_conflicts(&t->leases[i]))
@@ -390,6 +401,25 @@ void touch_opened(struct capture *c, struct stored *s)
 	}
 }
 
+/*
+ * The /proc in use.  Reading a /proc file is an open and a read like any
+ * other: a mark on it sees them.  And no privilege is needed to put one:
+ * inotify asks only for read access, so anyone can watch /proc itself,
+ * /proc/locks, or the world-readable files of any process (its status,
+ * stat, cmdline, its directory), and a process its own.  Such marks are
+ * the capture's own watchers; they are listed apart (proc_watchers).
+ */
+void touch_start(struct capture *c)
+{
+	struct statfs sf;
+	struct stat st;
+
+	/* A proc root that is not procfs (--proc DIR, tests) has none. */
+	if (fstatfs(c->rootfd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC &&
+	    fstat(c->rootfd, &st) == 0)
+		c->touch.proc_dev = (uint64_t)st.st_dev;
+}
+
 const char *touch_via_name(enum touch_via via)
 {
 	static const char *const names[] = { "file", "directory", "mount", "filesystem" };
@@ -402,7 +432,54 @@ void touch_free(struct touch *t)
 	free(t->leases);
 	free(t->marks);
 	free(t->global);
+	free(t->proc);
 	u64map_free(&t->inodes, NULL);
 	u64map_free(&t->dirs, NULL);
 	memset(t, 0, sizeof(*t));
+}
+
+/* What a mark on /proc is on: the watcher's own files and the host's
+ * are tried (stat(2) is no event), else only the inode is known. */
+static void proc_name(const struct capture *c, const struct touch_mark *k, char *out, size_t n)
+{
+	static const char *const top[] = { "", "locks", "stat", "mounts", "self", NULL };
+	static const char *const per[] = {
+		"", "status", "stat", "cmdline", "environ", "maps", "cgroup", "fd", "fdinfo",
+		"task", "ns", "mountinfo", "exe", "net", "smaps", "io", NULL,
+	};
+	char path[64];
+	struct stat st;
+	size_t i;
+
+	for (i = 0; top[i]; i++)
+		if (fstatat(c->rootfd, top[i][0] ? top[i] : ".", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    st.st_ino == k->m.ino) {
+			snprintf(out, n, "/proc/%s", top[i]);
+			return;
+		}
+	for (i = 0; per[i]; i++) {
+		snprintf(path, sizeof(path), "%d%s%s", k->pid, per[i][0] ? "/" : "", per[i]);
+		if (fstatat(c->rootfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_ino == k->m.ino) {
+			snprintf(out, n, "/proc/%s", path);
+			return;
+		}
+	}
+	out[0] = '\0';
+}
+
+void touch_each_proc(const struct capture *c,
+		     void (*fn)(const struct capture_proc_watcher *w, void *arg), void *arg)
+{
+	const struct touch *t = &c->touch;
+	char name[96];
+	size_t i;
+
+	for (i = 0; i < t->nproc; i++) {
+		const struct touch_mark *k = &t->marks[t->proc[i]];
+		struct capture_proc_watcher w = { k->pid, k->fd, k->m.fanotify, k->m.ino, name,
+						  fsnotify_read_events(&k->m) != 0 };
+
+		proc_name(c, k, name, sizeof(name));
+		fn(&w, arg);
+	}
 }

@@ -1,9 +1,11 @@
 /* touch_record: how leases and watchers are written — in fd records, content, marks, summary.json. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
 
 #include "capture_int.h"
+#include "procfs.h"
 
 /* Marks written per inotify or fanotify fd record: an fds.jsonl line is
  * bounded (docs/FORMAT.md), and the fd's fdinfo is kept whole beside. */
@@ -221,6 +223,22 @@ static void count(struct capture *c, const struct stored *s)
 		c->st.watched_skipped++;
 }
 
+/* A watcher of a /proc file, which saw the capture read it. */
+static void put_proc_watcher(const struct capture_proc_watcher *w, void *arg)
+{
+	struct jsonw *j = arg;
+
+	jsonw_open(j, NULL);
+	jsonw_int(j, "pid", w->pid);
+	jsonw_int(j, "fd", w->fd);
+	jsonw_str(j, "api", w->fanotify ? "fanotify" : "inotify");
+	jsonw_uint(j, "ino", w->ino);
+	if (w->path[0])
+		jsonw_str(j, "path", w->path);
+	jsonw_bool(j, "sees_reads", w->sees_reads);
+	jsonw_close(j);
+}
+
 void touch_summary(struct capture *c, struct jsonw *j)
 {
 	struct touch *t = &c->touch;
@@ -260,8 +278,18 @@ void touch_summary(struct capture *c, struct jsonw *j)
 		jsonw_close(j);
 	}
 	jsonw_aclose(j);
+	jsonw_aopen(j, "proc_watchers");
+	touch_each_proc(c, put_proc_watcher, j);
+	jsonw_aclose(j);
 	c->st.watch_marks = t->nmarks + t->marks_dropped;
 	c->st.global_marks = t->nglobal;
+	c->st.proc_marks = t->nproc;
+	if (t->locks_read && t->locks_err != 0 && t->locks_err != -EFBIG)
+		jsonw_str(j, "leases_error", procfs_errname(t->locks_err));
+	else if (t->locks_read)
+		jsonw_uint(j, "leases_listed", t->nleases);
+	if (t->locks_err == -EFBIG)
+		jsonw_bool(j, "leases_truncated", true);
 	if (t->marks_dropped || t->marks_unread)
 		c->st.watchers_incomplete = true;
 	jsonw_uint(j, "leased", c->st.leased);

@@ -125,12 +125,30 @@ static void touch_line(const struct capture_touch *t, void *arg)
 			t->nwatchers - t->nshown);
 }
 
+/* A watcher of /proc: it sees the capture itself. */
+static void proc_line(const struct capture_proc_watcher *w, void *arg)
+{
+	(void)arg;
+	if (!w->sees_reads)
+		return;
+	if (w->path[0])
+		fprintf(stderr, "procsnap: WATCHING /proc: pid %d (fd %d, %s) watches %s for "
+			"reads: a capture that reads it is seen\n", w->pid, w->fd,
+			w->fanotify ? "fanotify" : "inotify", w->path);
+	else
+		fprintf(stderr, "procsnap: WATCHING /proc: pid %d (fd %d, %s) watches a file "
+			"of /proc (inode %llu) for reads: a capture that reads it is seen\n",
+			w->pid, w->fd, w->fanotify ? "fanotify" : "inotify",
+			(unsigned long long)w->ino);
+}
+
 /* Who noticed the capture: leases, watchers (touch.c). */
 static void touch_summary(const struct capture *c, bool some_pids)
 {
 	const struct capture_stats *s = capture_stats(c);
 
 	capture_each_touch(c, touch_line, NULL);
+	capture_each_proc_watcher(c, proc_line, NULL);
 	if (s->leased || s->leases_broken || s->watched_reads || s->watched_skipped ||
 	    s->global_marks)
 		fprintf(stderr, "procsnap: %llu files not read for a lease, %llu leases broken, "
