@@ -15,8 +15,9 @@ PKGS      := libarchive libcrypto zlib jansson
 TEST_PKGS := cmocka
 # Debian packages providing them, plus the command-line tools the tests use.
 DEB_PKGS  := pkg-config libarchive-dev libssl-dev zlib1g-dev libjansson-dev \
-             libcmocka-dev libzstd-dev libarchive-tools jq zstd
-TEST_CMDS := jq bsdtar sha256sum setpriv zstd
+             libcmocka-dev libzstd-dev libarchive-tools jq zstd \
+             ansible openssh-server openssh-client python3-yaml
+TEST_CMDS := jq bsdtar sha256sum setpriv zstd ansible-playbook /usr/sbin/sshd
 
 # What `make bench` runs beside procsnap (tests/bench/run.sh): installed by
 # bench-deps, apart from the rest.  python3 is the workload's interpreter.
