@@ -50,6 +50,8 @@ for where in "$T" "$SHM"; do
 		"$(jq -r '.content.leases[0] | "\(.pid) \(.type) \(.state)"' <<<"$rec")"
 	eq "lease $fs: counted" 1 "$(jq .leased "$S/summary.json")"
 	eq "lease $fs: said on stderr" 1 "$(grep -c "not read: .*WRITE lease held by pid $pid" "$T/lease-$fs.err")"
+	eq "lease $fs: snapread fds shows the lease" 1 \
+		"$("$SNAPREAD" fds --pid "$pid" --deleted "$A" | grep -c "skipped .*\[lease WRITE ACTIVE held by pid $pid\]")"
 	stop_holder H
 	eq "lease $fs: no SIGIO, lease unchanged" "LEASE signals=0 lease=WRITE yielded=0" "$(line H LEASE)"
 done
@@ -111,6 +113,12 @@ eq "watched before: the watcher's marks recorded" "$(jq -r .stat.ino <<<"$rec")"
 	"$(jq -r '.marks[0].ino' <<<"$(fdrec "$S" "$w" "$wfd")")"
 eq "watched before: said on stderr" 1 "$(grep -c "SEEN: .*pid $pid fd $fd) was visible to pid $w (fd $wfd, inotify on its file)$" "$T/before.err")"
 eq "watched before: counted" 1 "$(jq .watched_reads "$S/summary.json")"
+eq "watched before: snapread fds names who saw the read" 1 \
+	"$("$SNAPREAD" fds --deleted --pid "$pid" "$A" | grep -c "\[read seen by pid $w fd $wfd (inotify on its file: ")"
+eq "watched before: fds --json too" "$w" \
+	"$("$SNAPREAD" fds --json --deleted --pid "$pid" "$A" | jq -r '.read_seen_by[0].pid')"
+eq "watched before: show marks the watcher's fd" 1 \
+	"$("$SNAPREAD" show "$A" "$w" | grep -c " $wfd anon .*\[watches: 1 mark\]")"
 stop_holder H
 eq "watched before: the watcher did see it (recorded, not hidden)" true \
 	"$([ "$(line H EVENTS | sed -n 's/.*open=\([0-9]*\).*/\1/p')" -ge 1 ] && echo true)"
@@ -212,6 +220,13 @@ done
 n=$(grep -c . <<<"$(for k in fifo_fd sock_fd chr_fd dir_fd; do [ "$(field "$H" $k)" != -1 ] && echo x; done)")
 eq "deleted special: counted apart from regular files" "$n 0" \
 	"$(jq -r '"\(.deleted_special_fds) \(.deleted_fds)"' "$S/proc/$pid/process.json")"
+eq "deleted special: snapread fds --deleted lists them, no content" "$n" \
+	"$("$SNAPREAD" fds --deleted --pid "$pid" "$A" | grep -c " del -  ")"
+eq "deleted special: show counts them" 1 \
+	"$("$SNAPREAD" show "$A" "$pid" | grep -c "^fds ([0-9]*, 0 deleted, $n deleted FIFOs, sockets, devices or directories)")"
+"$SNAPREAD" extract -o "$T/special-x" --pid "$pid" "$A" >"$T/special-x.out" 2>&1
+eq "deleted special: extract has nothing to say, nothing missing" "" \
+	"$(grep -v '^$' "$T/special-x.out")"
 stop_holder H
 eq "deleted FIFO: its data untouched" "LEFT n=4096 sha256=$(field "$H" sha256)" "$(line H LEFT)"
 
