@@ -247,6 +247,12 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 	if (r)
 		return fail(c, r, "%s", snapwriter_error(c->w));
 	c->topdir = topdir;
+	/* Before any file is opened: who would notice (touch.c); and before
+	 * the formatter, whose host.json says whether every process's marks
+	 * were read. */
+	touch_start(c);
+	if (c->o.no_touch_watched)
+		collect_watchers(c);
 	r = start_formatter(c);
 	if (r)
 		goto out;
@@ -277,10 +283,6 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 		goto out;
 	c->pids = pids;
 	c->npids = npids;
-	/* Before any file is opened: who would notice (touch.c). */
-	touch_start(c);
-	if (c->o.no_touch_watched)
-		collect_watchers(c);
 	r = collect_all(c);
 	if (r)
 		goto out;
