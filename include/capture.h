@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "selfcheck.h"
 #include "snapwriter.h"
 
 /* The archive format version written; see docs/FORMAT.md. */
@@ -23,6 +24,8 @@
 
 struct capture_opts {
 	const char *proc_root;       /* "/proc" normally */
+	const char *host_root;       /* "/" normally: where the host's files
+				      * outside /proc (/etc/ld.so.preload) are read */
 	enum snap_compress compress;
 	bool no_content;             /* metadata only */
 	uint64_t max_file_size;
@@ -34,6 +37,9 @@ struct capture_opts {
 	/* Borrowed; when it becomes non-zero the capture stops, fails with
 	 * -EINTR and leaves no complete archive. */
 	const volatile sig_atomic_t *stop;
+	/* Borrowed: what procsnap found in itself at start, recorded in
+	 * host.json; NULL: the capture checks itself when writing it. */
+	const struct selfcheck *selfcheck;
 };
 
 struct capture_stats {
@@ -59,6 +65,13 @@ struct capture_stats {
 	bool restricted_view;
 	char hidepid[16];
 	bool not_root;           /* euid != 0: other users' items are denied */
+	/* procsnap runs in a pid namespace that is not the initial one: the
+	 * host's other processes are not visible, unless the /proc in use
+	 * shows the initial namespace (proc_pid_ns_initial), where procsnap
+	 * is proc_pid (0: not in it). */
+	bool child_pid_ns, proc_pid_ns_initial;
+	int proc_pid;
+	bool ld_so_preload;      /* /etc/ld.so.preload exists and is not empty */
 	double seconds;
 };
 

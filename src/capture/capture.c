@@ -227,7 +227,11 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 	c->st.not_root = geteuid() != 0;
 	c->own_net = host_own_ns(c, "net");
 	c->own_mnt = host_own_ns(c, "mnt");
+	host_pidns_probe(c);
 	host_proc_view(c);
+	r = host_files_read(c);
+	if (r)
+		return r;
 	pthread_mutex_init(&c->nsmu, NULL);
 	pthread_cond_init(&c->nscv, NULL);
 	c->ns_ready = true;
@@ -319,6 +323,7 @@ void capture_free(struct capture *c)
 		pthread_cond_destroy(&c->nscv);
 	}
 	u64map_free(&c->stored, recover_free);
+	host_files_free(c->host_copies);
 	buf_free(&c->json);
 	buf_free(&c->fds);
 	buf_free(&c->raw);

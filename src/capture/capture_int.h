@@ -11,7 +11,9 @@
  *   record_*.c      the formatter thread parses a batch, writes the JSON
  *                   records and recovers deleted files (recover.c,
  *                   content.c) into the archive writer;
- *   host.c          host facts first, the summary last;
+ *   host.c          host facts first, the summary last (host_files.c the
+ *                   raw copies of host files, host_pidns.c the pid
+ *                   namespace, selfcheck.c the code mapped into procsnap);
  *   capture.c       the orchestration: the threads and what crosses between
  *                   them.
  *
@@ -28,7 +30,8 @@
  * last says the fd table is done.  Each lane's queue is bounded in batches
  * and in pinned files (each an open fd of ours until recovered).
  *
- * Dependencies run one way, top to bottom: capture.c; host.c; record_proc.c;
+ * Dependencies run one way, top to bottom: capture.c; host.c; host_files.c,
+ * host_pidns.c, selfcheck.c; record_proc.c;
  * record_fd.c, record_ns.c, record_maps.c; record_fields.c, recover.c;
  * collect_proc.c; collect_fd.c, collect_ns.c, collect_maps.c,
  * collect_tasks.c; watchdog.c; batch.c; threads.c; stamp.c.
@@ -225,6 +228,8 @@ struct capture {
 	struct sockets socks;     /* read-only once the formatter runs */
 	const struct sockets *cur_socks; /* formatter: the process's netns's */
 	uint64_t own_net, own_mnt;    /* procsnap's own namespaces, or 0 */
+	uint64_t own_pid, proc_pid_ns; /* its pid namespace, the /proc's; or 0 */
+	struct host_copies *host_copies; /* host_files.c: read before collecting */
 	/* Namespaces met: nsmu guards them; nscv says a netns is ready. */
 	pthread_mutex_t nsmu;
 	pthread_cond_t nscv;
@@ -384,5 +389,21 @@ void host_proc_view(struct capture *c);
 int host_record(struct capture *c, const char *topdir);
 /* summary.json. */
 int host_summary(struct capture *c);
+
+/* ---- host_files.c: raw copies of host files (/etc/ld.so.preload...) ---- */
+
+/* Reads them, before any collector starts (so /proc/self/mounts is the
+ * mount namespace procsnap was started in).  0, or -ENOMEM (said). */
+int host_files_read(struct capture *c);
+/* Their members, and host.json's "host_files" list.  0 or -errno (said). */
+int host_files_record(struct capture *c, struct jsonw *j);
+void host_files_free(struct host_copies *h);
+
+/* ---- host_pidns.c: pid namespaces, and which pid is procsnap ---- */
+
+/* c->self, c->own_pid, c->proc_pid_ns and their stats, from the proc root. */
+void host_pidns_probe(struct capture *c);
+/* host.json's "proc_pid", "pid_ns_initial", "proc_pid_ns". */
+void host_pidns_json(struct capture *c, struct jsonw *j);
 
 #endif

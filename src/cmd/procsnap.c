@@ -11,8 +11,10 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "escape.h"
 #include "output.h"
 #include "parse.h"
+#include "selfcheck.h"
 #include "signals.h"
 
 static void usage(FILE *f)
@@ -35,13 +37,18 @@ static void usage(FILE *f)
 "                      its other such reads skipped, the capture goes on\n"
 "  -p, --pid PID       capture only this process (repeatable)\n"
 "  --proc DIR          read this proc tree instead of /proc (testing)\n"
-"  -q, --quiet         no summary on stderr\n"
+"  --host-root DIR     read the host's files outside /proc (/etc/ld.so.preload)\n"
+"                      under DIR instead of / (testing)\n"
+"  -q, --quiet         no summary on stderr (warnings are still given)\n"
 "  -h, --help          this help\n"
 "  -V, --version       print the version\n"
 "\n"
 "The final archive path is printed on stdout.  Exit status: 0 when a\n"
 "complete archive was written (items that could not be read are recorded\n"
-"in it), 2 when no complete archive exists.\n");
+"in it), 2 when no complete archive exists.\n"
+"\n"
+"On a host that may be compromised, run procsnap-static: it loads no\n"
+"library, so LD_PRELOAD and /etc/ld.so.preload cannot filter what it sees.\n");
 }
 
 static void summary(const struct capture_stats *s, const char *where)
@@ -82,6 +89,66 @@ static void summary(const struct capture_stats *s, const char *where)
 			(unsigned long long)s->procs_denied);
 }
 
+/* Host bytes (a path, an environment value) made safe for one line of
+ * stderr; valid until the next call. */
+static const char *shown(const char *s)
+{
+	static struct buf b = BUF_INIT;
+
+	buf_reset(&b);
+	escape_text(&b, s, strlen(s));
+	return b.data && !buf_error(&b) ? b.data : "?";
+}
+
+/*
+ * Foreign code in procsnap itself, said before anything is read: the
+ * dynamic build is only as honest as the loader that assembled it, and a
+ * preloaded library can filter every listing it makes.
+ */
+static void warn_self(const struct selfcheck *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nforeign; i++)
+		fprintf(stderr, "procsnap: WARNING: foreign code in procsnap: %s is none of "
+			"its libraries (put there by LD_PRELOAD, /etc/ld.so.preload or "
+			"LD_AUDIT?); it may hide processes, files and sockets from this "
+			"capture: use procsnap-static\n", shown(s->foreign[i]));
+	for (i = 0; i < s->nenv; i++) {
+		if (s->is_static) {
+			fprintf(stderr, "procsnap: note: %s is set in the environment "
+				"(recorded in host.json; procsnap-static loads no code "
+				"through it)\n", shown(s->env[i].name));
+			continue;
+		}
+		fprintf(stderr, "procsnap: WARNING: %s", shown(s->env[i].name));
+		fprintf(stderr, "=%s is set: this dynamically linked procsnap's loader "
+			"or libraries act on it: use procsnap-static\n",
+			shown(s->env[i].value));
+	}
+}
+
+/* What the capture learned about where it ran that limits what it saw:
+ * said even with -q. */
+static void warn_host(const struct capture_stats *s, bool is_static)
+{
+	if (s->child_pid_ns && s->proc_pid_ns_initial)
+		fprintf(stderr, "procsnap: running in a child pid namespace, with the "
+			"host's /proc: processes are recorded under the host's pids "
+			"(procsnap is %d there)\n", s->proc_pid);
+	else if (s->child_pid_ns)
+		fprintf(stderr, "procsnap: running in a child pid namespace (a "
+			"container?): the host's other processes are not visible from "
+			"here; capture from the host's initial pid namespace\n");
+	if (s->ld_so_preload)
+		fprintf(stderr, "procsnap: %s/etc/ld.so.preload is not empty: every "
+			"dynamically linked program on this host loads what it names%s; "
+			"stored as host/etc/ld.so.preload\n",
+			is_static ? "" : "WARNING: ",
+			is_static ? " (procsnap-static does not)" :
+			", this procsnap included: use procsnap-static");
+}
+
 /* What the command line asked for. */
 struct args {
 	struct capture_opts o;
@@ -89,6 +156,7 @@ struct args {
 	int *pids;        /* malloc'ed; o.pids borrows it */
 	size_t npids;
 	bool quiet;
+	struct selfcheck self; /* o.selfcheck borrows it */
 };
 
 /* -p PID: appended to a->pids.  0, or 2 after saying why. */
@@ -137,7 +205,8 @@ static int set_timeout(struct args *a, const char *s)
  */
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	enum { OPT_COMPRESS = 256, OPT_NO_CONTENT, OPT_MAX, OPT_PROC, OPT_TIMEOUT };
+	enum { OPT_COMPRESS = 256, OPT_NO_CONTENT, OPT_MAX, OPT_PROC, OPT_TIMEOUT,
+	       OPT_HOST_ROOT };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "compress", required_argument, NULL, OPT_COMPRESS },
@@ -145,6 +214,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "max-file-size", required_argument, NULL, OPT_MAX },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "proc", required_argument, NULL, OPT_PROC },
+		{ "host-root", required_argument, NULL, OPT_HOST_ROOT },
 		{ "read-timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -183,6 +253,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_PROC:
 			a->o.proc_root = optarg;
+			break;
+		case OPT_HOST_ROOT:
+			a->o.host_root = optarg;
 			break;
 		case 'q':
 			a->quiet = true;
@@ -255,6 +328,7 @@ static int capture_once(struct args *a)
 	}
 	if (!a->quiet)
 		summary(capture_stats(c), out.is_stdout ? "stdout" : out.path);
+	warn_host(capture_stats(c), a->self.is_static);
 	rc = 0;
 out:
 	output_close(&out, false);
@@ -264,19 +338,28 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct args a = { .o = { .compress = SNAP_COMPRESS_GZIP }, .dir = "." };
+	struct args a = { .o = { .compress = SNAP_COMPRESS_GZIP }, .dir = ".",
+			  .self = SELFCHECK_INIT };
 	const volatile sig_atomic_t *stop;
 	int rc;
 
 	rc = parse_args(argc, argv, &a);
 	if (rc >= 0)
 		goto out;
+	if (selfcheck_run(&a.self)) {
+		fprintf(stderr, "procsnap: out of memory\n");
+		rc = 2;
+		goto out;
+	}
+	warn_self(&a.self);
+	a.o.selfcheck = &a.self;
 	a.o.stop = stop = signals_install();
 	rc = capture_once(&a);
 	if (*stop && rc)
 		fprintf(stderr, "procsnap: stopped by signal %d; partial output removed\n",
 			(int)*stop);
 out:
+	selfcheck_free(&a.self);
 	free(a.pids);
 	return rc;
 }
