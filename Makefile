@@ -15,8 +15,9 @@ PKGS      := libarchive libcrypto zlib jansson
 TEST_PKGS := cmocka
 # Debian packages providing them, plus the command-line tools the tests use.
 DEB_PKGS  := pkg-config libarchive-dev libssl-dev zlib1g-dev libjansson-dev \
-             libcmocka-dev libzstd-dev libarchive-tools jq zstd libc6-dev binutils
-TEST_CMDS := jq bsdtar sha256sum setpriv zstd unshare readelf
+             libcmocka-dev libzstd-dev libarchive-tools jq zstd libc6-dev binutils \
+             openssl
+TEST_CMDS := jq bsdtar sha256sum setpriv zstd unshare readelf openssl iconv
 # The static archives `make static` links (docs: "On a compromised host").
 STATIC_ARCHIVES := libc.a libarchive.a libcrypto.a libzstd.a libz.a
 
@@ -68,6 +69,22 @@ UNIT_BIN   := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
 FIXTURE_BIN := $(BUILD)/holder $(BUILD)/stress
 
 PROGS := $(BUILD)/procsnap $(BUILD)/snapread
+
+# procsnap-static (`make static`, below) and what only it links.
+STATIC_BIN   := $(BUILD)/procsnap-static
+STATIC_SRC   := $(wildcard src/static/*.c)
+STATIC_LIBS  := -larchive -lcrypto -lzstd -lz -lpthread
+STATIC_STRIP ?= -s
+# The integration tests that capture (the others test snapread).
+STATIC_IT    := tests/it_capture.sh tests/it_deep.sh tests/it_bounds.sh \
+                tests/it_faults.sh tests/it_hang.sh tests/it_pidns.sh
+
+# What it_preload.sh runs both programs under: a test rootkit that hides
+# a process and a port, and a library that says when it was loaded.
+PRELOAD_LIBS := $(BUILD)/tests/libhide.so $(BUILD)/tests/libinject.so
+# The static program cannot be built with the sanitizers: the tests that
+# run it skip it then, saying so.
+IT_STATIC    := $(if $(filter 1,$(SANITIZE)),,$(STATIC_BIN))
 
 # Fuzzing (tests/fuzz/, docs in README "Fuzzing").  Each harness
 # fuzz_TARGET.c is built twice: with libFuzzer by `make fuzz` (clang, its
@@ -272,7 +289,13 @@ $(BUILD)/tests/golden-shim.so: tests/golden/shim.c | deps
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
 
-integration: $(PROGS) $(FIXTURE_BIN) $(BUILD)/tests/golden-shim.so
+# The test rootkit and the injection probe (tests/preload/), never
+# instrumented: they are loaded into other programs.
+$(BUILD)/tests/lib%.so: tests/preload/%.c | deps
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
+
+integration: $(PROGS) $(FIXTURE_BIN) $(BUILD)/tests/golden-shim.so $(PRELOAD_LIBS) $(IT_STATIC)
 	BUILD=$(BUILD) bash tests/integration.sh
 
 # ---- `make static`: build/procsnap-static ----------------------------------
@@ -287,15 +310,8 @@ integration: $(PROGS) $(FIXTURE_BIN) $(BUILD)/tests/golden-shim.so
 # --fatal-warnings: glibc's "Using 'dlopen' / 'getaddrinfo' in statically
 # linked applications" must stay absent: a module loader or NSS in the
 # binary would mean code from the host again.  src/static/ holds what only
-# this program links.  Stripped to carry (STATIC_STRIP= keeps symbols).
-STATIC_BIN   := $(BUILD)/procsnap-static
-STATIC_SRC   := $(wildcard src/static/*.c)
-STATIC_LIBS  := -larchive -lcrypto -lzstd -lz -lpthread
-STATIC_STRIP ?= -s
-# The integration tests that capture (the others test snapread).
-STATIC_IT    := tests/it_capture.sh tests/it_deep.sh tests/it_bounds.sh \
-                tests/it_faults.sh tests/it_hang.sh
-
+# this program links.  Stripped to carry (STATIC_STRIP= keeps symbols);
+# its variables are with the others at the top.
 ifeq ($(SANITIZE),1)
 static:
 	@echo "static: not with SANITIZE=1: ASan and UBSan cannot link a static program" >&2; exit 2

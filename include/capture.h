@@ -66,10 +66,10 @@ struct capture_stats {
 	char hidepid[16];
 	bool not_root;           /* euid != 0: other users' items are denied */
 	/* procsnap runs in a pid namespace that is not the initial one: the
-	 * host's other processes are not visible, unless the /proc in use
-	 * shows the initial namespace (proc_pid_ns_initial), where procsnap
-	 * is proc_pid (0: not in it). */
-	bool child_pid_ns, proc_pid_ns_initial;
+	 * host's other processes are not visible, unless the /proc in use is
+	 * a parent namespace's, where procsnap is proc_pid (not its getpid();
+	 * 0: it is not in that namespace at all). */
+	bool child_pid_ns;
 	int proc_pid;
 	bool ld_so_preload;      /* /etc/ld.so.preload exists and is not empty */
 	double seconds;

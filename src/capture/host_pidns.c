@@ -80,7 +80,6 @@ void host_pidns_probe(struct capture *c)
 	c->proc_pid_ns = proc_ns(c);
 	c->st.proc_pid = c->self;
 	c->st.child_pid_ns = c->own_pid && c->own_pid != PID_NS_INIT_INO;
-	c->st.proc_pid_ns_initial = c->proc_pid_ns == PID_NS_INIT_INO;
 }
 
 void host_pidns_json(struct capture *c, struct jsonw *j)

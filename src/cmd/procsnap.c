@@ -132,9 +132,11 @@ static void warn_self(const struct selfcheck *s)
  * said even with -q. */
 static void warn_host(const struct capture_stats *s, bool is_static)
 {
-	if (s->child_pid_ns && s->proc_pid_ns_initial)
-		fprintf(stderr, "procsnap: running in a child pid namespace, with the "
-			"host's /proc: processes are recorded under the host's pids "
+	/* A /proc that numbers procsnap differently from getpid() shows
+	 * another namespace's pids: a parent's, whose processes it sees. */
+	if (s->child_pid_ns && s->proc_pid != getpid())
+		fprintf(stderr, "procsnap: running in a child pid namespace, reading a "
+			"parent namespace's /proc: processes are recorded under its pids "
 			"(procsnap is %d there)\n", s->proc_pid);
 	else if (s->child_pid_ns)
 		fprintf(stderr, "procsnap: running in a child pid namespace (a "
