@@ -110,7 +110,7 @@ if [ "$have_static" = 1 ]; then
 		fail "LD_PRELOAD, static: capture" "$(cat "$T/st-env.err")"
 	fi
 else
-	skip "LD_PRELOAD, static" "$STATIC is not built (not under SANITIZE=1: make static)"
+	skip "LD_PRELOAD, static" "$STATIC is not built: SANITIZE=1 cannot link it (the plain make check runs this)"
 fi
 
 # ---- /etc/ld.so.preload, in a private mount namespace ----
@@ -152,7 +152,7 @@ else
 			fail "ld.so.preload, static: capture" "$(cat "$T/st-file.err")"
 		fi
 	else
-		skip "ld.so.preload, static" "$STATIC is not built (not under SANITIZE=1: make static)"
+		skip "ld.so.preload, static" "$STATIC is not built: SANITIZE=1 cannot link it (the plain make check runs this)"
 	fi
 	eq "ld.so.preload: the host's own file is as it was" "$before" "$(host_preload)"
 	eq "ld.so.preload: no overlay left on the host's /etc" 0 \
@@ -212,6 +212,6 @@ if [ "$have_static" = 1 ]; then
 		fail "inject, static: capture" "$(cat "$T/st-inject.err")"
 	fi
 else
-	skip "OPENSSL_CONF and GCONV_PATH, static" "$STATIC is not built (not under SANITIZE=1: make static)"
+	skip "OPENSSL_CONF and GCONV_PATH, static" "$STATIC is not built: SANITIZE=1 cannot link it (the plain make check runs this)"
 fi
 finish
