@@ -385,7 +385,7 @@ int record_batch(struct capture *c, struct batch *b);
 uint64_t host_own_ns(struct capture *c, const char *name);
 /* The view of /proc in use (hidepid), into c->proc_opts and c->st. */
 void host_proc_view(struct capture *c);
-/* format.json, host.json and the host's network tables. */
+/* format.json, host.json, the host's network tables and host files. */
 int host_record(struct capture *c, const char *topdir);
 /* summary.json. */
 int host_summary(struct capture *c);

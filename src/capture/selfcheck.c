@@ -191,9 +191,11 @@ static void mark_expected(struct walk *w)
 	bool changed = true;
 	size_t i, k, m;
 
+	/* AT_BASE is 0 in a static program (no interpreter). */
 	for (i = 0; i < w->n; i++)
 		w->objs[i].expected = i == 0 || (w->objs[i].ehdr &&
-			(w->objs[i].ehdr == vdso || w->objs[i].ehdr == interp));
+			((vdso && w->objs[i].ehdr == vdso) ||
+			 (interp && w->objs[i].ehdr == interp)));
 	while (changed) {
 		changed = false;
 		for (i = 0; i < w->n; i++) {
