@@ -7,7 +7,8 @@
 # capture the process and its port regardless; the dynamic procsnap must
 # warn that it carries foreign code and record it in host.json.  Then a
 # provider named by OPENSSL_CONF and a gconv module under GCONV_PATH
-# (tests/preload/inject.c) must not run inside the capture.
+# (tests/preload/inject.c) must not run inside the capture.  Last, both
+# builds write the same archive of a fixed tree.
 . "$(dirname "$0")/lib.sh"
 
 STATIC=${PROCSNAP_STATIC:-$B/procsnap-static}
@@ -213,5 +214,28 @@ if [ "$have_static" = 1 ]; then
 	fi
 else
 	skip "OPENSSL_CONF and GCONV_PATH, static" "$STATIC is not built: SANITIZE=1 cannot link it (the plain make check runs this)"
+fi
+
+# ---- the same archive format ----
+# Both builds capture the fixed tree (tests/it_golden.sh): the same
+# members, modes, owners and sizes, and the same bytes in every member but
+# those that say when and by whom (host.json, summary.json, the manifest).
+if [ "$have_static" = 1 ]; then
+	for b in dynamic static; do
+		prog=$DYNAMIC; [ $b = static ] && prog=$STATIC
+		(cd "$ROOT" && "$prog" -q --proc fixtures/proctree --host-root fixtures/hostroot \
+			--compress none -o - >"$T/fmt-$b.tar" 2>"$T/fmt-$b.err")
+		mkdir -p "$T/fmt-$b"
+		tar xf "$T/fmt-$b.tar" -C "$T/fmt-$b"
+		tar tvf "$T/fmt-$b.tar" | awk '$6 !~ /(host|summary)\.json$|MANIFEST/ {print $1, $2, $3, $NF}' \
+			| sed 's|procsnap-[^/]*/||' >"$T/fmt-$b.list"
+	done
+	eq "format: both builds write the same members, modes, owners, sizes" "" \
+		"$(diff "$T/fmt-dynamic.list" "$T/fmt-static.list")"
+	check "format: the fixed tree's capture has members" test -s "$T/fmt-static.list"
+	eq "format: the same bytes in every member but host.json, summary.json, the manifest" "" \
+		"$(diff -r -x host.json -x summary.json -x MANIFEST.sha256 "$T"/fmt-dynamic/procsnap-* "$T"/fmt-static/procsnap-*)"
+else
+	skip "format, static" "$STATIC is not built: SANITIZE=1 cannot link it (the plain make check runs this)"
 fi
 finish
