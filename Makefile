@@ -14,10 +14,12 @@ CC      ?= cc
 PKGS      := libarchive libcrypto zlib jansson
 TEST_PKGS := cmocka
 # Debian packages providing them, plus the command-line tools the tests use.
-DEB_PKGS  := pkg-config libarchive-dev libssl-dev zlib1g-dev libjansson-dev \
-             libcmocka-dev libzstd-dev libarchive-tools jq zstd libc6-dev binutils \
-             openssl
-TEST_CMDS := jq bsdtar sha256sum setpriv zstd unshare readelf openssl iconv
+DEB_PKGS  := pkg-config python3 libarchive-dev libssl-dev zlib1g-dev libjansson-dev \
+             libcmocka-dev libzstd-dev libarchive-tools jq zstd \
+             ansible openssh-server openssh-client python3-yaml \
+             libc6-dev binutils openssl
+TEST_CMDS := jq bsdtar sha256sum setpriv zstd python3 ansible-playbook /usr/sbin/sshd \
+             unshare readelf openssl iconv
 # The static archives `make static` links (docs: "On a compromised host").
 STATIC_ARCHIVES := libc.a libarchive.a libcrypto.a libzstd.a libz.a
 
@@ -101,7 +103,7 @@ FUZZ_SEEDS_extract := fixtures/fuzz/seed/archive fixtures/hostile fixtures/fuzz/
 FUZZ_SEEDS_parse   := fixtures/proc fixtures/fuzz/regress/parse
 FUZZ_SEEDS_records := fixtures/fuzz/seed/records fixtures/fuzz/regress/records
 
-.PHONY: all deps check unit integration run install uninstall clean bench bench-deps \
+.PHONY: all deps check layers unit integration run install uninstall clean bench bench-deps \
 	fuzz fuzz-deps fuzz-build fuzz-replay static integration-static
 all: $(PROGS)
 
@@ -262,8 +264,12 @@ fuzz: $(FUZZ_BIN)
 
 # The static program's capture tests run after the others, not beside
 # them (make -j2): two suites at once on two cores would time each other out.
-check: unit integration fuzz-replay
+check: unit integration fuzz-replay layers
 	@$(MAKE) --no-print-directory integration-static
+
+# No two files of src/ depend on each other (docs/ARCHITECTURE.md).
+layers: $(PROGS)
+	python3 tests/tools/layers.py $(BUILD)
 
 $(BUILD)/tests/fuzz/replay-%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_COMMON) \
 		tests/fuzz/fuzz.h $(LIB) | deps

@@ -37,6 +37,8 @@ int cmd_bad_usage(const char *usage);
 /* Adds the pids of "1,2,3" to *list (realloc'ed; the caller frees).
  * Returns 0, or CMD_TROUBLE after printing why. */
 int cmd_pids(const char *s, const char *opt, int **list, size_t *n);
+/* True when pid is in pids[n], or n is 0 (no --pid: every process). */
+bool cmd_pid_wanted(const int *pids, size_t n, int pid);
 /* A non-negative int, e.g. an fd. */
 int cmd_number(const char *s, const char *opt, int *out);
 

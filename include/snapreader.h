@@ -9,7 +9,7 @@
 
 #include "buf.h"
 #include "digest.h"
-#include "verify.h"
+#include "manifest.h"
 
 /*
  * The archive came off a compromised host: every name, length and byte in
@@ -100,7 +100,7 @@ enum snap_kind snapreader_classify(const char *rel, struct snap_member *m);
 struct snapreader_opts {
 	bool hash;          /* SHA-256 of each member: snapreader_member_sha256() */
 	/* Hash every member, keep the manifest, and at the end compare (see
-	 * verify.h): each problem goes to `problem`; implies hash. */
+	 * manifest.h): each problem goes to `problem`; implies hash. */
 	bool verify;
 	bool allow_unknown; /* SNAP_M_UNKNOWN members instead of an error */
 	uint64_t max_holes; /* 0: SNAPREADER_MAX_HOLES */
@@ -180,7 +180,7 @@ uint64_t snapreader_members(const struct snapreader *r);
 unsigned long snapreader_problems(const struct snapreader *r);
 /* The verification table (NULL without opts.verify); borrowed, lives as
  * long as r.  Complete once snapreader_next returned 0. */
-const struct verify *snapreader_verify(const struct snapreader *r);
+const struct manifest *snapreader_verify(const struct snapreader *r);
 /* The last error, or "".  Lives as long as r. */
 const char *snapreader_error(const struct snapreader *r);
 /* True when err (a return value) is about the archive's bytes

@@ -1,4 +1,4 @@
-/* verify: comparing the members read from an archive with its MANIFEST.sha256. */
+/* verify: checking a whole archive against its MANIFEST.sha256, and the problems it reports. */
 #ifndef PROCSNAP_VERIFY_H
 #define PROCSNAP_VERIFY_H
 
@@ -9,11 +9,8 @@
 #include "digest.h"
 
 /*
- * docs/FORMAT.md: the manifest lists every other member exactly once, in
- * archive order, as "<64 hex>  <name relative to TOP/>\n".  Members are
- * added as they are read; the manifest (the last member) is added last;
- * verify_check() then reports every disagreement.  Memory is O(members),
- * never O(member data).
+ * The problems a verification reports: manifest.h finds the first five
+ * by comparing hashes, snapreader.h the last while reading names.
  */
 enum verify_problem {
 	VERIFY_TAMPERED,      /* the member's bytes hash differently */
@@ -34,28 +31,6 @@ const char *verify_problem_name(enum verify_problem p);
  */
 typedef void (*verify_fn)(void *arg, enum verify_problem p, const char *name,
 			  const char *message);
-
-struct verify;
-
-int verify_new(struct verify **v);
-/* A member as read from the archive, with the SHA-256 of its data. */
-int verify_add(struct verify *v, const char *name, const char hex[DIGEST_HEX_LEN + 1]);
-/* The manifest's bytes (bounded by the caller). */
-int verify_manifest(struct verify *v, const char *text, size_t len);
-/*
- * Compares and reports (fn may be NULL).  Returns the number of problems
- * (>= 0) or -ENOMEM.  Call once, after verify_manifest().
- */
-long verify_check(struct verify *v, verify_fn fn, void *arg);
-
-/* After verify_check: true when name was in the archive once, listed once,
- * with a matching hash. */
-bool verify_member_ok(const struct verify *v, const char *name);
-/* The hash the manifest lists for name, or NULL.  Borrowed from v. */
-const char *verify_expected(const struct verify *v, const char *name);
-/* Members added (the manifest not included). */
-uint64_t verify_count(const struct verify *v);
-void verify_free(struct verify *v);
 
 /* The outcome of verify_archive(). */
 struct verify_result {

@@ -1,10 +1,10 @@
-/* test_verify: the manifest comparison, and verify_archive over the hostile fixtures. */
+/* test_verify: the manifest table (manifest.h), and verify_archive over the hostile fixtures. */
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "testutil.h"
-#include "verify.h"
+#include "manifest.h"
 
 #define H(c) c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c \
 	     c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c
@@ -27,100 +27,100 @@ static void collect(void *arg, enum verify_problem p, const char *name, const ch
 	snprintf(s->last_name, sizeof(s->last_name), "%s", name);
 }
 
-static struct verify *make(void)
+static struct manifest *make(void)
 {
-	struct verify *v = NULL;
+	struct manifest *v = NULL;
 
-	assert_int_equal(verify_new(&v), 0);
+	assert_int_equal(manifest_new(&v), 0);
 	return v;
 }
 
-static void test_verify_all_match(void **state)
+static void test_manifest_all_match(void **state)
 {
-	struct verify *v = make();
+	struct manifest *v = make();
 	const char m[] = H("a") "  format.json\n" H("b") "  proc/1/stat\n";
 	struct seen s = { 0 };
 
 	(void)state;
-	assert_int_equal(verify_add(v, "format.json", HA), 0);
-	assert_int_equal(verify_add(v, "proc/1/stat", HB), 0);
-	assert_int_equal(verify_manifest(v, m, strlen(m)), 0);
-	assert_int_equal(verify_check(v, collect, &s), 0);
-	assert_true(verify_member_ok(v, "format.json"));
-	assert_true(verify_member_ok(v, "proc/1/stat"));
-	assert_false(verify_member_ok(v, "proc/2/stat"));
-	assert_string_equal(verify_expected(v, "proc/1/stat"), HB);
-	assert_null(verify_expected(v, "nothing"));
-	assert_int_equal(verify_count(v), 2);
-	verify_free(v);
+	assert_int_equal(manifest_add(v, "format.json", HA), 0);
+	assert_int_equal(manifest_add(v, "proc/1/stat", HB), 0);
+	assert_int_equal(manifest_parse(v, m, strlen(m)), 0);
+	assert_int_equal(manifest_check(v, collect, &s), 0);
+	assert_true(manifest_member_ok(v, "format.json"));
+	assert_true(manifest_member_ok(v, "proc/1/stat"));
+	assert_false(manifest_member_ok(v, "proc/2/stat"));
+	assert_string_equal(manifest_expected(v, "proc/1/stat"), HB);
+	assert_null(manifest_expected(v, "nothing"));
+	assert_int_equal(manifest_count(v), 2);
+	manifest_free(v);
 }
 
-static void test_verify_tampered_named(void **state)
+static void test_manifest_tampered_named(void **state)
 {
-	struct verify *v = make();
+	struct manifest *v = make();
 	const char m[] = H("a") "  content/1-2\n";
 	struct seen s = { 0 };
 
 	(void)state;
-	verify_add(v, "content/1-2", HB);
-	verify_manifest(v, m, strlen(m));
-	assert_int_equal(verify_check(v, collect, &s), 1);
+	manifest_add(v, "content/1-2", HB);
+	manifest_parse(v, m, strlen(m));
+	assert_int_equal(manifest_check(v, collect, &s), 1);
 	assert_int_equal(s.n[VERIFY_TAMPERED], 1);
 	assert_string_equal(s.last_name, "content/1-2");
 	assert_non_null(strstr(s.last, "tampered member content/1-2"));
 	assert_non_null(strstr(s.last, HB));
-	assert_false(verify_member_ok(v, "content/1-2"));
-	verify_free(v);
+	assert_false(manifest_member_ok(v, "content/1-2"));
+	manifest_free(v);
 }
 
-static void test_verify_extra_missing_duplicate(void **state)
+static void test_manifest_extra_missing_duplicate(void **state)
 {
-	struct verify *v = make();
+	struct manifest *v = make();
 	const char m[] = H("a") "  a\n" H("a") "  gone\n" H("a") "  twice\n" H("a") "  twice\n";
 	struct seen s = { 0 };
 
 	(void)state;
-	verify_add(v, "a", HA);
-	verify_add(v, "a", HA);      /* in the archive twice */
-	verify_add(v, "new", HA);    /* not listed */
-	verify_add(v, "twice", HA);  /* listed twice */
-	verify_manifest(v, m, strlen(m));
-	assert_int_equal(verify_check(v, collect, &s), 4);
+	manifest_add(v, "a", HA);
+	manifest_add(v, "a", HA);      /* in the archive twice */
+	manifest_add(v, "new", HA);    /* not listed */
+	manifest_add(v, "twice", HA);  /* listed twice */
+	manifest_parse(v, m, strlen(m));
+	assert_int_equal(manifest_check(v, collect, &s), 4);
 	assert_int_equal(s.n[VERIFY_DUPLICATE], 2);
 	assert_int_equal(s.n[VERIFY_EXTRA], 1);
 	assert_int_equal(s.n[VERIFY_MISSING], 1);
-	assert_false(verify_member_ok(v, "a"));
-	verify_free(v);
+	assert_false(manifest_member_ok(v, "a"));
+	manifest_free(v);
 }
 
-static void test_verify_bad_lines_counted(void **state)
+static void test_manifest_bad_lines_counted(void **state)
 {
-	struct verify *v = make();
+	struct manifest *v = make();
 	/* Short hash, one space, upper case, no name, an unterminated line. */
 	const char m[] = "abc  x\n" H("a") " x\n" H("A") "  x\n" H("a") "  \n" H("a") "  y";
 	struct seen s = { 0 };
 
 	(void)state;
-	verify_manifest(v, m, sizeof(m) - 1);
-	assert_int_equal(verify_check(v, collect, &s), 5);
+	manifest_parse(v, m, sizeof(m) - 1);
+	assert_int_equal(manifest_check(v, collect, &s), 5);
 	assert_int_equal(s.n[VERIFY_BAD_MANIFEST], 5);
 	assert_non_null(strstr(s.last, "line 5"));
-	verify_free(v);
+	manifest_free(v);
 }
 
-static void test_verify_hostile_names_escaped(void **state)
+static void test_manifest_hostile_names_escaped(void **state)
 {
-	struct verify *v = make();
+	struct manifest *v = make();
 	const char m[] = H("a") "  evil\x1b[31m\xff\n";
 	struct seen s = { 0 };
 
 	(void)state;
-	verify_manifest(v, m, strlen(m));
-	assert_int_equal(verify_check(v, collect, &s), 1);
+	manifest_parse(v, m, strlen(m));
+	assert_int_equal(manifest_check(v, collect, &s), 1);
 	assert_int_equal(s.n[VERIFY_MISSING], 1);
 	assert_string_equal(s.last_name, "evil\\x1b[31m\\xff");
 	assert_null(strchr(s.last, '\x1b'));
-	verify_free(v);
+	manifest_free(v);
 }
 
 /* verify_archive over fixtures: the verdict and the problem named. */
@@ -223,11 +223,11 @@ static void test_verify_archive_sha256_is_the_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_verify_all_match),
-		cmocka_unit_test(test_verify_tampered_named),
-		cmocka_unit_test(test_verify_extra_missing_duplicate),
-		cmocka_unit_test(test_verify_bad_lines_counted),
-		cmocka_unit_test(test_verify_hostile_names_escaped),
+		cmocka_unit_test(test_manifest_all_match),
+		cmocka_unit_test(test_manifest_tampered_named),
+		cmocka_unit_test(test_manifest_extra_missing_duplicate),
+		cmocka_unit_test(test_manifest_bad_lines_counted),
+		cmocka_unit_test(test_manifest_hostile_names_escaped),
 		cmocka_unit_test(test_verify_archive_fixtures),
 		cmocka_unit_test(test_verify_archive_sha256_is_the_files),
 	};

@@ -1,98 +1,12 @@
-/* snapwriter: the archive writer; every member is hashed into the manifest. */
-#include <archive.h>
-#include <archive_entry.h>
+/* snapwriter: the archive writer's caller side — members validated, hashed into the manifest, queued. */
 #include <errno.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "snapwriter.h"
-
-/*
- * The caller's thread validates and hashes every member (so snapwriter_end
- * returns the digest at once); libarchive's tar writing, compression and
- * the write(2)s run on an archiver thread, fed through a bounded queue of
- * blocks.  Capture and compression then overlap on two cores, and memory
- * stays bounded: at most SW_BLOCKS blocks of SW_BLOCK bytes are in flight.
- */
-#define SW_BLOCK (256u << 10)
-#define SW_BLOCKS 16
-/* A partly filled block is handed over at the end of a member once it
- * holds this much, so the archiver is not left idle behind small members. */
-#define SW_FLUSH (64u << 10)
-/*
- * libarchive is told to write unbuffered (its default copies everything
- * into 10 KiB blocks); out_write() gathers small writes into a buffer of
- * SW_OUT bytes and passes writes of SW_OUT_DIRECT bytes or more straight
- * to write(2), from the caller's memory.  Copies cost more than anything
- * else when recovering a large file.  Padding is the tar format's own, so
- * the archive's bytes do not depend on any of this.
- */
-#define SW_OUT (128u << 10)
-#define SW_OUT_DIRECT (32u << 10)
-
-enum sw_op_type { OP_HEADER, OP_DATA, OP_ZEROS, OP_END, OP_CLOSE, OP_LENT };
-
-/* OP_LENT's payload: bytes the caller lent, and how to give them back. */
-struct sw_lent {
-	const void *p;
-	size_t n;
-	void (*release)(void *arg);
-	void *arg;
-};
-
-/* An operation in a block; len payload bytes follow, padded to 8. */
-struct sw_op {
-	uint32_t type;
-	uint32_t len;
-	uint64_t arg; /* HEADER: size; ZEROS: count; HEADER: payload is
-		       * nregions regions, then the member name */
-	uint64_t nregions;
-};
-
-struct sw_block {
-	struct sw_block *next;
-	size_t len;
-	unsigned char data[];
-};
-
-struct snapwriter {
-	struct archive *a;
-	struct archive_entry *entry;
-	char *top;
-	time_t mtime;
-	struct buf manifest; /* "<sha256>  <name>\n" per member, in order */
-	struct digest d;
-	char name[512];      /* the member being streamed */
-	uint64_t remaining;  /* bytes still owed to the streamed member */
-	int open_member;
-	uint64_t bytes;
-	int closed;
-	char err[512];
-
-	/* The queue to the archiver thread; mu guards everything below. */
-	pthread_t thread;
-	int started;
-	pthread_mutex_t mu;
-	pthread_cond_t work, space;
-	struct sw_block *head, *tail; /* queued, in order */
-	struct sw_block *spare;       /* free blocks */
-	size_t nblocks;               /* allocated (<= SW_BLOCKS) */
-	int quit;                     /* caller: abandon the archive */
-	int exited;                   /* archiver: thread is done */
-	int astatus;                  /* archiver: first fatal error, -errno */
-	int reached_close;            /* archiver: archive_write_close was called */
-	char aerr[512];               /* archiver: its message */
-	struct sw_block *cur;         /* caller: the block being filled */
-	int sync_ready;               /* mu and the conditions exist */
-	int fd;                       /* the output (borrowed) */
-	char *obuf;                   /* archiver: small writes gathered */
-	size_t olen;
-};
+#include "snapwriter_int.h"
 
 static const struct {
 	const char *name, *suffix;
@@ -136,288 +50,6 @@ static int fail(struct snapwriter *w, int err, const char *fmt, ...)
 	return err < 0 ? err : -EIO;
 }
 
-/* ---- the archiver thread: every libarchive call after open ---- */
-
-/*
- * Records the archiver's first fatal error (later ones would only be
- * consequences) and wakes a caller waiting for room in the queue.
- */
-static int afail(struct snapwriter *w, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int afail(struct snapwriter *w, int err, const char *fmt, ...)
-{
-	char msg[sizeof(w->aerr)];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	err = err < 0 ? err : -EIO;
-	pthread_mutex_lock(&w->mu);
-	if (!w->astatus) {
-		memcpy(w->aerr, msg, sizeof(msg));
-		w->astatus = err;
-	}
-	pthread_cond_broadcast(&w->space);
-	pthread_mutex_unlock(&w->mu);
-	return err;
-}
-
-/*
- * Like bsdtar: ARCHIVE_WARN is noted and work goes on; anything worse is
- * fatal, with libarchive's own message and errno.
- */
-/* libarchive's message, with the errno's text when it has one ("Write
- * error" alone does not tell a responder that the disk is full). */
-static int archive_failed(struct snapwriter *w, const char *what)
-{
-	const char *msg = archive_error_string(w->a);
-	int e = archive_errno(w->a);
-
-	if (e > 0)
-		return afail(w, -e, "%s: %s (%s)", what, msg ? msg : "archive error",
-			     strerror(e));
-	return afail(w, -EIO, "%s: %s", what, msg ? msg : "archive error");
-}
-
-static int check(struct snapwriter *w, int ar, const char *what)
-{
-	if (ar == ARCHIVE_OK)
-		return 0;
-	if (ar == ARCHIVE_WARN) {
-		pthread_mutex_lock(&w->mu);
-		if (!w->astatus)
-			snprintf(w->aerr, sizeof(w->aerr), "%s: %s", what,
-				 archive_error_string(w->a) ? archive_error_string(w->a) : "warning");
-		pthread_mutex_unlock(&w->mu);
-		return 0;
-	}
-	return archive_failed(w, what);
-}
-
-static size_t pad8(size_t n)
-{
-	return (n + 7) & ~(size_t)7;
-}
-
-static int write_all(struct snapwriter *w, const void *p, size_t n, const char *what)
-{
-	const char *s = p;
-
-	while (n) {
-		la_ssize_t got = archive_write_data(w->a, s, n);
-
-		if (got <= 0)
-			return archive_failed(w, what);
-		s += got;
-		n -= (size_t)got;
-	}
-	return 0;
-}
-
-/* The member being written, as the caller named it (without TOP/). */
-static const char *member(const struct snapwriter *w)
-{
-	const char *p = archive_entry_pathname(w->entry);
-	size_t n = strlen(w->top);
-
-	if (p && strncmp(p, w->top, n) == 0 && p[n] == '/')
-		return p + n + 1;
-	return p ? p : "?";
-}
-
-/* Carries out one operation; returns 0 or -errno (recorded by afail). */
-static int run_op(struct snapwriter *w, const struct sw_op *op,
-		  const unsigned char *payload)
-{
-	static const char zeros[65536];
-	uint64_t i, n;
-	const char *path;
-	int r = 0;
-
-	switch (op->type) {
-	case OP_HEADER:
-		path = (const char *)payload + op->nregions * 16;
-		archive_entry_clear(w->entry);
-		archive_entry_set_pathname(w->entry, path);
-		archive_entry_set_filetype(w->entry, AE_IFREG);
-		archive_entry_set_perm(w->entry, 0600);
-		archive_entry_set_size(w->entry, (la_int64_t)op->arg);
-		archive_entry_set_mtime(w->entry, w->mtime, 0);
-		archive_entry_set_uid(w->entry, 0);
-		archive_entry_set_gid(w->entry, 0);
-		for (i = 0; i < op->nregions; i++) {
-			uint64_t reg[2];
-
-			memcpy(reg, payload + i * 16, sizeof(reg));
-			archive_entry_sparse_add_entry(w->entry, (la_int64_t)reg[0],
-						       (la_int64_t)reg[1]);
-		}
-		r = check(w, archive_write_header(w->a, w->entry), member(w));
-		break;
-	case OP_DATA:
-		r = write_all(w, payload, op->len, member(w));
-		break;
-	case OP_ZEROS:
-		for (n = op->arg; n && !r;) {
-			size_t k = n < sizeof(zeros) ? (size_t)n : sizeof(zeros);
-
-			r = write_all(w, zeros, k, member(w));
-			n -= k;
-		}
-		break;
-	case OP_END:
-		r = check(w, archive_write_finish_entry(w->a), member(w));
-		break;
-	case OP_LENT: {
-		struct sw_lent l;
-
-		memcpy(&l, payload, sizeof(l));
-		r = write_all(w, l.p, l.n, member(w));
-		l.release(l.arg);
-		break;
-	}
-	case OP_CLOSE:
-		pthread_mutex_lock(&w->mu);
-		w->reached_close = 1;
-		pthread_mutex_unlock(&w->mu);
-		/* archive_write_close flushes the compressor's trailer: an
-		 * archive whose close failed is not complete. */
-		r = check(w, archive_write_close(w->a), "close archive");
-		break;
-	}
-	return r;
-}
-
-/* Gives back what a block lent, without writing it (the archive failed
- * or is abandoned). */
-static void release_lent(const struct sw_op *op, const unsigned char *payload)
-{
-	struct sw_lent l;
-
-	if (op->type != OP_LENT)
-		return;
-	memcpy(&l, payload, sizeof(l));
-	l.release(l.arg);
-}
-
-/* Runs a block's operations; once something failed, only gives lent
- * memory back and notes the CLOSE.  Returns 1 when the block held the
- * CLOSE. */
-static int run_block(struct snapwriter *w, const struct sw_block *b, int failed)
-{
-	size_t off = 0;
-
-	while (off < b->len) {
-		const unsigned char *payload = b->data + off + sizeof(struct sw_op);
-		struct sw_op op;
-
-		memcpy(&op, b->data + off, sizeof(op));
-		if (failed)
-			release_lent(&op, payload);
-		else if (run_op(w, &op, payload))
-			failed = 1;
-		if (op.type == OP_CLOSE)
-			return 1;
-		off += sizeof(op) + pad8(op.len);
-	}
-	return 0;
-}
-
-static void discard_block(const struct sw_block *b)
-{
-	size_t off = 0;
-
-	while (b && off < b->len) {
-		struct sw_op op;
-
-		memcpy(&op, b->data + off, sizeof(op));
-		release_lent(&op, b->data + off + sizeof(op));
-		off += sizeof(op) + pad8(op.len);
-	}
-}
-
-/* ---- the output: libarchive's client callbacks (archiver thread) ---- */
-
-static int out_flush(struct archive *a, struct snapwriter *w, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t got = write(w->fd, p, n);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			archive_set_error(a, got < 0 ? errno : EIO, "Write error");
-			return -1;
-		}
-		p += got;
-		n -= (size_t)got;
-	}
-	return 0;
-}
-
-static la_ssize_t out_write(struct archive *a, void *arg, const void *p, size_t n)
-{
-	struct snapwriter *w = arg;
-
-	if (n < SW_OUT_DIRECT && w->olen + n <= SW_OUT) {
-		memcpy(w->obuf + w->olen, p, n);
-		w->olen += n;
-		return (la_ssize_t)n;
-	}
-	if (w->olen && out_flush(a, w, w->obuf, w->olen))
-		return -1;
-	w->olen = 0;
-	if (n < SW_OUT_DIRECT) {
-		memcpy(w->obuf, p, n);
-		w->olen = n;
-		return (la_ssize_t)n;
-	}
-	return out_flush(a, w, p, n) ? -1 : (la_ssize_t)n;
-}
-
-static int out_close(struct archive *a, void *arg)
-{
-	struct snapwriter *w = arg;
-	int r = w->olen ? out_flush(a, w, w->obuf, w->olen) : 0;
-
-	w->olen = 0;
-	return r ? ARCHIVE_FATAL : ARCHIVE_OK;
-}
-
-static void *archiver(void *arg)
-{
-	struct snapwriter *w = arg;
-	int closed = 0;
-
-	pthread_setname_np(pthread_self(), "procsnap-archiv");
-	pthread_mutex_lock(&w->mu);
-	while (!closed) {
-		struct sw_block *b;
-		int failed;
-
-		while (!w->head && !w->quit)
-			pthread_cond_wait(&w->work, &w->mu);
-		if (w->quit)
-			break;
-		b = w->head;
-		w->head = b->next;
-		if (!w->head)
-			w->tail = NULL;
-		failed = w->astatus != 0;
-		pthread_mutex_unlock(&w->mu);
-		closed = run_block(w, b, failed);
-		pthread_mutex_lock(&w->mu);
-		b->next = w->spare;
-		w->spare = b;
-		pthread_cond_broadcast(&w->space);
-	}
-	w->exited = 1;
-	pthread_cond_broadcast(&w->space);
-	pthread_mutex_unlock(&w->mu);
-	return NULL;
-}
-
 /* ---- the caller's side: validation, hashing, queueing ---- */
 
 /* The archiver's error, as the caller's (mu held). */
@@ -438,7 +70,7 @@ static int push_block(struct snapwriter *w)
 	w->cur = NULL;
 	pthread_mutex_lock(&w->mu);
 	if (w->astatus) {
-		discard_block(b);
+		archiver_discard(b);
 		b->next = w->spare;
 		w->spare = b;
 		r = take_async_error(w);
@@ -577,26 +209,26 @@ int snapwriter_open(struct snapwriter **out, int fd, enum snap_compress c,
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->space, NULL);
 	w->sync_ready = 1;
-	r = check(w, archive_write_set_format_pax(w->a), "pax format");
+	r = archiver_check(w, archive_write_set_format_pax(w->a), "pax format");
 	if (r)
 		return fail(w, r, "%s", w->aerr);
 	switch (c) {
 	case SNAP_COMPRESS_GZIP:
-		r = check(w, archive_write_add_filter_gzip(w->a), "gzip");
+		r = archiver_check(w, archive_write_add_filter_gzip(w->a), "gzip");
 		/* Level 1: a responder wants the capture over quickly; see
 		 * README "Compression" and docs/PERFORMANCE.md. */
 		if (!r)
-			r = check(w, archive_write_set_filter_option(w->a, "gzip",
+			r = archiver_check(w, archive_write_set_filter_option(w->a, "gzip",
 					"compression-level", "1"), "gzip level");
 		break;
 	case SNAP_COMPRESS_ZSTD:
-		r = check(w, archive_write_add_filter_zstd(w->a), "zstd");
+		r = archiver_check(w, archive_write_add_filter_zstd(w->a), "zstd");
 		if (!r)
-			r = check(w, archive_write_set_filter_option(w->a, "zstd",
+			r = archiver_check(w, archive_write_set_filter_option(w->a, "zstd",
 					"compression-level", "3"), "zstd level");
 		break;
 	case SNAP_COMPRESS_NONE:
-		r = check(w, archive_write_add_filter_none(w->a), "no filter");
+		r = archiver_check(w, archive_write_add_filter_none(w->a), "no filter");
 		break;
 	}
 	if (r)
@@ -606,10 +238,10 @@ int snapwriter_open(struct snapwriter **out, int fd, enum snap_compress c,
 	if (!w->obuf)
 		return fail(w, -ENOMEM, "out of memory");
 	/* Unbuffered (see SW_OUT), so no padding of a last block either. */
-	r = check(w, archive_write_set_bytes_per_block(w->a, 0), "block size");
+	r = archiver_check(w, archive_write_set_bytes_per_block(w->a, 0), "block size");
 	if (r)
 		return fail(w, r, "%s", w->aerr);
-	r = check(w, archive_write_open(w->a, w, NULL, out_write, out_close),
+	r = archiver_check(w, archive_write_open(w->a, w, NULL, archiver_out_write, archiver_out_close),
 		  "open output");
 	if (r)
 		return fail(w, r, "%s", w->aerr);
@@ -617,7 +249,7 @@ int snapwriter_open(struct snapwriter **out, int fd, enum snap_compress c,
 	 * one, so its write(2)s are not interrupted. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = -pthread_create(&w->thread, NULL, archiver, w);
+	r = -pthread_create(&w->thread, NULL, archiver_main, w);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r)
 		return fail(w, r, "cannot start the archive writer: %s", strerror(-r));
@@ -847,9 +479,9 @@ void snapwriter_free(struct snapwriter *w)
 	archive_entry_free(w->entry);
 	digest_free(&w->d);
 	buf_free(&w->manifest);
-	discard_block(w->cur);
+	archiver_discard(w->cur);
 	for (b = w->head; b; b = b->next)
-		discard_block(b);
+		archiver_discard(b);
 	free_blocks(w->cur);
 	free_blocks(w->head);
 	free_blocks(w->spare);

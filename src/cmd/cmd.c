@@ -95,6 +95,16 @@ int cmd_pids(const char *s, const char *opt, int **list, size_t *n)
 	return rc;
 }
 
+bool cmd_pid_wanted(const int *pids, size_t n, int pid)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return true;
+	return !n;
+}
+
 int cmd_flush(struct buf *b)
 {
 	if (buf_error(b)) {

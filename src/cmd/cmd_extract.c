@@ -72,7 +72,37 @@ static void on_note(void *arg, const char *msg)
 	cmd_error("note: %s", msg);
 }
 
-int cmd_extract(int argc, char **argv)
+/* The command line: the options for extract_run and the output's form. */
+struct args {
+	struct extract_opts eo;
+	bool json;
+	int *pids, *fds;    /* eo.pids and eo.fds, owned here */
+	size_t npids, nfds;
+};
+
+/* --fd N or --fd exe: 0, or CMD_TROUBLE after saying why. */
+static int add_fd(struct args *a, const char *arg)
+{
+	int fd, *v;
+
+	if (strcmp(arg, "exe") == 0) {
+		a->eo.exe = true;
+		fd = -1;
+	} else if (cmd_number(arg, "--fd", &fd)) {
+		return CMD_TROUBLE;
+	}
+	v = realloc(a->fds, (a->nfds + 1) * sizeof(*v));
+	if (!v) {
+		cmd_error("out of memory");
+		return CMD_TROUBLE;
+	}
+	a->fds = v;
+	a->fds[a->nfds++] = fd;
+	return 0;
+}
+
+/* The options into a: -1 to go on, else the exit status. */
+static int parse(int argc, char **argv, struct args *a)
 {
 	enum { OPT_PID = 256, OPT_FD, OPT_JSON, OPT_HELP };
 	static const struct option longopts[] = {
@@ -83,84 +113,78 @@ int cmd_extract(int argc, char **argv)
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct extract_opts eo = { .file = on_file,
-				   .problem = on_problem, .note = on_note };
-	struct out o = { .b = BUF_INIT };
-	struct extract_result res;
-	int *pids = NULL, *fds = NULL;
-	size_t npids = 0, nfds = 0;
 	bool help = false;
-	int opt, rc = CMD_TROUBLE, x;
+	int opt, x;
 
 	while ((opt = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'o': eo.dir = optarg; break;
-		case OPT_JSON: o.json = true; break;
+		case 'o': a->eo.dir = optarg; break;
+		case OPT_JSON: a->json = true; break;
 		case OPT_HELP: help = true; break;
 		case OPT_PID:
-			if (cmd_pids(optarg, "--pid", &pids, &npids))
-				goto out;
+			if (cmd_pids(optarg, "--pid", &a->pids, &a->npids))
+				return CMD_TROUBLE;
 			break;
-		case OPT_FD: {
-			int fd, *v;
-
-			if (strcmp(optarg, "exe") == 0) {
-				eo.exe = true;
-				fd = -1;
-			} else if (cmd_number(optarg, "--fd", &fd)) {
-				goto out;
-			}
-			v = realloc(fds, (nfds + 1) * sizeof(*v));
-			if (!v) {
-				cmd_error("out of memory");
-				goto out;
-			}
-			fds = v;
-			fds[nfds++] = fd;
+		case OPT_FD:
+			if (add_fd(a, optarg))
+				return CMD_TROUBLE;
 			break;
-		}
 		default:
-			rc = cmd_bad_usage(usage);
-			goto out;
+			return cmd_bad_usage(usage);
 		}
 	}
 	x = cmd_operands(argc, argv, 1, help, usage);
-	if (x >= 0) {
-		rc = x;
-		goto out;
-	}
-	if (!eo.dir) {
+	if (x >= 0)
+		return x;
+	if (!a->eo.dir) {
 		cmd_error("extract: -o DIR is required");
-		rc = cmd_bad_usage(usage);
-		goto out;
+		return cmd_bad_usage(usage);
 	}
-	eo.pids = pids;
-	eo.npids = npids;
-	eo.fds = fds;
-	eo.nfds = nfds;
-	eo.arg = &o;
+	return -1;
+}
+
+/* Extracts from the snapshot at path: the exit status. */
+static int run(const char *path, struct args *a)
+{
+	struct out o = { .json = a->json, .b = BUF_INIT };
+	struct extract_result res;
+	int rc, x;
+
+	a->eo.pids = a->pids;
+	a->eo.npids = a->npids;
+	a->eo.fds = a->fds;
+	a->eo.nfds = a->nfds;
+	a->eo.arg = &o;
 	/* Stopped by a signal or a closed pipe, the staging directory must
 	 * still be removed: both become errors, not deaths. */
-	eo.stop = signals_install();
-	x = extract_run(argv[optind], &eo, &res);
+	a->eo.stop = signals_install();
+	x = extract_run(path, &a->eo, &res);
 	if (x) {
-		cmd_error("%s: %s", cmd_path(argv[optind]), res.message);
+		cmd_error("%s: %s", cmd_path(path), res.message);
 		rc = CMD_TROUBLE;
 	} else if (o.werr) {
 		cmd_error("standard output: %s", strerror(-o.werr));
 		rc = CMD_TROUBLE;
 	} else if (res.problems) {
 		cmd_error("%s: verification FAILED: %lu problem%s; %lu file%s extracted",
-			  cmd_path(argv[optind]), res.problems, res.problems == 1 ? "" : "s",
+			  cmd_path(path), res.problems, res.problems == 1 ? "" : "s",
 			  res.files, res.files == 1 ? "" : "s");
 		rc = CMD_FAILED;
 	} else {
 		rc = CMD_OK;
 	}
-	rc = cmd_finish_output(rc);
-out:
 	buf_free(&o.b);
-	free(pids);
-	free(fds);
+	return cmd_finish_output(rc);
+}
+
+int cmd_extract(int argc, char **argv)
+{
+	struct args a = { .eo = { .file = on_file, .problem = on_problem, .note = on_note } };
+	int rc = parse(argc, argv, &a);
+
+	if (rc < 0)
+		rc = run(argv[optind], &a);
+	free(a.pids);
+	free(a.fds);
 	return rc;
 }

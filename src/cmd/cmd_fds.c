@@ -35,17 +35,7 @@ struct fds {
 	size_t ntypes;
 };
 
-static bool pid_wanted(const struct fds *f, int pid)
-{
-	size_t i;
-
-	for (i = 0; i < f->npids; i++)
-		if (f->pids[i] == pid)
-			return true;
-	return !f->npids;
-}
-
-/* The filters on the record (the pid is checked first, by pid_wanted). */
+/* The filters on the record (the pid is checked first, by cmd_pid_wanted). */
 static bool wanted(const struct fds *f, const json_t *fd)
 {
 	size_t i;
@@ -61,7 +51,8 @@ static bool wanted(const struct fds *f, const json_t *fd)
 	return ok;
 }
 
-int cmd_fds(int argc, char **argv)
+/* The options into f: -1 to go on, else the exit status. */
+static int parse(int argc, char **argv, struct fds *f)
 {
 	enum { OPT_PID = 256, OPT_DELETED, OPT_CHANGING, OPT_TYPE, OPT_JSON, OPT_HELP };
 	static const struct option longopts[] = {
@@ -73,50 +64,51 @@ int cmd_fds(int argc, char **argv)
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct snapshot_opts so = { .fds = true };
-	struct fds f = { 0 };
-	struct buf out = BUF_INIT;
-	struct snapshot *s = NULL;
-	struct snapshot_item it;
 	bool help = false;
-	int opt, rc = CMD_TROUBLE, x, w = 0;
+	int opt;
 
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (opt) {
-		case OPT_DELETED: f.deleted = true; break;
-		case OPT_CHANGING: f.changing = true; break;
-		case OPT_JSON: f.json = true; break;
+		case OPT_DELETED: f->deleted = true; break;
+		case OPT_CHANGING: f->changing = true; break;
+		case OPT_JSON: f->json = true; break;
 		case OPT_HELP: help = true; break;
 		case OPT_PID:
-			if (cmd_pids(optarg, "--pid", &f.pids, &f.npids))
-				goto out;
+			if (cmd_pids(optarg, "--pid", &f->pids, &f->npids))
+				return CMD_TROUBLE;
 			break;
 		case OPT_TYPE: {
-			const char **t = realloc(f.types, (f.ntypes + 1) * sizeof(*t));
+			const char **t = realloc(f->types, (f->ntypes + 1) * sizeof(*t));
 
 			if (!t) {
 				cmd_error("out of memory");
-				goto out;
+				return CMD_TROUBLE;
 			}
-			f.types = t;
-			t[f.ntypes++] = optarg;
+			f->types = t;
+			t[f->ntypes++] = optarg;
 			break;
 		}
 		default:
-			rc = cmd_bad_usage(usage);
-			goto out;
+			return cmd_bad_usage(usage);
 		}
 	}
-	x = cmd_operands(argc, argv, 1, help, usage);
-	if (x >= 0) {
-		rc = x;
-		goto out;
-	}
+	return cmd_operands(argc, argv, 1, help, usage);
+}
+
+/* The fd records of the snapshot at path that f wants: the exit status. */
+static int list(const char *path, const struct fds *f)
+{
+	struct snapshot_opts so = { .fds = true };
+	struct buf out = BUF_INIT;
+	struct snapshot *s = NULL;
+	struct snapshot_item it;
+	int rc, x, w = 0;
+
 	/* With --pid, the other processes' records are passed over unparsed:
 	 * parsing is most of the time (docs/PERFORMANCE.md). */
-	so.fd_text = f.npids > 0;
-	x = snapshot_open(&s, argv[optind], &so);
-	if (!x && !f.json)
+	so.fd_text = f->npids > 0;
+	x = snapshot_open(&s, path, &so);
+	if (!x && !f->json)
 		buf_puts(&out, snapview_fd_header());
 	/* One record at a time: memory does not grow with the snapshot. */
 	while (!x && !w && (x = snapshot_next(s, &it)) > 0) {
@@ -124,7 +116,7 @@ int cmd_fds(int argc, char **argv)
 		const json_t *rec;
 
 		x = 0;
-		if (it.kind != SNAPSHOT_FD || !pid_wanted(&f, it.pid))
+		if (it.kind != SNAPSHOT_FD || !cmd_pid_wanted(f->pids, f->npids, it.pid))
 			continue;
 		if (so.fd_text) {
 			x = snapshot_fd_parse(s, it.pid, it.line, it.text, it.len, &j);
@@ -132,16 +124,25 @@ int cmd_fds(int argc, char **argv)
 				break;
 		}
 		rec = j ? j : it.json;
-		if (wanted(&f, rec))
-			w = f.json ? snapview_fd_json(&out, rec) : snapview_fd_text(&out, rec);
+		if (wanted(f, rec))
+			w = f->json ? snapview_fd_json(&out, rec) : snapview_fd_text(&out, rec);
 		json_decref(j);
 		if (!w)
 			w = cmd_flush(&out);
 	}
-	rc = cmd_done(&out, w, x, argv[optind], s);
-out:
+	rc = cmd_done(&out, w, x, path, s);
 	snapshot_free(s);
 	buf_free(&out);
+	return rc;
+}
+
+int cmd_fds(int argc, char **argv)
+{
+	struct fds f = { 0 };
+	int rc = parse(argc, argv, &f);
+
+	if (rc < 0)
+		rc = list(argv[optind], &f);
 	free(f.pids);
 	free(f.types);
 	return rc;

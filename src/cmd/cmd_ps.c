@@ -52,18 +52,11 @@ struct ps {
 
 static bool wanted(const struct ps *p, const json_t *proc, int pid)
 {
-	size_t i;
-
 	if (p->by_user && !snapview_proc_has_uid(proc, p->user))
 		return false;
 	if (p->container && !snapview_proc_in_container(proc, p->container))
 		return false;
-	if (!p->npids)
-		return true;
-	for (i = 0; i < p->npids; i++)
-		if (p->pids[i] == pid)
-			return true;
-	return false;
+	return cmd_pid_wanted(p->pids, p->npids, pid);
 }
 
 static int keep(struct ps *p, const json_t *proc, int pid)
@@ -140,7 +133,8 @@ out:
 	return r;
 }
 
-int cmd_ps(int argc, char **argv)
+/* The options into p: -1 to go on, else the exit status. */
+static int parse(int argc, char **argv, struct ps *p)
 {
 	enum { OPT_TREE = 256, OPT_PID, OPT_USER, OPT_CONTAINER, OPT_JSON, OPT_HELP };
 	static const struct option longopts[] = {
@@ -152,65 +146,74 @@ int cmd_ps(int argc, char **argv)
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ps p = { .text = BUF_INIT, .out = BUF_INIT };
-	struct snapshot *s = NULL;
-	struct snapshot_item it;
 	bool help = false;
-	int opt, rc = CMD_TROUBLE, x, w = 0, uid;
+	int opt, uid;
 
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (opt) {
-		case OPT_TREE: p.tree = true; break;
-		case OPT_JSON: p.json = true; break;
+		case OPT_TREE: p->tree = true; break;
+		case OPT_JSON: p->json = true; break;
 		case OPT_HELP: help = true; break;
 		case OPT_PID:
-			if (cmd_pids(optarg, "--pid", &p.pids, &p.npids))
-				goto out;
+			if (cmd_pids(optarg, "--pid", &p->pids, &p->npids))
+				return CMD_TROUBLE;
 			break;
 		case OPT_CONTAINER:
-			p.container = optarg;
+			p->container = optarg;
 			break;
 		case OPT_USER:
 			if (cmd_number(optarg, "--user", &uid))
-				goto out;
-			p.by_user = true;
-			p.user = uid;
+				return CMD_TROUBLE;
+			p->by_user = true;
+			p->user = uid;
 			break;
 		default:
-			rc = cmd_bad_usage(usage);
-			goto out;
+			return cmd_bad_usage(usage);
 		}
 	}
-	x = cmd_operands(argc, argv, 1, help, usage);
-	if (x >= 0) {
-		rc = x;
-		goto out;
-	}
-	x = snapshot_open(&s, argv[optind], NULL);
-	if (!x && !p.json)
-		buf_puts(&p.out, snapview_proc_header());
+	return cmd_operands(argc, argv, 1, help, usage);
+}
+
+/* The processes of the snapshot at path that p wants: the exit status. */
+static int list(const char *path, struct ps *p)
+{
+	struct snapshot *s = NULL;
+	struct snapshot_item it;
+	int rc = CMD_TROUBLE, x, w = 0;
+
+	x = snapshot_open(&s, path, NULL);
+	if (!x && !p->json)
+		buf_puts(&p->out, snapview_proc_header());
 	while (!x && !w && (x = snapshot_next(s, &it)) > 0) {
 		x = 0;
-		if (it.kind != SNAPSHOT_PROCESS || !wanted(&p, it.json, it.pid))
+		if (it.kind != SNAPSHOT_PROCESS || !wanted(p, it.json, it.pid))
 			continue;
-		if (p.tree)
-			w = keep(&p, it.json, it.pid);
-		else if (p.json)
-			w = snapview_proc_json(&p.out, it.json);
+		if (p->tree)
+			w = keep(p, it.json, it.pid);
+		else if (p->json)
+			w = snapview_proc_json(&p->out, it.json);
 		else
-			w = snapview_proc_text(&p.out, it.json, 0, NULL);
+			w = snapview_proc_text(&p->out, it.json, 0, NULL);
 		if (!w)
-			w = cmd_flush(&p.out);
+			w = cmd_flush(&p->out);
 	}
-	if (p.tree && !w)
-		w = print_tree(&p);
-	if (w == -EFBIG) { /* keep() said why */
-		cmd_flush(&p.out);
-		goto out;
-	}
-	rc = cmd_done(&p.out, w, x, argv[optind], s);
-out:
+	if (p->tree && !w)
+		w = print_tree(p);
+	if (w == -EFBIG) /* keep() said why */
+		cmd_flush(&p->out);
+	else
+		rc = cmd_done(&p->out, w, x, path, s);
 	snapshot_free(s);
+	return rc;
+}
+
+int cmd_ps(int argc, char **argv)
+{
+	struct ps p = { .text = BUF_INIT, .out = BUF_INIT };
+	int rc = parse(argc, argv, &p);
+
+	if (rc < 0)
+		rc = list(argv[optind], &p);
 	buf_free(&p.text);
 	buf_free(&p.out);
 	free(p.rows);

@@ -288,16 +288,14 @@ static void files(struct buf *b, const json_t *proc)
 	}
 }
 
-static void text(struct buf *b, const struct show *s)
+/* Who the process is: identity, credentials, counters, flags. */
+static void identity(struct buf *b, const json_t *p)
 {
 	static const char *const ids[] = { "ppid", "pgrp", "session", "tty_nr", NULL };
 	static const char *const cpu[] = { "utime", "stime", "vsize", "rss_pages", NULL };
 	static const char *const caps[] = { "inh", "prm", "eff", "bnd", "amb", NULL };
-	const json_t *p = s->proc;
 	const char *const *c;
-	size_t i, mark;
 
-	buf_printf(b, "process %d\n", s->pid);
 	field(b, "name", p, "name");
 	buf_printf(b, "  %-10s ", "cmdline");
 	snapview_cmdline(b, p);
@@ -332,6 +330,54 @@ static void text(struct buf *b, const struct show *s)
 	nums(b, p, cpu);
 	buf_putc(b, '\n');
 	flags(b, p);
+}
+
+/* The fds, as snapread fds shows them. */
+static void fd_lines(struct buf *b, const struct show *s)
+{
+	size_t i;
+
+	buf_printf(b, "fds (%zu", json_array_size(s->fds));
+	if (json_object_get(s->proc, "deleted_fds")) {
+		buf_puts(b, ", ");
+		snapview_num(b, 0, s->proc, "deleted_fds");
+		buf_puts(b, " deleted");
+	}
+	buf_puts(b, ")\n");
+	if (json_array_size(s->fds))
+		buf_puts(b, snapview_fd_header());
+	for (i = 0; i < json_array_size(s->fds); i++)
+		snapview_fd_text(b, json_array_get(s->fds, i));
+}
+
+/* Every error met capturing the process, its own then its fds'. */
+static void errors(struct buf *b, const struct show *s)
+{
+	size_t i, mark;
+
+	buf_puts(b, "errors\n");
+	mark = b->len;
+	snapview_errors_text(b, s->proc, "  ");
+	for (i = 0; i < json_array_size(s->fds); i++) {
+		const json_t *fd = json_array_get(s->fds, i);
+		struct buf pre = BUF_INIT;
+
+		buf_puts(&pre, "  fd ");
+		snapview_num(&pre, 0, fd, "fd");
+		buf_puts(&pre, " ");
+		snapview_errors_text(b, fd, pre.data ? pre.data : "  fd ");
+		buf_free(&pre);
+	}
+	if (b->len == mark)
+		buf_puts(b, "  none\n");
+}
+
+static void text(struct buf *b, const struct show *s)
+{
+	const json_t *p = s->proc;
+
+	buf_printf(b, "process %d\n", s->pid);
+	identity(b, p);
 	buf_puts(b, "links\n");
 	link_line(b, p, "exe");
 	link_line(b, p, "cwd");
@@ -351,33 +397,9 @@ static void text(struct buf *b, const struct show *s)
 	}
 	mapped(b, p);
 	tables(b, p);
-	buf_printf(b, "fds (%zu", json_array_size(s->fds));
-	if (json_object_get(p, "deleted_fds")) {
-		buf_puts(b, ", ");
-		snapview_num(b, 0, p, "deleted_fds");
-		buf_puts(b, " deleted");
-	}
-	buf_puts(b, ")\n");
-	if (json_array_size(s->fds))
-		buf_puts(b, snapview_fd_header());
-	for (i = 0; i < json_array_size(s->fds); i++)
-		snapview_fd_text(b, json_array_get(s->fds, i));
+	fd_lines(b, s);
 	files(b, p);
-	buf_puts(b, "errors\n");
-	mark = b->len;
-	snapview_errors_text(b, p, "  ");
-	for (i = 0; i < json_array_size(s->fds); i++) {
-		const json_t *fd = json_array_get(s->fds, i);
-		struct buf pre = BUF_INIT;
-
-		buf_puts(&pre, "  fd ");
-		snapview_num(&pre, 0, fd, "fd");
-		buf_puts(&pre, " ");
-		snapview_errors_text(b, fd, pre.data ? pre.data : "  fd ");
-		buf_free(&pre);
-	}
-	if (b->len == mark)
-		buf_puts(b, "  none\n");
+	errors(b, s);
 }
 
 static int dump(struct jsonw *w, const char *key, const json_t *j)
@@ -457,6 +479,34 @@ static int on_item(struct snapshot *sn, const struct snapshot_item *it, struct s
 	}
 }
 
+/* Reads the snapshot at path up to s->pid's process.json: 0, or the exit
+ * status after saying why not. */
+static int read_process(const char *path, struct show *s)
+{
+	struct snapshot_opts so = { .fds = true, .raw = true, .fd_text = true };
+	struct snapshot *sn = NULL;
+	struct snapshot_item it;
+	int x, k = 0;
+
+	/* The process is the last of its members: reading stops there. */
+	x = snapshot_open(&sn, path, &so);
+	while (!x && !k && (x = snapshot_next(sn, &it)) > 0) {
+		x = 0;
+		k = on_item(sn, &it, s);
+	}
+	if (k < 0 && s->fd_bytes > SNAPSHOT_MAX_FD_BYTES)
+		cmd_error("%s: pid %d: more than %u bytes of fd records to show",
+			  cmd_path(path), s->pid, SNAPSHOT_MAX_FD_BYTES);
+	else if (k == -ENOMEM)
+		cmd_error("out of memory");
+	else if (x < 0 || k < 0)
+		cmd_error("%s: %s", cmd_path(path), snapshot_error(sn));
+	else if (!s->proc)
+		cmd_error("%s: pid %d is not in the snapshot", cmd_path(path), s->pid);
+	snapshot_free(sn);
+	return x < 0 || k < 0 || !s->proc ? CMD_TROUBLE : 0;
+}
+
 int cmd_show(int argc, char **argv)
 {
 	enum { OPT_JSON = 256, OPT_HELP };
@@ -465,14 +515,10 @@ int cmd_show(int argc, char **argv)
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct snapshot_opts so = { .fds = true, .raw = true, .fd_text = true };
 	struct show s = { .maps = SNAPVIEW_MAPS_INIT, .status = BUF_INIT };
-	struct snapshot *sn = NULL;
-	struct snapshot_item it;
 	struct buf out = BUF_INIT;
 	bool help = false, as_json = false;
-	const char *path;
-	int opt, rc = CMD_TROUBLE, x, k = 0;
+	int opt, rc = CMD_TROUBLE, x;
 
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -484,7 +530,6 @@ int cmd_show(int argc, char **argv)
 	x = cmd_operands(argc, argv, 2, help, usage);
 	if (x >= 0)
 		return x;
-	path = argv[optind];
 	x = cmd_number(argv[optind + 1], "PID", &s.pid);
 	if (x)
 		return x;
@@ -493,29 +538,8 @@ int cmd_show(int argc, char **argv)
 		cmd_error("out of memory");
 		goto out;
 	}
-	/* The process is the last of its members: reading stops there. */
-	x = snapshot_open(&sn, path, &so);
-	while (!x && !k && (x = snapshot_next(sn, &it)) > 0) {
-		x = 0;
-		k = on_item(sn, &it, &s);
-	}
-	if (k < 0 && s.fd_bytes > SNAPSHOT_MAX_FD_BYTES) {
-		cmd_error("%s: pid %d: more than %u bytes of fd records to show",
-			  cmd_path(path), s.pid, SNAPSHOT_MAX_FD_BYTES);
+	if (read_process(argv[optind], &s))
 		goto out;
-	}
-	if (k == -ENOMEM) {
-		cmd_error("out of memory");
-		goto out;
-	}
-	if (x < 0 || k < 0) {
-		cmd_error("%s: %s", cmd_path(path), snapshot_error(sn));
-		goto out;
-	}
-	if (!s.proc) {
-		cmd_error("%s: pid %d is not in the snapshot", cmd_path(path), s.pid);
-		goto out;
-	}
 	x = as_json ? json(&out, &s) : (text(&out, &s), buf_error(&out));
 	if (!x)
 		x = cmd_flush(&out);
@@ -525,7 +549,6 @@ int cmd_show(int argc, char **argv)
 	}
 	rc = cmd_finish_output(CMD_OK);
 out:
-	snapshot_free(sn);
 	json_decref(s.proc);
 	json_decref(s.fds);
 	snapview_maps_free(&s.maps);

@@ -1,16 +1,9 @@
-/* snapread: the offline reader — a table of subcommands, and what they share. */
-#include <errno.h>
-#include <limits.h>
-#include <stdarg.h>
+/* snapread: the offline reader — its table of subcommands (src/cmd/cmd_*.c) and main. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd.h"
-#include "escape.h"
 #include "snapreader.h"
-#include "snapshot.h"
 
 static const struct {
 	const char *name;

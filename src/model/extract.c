@@ -10,8 +10,8 @@
 
 #include "escape.h"
 #include "extract.h"
+#include "manifest.h"
 #include "snapshot.h"
-#include "snapview.h"
 #include "u64map.h"
 
 /* One content member: staged under a counter name, placed by links. */
@@ -317,12 +317,16 @@ static int on_item(struct ex *x, struct snapreader *r, const struct snapshot_ite
 			return 0;
 		}
 		return s->needed ? stage(x, r, it->member, s) : 0;
-	case SNAPSHOT_FD:
+	case SNAPSHOT_FD: {
+		bool del = false;
+
 		snapshot_int(it->json, "fd", &fd);
 		if (!pid_selected(x, it->pid) || !fd_selected(x, (int)fd))
 			return 0;
+		snapshot_bool(it->json, "deleted", &del);
 		return want(x, json_object_get(it->json, "content"), it->pid, (int)fd,
-			    it->member->name, snapview_fd_deleted(it->json));
+			    it->member->name, del);
+	}
 	case SNAPSHOT_PROCESS: {
 		const json_t *exe = json_object_get(it->json, "exe");
 		bool del = false;
@@ -435,7 +439,7 @@ static int place(struct ex *x, const struct want *w, struct staged *s, const cha
 }
 
 /* Every check a file must pass before it gets its name. */
-static int settle(struct ex *x, const struct verify *v, const struct want *w)
+static int settle(struct ex *x, const struct manifest *v, const struct want *w)
 {
 	struct staged *s = u64map_get(&x->staged, w->dev, w->ino);
 	char path[48], member[64];
@@ -453,8 +457,8 @@ static int settle(struct ex *x, const struct verify *v, const struct want *w)
 		say(x, true, "%s: %s could not be read again; not extracted", path, member);
 		return 0;
 	}
-	expect = verify_expected(v, s->member);
-	if (!verify_member_ok(v, s->member) || !expect || strcmp(expect, s->hex) != 0) {
+	expect = manifest_expected(v, s->member);
+	if (!manifest_member_ok(v, s->member) || !expect || strcmp(expect, s->hex) != 0) {
 		say(x, true, "%s: %s hashes to %s, the manifest %s%s; not extracted", path,
 			s->member, s->hex, expect ? "lists " : "does not list it",
 			expect ? expect : "");
@@ -465,7 +469,7 @@ static int settle(struct ex *x, const struct verify *v, const struct want *w)
 			path, s->member, s->hex, w->record, w->sha[0] ? w->sha : "nothing");
 		return 0;
 	}
-	if (!verify_member_ok(v, w->record)) {
+	if (!manifest_member_ok(v, w->record)) {
 		say(x, true, "%s: its record, %s, does not match the manifest; not extracted",
 			path, w->record);
 		return 0;

@@ -1,0 +1,116 @@
+/* snapwriter_int: what the writer's two sides share — the queue of operations, and the writer's state. */
+#ifndef PROCSNAP_SNAPWRITER_INT_H
+#define PROCSNAP_SNAPWRITER_INT_H
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "buf.h"
+#include "digest.h"
+#include "snapwriter.h"
+
+/*
+ * The caller's thread validates and hashes every member (so snapwriter_end
+ * returns the digest at once); libarchive's tar writing, compression and
+ * the write(2)s run on an archiver thread, fed through a bounded queue of
+ * blocks.  Capture and compression then overlap on two cores, and memory
+ * stays bounded: at most SW_BLOCKS blocks of SW_BLOCK bytes are in flight.
+ */
+#define SW_BLOCK (256u << 10)
+#define SW_BLOCKS 16
+/* A partly filled block is handed over at the end of a member once it
+ * holds this much, so the archiver is not left idle behind small members. */
+#define SW_FLUSH (64u << 10)
+/*
+ * libarchive is told to write unbuffered (its default copies everything
+ * into 10 KiB blocks); out_write() gathers small writes into a buffer of
+ * SW_OUT bytes and passes writes of SW_OUT_DIRECT bytes or more straight
+ * to write(2), from the caller's memory.  Copies cost more than anything
+ * else when recovering a large file.  Padding is the tar format's own, so
+ * the archive's bytes do not depend on any of this.
+ */
+#define SW_OUT (128u << 10)
+#define SW_OUT_DIRECT (32u << 10)
+
+enum sw_op_type { OP_HEADER, OP_DATA, OP_ZEROS, OP_END, OP_CLOSE, OP_LENT };
+
+/* OP_LENT's payload: bytes the caller lent, and how to give them back. */
+struct sw_lent {
+	const void *p;
+	size_t n;
+	void (*release)(void *arg);
+	void *arg;
+};
+
+/* An operation in a block; len payload bytes follow, padded to 8. */
+struct sw_op {
+	uint32_t type;
+	uint32_t len;
+	uint64_t arg; /* HEADER: size; ZEROS: count; HEADER: payload is
+		       * nregions regions, then the member name */
+	uint64_t nregions;
+};
+
+struct sw_block {
+	struct sw_block *next;
+	size_t len;
+	unsigned char data[];
+};
+
+struct snapwriter {
+	struct archive *a;
+	struct archive_entry *entry;
+	char *top;
+	time_t mtime;
+	struct buf manifest; /* "<sha256>  <name>\n" per member, in order */
+	struct digest d;
+	char name[512];      /* the member being streamed */
+	uint64_t remaining;  /* bytes still owed to the streamed member */
+	int open_member;
+	uint64_t bytes;
+	int closed;
+	char err[512];
+
+	/* The queue to the archiver thread; mu guards everything below. */
+	pthread_t thread;
+	int started;
+	pthread_mutex_t mu;
+	pthread_cond_t work, space;
+	struct sw_block *head, *tail; /* queued, in order */
+	struct sw_block *spare;       /* free blocks */
+	size_t nblocks;               /* allocated (<= SW_BLOCKS) */
+	int quit;                     /* caller: abandon the archive */
+	int exited;                   /* archiver: thread is done */
+	int astatus;                  /* archiver: first fatal error, -errno */
+	int reached_close;            /* archiver: archive_write_close was called */
+	char aerr[512];               /* archiver: its message */
+	struct sw_block *cur;         /* caller: the block being filled */
+	int sync_ready;               /* mu and the conditions exist */
+	int fd;                       /* the output (borrowed) */
+	char *obuf;                   /* archiver: small writes gathered */
+	size_t olen;
+};
+
+/* ---- archiver.c: the archiver thread, every libarchive call after open ---- */
+
+/* The thread's body (arg: the writer). */
+void *archiver_main(void *arg);
+/* ARCHIVE_OK and ARCHIVE_WARN go on (a warning is noted); anything worse
+ * is the archiver's fatal error, returned as -errno. */
+int archiver_check(struct snapwriter *w, int ar, const char *what);
+/* Gives back what a block lent, without writing it. */
+void archiver_discard(const struct sw_block *b);
+/* libarchive's client callbacks: our own output buffering. */
+la_ssize_t archiver_out_write(struct archive *a, void *arg, const void *p, size_t n);
+int archiver_out_close(struct archive *a, void *arg);
+
+static inline size_t pad8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+#endif

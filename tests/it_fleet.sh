@@ -1,0 +1,374 @@
+#!/usr/bin/env bash
+# it_fleet.sh: contrib/ for many hosts.  The Velociraptor artifact: its YAML,
+# its keys, and the command line it would run, run by hand.  The Ansible
+# playbook, run for real by ansible-playbook against five hosts on this
+# machine: network namespaces on veth pairs, each with its own sshd (own
+# config, host key, hostname, key-only root login on a non-default port);
+# one has no sshd (unreachable), one fails its capture.  The good hosts'
+# archives must come back under their inventory names, verified, with
+# matching hashes in the custody log; the failed ones must be listed; every
+# host must be left clean.
+. "$(dirname "$0")/lib.sh"
+
+PLAYBOOK="$ROOT/contrib/ansible/procsnap.yml"
+ARTIFACT="$ROOT/contrib/velociraptor/Linux.Forensics.ProcSnap.yaml"
+# Debian's interpreter, with python3-yaml (a pyenv shim may come first).
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+
+# --- the Velociraptor artifact ----------------------------------------------------
+if "$PY" -c 'import yaml' 2>/dev/null; then
+	"$PY" - "$ARTIFACT" >"$T/vr.check" 2>&1 <<'EOF'
+import sys, yaml
+a = yaml.safe_load(open(sys.argv[1]))
+def say(ok, what):
+    print(("ok " if ok else "FAIL ") + what)
+say(isinstance(a, dict), "a mapping")
+for k in ("name", "description", "type", "tools", "parameters", "sources"):
+    say(k in a, "key " + k)
+say(a.get("name") == "Linux.Forensics.ProcSnap", "name matches the file")
+say(a.get("type") == "CLIENT", "type CLIENT")
+say(any(t.get("name") == "procsnap-static" for t in a.get("tools", [])), "tool procsnap-static")
+src = a.get("sources", [])
+q = "\n".join(s.get("query", "") for s in src)
+say(len(src) > 0 and all(s.get("query") for s in src), "every source has a query")
+for w in ("Generic.Utils.FetchBinary", "procsnap-static", "execve(", "upload(", "tempdir("):
+    say(w in q, "query uses " + w)
+names = [p.get("name") for p in a.get("parameters", [])]
+say(len(names) == len(set(names)), "parameter names unique")
+for p in names:
+    say(p in q, "parameter %s used by the query" % p)
+EOF
+	[ -s "$T/vr.check" ] || echo "FAIL the checker printed nothing" >"$T/vr.check"
+	while read -r r what; do
+		case $r in
+		ok) ok "velociraptor: $what" ;;
+		*) fail "velociraptor: $what" "see $ARTIFACT" ;;
+		esac
+	done <"$T/vr.check"
+
+	# The command line the artifact runs, built from its own parameters
+	# (defaults, then the overrides a responder would give) and run.
+	# The table maps each parameter to procsnap's option, as the VQL does;
+	# every option must appear in the query.
+	mkdir -p "$T/vr/out"
+	"$PY" - "$ARTIFACT" "$PROCSNAP" "$T/vr/out" "$$" >"$T/vr.argv" 2>"$T/vr.err" <<'EOF'
+import json, sys, yaml
+a = yaml.safe_load(open(sys.argv[1]))
+exe, out, pid = sys.argv[2:5]
+q = "\n".join(s["query"] for s in a["sources"])
+params = {p["name"]: p for p in a["parameters"]}
+val = {n: str(p.get("default", "")) for n, p in params.items()}
+val.update({"NoContent": "Y", "Pids": pid + ", 1", "ReadTimeout": "2"})
+def truth(v):
+    return v.strip().upper() in ("Y", "YES", "TRUE", "OK")
+flags = {"NoContent": "--no-content", "Compress": "--compress",
+         "Pids": "--pid=", "ReadTimeout": "--read-timeout",
+         "MaxFileSize": "--max-file-size"}
+for n, f in flags.items():
+    assert n in params, "no parameter " + n
+    assert f in q, "the query never passes " + f
+assert params["Compress"].get("type") == "choices"
+assert set(params["Compress"]["choices"]) == {"gzip", "zstd", "none"}
+argv = [exe, "-o", out]
+if truth(val["NoContent"]):
+    argv.append("--no-content")
+argv += ["--compress", val["Compress"]]
+for n in ("ReadTimeout", "MaxFileSize"):
+    if val[n].strip():
+        argv += [flags[n], val[n].strip()]
+argv += ["--pid=" + p.strip() for p in val["Pids"].split(",") if p.strip()]
+print(json.dumps(argv))
+EOF
+	if [ -s "$T/vr.argv" ]; then
+		ok "velociraptor: command line built from the parameters"
+		"$PY" -c 'import json, os, sys; a = json.load(open(sys.argv[1])); os.execv(a[0], a)' \
+			"$T/vr.argv" >"$T/vr.out" 2>"$T/vr.run.err"
+		eq "velociraptor: the command line runs (exit 0)" 0 "$?"
+		vra=$(tail -n1 "$T/vr.out")
+		check "velociraptor: the archive is in the output directory" test -f "$vra" -a "$(dirname "$vra")" = "$T/vr/out"
+		check "velociraptor: it verifies" "$SNAPREAD" verify "$vra"
+		# Not root: only this shell is certain to be readable; as root pid 1 too.
+		check "velociraptor: the chosen pids were captured" \
+			bash -c "'$SNAPREAD' ps --json '$vra' | jq -se 'map(.pid) | index($$) != null'"
+	else
+		fail "velociraptor: command line built from the parameters" "$(cat "$T/vr.err")"
+	fi
+else
+	skip "velociraptor artifact" "python3 with yaml (python3-yaml) is needed"
+fi
+
+# --- the Ansible playbook -----------------------------------------------------------
+if ! need_root; then
+	skip "fleet playbook" "network namespaces, sshd and mounts need root"
+	finish; exit $?
+fi
+for c in ansible-playbook ssh ssh-keygen ip unshare nsenter; do
+	if ! command -v "$c" >/dev/null; then
+		skip "fleet playbook" "$c is missing (make deps installs ansible, openssh-server, openssh-client)"
+		finish; exit $?
+	fi
+done
+if [ ! -x /usr/sbin/sshd ]; then
+	skip "fleet playbook" "/usr/sbin/sshd is missing (openssh-server)"
+	finish; exit $?
+fi
+
+F="$T/fleet"
+mkdir -p "$F"
+chmod 700 "$T"
+PORT=2222
+HOSTS=(alpha bravo charlie delta echo)
+NS=()      # network namespaces made here
+VETH=()    # root-side veth ends made here
+SSHD=()    # listening sshd pids started here
+MADE_RUNSSHD=""
+APID=""    # a running ansible-playbook
+
+fleet_cleanup() {
+	local p ns v s
+	# An interrupted run: ansible-playbook first (it ignores SIGINT in
+	# the background), so it does not go on against dying hosts.
+	if [ -n "$APID" ]; then kill "$APID" 2>/dev/null; wait "$APID" 2>/dev/null; fi
+	# Every process left in our namespaces (listeners, session children
+	# of an interrupted run), by pid, then the namespaces and links.
+	for ns in "${NS[@]:-}"; do
+		[ -n "$ns" ] || continue
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null; done
+	done
+	for p in "${SSHD[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
+	# Ansible's ssh masters (their connections are gone with the sshd
+	# sessions; ask each by its control socket all the same).
+	for s in "$F"/cp/*; do [ -S "$s" ] && ssh -O exit -o ControlPath="$s" x 2>/dev/null; done
+	for p in "${SSHD[@]:-}"; do
+		[ -n "$p" ] || continue
+		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$p" 2>/dev/null
+	done
+	for v in "${VETH[@]:-}"; do [ -n "$v" ] && ip link del "$v" 2>/dev/null; done
+	for ns in "${NS[@]:-}"; do [ -n "$ns" ] && ip netns del "$ns" 2>/dev/null; done
+	[ -n "$MADE_RUNSSHD" ] && rmdir /run/sshd 2>/dev/null
+	# A work directory a failed run may have left (the tmpfs itself lived
+	# in the dead sshd's mount namespace and went with it).
+	rm -rf "$F"/work/procsnap.* 2>/dev/null
+	# FLEET_KEEP=DIR keeps the run's files (logs, inventory, archives).
+	[ -n "${FLEET_KEEP:-}" ] && cp -a "$F" "$FLEET_KEEP"
+	cleanup
+}
+trap fleet_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A /24 of the benchmarking range (RFC 2544) not in use here; one /30 per host.
+NET=""
+for try in 0 1 2 3 4 5 6 7; do
+	o=$(( ($$ + try * 37) % 250 + 1 ))
+	if [ -z "$(ip -4 addr show to "198.18.$o.0/24" 2>/dev/null)" ]; then NET="198.18.$o"; break; fi
+done
+[ -n "$NET" ] || { fail "fleet: a free address block" "198.18.x.0/24 all in use"; finish; exit $?; }
+
+ssh-keygen -q -t ed25519 -N '' -C procsnap-fleet-test -f "$F/id_ed25519"
+cp "$F/id_ed25519.pub" "$F/authorized_keys"
+: >"$F/known_hosts"
+if [ ! -d /run/sshd ]; then mkdir -p /run/sshd && chmod 755 /run/sshd && MADE_RUNSSHD=1; fi
+# The work directories go under here on every "host" (they share one file
+# system): what is left in it afterwards was not cleaned.
+mkdir -p "$F/work"
+
+i=0
+setup_ok=1
+declare -A ADDR HN PID
+for h in "${HOSTS[@]}"; do
+	i=$((i + 1))
+	ns="psf$$-$h"; vh="psf$$h$i"; vn="psf$$n$i"
+	a_h="$NET.$((i * 4 + 1))"; a_n="$NET.$((i * 4 + 2))"
+	ip netns add "$ns" || { setup_ok=0; break; }
+	NS+=("$ns")
+	ip link add "$vh" type veth peer name "$vn" || { setup_ok=0; break; }
+	VETH+=("$vh")
+	ip link set "$vn" netns "$ns" &&
+	ip addr add "$a_h/30" dev "$vh" && ip link set "$vh" up &&
+	ip -n "$ns" addr add "$a_n/30" dev "$vn" && ip -n "$ns" link set "$vn" up &&
+	ip -n "$ns" link set lo up || { setup_ok=0; break; }
+	# The address must be reached through our veth, never a default route.
+	ip route get "$a_n" | grep -q "dev $vh " || { setup_ok=0; break; }
+	ADDR[$h]=$a_n
+	HN[$h]="fleet-$i"
+	[ "$h" = delta ] && continue    # no sshd: unreachable
+	d="$F/$h"; mkdir -p "$d"
+	ssh-keygen -q -t ed25519 -N '' -C "$h" -f "$d/host_key"
+	echo "[$a_n]:$PORT $(cut -d' ' -f1,2 "$d/host_key.pub")" >>"$F/known_hosts"
+	cat >"$d/sshd_config" <<EOF
+Port $PORT
+ListenAddress $a_n
+HostKey $d/host_key
+PidFile none
+AuthorizedKeysFile $F/authorized_keys
+# The keys live under /tmp (world-writable), which StrictModes refuses.
+StrictModes no
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+UseDNS no
+PrintMotd no
+X11Forwarding no
+AllowTcpForwarding no
+Subsystem sftp internal-sftp
+EOF
+	# Own network namespace, own hostname (UTS); exec keeps the pid.
+	ip netns exec "$ns" unshare --uts sh -c 'hostname "$1" && exec /usr/sbin/sshd -D -f "$2" -E "$3"' \
+		sh "${HN[$h]}" "$d/sshd_config" "$d/sshd.log" &
+	PID[$h]=$!
+	SSHD+=("${PID[$h]}")
+done
+if [ "$setup_ok" != 1 ]; then
+	skip "fleet playbook" "could not make network namespaces and veth pairs here"
+	finish; exit $?
+fi
+ok "fleet: five namespaces on veth pairs, four sshd"
+
+# Each sshd answers on its own address, with the key-only root login.
+SSHOPTS=(-o UserKnownHostsFile="$F/known_hosts" -o StrictHostKeyChecking=yes
+	-o IdentitiesOnly=yes -o BatchMode=yes -o ConnectTimeout=5 -i "$F/id_ed25519" -p "$PORT")
+for h in alpha bravo charlie echo; do
+	up=""
+	for _ in $(seq 1 100); do
+		if timeout 1 bash -c "exec 3<>/dev/tcp/${ADDR[$h]}/$PORT" 2>/dev/null; then up=1; break; fi
+		kill -0 "${PID[$h]}" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -n "$up" ] || { fail "fleet: sshd of $h listens" "$(cat "$F/$h/sshd.log" 2>/dev/null)"; continue; }
+	eq "fleet: $h answers as its own host over ssh" "${HN[$h]}" \
+		"$(ssh "${SSHOPTS[@]}" "root@${ADDR[$h]}" hostname 2>"$F/$h.ssh.err")"
+done
+eq "fleet: no password login (key refused -> denied)" 255 \
+	"$(ssh -o UserKnownHostsFile="$F/known_hosts" -o StrictHostKeyChecking=yes -o BatchMode=yes \
+		-o IdentitiesOnly=yes -o PubkeyAuthentication=no -p "$PORT" "root@${ADDR[alpha]}" true >/dev/null 2>&1; echo $?)"
+
+# --- the run ----------------------------------------------------------------------------
+cat >"$F/inventory.ini" <<EOF
+[fleet]
+alpha   ansible_host=${ADDR[alpha]}
+bravo   ansible_host=${ADDR[bravo]} procsnap_pids="${PID[bravo]}"
+charlie ansible_host=${ADDR[charlie]} procsnap_compress=zstd procsnap_read_timeout=2 procsnap_max_file_size=1M
+delta   ansible_host=${ADDR[delta]}
+echo    ansible_host=${ADDR[echo]} procsnap_read_timeout=bogus
+
+[fleet:vars]
+ansible_user=root
+ansible_port=$PORT
+ansible_ssh_private_key_file=$F/id_ed25519
+ansible_ssh_common_args='-o UserKnownHostsFile=$F/known_hosts -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes -o ConnectTimeout=5'
+ansible_python_interpreter=/usr/bin/python3
+procsnap_become=false
+procsnap_no_content=true
+procsnap_work_parent=$F/work
+EOF
+# Hermetic: no ansible.cfg or ~/.ansible of the machine's; ssh masters
+# (multiplexing, as Ansible does by default) with their sockets here, shut
+# in the cleanup; a remote_tmp that must stay unused (everything is piped
+# or staged in the tmpfs).
+cat >"$F/ansible.cfg" <<EOF
+[defaults]
+home = $F/ansible-home
+local_tmp = $F/ansible-local
+remote_tmp = $F/remote-tmp-must-stay-unused
+retry_files_enabled = False
+nocolor = True
+forks = 10
+timeout = 10
+[ssh_connection]
+ssh_args = -o ControlMaster=auto -o ControlPersist=30s
+control_path_dir = $F/cp
+EOF
+export ANSIBLE_CONFIG="$F/ansible.cfg"
+mkdir -p "$F/collected"
+t0=$(date +%s%N)
+# play ARGS...: ansible-playbook in the background, waited for, so that an
+# interrupt (a trapped signal ends `wait` at once) stops the test now.
+play() {
+	ansible-playbook -i "$F/inventory.ini" "$PLAYBOOK" "$@" &
+	APID=$!
+	wait "$APID"
+	local r=$?
+	APID=""
+	return "$r"
+}
+play -e procsnap_dest="$F/collected" \
+	-e procsnap_binary="$B/procsnap-static" -e procsnap_binary_fallback="$PROCSNAP" \
+	-e procsnap_snapread="$SNAPREAD" >"$F/run.out" 2>"$F/run.err"
+rc=$?
+took=$(( ($(date +%s%N) - t0) / 1000000 ))
+echo "     (ansible-playbook took ${took} ms)"
+eq "fleet: ansible-playbook exits 2 (some hosts failed)" 2 "$rc"
+[ "$rc" = 2 ] || { cat "$F/run.out" "$F/run.err" | tail -n 60; }
+
+LOG="$F/collected/custody.jsonl"
+# rec HOST JQ: JQ holds for HOST's custody record.
+rec() { jq -c --arg h "$1" 'select(.host == $h)' "$LOG" | jq -e "$2" >/dev/null; }
+check "fleet: the custody log exists" test -s "$LOG"
+check "fleet: every custody line is JSON" jq -e . "$LOG"
+eq "fleet: one custody record per host" "alpha bravo charlie delta echo" \
+	"$(jq -r .host "$LOG" | sort | xargs)"
+eq "fleet: one run" 1 "$(jq -r .run "$LOG" | sort -u | wc -l)"
+eq "fleet: the failed hosts listed at the end" 1 \
+	"$(grep -c 'FAILED HOSTS (2): delta, echo\.' "$F/run.out")"
+eq "fleet: and in the custody log" "delta echo" \
+	"$(jq -r 'select(.status == "failed") | .host' "$LOG" | sort | xargs)"
+check "fleet: delta failed as unreachable" rec delta '.error | test("unreachable")'
+check "fleet: echo failed at the capture, procsnap's reason kept" \
+	rec echo '.error | test("^Capture .*--read-timeout: .bogus. is not")'
+eq "fleet: echo was cleaned after its failure" true "$(jq -r 'select(.host == "echo") | .cleaned' "$LOG")"
+
+version=$("$PROCSNAP" -V)
+for h in alpha bravo charlie; do
+	r=$(jq -c --arg h "$h" 'select(.host == $h)' "$LOG")
+	a=$(jq -r .archive <<<"$r")
+	eq "$h: status ok" ok "$(jq -r .status <<<"$r")"
+	case $(basename "$a") in
+	"$h.procsnap-${HN[$h]}-"*) ok "$h: archive named for the inventory host ($(basename "$a"))" ;;
+	*) fail "$h: archive named for the inventory host" "got '$a'" ;;
+	esac
+	check "$h: archive on the controller" test -f "$a" -a "$(dirname "$a")" = "$F/collected"
+	sha=$(sha256sum "$a" | cut -c1-64)
+	eq "$h: SHA-256 on the host = on the controller = the file's" "$sha $sha true" \
+		"$(jq -r '"\(.sha256_host) \(.sha256_controller) \(.sha256_match)"' <<<"$r")"
+	eq "$h: snapread verify passed" "ok 0" "$(jq -r '"\(.verify) \(.verify_rc)"' <<<"$r")"
+	check "$h: and passes again here" "$SNAPREAD" verify "$a"
+	eq "$h: procsnap version recorded" "$version" "$(jq -r .procsnap_version <<<"$r")"
+	check "$h: start <= end, UTC, controller and host clocks" jq -e '
+		(.start | test("^[0-9-]{10}T[0-9:.]+Z$")) and (.end | test("Z$")) and .start <= .end
+		and (.host_start | test("^[0-9-]{10}T[0-9:.]+Z$")) and .host_start <= .host_end' <<<"$r"
+	eq "$h: the binary sent is recorded with its hash" "$PROCSNAP $(sha256sum "$PROCSNAP" | cut -c1-64)" \
+		"$(jq -r '"\(.binary) \(.binary_sha256)"' <<<"$r")"
+	eq "$h: host cleaned" true "$(jq -r .cleaned <<<"$r")"
+	# The archive came from that namespace: its hostname is the one set there.
+	eq "$h: the archive is that host's capture" "${HN[$h]}" \
+		"$(bsdtar -xOf "$a" '*/host.json' 2>/dev/null | jq -r .hostname)"
+done
+eq "bravo: only the chosen pid (procsnap_pids)" "${PID[bravo]}" \
+	"$("$SNAPREAD" ps --json "$(jq -r 'select(.host == "bravo") | .archive' "$LOG")" | jq -sr 'map(.pid) | join(" ")')"
+check "charlie: zstd, read-timeout and max-file-size passed" rec charlie '
+	(.archive | endswith(".tar.zst")) and (.argv | index("--read-timeout") != null)
+	and (.argv | index("--max-file-size") != null) and (.argv | index("--no-content") != null)'
+check "alpha: the whole host, metadata only" rec alpha '
+	.argv == ["-o", (.remote_archive | split("/")[:-1] | join("/")), "--no-content", "--compress", "gzip"]'
+eq "fleet: no other archives on the controller" 3 "$(ls "$F/collected" | grep -c '\.tar')"
+
+# Nothing left on the hosts: no work directory, no tmpfs in any sshd's
+# mount namespace (ip netns exec gives each its own), no staging directory.
+eq "fleet: no work directory left on the hosts" "" "$(ls -A "$F/work")"
+for h in alpha bravo charlie echo; do
+	eq "$h: no procsnap tmpfs left mounted" 0 "$(grep -c '^procsnap ' "/proc/${PID[$h]}/mounts")"
+done
+check "fleet: ansible's remote_tmp was never used (all in the tmpfs)" test ! -e "$F/remote-tmp-must-stay-unused"
+
+# --- a second run appends, and an error on the controller stops before any host ----------
+play -l alpha -e procsnap_dest="$F/collected" -e procsnap_binary="$F/none" -e procsnap_binary_fallback="$F/none2" \
+	-e procsnap_snapread="$SNAPREAD" >"$F/run2.out" 2>&1
+eq "fleet: no binary on the controller: ansible-playbook fails" 2 "$?"
+check "fleet: and says why" grep -q "no procsnap to send" "$F/run2.out"
+eq "fleet: and no host was touched (custody log unchanged)" 5 "$(wc -l <"$LOG")"
+
+finish
