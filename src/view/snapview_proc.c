@@ -149,7 +149,7 @@ int snapview_proc_text(struct buf *out, const json_t *proc, unsigned depth,
 	buf_putc(out, ' ');
 	/* X: executable deleted; D: holds deleted files; M: maps deleted
 	 * files; T: a thread has its own fd table; K: kernel thread;
-	 * V: vanished. */
+	 * V: vanished; H: hidden from the host's /proc. */
 	mark = out->len;
 	if (exe_deleted(proc))
 		buf_putc(out, 'X');
@@ -164,6 +164,8 @@ int snapview_proc_text(struct buf *out, const json_t *proc, unsigned depth,
 	vanished = false;
 	if (snapshot_bool(proc, "vanished", &vanished) && vanished)
 		buf_putc(out, 'V');
+	if (json_array_size(json_object_get(proc, "hidden")) > 0)
+		buf_putc(out, 'H');
 	if (out->len == mark)
 		buf_putc(out, '-');
 	while (out->len < mark + 4)
@@ -232,6 +234,22 @@ static void jput_cmdline(struct jsonw *w, const json_t *proc)
 	buf_free(&all);
 }
 
+/* "hidden": the ways the process was hidden from the host's /proc
+ * ("bind-mount", "shows-pid-1", "not-listed"...); [] when none. */
+static void jput_hidden(struct jsonw *w, const json_t *proc)
+{
+	const json_t *a = json_object_get(proc, "hidden");
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	jsonw_aopen(w, "hidden");
+	for (i = 0; i < json_array_size(a); i++)
+		if (snapshot_array_bytes(proc, "hidden", i, &b) == 1)
+			jsonw_bytes(w, NULL, b.data, b.len);
+	jsonw_aclose(w);
+	buf_free(&b);
+}
+
 int snapview_proc_json(struct buf *out, const json_t *proc)
 {
 	const json_t *exe = json_object_get(proc, "exe");
@@ -272,6 +290,7 @@ int snapview_proc_json(struct buf *out, const json_t *proc)
 	snapview_put_bool(&w, proc, "kernel_thread", "kernel_thread");
 	snapview_put_bool(&w, proc, "vanished", "vanished");
 	snapview_put_bool(&w, proc, "self", "self");
+	jput_hidden(&w, proc);
 	{
 		const json_t *ct = json_object_get(proc, "container");
 
