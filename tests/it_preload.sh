@@ -81,9 +81,16 @@ warns() {
 	eq "$what: host.json records it" "$LIB" \
 		"$(jq -r '.self_check.foreign_objects[].path' "$S/host.json" 2>/dev/null)"
 	eq "$what: host.json says dynamic" dynamic "$(jq -r .self_check.linked "$S/host.json" 2>/dev/null)"
-	# What the warning is for: the hook did hide the process from it.
-	eq "$what: the hook hid the process from the dynamic build" false \
-		"$([ -e "$S/proc/$pid" ] && echo true || echo false)"
+	# What the warning is for: the hook hid the process from the dynamic
+	# build's listing of /proc and its port from /proc/net/tcp.  The
+	# search outside the listing (children, cgroup.procs, the pidfd
+	# probe) and sock_diag, which the hook does not filter, see through
+	# it: the process is captured, flagged, and so is its port.
+	eq "$what: the hook hid the process from the listing; found outside it" \
+		'["not-listed"]' "$(jq -c .hidden "$S/proc/$pid/process.json" 2>/dev/null)"
+	eq "$what: its port, hidden from /proc/net/tcp, is flagged" '["proc-net"]' \
+		"$(jq -c --arg p ":$port" 'select(.socket.state == "LISTEN" and (.socket.local | endswith($p))) | .socket.hidden' \
+		"$S/proc/$pid/fds.jsonl" 2>/dev/null)"
 }
 
 # ---- LD_PRELOAD ----
