@@ -116,7 +116,7 @@ static int parse(int argc, char **argv, struct args *a)
 	bool help = false;
 	int opt, x;
 
-	while ((opt = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+	while ((opt = cmd_getopt(argc, argv, "o:", longopts)) != -1) {
 		switch (opt) {
 		case 'o': a->eo.dir = optarg; break;
 		case OPT_JSON: a->json = true; break;
@@ -130,16 +130,14 @@ static int parse(int argc, char **argv, struct args *a)
 				return CMD_TROUBLE;
 			break;
 		default:
-			return cmd_bad_usage(usage);
+			return CMD_TROUBLE;
 		}
 	}
 	x = cmd_operands(argc, argv, 1, help, usage);
 	if (x >= 0)
 		return x;
-	if (!a->eo.dir) {
-		cmd_error("extract: -o DIR is required");
-		return cmd_bad_usage(usage);
-	}
+	if (!a->eo.dir)
+		return cmd_usage_error("-o DIR is required");
 	return -1;
 }
 

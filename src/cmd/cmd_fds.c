@@ -67,7 +67,7 @@ static int parse(int argc, char **argv, struct fds *f)
 	bool help = false;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = cmd_getopt(argc, argv, "", longopts)) != -1) {
 		switch (opt) {
 		case OPT_DELETED: f->deleted = true; break;
 		case OPT_CHANGING: f->changing = true; break;
@@ -89,7 +89,7 @@ static int parse(int argc, char **argv, struct fds *f)
 			break;
 		}
 		default:
-			return cmd_bad_usage(usage);
+			return CMD_TROUBLE;
 		}
 	}
 	return cmd_operands(argc, argv, 1, help, usage);

@@ -149,7 +149,7 @@ static int parse(int argc, char **argv, struct ps *p)
 	bool help = false;
 	int opt, uid;
 
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = cmd_getopt(argc, argv, "", longopts)) != -1) {
 		switch (opt) {
 		case OPT_TREE: p->tree = true; break;
 		case OPT_JSON: p->json = true; break;
@@ -168,7 +168,7 @@ static int parse(int argc, char **argv, struct ps *p)
 			p->user = uid;
 			break;
 		default:
-			return cmd_bad_usage(usage);
+			return CMD_TROUBLE;
 		}
 	}
 	return cmd_operands(argc, argv, 1, help, usage);

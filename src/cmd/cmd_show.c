@@ -520,11 +520,11 @@ int cmd_show(int argc, char **argv)
 	bool help = false, as_json = false;
 	int opt, rc = CMD_TROUBLE, x;
 
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = cmd_getopt(argc, argv, "", longopts)) != -1) {
 		switch (opt) {
 		case OPT_JSON: as_json = true; break;
 		case OPT_HELP: help = true; break;
-		default: return cmd_bad_usage(usage);
+		default: return CMD_TROUBLE;
 		}
 	}
 	x = cmd_operands(argc, argv, 2, help, usage);
