@@ -50,11 +50,15 @@ bool snapview_proc_in_container(const json_t *proc, const char *id);
 /* True when the process's real or effective uid is uid. */
 bool snapview_proc_has_uid(const json_t *proc, int64_t uid);
 
-/* What a row of fds shows beyond its record.  All borrowed. */
+/* What a row of fds shows beyond its record.  All borrowed; set proc
+ * with snapview_ctx_process(). */
 struct snapview_ctx {
 	const json_t *proc;     /* its process (COMMAND, UID), or NULL */
+	char who[96];           /* COMMAND, padded, then UID: proc's, escaped */
 	const char *machine;    /* host.json uname.machine: how fd flags
 	                         * decode (fdflags.h); NULL: unknown */
+	bool full;              /* JSON: an fd's stat and fdinfo too (show);
+	                         * fds --json leaves them out */
 };
 
 /*
@@ -66,6 +70,8 @@ struct snapview_ctx {
  * place a row is rendered: every listing of fds uses these.
  */
 const char *snapview_fd_header(void);
+/* The process the next rows belong to (may be NULL). */
+void snapview_ctx_process(struct snapview_ctx *ctx, const json_t *proc);
 int snapview_object_text(struct buf *out, const struct snapview_ctx *ctx,
 			 const struct object *o);
 /* fds --json: docs/schema/fd.json: "object", the record as recorded (an

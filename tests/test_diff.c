@@ -226,7 +226,8 @@ static void test_diff_new_deleted_fd_with_sha(void **state)
 	assert_int_equal(i, 0);
 	assert_int_equal(s.c[0].fd, 4);
 	assert_null(s.c[0].before);
-	assert_string_equal(json_string_value(json_object_get(s.c[0].after, "sha256")), "abc123");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(s.c[0].after,
+									   "content"), "sha256")), "abc123");
 	seen_free(&s);
 
 	/* A file held in A and deleted since is newly a deleted file held. */
@@ -294,7 +295,7 @@ static void test_diff_noise_only_with_all(void **state)
 	assert_true(find(&s, DIFF_FIELD, "utime") >= 0);
 	assert_true(find(&s, DIFF_FIELD, "vsize") >= 0);
 	assert_true(find(&s, DIFF_FD, "fd.pos") >= 0);
-	assert_true(find(&s, DIFF_FD, "fd.size") >= 0);
+	assert_true(find(&s, DIFF_FD, "fd.stat.size") >= 0);
 	assert_int_equal(s.n, 4);
 	assert_true(diff_is_noise("utime"));
 	assert_false(diff_is_noise("uid"));

@@ -109,7 +109,7 @@ static int process_rows(struct fds *f, const json_t *proc, int pid)
 	size_t i;
 	int w = 0;
 
-	f->ctx.proc = proc;
+	snapview_ctx_process(&f->ctx, proc);
 	for (i = 0; i < json_array_size(f->held) && !w; i++) {
 		o.rec = json_array_get(f->held, i);
 		w = row(f, &o);
@@ -118,7 +118,7 @@ static int process_rows(struct fds *f, const json_t *proc, int pid)
 		w = objects_of_process(proc, row, f);
 	json_array_clear(f->held);
 	f->held_bytes = 0;
-	f->ctx.proc = NULL;
+	snapview_ctx_process(&f->ctx, NULL);
 	return w ? w : cmd_flush(&f->out);
 }
 

@@ -363,10 +363,11 @@ static int one_row(void *arg, const struct object *o)
  * and what could not be read (objects.h). */
 static void rows(struct buf *b, struct jsonw *w, const struct show *s)
 {
-	struct rows r = { .b = b, .w = w, .ctx = { .proc = s->proc } };
+	struct rows r = { .b = b, .w = w, .ctx = { .full = true } };
 	struct object o = { .kind = OBJECT_FD, .pid = s->pid };
 	size_t i;
 
+	snapview_ctx_process(&r.ctx, s->proc);
 	r.ctx.machine = s->machine[0] ? s->machine : NULL;
 	for (i = 0; i < json_array_size(s->fds); i++) {
 		o.rec = json_array_get(s->fds, i);

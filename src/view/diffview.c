@@ -337,7 +337,7 @@ static void fd_value(struct jsonw *w, const char *key, const json_t *v)
 		return;
 	}
 	jsonw_open(w, key);
-	snapview_record_fd(w, v);
+	snapview_record_fd(w, v, true);
 	jsonw_close(w);
 }
 

@@ -194,15 +194,35 @@ const char *snapview_fd_header(void)
 	       "DEL CONTENT    TARGET\n";
 }
 
-/* COMMAND, PID and UID: the process's name, padded as ps pads it. */
+void snapview_ctx_process(struct snapview_ctx *ctx, const json_t *proc)
+{
+	struct buf b = BUF_INIT;
+
+	/* Once per process, not once per row: the name, escaped and padded
+	 * as ps pads it; one too long for who is escaped on each row. */
+	ctx->proc = proc;
+	ctx->who[0] = '\0';
+	snapview_text(&b, proc, "name", "?");
+	while (b.len < 15 && !buf_error(&b))
+		buf_putc(&b, ' ');
+	if (b.data && !buf_error(&b) && b.len < sizeof(ctx->who))
+		memcpy(ctx->who, b.data, b.len + 1);
+	buf_free(&b);
+}
+
+/* COMMAND, PID and UID. */
 static void put_who(struct buf *out, const struct snapview_ctx *ctx, int pid)
 {
 	size_t start = out->len;
 	int64_t v;
 
-	snapview_text(out, ctx ? ctx->proc : NULL, "name", "?");
-	while (out->len < start + 15)
-		buf_putc(out, ' ');
+	if (ctx && ctx->who[0]) {
+		buf_puts(out, ctx->who);
+	} else {
+		snapview_text(out, ctx ? ctx->proc : NULL, "name", "?");
+		while (out->len < start + 15)
+			buf_putc(out, ' ');
+	}
 	buf_printf(out, " %7d", pid);
 	if (ctx && snapview_proc_euid(ctx->proc, &v))
 		buf_printf(out, " %6" PRId64, v);
@@ -367,9 +387,12 @@ static void put_flag_names(struct jsonw *w, const struct snapview_ctx *ctx, int6
 static void put_who_json(struct jsonw *w, const struct snapview_ctx *ctx)
 {
 	const json_t *p = ctx ? ctx->proc : NULL;
+	const json_t *name = json_object_get(p, "name");
 	int64_t v;
 
-	if (json_object_get(p, "name"))
+	if (json_is_string(name) && !json_object_get(p, "name_b64"))
+		jsonw_bytes(w, "command", json_string_value(name), json_string_length(name));
+	else if (name)
 		snapview_put_bytes(w, p, "name", "command");
 	if (snapview_proc_euid(p, &v))
 		jsonw_int(w, "euid", v);
@@ -389,7 +412,7 @@ void snapview_object_fields(struct jsonw *w, const struct snapview_ctx *ctx,
 			jsonw_int(w, "tid", o->gap->tid);
 		snapview_unexamined(w, o->gap, 1);
 	} else if (o->kind == OBJECT_FD) {
-		snapview_record_fd(w, o->rec);
+		snapview_record_fd(w, o->rec, ctx && ctx->full);
 		if (snapshot_int(o->rec, "flags", &v)) {
 			char a[2] = { fdflags_access((uint64_t)v), '\0' };
 
@@ -407,6 +430,9 @@ void snapview_object_fields(struct jsonw *w, const struct snapview_ctx *ctx,
 	} else {
 		snapview_record_link(w, o->rec);
 	}
+	/* The SIZE column: of the recovered content, else of the file. */
+	if (!o->gap && o->kind != OBJECT_MEM && object_size(o, &v))
+		jsonw_int(w, "size", v);
 	put_who_json(w, ctx);
 }
 

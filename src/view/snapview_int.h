@@ -41,7 +41,8 @@ void snapview_put_bool(struct jsonw *w, const json_t *obj, const char *key,
  * error and content write a whole object as member key (NULL in an array).
  */
 void snapview_record_process(struct jsonw *w, const json_t *proc);
-void snapview_record_fd(struct jsonw *w, const json_t *fd);
+/* full: every key; else without stat and fdinfo (fds --json). */
+void snapview_record_fd(struct jsonw *w, const json_t *fd, bool full);
 void snapview_record_link(struct jsonw *w, const json_t *link);
 void snapview_record_mapping(struct jsonw *w, const json_t *m);
 void snapview_record_error(struct jsonw *w, const char *key, const json_t *e);
