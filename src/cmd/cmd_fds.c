@@ -69,10 +69,14 @@ static bool in(const char *const *list, const char *s)
 
 static bool type_wanted(struct fds *f, const struct object *o)
 {
-	const char *t = snapview_object_type(o), *k = snapview_object_kind(o);
-	bool ok = !f->ntypes;
+	const char *t, *k;
+	bool ok = false;
 	size_t i;
 
+	if (!f->ntypes)
+		return true;
+	t = snapview_object_type(o);
+	k = snapview_object_kind(o);
 	for (i = 0; i < f->ntypes; i++)
 		if ((t && strcmp(f->types[i], t) == 0) || (k && strcmp(f->types[i], k) == 0)) {
 			f->type_met[i] = true;
@@ -94,11 +98,14 @@ static bool wanted(struct fds *f, const struct object *o)
 static int row(void *arg, const struct object *o)
 {
 	struct fds *f = arg;
+	int w;
 
 	if (!wanted(f, o))
 		return 0;
-	return f->json ? snapview_object_json(&f->out, &f->ctx, o)
-		       : snapview_object_text(&f->out, &f->ctx, o);
+	w = f->json ? snapview_object_json(&f->out, &f->ctx, o)
+		    : snapview_object_text(&f->out, &f->ctx, o);
+	/* A row at a time: the buffer stays small (and in cache). */
+	return w ? w : cmd_flush(&f->out);
 }
 
 /* The held fds of pid, then its other objects, once its process.json is
@@ -119,7 +126,7 @@ static int process_rows(struct fds *f, const json_t *proc, int pid)
 	json_array_clear(f->held);
 	f->held_bytes = 0;
 	snapview_ctx_process(&f->ctx, NULL);
-	return w ? w : cmd_flush(&f->out);
+	return w;
 }
 
 /* Adds --type T: 0, or CMD_TROUBLE. */

@@ -407,6 +407,9 @@ void snapview_object_fields(struct jsonw *w, const struct snapview_ctx *ctx,
 	jsonw_str(w, "object", object_kind_name(o->kind));
 	if (o->kind != OBJECT_FD || o->gap)
 		jsonw_int(w, "pid", o->pid);
+	/* txt, mem, cwd: their type as an fd's would be (file, memfd, dir). */
+	if (o->kind != OBJECT_FD && !o->gap)
+		jsonw_str(w, "type", snapview_object_type(o));
 	if (o->gap) {
 		if (o->gap->tid)
 			jsonw_int(w, "tid", o->gap->tid);
@@ -431,7 +434,7 @@ void snapview_object_fields(struct jsonw *w, const struct snapview_ctx *ctx,
 		snapview_record_link(w, o->rec);
 	}
 	/* The SIZE column: of the recovered content, else of the file. */
-	if (!o->gap && o->kind != OBJECT_MEM && object_size(o, &v))
+	if (!o->gap && object_size(o, &v))
 		jsonw_int(w, "size", v);
 	put_who_json(w, ctx);
 }

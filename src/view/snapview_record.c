@@ -309,6 +309,7 @@ SPEC(s_fd_lean, { "pid", R_INT, NULL }, { "fd", R_INT, NULL }, { "tid", R_INT, N
 /* What an fds row adds to a link or a mapping: the record's own keys
  * of these names are dropped, not written twice. */
 SPEC(s_row, { "object", R_DERIVED, NULL }, { "pid", R_DERIVED, NULL },
+     { "type", R_DERIVED, NULL }, { "size", R_DERIVED, NULL },
      { "command", R_DERIVED, NULL }, { "command_b64", R_DERIVED, NULL },
      { "euid", R_DERIVED, NULL }, { "unexamined", R_DERIVED, NULL });
 
