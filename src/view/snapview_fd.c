@@ -220,12 +220,11 @@ static void put_who(struct buf *out, const struct snapview_ctx *ctx, int pid)
 		buf_puts(out, ctx->who);
 	} else {
 		snapview_text(out, ctx ? ctx->proc : NULL, "name", "?");
-		while (out->len < start + 15)
-			buf_putc(out, ' ');
+		snapview_pad(out, start, 15);
 	}
-	buf_printf(out, " %7d", pid);
+	snapview_int(out, 8, pid);
 	if (ctx && snapview_proc_euid(ctx->proc, &v))
-		buf_printf(out, " %6" PRId64, v);
+		snapview_int(out, 7, v);
 	else
 		buf_puts(out, "      -");
 }
@@ -234,20 +233,21 @@ static void put_who(struct buf *out, const struct snapview_ctx *ctx, int pid)
  * mem, cwd, NOFD. */
 static void put_fdcol(struct buf *out, const struct object *o)
 {
-	char col[32];
 	int64_t fd = -1, flags;
+	char a[2] = { 0, 0 };
 
-	if (o->kind == OBJECT_FD) {
+	buf_putc(out, ' ');
+	if (o->kind != OBJECT_FD) {
+		snapview_right(out, 6, o->kind == OBJECT_NOFD ? "NOFD" : object_kind_name(o->kind));
+	} else {
 		snapshot_int(o->rec, "fd", &fd);
 		if (snapshot_int(o->rec, "flags", &flags) && fdflags_access((uint64_t)flags) != ' ')
-			snprintf(col, sizeof(col), "%" PRId64 "%c", fd, fdflags_access((uint64_t)flags));
-		else
-			snprintf(col, sizeof(col), "%" PRId64, fd);
-	} else {
-		snprintf(col, sizeof(col), "%s", o->kind == OBJECT_NOFD ? "NOFD"
-						 : object_kind_name(o->kind));
+			a[0] = fdflags_access((uint64_t)flags);
+		/* The number right-aligned with its letter: width 5 or 6. */
+		snapview_int(out, a[0] ? 5 : 6, fd);
+		buf_puts(out, a);
 	}
-	buf_printf(out, " %6s ", col);
+	buf_putc(out, ' ');
 }
 
 static void put_target(struct buf *out, const struct object *o)
@@ -327,16 +327,15 @@ int snapview_object_text(struct buf *out, const struct snapview_ctx *ctx,
 		escape_text(out, t, strlen(t));
 	else
 		buf_putc(out, '-');
-	while (out->len < start + 8)
-		buf_putc(out, ' ');
+	snapview_pad(out, start, 8);
 	if (object_size(o, &v))
-		buf_printf(out, " %12" PRId64, v);
+		snapview_int(out, 13, v);
 	else
-		buf_printf(out, " %12s", "-");
+		snapview_right(out, 13, "-");
 	if (o->kind == OBJECT_FD && snapshot_int(o->rec, "pos", &v))
-		buf_printf(out, " %10" PRId64, v);
+		snapview_int(out, 11, v);
 	else
-		buf_printf(out, " %10s", "-");
+		snapview_right(out, 11, "-");
 	del = object_deleted(o);
 	buf_puts(out, del > 0 ? " del " : del < 0 ? " ?   " : " -   ");
 	start = out->len;
@@ -344,8 +343,7 @@ int snapview_object_text(struct buf *out, const struct snapview_ctx *ctx,
 		snapview_text(out, content, "status", "?");
 	else
 		buf_putc(out, '-');
-	while (out->len < start + 10)
-		buf_putc(out, ' ');
+	snapview_pad(out, start, 10);
 	buf_putc(out, ' ');
 	put_target(out, o);
 	put_why(out, o);

@@ -21,6 +21,12 @@
  *   snapview_maps.c   the summary of /proc/PID/maps
  */
 
+/* Text columns: pad with spaces to width from start; s or v right-aligned
+ * in width (as printf's %*s, %*d, without its cost). */
+void snapview_pad(struct buf *out, size_t start, size_t width);
+void snapview_right(struct buf *out, int width, const char *s);
+void snapview_int(struct buf *out, int width, int64_t v);
+
 /* obj[key] written as outkey: its exact bytes (jsonw_bytes, with KEY_b64
  * when not clean UTF-8), or null when absent. */
 void snapview_put_bytes(struct jsonw *w, const json_t *obj, const char *key,
