@@ -176,8 +176,14 @@ static void link_error(struct buf *out, const json_t *fd)
 /* What could not be read, where the target would be. */
 static void put_gap(struct buf *out, const struct examined_gap *g)
 {
+	const char *what = snapshot_str(g->error, "what");
+
 	if (g->part == EXAMINED_FDS && g->tid)
 		buf_printf(out, "(thread %d's own fd table not readable: ", g->tid);
+	else if (g->part == EXAMINED_FDS && what && strcmp(what, "task") == 0)
+		buf_puts(out, "(threads not listed, their own fd tables unknown: ");
+	else if (g->part == EXAMINED_FDS && what && strncmp(what, "task/", 5) == 0)
+		buf_puts(out, "(threads' fd tables not compared (kcmp), their own unknown: ");
 	else if (g->part == EXAMINED_FDS)
 		buf_puts(out, "(fd table not readable: ");
 	else if (g->part == EXAMINED_EXE)
