@@ -379,6 +379,8 @@ static void rows(struct buf *b, struct jsonw *w, const struct show *s)
 /* The fds, as snapread fds shows them. */
 static void fd_lines(struct buf *b, const struct show *s)
 {
+	struct buf r = BUF_INIT;
+
 	buf_printf(b, "fds (%zu", json_array_size(s->fds));
 	if (json_object_get(s->proc, "deleted_fds")) {
 		buf_puts(b, ", ");
@@ -386,8 +388,12 @@ static void fd_lines(struct buf *b, const struct show *s)
 		buf_puts(b, " deleted");
 	}
 	buf_puts(b, ")\n");
-	buf_puts(b, snapview_fd_header());
-	rows(b, NULL, s);
+	rows(&r, NULL, s);
+	if (r.len) {
+		buf_puts(b, snapview_fd_header());
+		buf_append(b, r.data, r.len);
+	}
+	buf_free(&r);
 }
 
 /* What of the process could not be examined: evidence that may be missing
@@ -419,8 +425,12 @@ static void environment(struct buf *b, const struct show *s)
 	const char *p = s->environ.data, *end = p + s->environ.len;
 	size_t n = 0;
 
+	bool kthread = false;
+
 	if (!s->have_environ) {
-		buf_puts(b, "environment (not recorded; see errors)\n");
+		snapshot_bool(s->proc, "kernel_thread", &kthread);
+		buf_puts(b, kthread ? "environment (none: a kernel thread has none)\n"
+				    : "environment (not recorded; see errors)\n");
 		return;
 	}
 	if (s->environ_big) {
