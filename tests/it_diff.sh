@@ -58,7 +58,7 @@ open(sys.argv[2], "wb").write(h.gz(h.tar_bytes(ms)))
 EOF
 	sr diff "$FIX/base.tar.gz" "$T/other.tar.gz" >"$T/other.out" 2>"$T/other.err"; r=$?
 	eq "other host: exit 1" 1 "$r"
-	check "other host: a warning line" grep -q '^snapread: warning: .*two different hosts (vm, then db7)' "$T/other.err"
+	check "other host: a warning line" grep -q '^snapread: diff: warning: .*two different hosts (vm, then db7)' "$T/other.err"
 	check "other host: the reboot said first" grep -q '^host: REBOOTED' <(head -n1 "$T/other.out")
 	check "other host: hostname line" grep -qx 'host: hostname now db7 (was vm)' "$T/other.out"
 	eq "other host --json" "true db7" \
