@@ -55,7 +55,10 @@ static int link_fields(struct diff_ctx *c, const json_t *a, const json_t *b, con
 	 * (docs/schema/process.json): exe.target, exe.content.sha256, ... */
 	snprintf(name, sizeof(name), "%s.target", k);
 	x = diff_field(c, la, lb, "target", name, k, DIFF_F_BYTES, DIFF_FIELD, -1);
-	if (!x && strcmp(k, "cwd") == 0)
+	/* cwd.deleted is not in archives written before it, nor where the
+	 * directory could not be stat'ed: compared only when both say. */
+	if (!x && strcmp(k, "cwd") == 0 && json_is_boolean(json_object_get(la, "deleted")) &&
+	    json_is_boolean(json_object_get(lb, "deleted")))
 		x = diff_field(c, la, lb, "deleted", "cwd.deleted", k, DIFF_F_VALUE, DIFF_FIELD, -1);
 	if (x || strcmp(k, "exe") != 0)
 		return x;
