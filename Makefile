@@ -13,9 +13,11 @@ CC      ?= cc
 # Libraries the core links; checked with pkg-config by `deps`.
 PKGS      := libarchive libcrypto zlib jansson
 TEST_PKGS := cmocka
+# The fixture fakeproc (a FUSE /proc that hides what a rootkit would).
+FIXTURE_PKGS := fuse3
 # Debian packages providing them, plus the command-line tools the tests use.
 DEB_PKGS  := pkg-config python3 libarchive-dev libssl-dev zlib1g-dev libjansson-dev \
-             libcmocka-dev libzstd-dev libarchive-tools jq zstd \
+             libcmocka-dev libzstd-dev libarchive-tools jq zstd libfuse3-dev \
              ansible openssh-server openssh-client python3-yaml python3-jsonschema \
              mandoc
 TEST_CMDS := jq bsdtar sha256sum setpriv zstd python3 ansible-playbook /usr/sbin/sshd \
@@ -69,7 +71,7 @@ SNAPREAD_SRC := src/cmd/snapread.c src/cmd/cmd.c $(wildcard src/cmd/cmd_*.c) $(P
 
 UNIT_SRC   := $(wildcard tests/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
-FIXTURE_BIN := $(BUILD)/holder $(BUILD)/stress
+FIXTURE_BIN := $(BUILD)/holder $(BUILD)/stress $(BUILD)/fakeproc
 
 PROGS := $(BUILD)/procsnap $(BUILD)/snapread
 
@@ -85,7 +87,7 @@ REPLAY_BIN   := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay-%)
 # Where each target's inputs come from (replayed by check, seeds for fuzz).
 FUZZ_SEEDS_archive := fixtures/fuzz/seed/archive fixtures/hostile fixtures/fuzz/regress/archive
 FUZZ_SEEDS_extract := fixtures/fuzz/seed/archive fixtures/hostile fixtures/fuzz/regress/extract
-FUZZ_SEEDS_parse   := fixtures/proc fixtures/fuzz/regress/parse
+FUZZ_SEEDS_parse   := fixtures/proc fixtures/sockdiag fixtures/fuzz/regress/parse
 FUZZ_SEEDS_records := fixtures/fuzz/seed/records fixtures/fuzz/regress/records
 
 .PHONY: all deps check layers man-lint schema-lint unit integration run install uninstall clean bench bench-deps \
@@ -94,7 +96,7 @@ all: $(PROGS)
 
 deps:
 	@missing=""; \
-	for p in $(PKGS) $(TEST_PKGS); do \
+	for p in $(PKGS) $(TEST_PKGS) $(FIXTURE_PKGS); do \
 	  pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
 	for c in $(TEST_CMDS); do \
 	  command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
@@ -140,9 +142,14 @@ $(BUILD)/stress: fixtures/stress.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
+$(BUILD)/fakeproc: fixtures/fakeproc.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $$(pkg-config --cflags fuse3) $(CFLAGS) -o $@ $< $(LDFLAGS) \
+	  $$(pkg-config --libs fuse3)
+
 # The benchmark suite: workloads, side-by-side runs, a report (see
 # docs/PERFORMANCE.md).  Root only; about 10 minutes.  Not part of check.
-BENCH_BIN := $(BUILD)/bench/floor $(BUILD)/bench/timeit
+BENCH_BIN := $(BUILD)/bench/floor $(BUILD)/bench/timeit $(BUILD)/bench/views
 
 bench-deps:
 	@missing=""; \
@@ -164,6 +171,11 @@ bench-deps:
 $(BUILD)/bench/%: tests/bench/%.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+# views times the library's two socket views: it links the library.
+$(BUILD)/bench/views: tests/bench/views.c $(LIB) | deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(PKG_LIBS) -lpthread
 
 bench: bench-deps $(PROGS) $(BUILD)/holder $(BENCH_BIN)
 	BUILD=$(BUILD) bash tests/bench/run.sh

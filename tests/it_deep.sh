@@ -98,7 +98,9 @@ rec=$(fdrec "$S" "$pid" "$fd")
 eq "netns: listener resolved in its namespace" "tcp 0.0.0.0:$port LISTEN" \
 	"$(jq -r '[.socket.proto, .socket.local, .socket.state] | join(" ")' <<<"$rec")"
 eq "netns: process records its net namespace" "$ns" "$(jq -r .ns.net "$S/proc/$pid/process.json")"
-eq "netns: its tables stored once" 5 "$(tar tzf "$A" | grep -c "/host/net/$ns/")"
+eq "netns: its tables stored once" 5 "$(tar tzf "$A" | grep -Ec "/host/net/$ns/(tcp|tcp6|udp|udp6|unix)$")"
+eq "netns: its sockets compared with sock_diag, none hidden" "1 0" \
+	"$(tar tzf "$A" | grep -c "/host/net/$ns/hidden$") $(wc -c <"$S/host/net/$ns/hidden")"
 eq "netns: its socket is not in procsnap's own table" 0 \
 	"$(awk -v i="$(field "$H" inode)" '$10 == i' "$S/host/net/tcp" | wc -l)"
 eq "netns: its socket is in its namespace's table" 1 \

@@ -148,12 +148,10 @@ static void stop_formatter(struct capture *c, bool abort)
 	c->started = false;
 }
 
-/* Collects every process, in NLANES lanes; returns the first failure. */
-static int collect_all(struct capture *c)
+/* The formatter, which writes the host's facts while the processes are
+ * listed, then takes them from the lanes. */
+static int start_formatter(struct capture *c)
 {
-	pthread_t helper;
-	bool helped;
-	size_t i;
 	int r;
 
 	pthread_mutex_init(&c->mu, NULL);
@@ -164,6 +162,17 @@ static int collect_all(struct capture *c)
 	if (r)
 		return fail(c, r, "cannot start the formatter: %s", strerror(-r));
 	c->started = true;
+	return 0;
+}
+
+/* Collects every process, in NLANES lanes; returns the first failure. */
+static int collect_all(struct capture *c)
+{
+	pthread_t helper;
+	bool helped;
+	size_t i;
+	int r;
+
 	/* NLANES is 2: one helper.  Without it, this thread does all. */
 	helped = c->npids > 1 && threads_spawn(&helper, collector, c) == 0;
 	collect_range(c, 0, helped ? NLANES : 1);
@@ -228,6 +237,9 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 	c->own_net = host_own_ns(c, "net");
 	c->own_mnt = host_own_ns(c, "mnt");
 	host_proc_view(c);
+	r = hidden_mounts(c);
+	if (r)
+		return r;
 	pthread_mutex_init(&c->nsmu, NULL);
 	pthread_cond_init(&c->nscv, NULL);
 	c->ns_ready = true;
@@ -235,6 +247,9 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 	if (r)
 		return fail(c, r, "%s", snapwriter_error(c->w));
 	c->topdir = topdir;
+	r = start_formatter(c);
+	if (r)
+		goto out;
 	if (c->o.npids) {
 		npids = c->o.npids;
 		pids = malloc(npids * sizeof(*pids));
@@ -246,14 +261,20 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 		/* Members must come in ascending pid order, each pid once
 		 * (docs/FORMAT.md): -p 2 -p 1 -p 2 is pids 1 and 2. */
 		npids = sort_unique(pids, npids);
+		r = unlisted_check_given(c, pids, npids);
 	} else {
+		uint64_t listed_at = unlisted_clock(c);
+
 		r = procfs_list_numeric(c->rootfd, ".", &pids, &npids);
 		if (r) {
 			fail(c, r, "%s: cannot list processes: %s", c->o.proc_root,
 			     strerror(-r));
 			goto out;
 		}
+		r = unlisted_find(c, listed_at, &pids, &npids);
 	}
+	if (r)
+		goto out;
 	c->pids = pids;
 	c->npids = npids;
 	r = collect_all(c);
@@ -311,9 +332,10 @@ void capture_free(struct capture *c)
 	snapwriter_free(c->w);
 	if (c->rootfd >= 0)
 		close(c->rootfd);
-	sockets_free(&c->socks);
+	netview_free(&c->ownnet);
 	u64map_free(&c->netns, collect_netns_free);
 	u64map_free(&c->mntns, NULL);
+	hidden_free(&c->hid);
 	if (c->ns_ready) {
 		pthread_mutex_destroy(&c->nsmu);
 		pthread_cond_destroy(&c->nscv);

@@ -192,12 +192,16 @@ static int record_begin(struct capture *c, struct batch *b)
 	c->deleted_fds = 0;
 	c->thread_fds = 0;
 	c->proc_denied = false;
-	c->cur_socks = &c->socks;
+	c->cur_socks = &c->ownnet.socks;
 	c->dir_failed = p->dir_err != 0;
+	hidden_record_proc(c, b);
 	if (c->dir_failed) {
+		/* -EXDEV: /proc/PID was there, but not PID's (hidden.c). */
 		record_error(c, &c->errs, "process", p->dir_err);
-		jsonw_bool(j, "vanished", true);
-		c->st.procs_vanished++;
+		if (p->dir_err != -EXDEV) {
+			jsonw_bool(j, "vanished", true);
+			c->st.procs_vanished++;
+		}
 		return 0;
 	}
 	c->have_stat = p->raw[RAW_STAT].ok &&

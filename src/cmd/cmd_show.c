@@ -22,8 +22,10 @@
 static const char usage[] =
 "usage: snapread show [--json] SNAP PID\n"
 "Everything recorded about one process: what of it could not be examined,\n"
-"identity and status fields, the exe/cwd/root links, its namespaces, NSpid\n"
-"and container, its environment (escaped, one variable a line), a summary\n"
+"identity and status fields, how it was hidden from the host's /proc\n"
+"(mounts over it, missing from the listing), the exe/cwd/root links, its\n"
+"namespaces, NSpid and container, its environment (escaped, one variable\n"
+"a line), a summary\n"
 "of its memory maps and the deleted files it maps (with their ranges),\n"
 "the fd tables threads hold of their own, its fds as snapread fds lists\n"
 "them, the raw files kept, and every error met while capturing it.\n"
@@ -99,6 +101,54 @@ static void flags(struct buf *b, const json_t *proc)
 			any = true;
 		}
 	buf_puts(b, any ? "\n" : " -\n");
+}
+
+/* How the process was hidden from the host's /proc, one way a line. */
+static void hidden(struct buf *b, const json_t *proc)
+{
+	const json_t *h = json_object_get(proc, "hidden");
+	size_t i;
+
+	if (!json_array_size(h))
+		return;
+	buf_puts(b, "hidden from the host's /proc\n");
+	for (i = 0; i < json_array_size(h); i++) {
+		const char *w = json_string_value(json_array_get(h, i));
+
+		if (!w)
+			continue;
+		buf_puts(b, "  ");
+		escape_text(b, w, strlen(w));
+		if (strcmp(w, "not-listed") == 0) {
+			buf_puts(b, ": missing from the listing of /proc (a rootkit's getdents hook); "
+				    "found through ");
+			snapview_text(b, proc, "found_via", "?");
+		} else if (strcmp(w, "no-proc-dir") == 0) {
+			buf_puts(b, ": alive, but /proc/PID does not open: nothing could be read");
+		} else if (strcmp(w, "bind-mount") == 0) {
+			buf_puts(b, ": a mount covers /proc/PID: the host's tools see nothing of it");
+		} else if (strncmp(w, "shows-pid-", 10) == 0) {
+			buf_puts(b, ": the host's /proc/PID shows another process (pid ");
+			escape_text(b, w + 10, strlen(w + 10));
+			buf_putc(b, ')');
+		} else if (strcmp(w, "covered") == 0) {
+			buf_puts(b, ": a mount covers files under /proc/PID: the host's tools see "
+				    "what it holds instead");
+		}
+		buf_putc(b, '\n');
+	}
+	h = json_object_get(proc, "hidden_mounts");
+	for (i = 0; i < json_array_size(h); i++) {
+		struct buf m = BUF_INIT;
+
+		buf_puts(b, "  mount on  ");
+		if (snapshot_array_bytes(proc, "hidden_mounts", i, &m) == 1)
+			escape_text(b, m.data, m.len);
+		else
+			buf_putc(b, '?');
+		buf_putc(b, '\n');
+		buf_free(&m);
+	}
 }
 
 /* ", changing while read" when a recovered file moved under the read. */
@@ -506,6 +556,7 @@ static void text(struct buf *b, const struct show *s)
 	buf_printf(b, "process %d\n", s->pid);
 	gaps(b, p);
 	identity(b, p);
+	hidden(b, p);
 	buf_puts(b, "links\n");
 	link_line(b, p, "exe");
 	link_line(b, p, "cwd");

@@ -89,6 +89,15 @@ size_t examined_process(const json_t *proc, struct examined_gap *gaps, size_t ma
 		add(gaps, max, &n, EXAMINED_PROCESS, json_array_get(errs, 0), 0);
 		return n;
 	}
+	/* Nothing of it could be read (hidden by a mount, no private /proc). */
+	for (i = 0; i < json_array_size(errs); i++) {
+		const char *what = snapshot_str(json_array_get(errs, i), "what");
+
+		if (what && strcmp(what, "process") == 0) {
+			add(gaps, max, &n, EXAMINED_PROCESS, json_array_get(errs, i), 0);
+			return n;
+		}
+	}
 	e = first_error(proc, EXAMINED_EXE);
 	if (e)
 		add(gaps, max, &n, EXAMINED_EXE, e, 0);

@@ -101,6 +101,12 @@ int snapview_fd_notes(struct buf *out, const json_t *fd)
 	}
 	if (snapview_fd_changing(fd))
 		buf_puts(out, " [changing: size or mtime moved while it was read]");
+	/* A socket no table resolved: what the kernel calls its protocol. */
+	if (!json_is_object(json_object_get(fd, "socket")) && json_object_get(fd, "sockproto")) {
+		buf_puts(out, " [");
+		snapview_text(out, fd, "sockproto", "?");
+		buf_putc(out, ']');
+	}
 	return buf_error(out);
 }
 
@@ -139,6 +145,22 @@ int snapview_socket(struct buf *out, const json_t *sk)
 		buf_puts(out, " (");
 		snapview_text(out, sk, "state", "?");
 		buf_putc(out, ')');
+	}
+	if (json_object_get(sk, "peer")) {
+		buf_puts(out, " peer ");
+		snapview_num(out, 0, sk, "peer");
+	}
+	if (json_array_size(json_object_get(sk, "hidden")) > 0) {
+		const json_t *h = json_object_get(sk, "hidden");
+		size_t i;
+
+		buf_puts(out, " HIDDEN from");
+		for (i = 0; i < json_array_size(h); i++) {
+			const char *v = json_string_value(json_array_get(h, i));
+
+			buf_putc(out, ' ');
+			escape_text(out, v ? v : "?", v ? strlen(v) : 1);
+		}
 	}
 	return buf_error(out);
 }

@@ -150,8 +150,9 @@ int snapview_proc_text(struct buf *out, const json_t *proc, unsigned depth,
 	buf_putc(out, ' ');
 	/* X: executable deleted; D: holds deleted files; M: maps deleted
 	 * files; T: a thread has its own fd table; K: kernel thread;
-	 * V: vanished; ?: its fds, exe or maps could not be examined, so
-	 * "none" would be a guess (examined.h). */
+ * V: vanished; ?: its fds, exe or maps could not be examined, so
+	 * "none" would be a guess (examined.h); H: hidden from the host's
+	 * /proc. */
 	mark = out->len;
 	if (exe_deleted(proc))
 		buf_putc(out, 'X');
@@ -168,6 +169,8 @@ int snapview_proc_text(struct buf *out, const json_t *proc, unsigned depth,
 		buf_putc(out, 'V');
 	else if (examined_process(proc, NULL, 0))
 		buf_putc(out, '?');
+	if (json_array_size(json_object_get(proc, "hidden")) > 0)
+		buf_putc(out, 'H');
 	if (out->len == mark)
 		buf_putc(out, '-');
 	while (out->len < mark + 5)

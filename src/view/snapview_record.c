@@ -54,7 +54,8 @@ SPEC(s_stat, { "dev", R_INT, NULL }, { "ino", R_INT, NULL }, { "mode", R_INT, NU
      { "size", R_INT, NULL }, { "blocks", R_INT, NULL }, { "rdev", R_INT, NULL },
      { "atime", R_STR, NULL }, { "mtime", R_STR, NULL }, { "ctime", R_STR, NULL });
 SPEC(s_socket, { "proto", R_STR, NULL }, { "local", R_BYTES, NULL },
-     { "remote", R_BYTES, NULL }, { "state", R_STR, NULL }, { "socktype", R_STR, NULL });
+     { "remote", R_BYTES, NULL }, { "state", R_STR, NULL }, { "socktype", R_STR, NULL },
+     { "peer", R_INT, NULL }, { "hidden", R_STRS, NULL });
 SPEC(s_link, { "target", R_BYTES, NULL }, { "deleted", R_BOOL, NULL },
      { "stat", R_OBJ, &s_stat }, { "content", R_OBJ, &s_content });
 SPEC(s_mapping, { "start", R_STR, NULL }, { "end", R_STR, NULL }, { "offset", R_INT, NULL },
@@ -86,6 +87,8 @@ SPEC(s_process, { "pid", R_INT, NULL }, { "self", R_BOOL, NULL },
      { "container", R_OBJ, &s_container }, { "mountinfo", R_STR, NULL },
      { "mapped_deleted", R_OBJS, &s_mapping }, { "fd_tables", R_OBJS, &s_table },
      { "thread_fds", R_INT, NULL }, { "threads_table_unknown", R_INT, NULL },
+     { "hidden", R_STRS, NULL }, { "found_via", R_STR, NULL },
+     { "hidden_mounts", R_BYTESV, NULL },
      { "errors", R_OBJS, &s_error }, { "euid", R_DERIVED, NULL },
      { "cmdline", R_DERIVED, NULL }, { "cmdline_b64", R_DERIVED, NULL },
      { "unexamined", R_DERIVED, NULL }, { "depth", R_DERIVED, NULL });
@@ -94,7 +97,7 @@ SPEC(s_fd, { "pid", R_INT, NULL }, { "fd", R_INT, NULL }, { "tid", R_INT, NULL }
      { "kind", R_STR, NULL }, { "seals", R_STRS, NULL }, { "fdinfo", R_BYTES, NULL },
      { "deleted", R_BOOL, NULL }, { "pos", R_INT, NULL }, { "flags", R_INT, NULL },
      { "mnt_id", R_INT, NULL }, { "stat", R_OBJ, &s_stat }, { "inode", R_INT, NULL },
-     { "socket", R_OBJ, &s_socket }, { "content", R_OBJ, &s_content },
+     { "sockproto", R_BYTES, NULL }, { "socket", R_OBJ, &s_socket }, { "content", R_OBJ, &s_content },
      { "errors", R_OBJS, &s_error }, { "object", R_DERIVED, NULL },
      { "command", R_DERIVED, NULL }, { "command_b64", R_DERIVED, NULL },
      { "euid", R_DERIVED, NULL }, { "access", R_DERIVED, NULL },
@@ -299,7 +302,7 @@ SPEC(s_fd_lean, { "pid", R_INT, NULL }, { "fd", R_INT, NULL }, { "tid", R_INT, N
      { "kind", R_STR, NULL }, { "seals", R_STRS, NULL }, { "fdinfo", R_DERIVED, NULL },
      { "deleted", R_BOOL, NULL }, { "pos", R_INT, NULL }, { "flags", R_INT, NULL },
      { "mnt_id", R_INT, NULL }, { "stat", R_DERIVED, NULL }, { "inode", R_INT, NULL },
-     { "socket", R_OBJ, &s_socket }, { "content", R_OBJ, &s_content },
+     { "sockproto", R_BYTES, NULL }, { "socket", R_OBJ, &s_socket }, { "content", R_OBJ, &s_content },
      { "errors", R_OBJS, &s_error }, { "object", R_DERIVED, NULL },
      { "command", R_DERIVED, NULL }, { "command_b64", R_DERIVED, NULL },
      { "euid", R_DERIVED, NULL }, { "access", R_DERIVED, NULL },
