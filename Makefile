@@ -18,8 +18,13 @@ FIXTURE_PKGS := fuse3
 # Debian packages providing them, plus the command-line tools the tests use.
 DEB_PKGS  := pkg-config python3 libarchive-dev libssl-dev zlib1g-dev libjansson-dev \
              libcmocka-dev libzstd-dev libarchive-tools jq zstd libfuse3-dev \
-             ansible openssh-server openssh-client python3-yaml
-TEST_CMDS := jq bsdtar sha256sum setpriv zstd python3 ansible-playbook /usr/sbin/sshd
+             ansible openssh-server openssh-client python3-yaml python3-jsonschema \
+             mandoc
+TEST_CMDS := jq bsdtar sha256sum setpriv zstd python3 ansible-playbook /usr/sbin/sshd \
+             mandoc
+# Python modules the tests import: jsonschema validates every --json
+# output against docs/schema/ (tests/tools/schema_check.py).
+TEST_PYMODS := yaml jsonschema
 
 # What `make bench` runs beside procsnap (tests/bench/run.sh): installed by
 # bench-deps, apart from the rest.  python3 is the workload's interpreter.
@@ -85,7 +90,7 @@ FUZZ_SEEDS_extract := fixtures/fuzz/seed/archive fixtures/hostile fixtures/fuzz/
 FUZZ_SEEDS_parse   := fixtures/proc fixtures/sockdiag fixtures/fuzz/regress/parse
 FUZZ_SEEDS_records := fixtures/fuzz/seed/records fixtures/fuzz/regress/records
 
-.PHONY: all deps check layers unit integration run install uninstall clean bench bench-deps \
+.PHONY: all deps check layers man-lint schema-lint unit integration run install uninstall clean bench bench-deps \
 	fuzz fuzz-deps fuzz-build fuzz-replay
 all: $(PROGS)
 
@@ -95,6 +100,8 @@ deps:
 	  pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
 	for c in $(TEST_CMDS); do \
 	  command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
+	for m in $(TEST_PYMODS); do \
+	  python3 -c "import $$m" >/dev/null 2>&1 || missing="$$missing python3-$$m"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "deps: installing Debian packages for:$$missing"; \
@@ -252,7 +259,19 @@ fuzz: $(FUZZ_BIN)
 	  -max_total_time=$(FUZZ_TIME) $(FUZZ_ARGS) \
 	  -artifact_prefix=$(FUZZ_BUILD)/artifacts/$(t)/ && ) true
 
-check: unit integration fuzz-replay layers
+check: unit integration fuzz-replay layers man-lint schema-lint
+
+# The man pages: mandoc -T lint has nothing to say (docs/*.1).
+man-lint: | deps
+	@out=$$(mandoc -T lint docs/procsnap.1 docs/snapread.1 2>&1); \
+	if [ -n "$$out" ]; then echo "$$out"; echo "man-lint: mandoc -T lint is not clean" >&2; exit 1; fi; \
+	echo "man-lint: docs/procsnap.1 docs/snapread.1 clean"
+
+# The JSON Schemas of snapread's --json are valid draft 2020-12 schemas
+# (the outputs themselves are validated by every integration test).
+schema-lint: | deps
+	@mkdir -p $(BUILD)/tests/no-json
+	python3 tests/tools/schema_check.py docs/schema $(BUILD)/tests/no-json
 
 # No two files of src/ depend on each other (docs/ARCHITECTURE.md).
 layers: $(PROGS)
