@@ -18,10 +18,13 @@ FIXTURE_PKGS := fuse3
 # Debian packages providing them, plus the command-line tools the tests use.
 DEB_PKGS  := pkg-config python3 libarchive-dev libssl-dev zlib1g-dev libjansson-dev \
              libcmocka-dev libzstd-dev libarchive-tools jq zstd libfuse3-dev \
-             ansible openssh-server openssh-client python3-yaml \
-             libc6-dev binutils openssl
+             ansible openssh-server openssh-client python3-yaml python3-jsonschema \
+             mandoc libc6-dev binutils openssl
 TEST_CMDS := jq bsdtar sha256sum setpriv zstd python3 ansible-playbook /usr/sbin/sshd \
-             unshare readelf openssl iconv
+             mandoc unshare readelf openssl iconv
+# Python modules the tests import: jsonschema validates every --json
+# output against docs/schema/ (tests/tools/schema_check.py).
+TEST_PYMODS := yaml jsonschema
 # The static archives `make static` links (docs: "On a compromised host").
 STATIC_ARCHIVES := libc.a libarchive.a libcrypto.a libzstd.a libz.a
 
@@ -105,7 +108,7 @@ FUZZ_SEEDS_extract := fixtures/fuzz/seed/archive fixtures/hostile fixtures/fuzz/
 FUZZ_SEEDS_parse   := fixtures/proc fixtures/sockdiag fixtures/fuzz/regress/parse
 FUZZ_SEEDS_records := fixtures/fuzz/seed/records fixtures/fuzz/regress/records
 
-.PHONY: all deps check layers unit integration run install uninstall clean bench bench-deps \
+.PHONY: all deps check layers man-lint schema-lint unit integration run install uninstall clean bench bench-deps \
 	fuzz fuzz-deps fuzz-build fuzz-replay static integration-static
 all: $(PROGS)
 
@@ -117,6 +120,8 @@ deps:
 	  command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
 	for a in $(STATIC_ARCHIVES); do \
 	  case "$$($(CC) -print-file-name=$$a)" in /*) ;; *) missing="$$missing $$a";; esac; done; \
+	for m in $(TEST_PYMODS); do \
+	  python3 -c "import $$m" >/dev/null 2>&1 || missing="$$missing python3-$$m"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "deps: installing Debian packages for:$$missing"; \
@@ -276,8 +281,20 @@ fuzz: $(FUZZ_BIN)
 
 # The static program's capture tests run after the others, not beside
 # them (make -j2): two suites at once on two cores would time each other out.
-check: unit integration fuzz-replay layers
+check: unit integration fuzz-replay layers man-lint schema-lint
 	@$(MAKE) --no-print-directory integration-static
+
+# The man pages: mandoc -T lint has nothing to say (docs/*.1).
+man-lint: | deps
+	@out=$$(mandoc -T lint docs/procsnap.1 docs/snapread.1 2>&1); \
+	if [ -n "$$out" ]; then echo "$$out"; echo "man-lint: mandoc -T lint is not clean" >&2; exit 1; fi; \
+	echo "man-lint: docs/procsnap.1 docs/snapread.1 clean"
+
+# The JSON Schemas of snapread's --json are valid draft 2020-12 schemas
+# (the outputs themselves are validated by every integration test).
+schema-lint: | deps
+	@mkdir -p $(BUILD)/tests/no-json
+	python3 tests/tools/schema_check.py docs/schema $(BUILD)/tests/no-json
 
 # No two files of src/ depend on each other (docs/ARCHITECTURE.md).
 layers: $(PROGS)

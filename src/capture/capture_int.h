@@ -175,6 +175,8 @@ struct proc_item {
 	bool exe_have_stat;
 	struct stat exe_st;
 	int exe_pin;              /* a deleted exe's O_PATH pin, or -1 */
+	bool cwd_have_stat;       /* cwd_st holds stat() of the cwd */
+	struct stat cwd_st;
 	struct span ns[NNS];      /* readlink of ns/NAME */
 	uint64_t ns_ino[NNS];     /* ... its inode, 0 when unread */
 	struct span mountinfo;    /* read when first in its mount namespace */
