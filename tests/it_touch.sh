@@ -116,7 +116,7 @@ eq "watched before: counted" 1 "$(jq .watched_reads "$S/summary.json")"
 eq "watched before: snapread fds names who saw the read" 1 \
 	"$("$SNAPREAD" fds --deleted --pid "$pid" "$A" | grep -c "\[read seen by pid $w fd $wfd (inotify on its file: ")"
 eq "watched before: fds --json too" "$w" \
-	"$("$SNAPREAD" fds --json --deleted --pid "$pid" "$A" | jq -r '.read_seen_by[0].pid')"
+	"$("$SNAPREAD" fds --json --deleted --pid "$pid" "$A" | jq -r '.content.watchers[0].pid')"
 eq "watched before: show marks the watcher's fd" 1 \
 	"$("$SNAPREAD" show "$A" "$w" | grep -c " $wfd anon .*\[watches: 1 mark\]")"
 stop_holder H

@@ -11,7 +11,9 @@
 #include "parse.h"
 #include "procfs.h"
 
-/* The exe/cwd/root links; exe is stat'ed, and pinned when deleted. */
+/* The exe/cwd/root links; exe is stat'ed, and pinned when deleted; cwd is
+ * stat'ed, so a removed working directory shows (st_nlink 0), whatever
+ * its name says. */
 static void collect_links(struct batch *b, int piddir)
 {
 	struct proc_item *p = &b->proc;
@@ -23,6 +25,12 @@ static void collect_links(struct batch *b, int piddir)
 		if (r) {
 			/* Kernel threads have no exe: ENOENT is normal there. */
 			PROC_ERR(p, link_names[i], r);
+			continue;
+		}
+		if (i == 1) {
+			p->cwd_have_stat = fstatat(piddir, "cwd", &p->cwd_st, 0) == 0;
+			if (!p->cwd_have_stat)
+				PROC_ERR(p, "cwd-stat", -errno);
 			continue;
 		}
 		if (i != 0)

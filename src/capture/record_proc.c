@@ -119,7 +119,8 @@ static void record_status(struct jsonw *j, const struct parse_status *pst)
 	}
 }
 
-/* exe, cwd and root; a deleted exe's bytes are recovered. */
+/* exe, cwd and root; a deleted exe's bytes are recovered; a deleted cwd
+ * is said (it has no bytes). */
 static int record_links(struct capture *c, struct batch *b)
 {
 	struct proc_item *p = &b->proc;
@@ -149,6 +150,16 @@ static int record_links(struct capture *c, struct batch *b)
 				if (s)
 					record_content(c, j, s);
 			}
+		}
+		if (i == 1 && p->cwd_have_stat) {
+			/* rmdir(2) leaves a directory still in use with no
+			 * links: deleted, with nothing in it to recover.  Its
+			 * stat says which directory it was. */
+			bool gone = S_ISDIR(p->cwd_st.st_mode) && p->cwd_st.st_nlink == 0;
+
+			jsonw_bool(j, "deleted", gone);
+			if (gone)
+				record_stat(c, j, &p->cwd_st);
 		}
 		if (i == 0 && p->exe_pin >= 0) {
 			close(p->exe_pin);
