@@ -118,7 +118,7 @@ eq "watched before: snapread fds names who saw the read" 1 \
 eq "watched before: fds --json too" "$w" \
 	"$("$SNAPREAD" fds --json --deleted --pid "$pid" "$A" | jq -r '.content.watchers[0].pid')"
 eq "watched before: show marks the watcher's fd" 1 \
-	"$("$SNAPREAD" show "$A" "$w" | grep -c " $wfd anon .*\[watches: 1 mark\]")"
+	"$("$SNAPREAD" show "$A" "$w" | grep -c " ${wfd}[rwu]\? anon .*\[watches: 1 mark\]")"
 stop_holder H
 eq "watched before: the watcher did see it (recorded, not hidden)" true \
 	"$([ "$(line H EVENTS | sed -n 's/.*open=\([0-9]*\).*/\1/p')" -ge 1 ] && echo true)"
