@@ -124,6 +124,22 @@ static void host_system(struct capture *c, struct jsonw *j)
 	jsonw_str(j, "boot_time", t);
 }
 
+/*
+ * What the capture would do to a file that someone notices being opened
+ * (touch.c), and whether every process's watchers were known before the
+ * first read (the leases are read later: summary.json).
+ */
+static void host_touch(struct capture *c, struct jsonw *j)
+{
+	jsonw_bool(j, "break_leases", c->o.break_leases);
+	jsonw_bool(j, "touch_watched", !c->o.no_touch_watched);
+	jsonw_bool(j, "watchers_scanned", c->touch.scanned);
+	if (c->touch.scanned)
+		jsonw_uint(j, "watch_scan_fds", c->touch.scan_fds);
+	if (c->touch.scan_err)
+		jsonw_str(j, "watch_scan_error", procfs_errname(c->touch.scan_err));
+}
+
 /* The capture itself: when, by whom, through which view of /proc, how. */
 static void host_capture(struct capture *c, struct jsonw *j)
 {
@@ -160,6 +176,7 @@ static void host_capture(struct capture *c, struct jsonw *j)
 	jsonw_str(j, "compression", snapwriter_compress_name(c->o.compress));
 	jsonw_bool(j, "content", !c->o.no_content);
 	jsonw_uint(j, "max_file_size", c->o.max_file_size);
+	host_touch(c, j);
 }
 
 /* The sockets of procsnap's own namespace, by both views: the raw
@@ -294,6 +311,7 @@ int host_summary(struct capture *c)
 	jsonw_uint(&j, "sockets", s->sockets);
 	jsonw_uint(&j, "sockets_resolved", s->sockets_resolved);
 	jsonw_uint(&j, "deleted", s->deleted);
+	jsonw_uint(&j, "deleted_special", s->deleted_special);
 	jsonw_uint(&j, "recovered", s->recovered);
 	jsonw_uint(&j, "truncated", s->truncated);
 	jsonw_uint(&j, "shrunk", s->shrunk);
@@ -310,6 +328,7 @@ int host_summary(struct capture *c)
 	jsonw_uint(&j, "thread_fds", s->thread_fds);
 	jsonw_uint(&j, "net_namespaces", s->net_namespaces);
 	jsonw_uint(&j, "mount_namespaces", s->mount_namespaces);
+	touch_summary(c, &j);
 	host_summary_hidden(c, &j);
 	jsonw_bool(&j, "not_root", s->not_root);
 	jsonw_bool(&j, "restricted_view", s->restricted_view);

@@ -36,6 +36,12 @@ static void usage(FILE *f)
 "                      or maps after SECS seconds (default 5; it waits on\n"
 "                      the process's memory lock): recorded as ETIMEDOUT,\n"
 "                      its other such reads skipped, the capture goes on\n"
+"  --break-leases      read a deleted file even when a lease on it would\n"
+"                      signal its holder (default: not opened, recorded)\n"
+"  --no-touch-watched  do not read a deleted file that an inotify or\n"
+"                      fanotify watcher would see opened (default: read,\n"
+"                      the watchers recorded); reads every process's\n"
+"                      watchers first\n"
 "  -p, --pid PID       capture only this process (repeatable)\n"
 "  --proc DIR          read this proc tree instead of /proc (testing; no\n"
 "                      private /proc then)\n"
@@ -123,6 +129,84 @@ static void summary(const struct capture_stats *s, const char *where)
 			"denied (recorded in each process's errors)\n",
 			(unsigned long long)s->procs_denied);
 	summary_hidden(s);
+	if (s->deleted_special)
+		fprintf(stderr, "procsnap: %llu deleted FIFOs, sockets, devices or directories "
+			"held open (never opened by procsnap)\n",
+			(unsigned long long)s->deleted_special);
+}
+
+/* One file a lease holder or a watcher concerned: what was done, and who
+ * will have seen it. */
+static void touch_line(const struct capture_touch *t, void *arg)
+{
+	char holder[48];
+	size_t i;
+
+	(void)arg;
+	if (t->fd >= 0)
+		snprintf(holder, sizeof(holder), "pid %d fd %d", t->pid, t->fd);
+	else
+		snprintf(holder, sizeof(holder), "pid %d", t->pid);
+	if (!t->opened) {
+		fprintf(stderr, "procsnap: not read: %s (%s): %s\n", t->member, holder,
+			t->why ? t->why : "not opened");
+		return;
+	}
+	if (t->lease_broken)
+		fprintf(stderr, "procsnap: LEASE BROKEN: %s (%s) was read through a lease; "
+			"its holder was signalled (--break-leases)\n", t->member, holder);
+	for (i = 0; i < t->nshown; i++) {
+		const struct capture_watcher *w = &t->watchers[i];
+
+		fprintf(stderr, "procsnap: SEEN: the read of %s (%s) was visible to pid %d "
+			"(fd %d, %s on its %s)%s\n", t->member, holder, w->pid, w->fd,
+			w->fanotify ? "fanotify" : "inotify", w->via,
+			w->late ? ", met after the read" : "");
+	}
+	if (t->nwatchers > t->nshown)
+		fprintf(stderr, "procsnap: SEEN: ... and by %zu more watchers (summary.json)\n",
+			t->nwatchers - t->nshown);
+}
+
+/* A watcher of /proc: it sees the capture itself. */
+static void proc_line(const struct capture_proc_watcher *w, void *arg)
+{
+	(void)arg;
+	if (!w->sees_reads)
+		return;
+	if (w->path[0])
+		fprintf(stderr, "procsnap: WATCHING /proc: pid %d (fd %d, %s) watches %s for "
+			"reads: a capture that reads it is seen\n", w->pid, w->fd,
+			w->fanotify ? "fanotify" : "inotify", w->path);
+	else
+		fprintf(stderr, "procsnap: WATCHING /proc: pid %d (fd %d, %s) watches a file "
+			"of /proc (inode %llu) for reads: a capture that reads it is seen\n",
+			w->pid, w->fd, w->fanotify ? "fanotify" : "inotify",
+			(unsigned long long)w->ino);
+}
+
+/* Who noticed the capture: leases, watchers (touch.c). */
+static void touch_summary(const struct capture *c, bool some_pids)
+{
+	const struct capture_stats *s = capture_stats(c);
+
+	capture_each_touch(c, touch_line, NULL);
+	capture_each_proc_watcher(c, proc_line, NULL);
+	if (s->leased || s->leases_broken || s->watched_reads || s->watched_skipped ||
+	    s->global_marks)
+		fprintf(stderr, "procsnap: %llu files not read for a lease, %llu leases broken, "
+			"%llu reads seen by watchers, %llu watched files not read, %llu "
+			"fanotify marks on whole mounts or file systems\n",
+			(unsigned long long)s->leased, (unsigned long long)s->leases_broken,
+			(unsigned long long)s->watched_reads,
+			(unsigned long long)s->watched_skipped,
+			(unsigned long long)s->global_marks);
+	if (s->watchers_incomplete)
+		fprintf(stderr, "procsnap: some inotify or fanotify marks could not be read: "
+			"a read may have been seen by a watcher not named here\n");
+	else if (!s->watchers_scanned && some_pids)
+		fprintf(stderr, "procsnap: watchers are known only among the processes "
+			"captured (--no-touch-watched looks at every process first)\n");
 }
 
 /* Host bytes (a path, an environment value) made safe for one line of
@@ -244,7 +328,8 @@ static int set_timeout(struct args *a, const char *s)
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum { OPT_COMPRESS = 256, OPT_NO_CONTENT, OPT_MAX, OPT_PROC, OPT_TIMEOUT,
-	       OPT_HOST_ROOT, OPT_PROBE, OPT_NO_PROBE, OPT_NO_DIAG };
+	       OPT_HOST_ROOT, OPT_BREAK_LEASES, OPT_NO_TOUCH_WATCHED, OPT_PROBE, OPT_NO_PROBE,
+	       OPT_NO_DIAG };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "compress", required_argument, NULL, OPT_COMPRESS },
@@ -254,6 +339,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "proc", required_argument, NULL, OPT_PROC },
 		{ "host-root", required_argument, NULL, OPT_HOST_ROOT },
 		{ "read-timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "break-leases", no_argument, NULL, OPT_BREAK_LEASES },
+		{ "no-touch-watched", no_argument, NULL, OPT_NO_TOUCH_WATCHED },
 		{ "probe-pids", no_argument, NULL, OPT_PROBE },
 		{ "no-probe-pids", no_argument, NULL, OPT_NO_PROBE },
 		{ "no-sock-diag", no_argument, NULL, OPT_NO_DIAG },
@@ -297,6 +384,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_HOST_ROOT:
 			a->o.host_root = optarg;
+			break;
+		case OPT_BREAK_LEASES:
+			a->o.break_leases = true;
+			break;
+		case OPT_NO_TOUCH_WATCHED:
+			a->o.no_touch_watched = true;
 			break;
 		case OPT_PROBE:
 			a->o.probe = CAPTURE_PROBE_ON;
@@ -384,8 +477,10 @@ static int capture_once(struct args *a)
 			fprintf(stderr, "procsnap: cannot print the archive path: %s\n", strerror(errno));
 		}
 	}
-	if (!a->quiet)
+	if (!a->quiet) {
 		summary(capture_stats(c), out.is_stdout ? "stdout" : out.path);
+		touch_summary(c, a->npids > 0);
+	}
 	warn_host(capture_stats(c), a->self.is_static);
 	rc = 0;
 out:
