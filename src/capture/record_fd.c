@@ -186,7 +186,7 @@ int record_fd(struct capture *c, struct batch *b, struct fd_item *it)
 	if (have_fi)
 		record_fdinfo(&j, &fi, lk, batch_text(b, &it->info), it->info.len);
 	if (it->have_stat)
-		record_stat(c, &j, &it->st);
+		record_stat(c, &j, &it->st, &it->btime);
 	if (lk == PARSE_LINK_SOCKET || lk == PARSE_LINK_PIPE)
 		jsonw_uint(&j, "inode", ino);
 	if (it->sockproto[0])
