@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "selfcheck.h"
 #include "snapwriter.h"
 
 struct privproc;
@@ -37,6 +38,8 @@ enum capture_probe {
 
 struct capture_opts {
 	const char *proc_root;       /* "/proc" normally */
+	const char *host_root;       /* "/" normally: where the host's files
+				      * outside /proc (/etc/ld.so.preload) are read */
 	enum snap_compress compress;
 	bool no_content;             /* metadata only */
 	uint64_t max_file_size;
@@ -54,6 +57,9 @@ struct capture_opts {
 	/* Borrowed; when it becomes non-zero the capture stops, fails with
 	 * -EINTR and leaves no complete archive. */
 	const volatile sig_atomic_t *stop;
+	/* Borrowed: what procsnap found in itself at start, recorded in
+	 * host.json; NULL: the capture checks itself when writing it. */
+	const struct selfcheck *selfcheck;
 };
 
 struct capture_stats {
@@ -79,6 +85,13 @@ struct capture_stats {
 	bool restricted_view;
 	char hidepid[16];
 	bool not_root;           /* euid != 0: other users' items are denied */
+	/* procsnap runs in a pid namespace that is not the initial one: the
+	 * host's other processes are not visible, unless the /proc in use is
+	 * a parent namespace's, where procsnap is proc_pid (not its getpid();
+	 * 0: it is not in that namespace at all). */
+	bool child_pid_ns;
+	int proc_pid;
+	bool ld_so_preload;      /* /etc/ld.so.preload exists and is not empty */
 	/* What was hidden from the host's view (hidden.c, unlisted.c). */
 	bool private_proc;       /* read a proc instance of procsnap's own */
 	char private_proc_why[96]; /* when not: "STEP: strerror", or a reason */

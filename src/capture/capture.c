@@ -236,7 +236,11 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 	c->st.not_root = geteuid() != 0;
 	c->own_net = host_own_ns(c, "net");
 	c->own_mnt = host_own_ns(c, "mnt");
+	host_pidns_probe(c);
 	host_proc_view(c);
+	r = host_files_read(c);
+	if (r)
+		return r;
 	r = hidden_mounts(c);
 	if (r)
 		return r;
@@ -341,6 +345,7 @@ void capture_free(struct capture *c)
 		pthread_cond_destroy(&c->nscv);
 	}
 	u64map_free(&c->stored, recover_free);
+	host_files_free(c->host_copies);
 	buf_free(&c->json);
 	buf_free(&c->fds);
 	buf_free(&c->raw);

@@ -11,7 +11,9 @@
  *   record_*.c      the formatter thread parses a batch, writes the JSON
  *                   records and recovers deleted files (recover.c,
  *                   content.c) into the archive writer;
- *   host.c          host facts first, the summary last;
+ *   host.c          host facts first, the summary last (host_files.c the
+ *                   raw copies of host files, host_pidns.c the pid
+ *                   namespace, selfcheck.c the code mapped into procsnap);
  *   capture.c       the orchestration: the threads and what crosses between
  *                   them.
  *
@@ -35,11 +37,11 @@
  * namespace's sockets are read by both views in netview.c and written by
  * record_net.c.
  *
- * Dependencies run one way, top to bottom: capture.c; host.c; record_proc.c;
- * record_fd.c, record_ns.c, record_maps.c, record_net.c; record_fields.c,
- * recover.c; collect_proc.c; collect_fd.c, collect_ns.c, collect_maps.c,
- * collect_tasks.c; unlisted.c; hidden.c, netview.c; watchdog.c; batch.c;
- * threads.c; stamp.c.
+ * Dependencies run one way, top to bottom: capture.c; host.c; host_files.c,
+ * host_pidns.c, selfcheck.c; record_proc.c; record_fd.c, record_ns.c,
+ * record_maps.c, record_net.c; record_fields.c, recover.c; collect_proc.c;
+ * collect_fd.c, collect_ns.c, collect_maps.c, collect_tasks.c; unlisted.c;
+ * hidden.c, netview.c; watchdog.c; batch.c; threads.c; stamp.c.
  */
 
 #include <pthread.h>
@@ -290,6 +292,8 @@ struct capture {
 	struct netview ownnet;    /* procsnap's own namespace: the formatter's */
 	const struct sockets *cur_socks; /* formatter: the process's netns's */
 	uint64_t own_net, own_mnt;    /* procsnap's own namespaces, or 0 */
+	uint64_t own_pid, proc_pid_ns; /* its pid namespace, the /proc's; or 0 */
+	struct host_copies *host_copies; /* host_files.c: read before collecting */
 	/* Namespaces met: nsmu guards them; nscv says a netns is ready. */
 	pthread_mutex_t nsmu;
 	pthread_cond_t nscv;
@@ -498,9 +502,25 @@ void record_netview_status(struct jsonw *j, const struct netview *v);
 uint64_t host_own_ns(struct capture *c, const char *name);
 /* The view of /proc in use (hidepid), into c->proc_opts and c->st. */
 void host_proc_view(struct capture *c);
-/* format.json, host.json and the host's network tables. */
+/* format.json, host.json, the host's network tables and host files. */
 int host_record(struct capture *c, const char *topdir);
 /* summary.json. */
 int host_summary(struct capture *c);
+
+/* ---- host_files.c: raw copies of host files (/etc/ld.so.preload...) ---- */
+
+/* Reads them, before any collector starts (so /proc/self/mounts is the
+ * mount namespace procsnap was started in).  0, or -ENOMEM (said). */
+int host_files_read(struct capture *c);
+/* Their members, and host.json's "host_files" list.  0 or -errno (said). */
+int host_files_record(struct capture *c, struct jsonw *j);
+void host_files_free(struct host_copies *h);
+
+/* ---- host_pidns.c: pid namespaces, and which pid is procsnap ---- */
+
+/* c->self, c->own_pid, c->proc_pid_ns and their stats, from the proc root. */
+void host_pidns_probe(struct capture *c);
+/* host.json's "proc_pid", "pid_ns_initial", "proc_pid_ns". */
+void host_pidns_json(struct capture *c, struct jsonw *j);
 
 #endif

@@ -145,14 +145,17 @@ static void host_capture(struct capture *c, struct jsonw *j)
 		jsonw_bytes(j, "proc_options", c->proc_opts, strlen(c->proc_opts));
 	jsonw_bool(j, "restricted_view", c->st.restricted_view);
 	hidden_record_host(c, j);
-	if (c->own_net || c->own_mnt) {
+	if (c->own_net || c->own_mnt || c->own_pid) {
 		jsonw_open(j, "ns");
 		if (c->own_net)
 			jsonw_uint(j, "net", c->own_net);
 		if (c->own_mnt)
 			jsonw_uint(j, "mnt", c->own_mnt);
+		if (c->own_pid)
+			jsonw_uint(j, "pid", c->own_pid);
 		jsonw_close(j);
 	}
+	host_pidns_json(c, j);
 	jsonw_int(j, "clock_ticks", c->hz);
 	jsonw_str(j, "compression", snapwriter_compress_name(c->o.compress));
 	jsonw_bool(j, "content", !c->o.no_content);
@@ -174,6 +177,25 @@ static int host_net_tables(struct capture *c, struct jsonw *j)
 	if (r)
 		return r;
 	record_netview_status(j, &c->ownnet);
+	return 0;
+}
+
+/* What code runs in procsnap: the program's own check from its start
+ * when it gave one, else one made now. */
+static int host_self_check(struct capture *c, struct jsonw *j)
+{
+	struct selfcheck own = SELFCHECK_INIT;
+
+	if (c->o.selfcheck) {
+		selfcheck_json(c->o.selfcheck, j, "self_check");
+		return 0;
+	}
+	if (selfcheck_run(&own)) {
+		selfcheck_free(&own);
+		return wfail(c, -ENOMEM, "out of memory");
+	}
+	selfcheck_json(&own, j, "self_check");
+	selfcheck_free(&own);
 	return 0;
 }
 
@@ -200,7 +222,11 @@ int host_record(struct capture *c, const char *topdir)
 	jsonw_open(&j, NULL);
 	host_system(c, &j);
 	host_capture(c, &j);
-	r = host_net_tables(c, &j);
+	r = host_self_check(c, &j);
+	if (!r)
+		r = host_net_tables(c, &j);
+	if (!r)
+		r = host_files_record(c, &j);
 	if (r)
 		return r;
 	jsonw_close(&j);
