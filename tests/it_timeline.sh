@@ -20,6 +20,15 @@ eq "timeline: a corrupt archive exits 2" 2 "$(rc sr timeline "$FIX/bad-json.tar.
 eq "ps: --csv with --json is bad usage" 2 "$(rc sr ps --csv --json "$FIX/base.tar.gz")"
 eq "fds: --csv with --json is bad usage" 2 "$(rc sr fds --csv --json "$FIX/base.tar.gz")"
 eq "timeline of a small archive: exit 0" 0 "$(rc sr timeline "$FIX/base.tar.gz")"
+# Hostile archives: 0 or 2, never a crash, every format.
+for f in "$FIX"/*; do
+	n=$(basename "$f")
+	for fmt in bodyfile jsonl csv; do
+		sr timeline --format "$fmt" "$FIX/base.tar.gz" "$f" >/dev/null 2>"$T/$n.err"; r=$?
+		eq "hostile $n: timeline --format $fmt exits 0 or 2" true "$([ "$r" = 0 ] || [ "$r" = 2 ] && echo true)"
+	done
+	eq "hostile $n: no sanitizer report" 0 "$(grep -c -E 'Sanitizer|runtime error' "$T/$n.err")"
+done
 
 # --- the states --------------------------------------------------------------
 mkdir -p "$T/d"
