@@ -31,7 +31,7 @@ static const char *const descs[] = {
 struct row {
 	const struct timeline_event *e;
 	struct buf message;
-	char datetime[48];
+	char datetime[64];
 	int64_t timestamp;
 	const char *data_type;
 	const struct timeline_text *host, *name, *cmdline, *path;
@@ -86,7 +86,8 @@ static void iso_time(const struct timeline_time *t, char *out, size_t n)
 
 	if (!gmtime_r(&s, &tm) || !strftime(d, sizeof(d), "%Y-%m-%dT%H:%M:%S", &tm))
 		strcpy(d, "0000-00-00T00:00:00");
-	snprintf(out, n, "%s.%06ld+00:00", d, t->nsec / 1000);
+	/* nsec is 0..999999999 (timeline.h): six digits of microseconds. */
+	snprintf(out, n, "%.19s.%06u+00:00", d, (unsigned)(t->nsec / 1000) % 1000000u);
 }
 
 static void put_text(struct buf *out, const struct timeline_text *s)
