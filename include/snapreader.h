@@ -61,6 +61,7 @@ enum snap_kind {
 	SNAP_M_MANIFEST, /* MANIFEST.sha256 */
 	SNAP_M_MOUNTS,   /* host/mnt/NSINO/mountinfo: one mount namespace's */
 	SNAP_M_MEMORY,   /* proc/PID/mem/START-END: a region of its memory */
+	SNAP_M_HOSTFILE, /* host/etc/..., host/proc/...: a raw copy of a host file */
 	SNAP_M_UNKNOWN,  /* a safe name no pattern knows (only with allow_unknown) */
 };
 
@@ -75,7 +76,8 @@ struct snap_member {
 	bool sparse;        /* only content and memory members may be sparse */
 	uint64_t index;     /* position in the archive; format.json is 0 */
 	int pid;            /* SNAP_M_RAW, SNAP_M_FDS, SNAP_M_PROCESS, SNAP_M_MEMORY; else 0 */
-	const char *file;   /* SNAP_M_RAW: "stat"...; SNAP_M_NET: "tcp"...; else "" */
+	const char *file;   /* SNAP_M_RAW: "stat"...; SNAP_M_NET: "tcp"...;
+			     * SNAP_M_HOSTFILE: "etc/ld.so.preload"...; else "" */
 	uint64_t dev, ino;  /* SNAP_M_CONTENT */
 	uint64_t start, end; /* SNAP_M_MEMORY: the addresses, start < end; the
 			     * member's size is end - start (checked) */

@@ -74,6 +74,14 @@ eq "rwx: extract exits 0" 0 "$?"
 eq "rwx: extract writes the region" "$sha" "$(shaof "$T/rwx/ex/$pid/mem/$start-$end")"
 check "rwx: extract lists it as sha256sum does" grep -q "^$sha  $pid/mem/$start-$end\$" "$T/rwx/ex.out"
 eq "rwx: extract keeps its hole" 12 "$(du -k "$T/rwx/ex/$pid/mem/$start-$end" | cut -f1)"
+# --json: extract's schema, the object a region (the wrapper validates it
+# against docs/schema/ at the end, show's and the core's too).
+"$SNAPREAD" extract --json -o "$T/rwx/exj" "$A" >"$T/rwx/exj.out"
+eq "rwx: extract --json places the region as one" \
+	"$pid/mem/$start-$end $pid $start $end proc/$pid/mem/$start-$end $sha true" \
+	"$(jq -r 'select(.object == "region") | "\(.path) \(.pid) \(.start) \(.end) \(.content.member) \(.content.sha256) \(.verified)"' "$T/rwx/exj.out")"
+eq "rwx: show --json has the region's record" "anon-exec $sha" \
+	"$("$SNAPREAD" show --json "$A" "$pid" | jq -r --arg s "$start" '.process.memory[] | select(.start == $s) | "\(.why) \(.sha256)"')"
 # The core: gdb reads the injected code at its address.
 "$SNAPREAD" extract --core "$pid" -o "$T/rwx/core" "$A" >"$T/rwx/core.out"
 eq "core: extract --core exits 0" 0 "$?"
@@ -105,6 +113,9 @@ check "core: readelf sees a core with NT_FILE and NT_AUXV" \
 	sh -c "grep -q 'CORE (Core file)' '$T/rwx/readelf' && grep -q NT_FILE '$T/rwx/readelf' && grep -q NT_AUXV '$T/rwx/readelf'"
 "$SNAPREAD" extract --core "$pid" -o "$T/rwx/core" "$A" >/dev/null 2>"$T/rwx/core.err"
 eq "core: never over an existing core" 2 "$?"
+"$SNAPREAD" extract --core "$pid" --json -o "$T/rwx/corej" "$A" >"$T/rwx/corej.out"
+eq "core --json: the core, its region, its auxv" "$T/rwx/corej/$pid.core 1 true" \
+	"$(jq -r '"\(.core) \(.regions) \(.auxv)"' "$T/rwx/corej.out")"
 "$SNAPREAD" extract --core 1 -o "$T/rwx/core1" "$A" >/dev/null 2>"$T/rwx/core1.err"
 eq "core: a pid not in the snapshot is trouble" 2 "$?"
 check "core: ... and says so" grep -q "process 1 is not in the snapshot" "$T/rwx/core1.err"
@@ -167,7 +178,8 @@ fi
 # process (or another), so process_vm_readv must not be given it.
 if unshare --pid --fork true 2>/dev/null; then
 	mkdir -p "$T/pidns"
-	unshare --pid --fork "$PROCSNAP" -q -o "$T/pidns" --proc /proc -p "$pid" >"$T/pidns.path"
+	unshare --pid --fork "$PROCSNAP" -q -o "$T/pidns" --proc /proc -p "$pid" >"$T/pidns.path" \
+		2>"$T/pidns.err"
 	eq "pidns: the capture exits 0" 0 "$?"
 	S=$(extract "$(cat "$T/pidns.path")" "$T/pidns/x")
 	eq "pidns: the region is the holder's, read through its mem file" "captured $sha" \

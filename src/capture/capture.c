@@ -254,7 +254,9 @@ static bool pids_ours(const struct capture *c)
 	if (n <= 0)
 		return false;
 	self[n] = '\0';
-	snprintf(want, sizeof(want), "%d", c->self);
+	/* getpid(), not c->self: that becomes the proc's own view of us
+	 * (host_pidns.c), which is what is compared here. */
+	snprintf(want, sizeof(want), "%d", (int)getpid());
 	return strcmp(self, want) == 0;
 }
 
@@ -275,7 +277,11 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 	c->st.not_root = geteuid() != 0;
 	c->own_net = host_own_ns(c, "net");
 	c->own_mnt = host_own_ns(c, "mnt");
+	host_pidns_probe(c);
 	host_proc_view(c);
+	r = host_files_read(c);
+	if (r)
+		return r;
 	r = hidden_mounts(c);
 	if (r)
 		return r;
@@ -286,6 +292,12 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 	if (r)
 		return fail(c, r, "%s", snapwriter_error(c->w));
 	c->topdir = topdir;
+	/* Before any file is opened: who would notice (touch.c); and before
+	 * the formatter, whose host.json says whether every process's marks
+	 * were read. */
+	touch_start(c);
+	if (c->o.no_touch_watched)
+		collect_watchers(c);
 	r = start_formatter(c);
 	if (r)
 		goto out;
@@ -348,6 +360,19 @@ const struct capture_stats *capture_stats(const struct capture *c)
 	return &c->st;
 }
 
+void capture_each_proc_watcher(const struct capture *c,
+			       void (*fn)(const struct capture_proc_watcher *w, void *arg),
+			       void *arg)
+{
+	touch_each_proc(c, fn, arg);
+}
+
+void capture_each_touch(const struct capture *c,
+			void (*fn)(const struct capture_touch *t, void *arg), void *arg)
+{
+	touch_each(c, fn, arg);
+}
+
 const char *capture_error(const struct capture *c)
 {
 	return c ? c->err : "out of memory";
@@ -380,6 +405,8 @@ void capture_free(struct capture *c)
 		pthread_cond_destroy(&c->nscv);
 	}
 	u64map_free(&c->stored, recover_free);
+	touch_free(&c->touch);
+	host_files_free(c->host_copies);
 	buf_free(&c->json);
 	buf_free(&c->fds);
 	buf_free(&c->raw);

@@ -11,7 +11,9 @@
 #include "parse.h"
 #include "procfs.h"
 
-/* The exe/cwd/root links; exe is stat'ed, and pinned when deleted. */
+/* The exe/cwd/root links; exe is stat'ed, and pinned when deleted; cwd is
+ * stat'ed, so a removed working directory shows (st_nlink 0), whatever
+ * its name says. */
 static void collect_links(struct batch *b, int piddir)
 {
 	struct proc_item *p = &b->proc;
@@ -25,17 +27,28 @@ static void collect_links(struct batch *b, int piddir)
 			PROC_ERR(p, link_names[i], r);
 			continue;
 		}
+		if (i == 1) {
+			int e = procfs_statx(piddir, "cwd", 0, &p->cwd_st, &p->cwd_btime);
+
+			p->cwd_have_stat = e == 0;
+			if (e)
+				PROC_ERR(p, "cwd-stat", e);
+			continue;
+		}
 		if (i != 0)
 			continue;
-		if (fstatat(piddir, "exe", &p->exe_st, 0) < 0) {
-			PROC_ERR(p, "exe-pin", -errno);
+		int e = procfs_statx(piddir, "exe", 0, &p->exe_st, &p->exe_btime);
+
+		if (e) {
+			PROC_ERR(p, "exe-pin", e);
 		} else if (S_ISREG(p->exe_st.st_mode) && p->exe_st.st_nlink == 0) {
 			int pin = openat(piddir, "exe", O_PATH | O_CLOEXEC);
 
 			if (pin < 0) {
 				PROC_ERR(p, "exe-pin", -errno);
-			} else if (fstat(pin, &p->exe_st) < 0) {
-				PROC_ERR(p, "exe-fstat", -errno);
+			} else if ((e = procfs_statx(pin, "", AT_EMPTY_PATH, &p->exe_st,
+						     &p->exe_btime)) != 0) {
+				PROC_ERR(p, "exe-fstat", e);
 				close(pin);
 			} else {
 				p->exe_have_stat = true;

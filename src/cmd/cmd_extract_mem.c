@@ -84,18 +84,25 @@ static void on_region(void *arg, const struct extract_mem_file *f)
 	if (!o->json) {
 		buf_printf(&o->b, "%s  %s\n", f->sha256, f->path);
 	} else {
+		/* As extract's other files (docs/schema/extract.json), the
+		 * object being "region". */
 		jsonw_init(&w, &o->b);
 		jsonw_open(&w, NULL);
 		jsonw_str(&w, "path", f->path);
+		jsonw_str(&w, "object", "region");
 		jsonw_int(&w, "pid", f->pid);
 		snprintf(hx, sizeof(hx), "%llx", (unsigned long long)f->start);
 		jsonw_str(&w, "start", hx);
 		snprintf(hx, sizeof(hx), "%llx", (unsigned long long)f->end);
 		jsonw_str(&w, "end", hx);
+		jsonw_open(&w, "content");
+		jsonw_str(&w, "status", f->status);
+		jsonw_str(&w, "member", f->member);
 		jsonw_str(&w, "sha256", f->sha256);
 		jsonw_uint(&w, "size", f->end - f->start);
-		jsonw_str(&w, "member", f->member);
-		jsonw_str(&w, "status", f->status);
+		jsonw_close(&w);
+		jsonw_bool(&w, "verified", true);
+		jsonw_null(&w, "link_of");
 		jsonw_close(&w);
 		buf_putc(&o->b, '\n');
 	}

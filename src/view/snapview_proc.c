@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "csv.h"
 #include "escape.h"
 #include "snapshot.h"
 #include "snapview_int.h"
@@ -87,7 +88,8 @@ static bool maps_other_deleted(const json_t *proc)
 
 const char *snapview_proc_header(void)
 {
-	return "    PID    PPID    UID START                S MARK CONTAINER    NAME  COMMAND\n";
+	return "    PID    PPID    UID START                S MARK  CONTAINER    NAME            "
+	       "COMMAND\n";
 }
 
 /* The container's id, shortened as docker shows it (12 characters). */
@@ -129,17 +131,18 @@ bool snapview_proc_in_container(const json_t *proc, const char *id)
 	return match;
 }
 
+static void put_mark(struct buf *out, const json_t *proc);
+
 int snapview_proc_text(struct buf *out, const json_t *proc, unsigned depth,
 		       size_t *name_at)
 {
 	int64_t v;
-	bool vanished = false;
-	size_t mark;
+	size_t mark, start;
 
 	snapview_num(out, 7, proc, "pid");
 	buf_putc(out, ' ');
 	snapview_num(out, 7, proc, "ppid");
-	if (array_int(proc, "uid", 1, &v))
+	if (snapview_proc_euid(proc, &v))
 		buf_printf(out, " %6" PRId64 " ", v);
 	else
 		buf_puts(out, "      - ");
@@ -147,10 +150,39 @@ int snapview_proc_text(struct buf *out, const json_t *proc, unsigned depth,
 	buf_putc(out, ' ');
 	snapview_text(out, proc, "state", "-");
 	buf_putc(out, ' ');
-	/* X: executable deleted; D: holds deleted files; M: maps deleted
-	 * files; T: a thread has its own fd table; K: kernel thread;
-	 * V: vanished; H: hidden from the host's /proc. */
 	mark = out->len;
+	put_mark(out, proc);
+	if (out->len == mark)
+		buf_putc(out, '-');
+	while (out->len < mark + 5)
+		buf_putc(out, ' ');
+	buf_putc(out, ' ');
+	put_container(out, proc, 12);
+	buf_putc(out, ' ');
+	if (name_at)
+		*name_at = out->len;
+	snapview_indent(out, depth);
+	start = out->len;
+	snapview_text(out, proc, "name", "?");
+	/* comm is at most 15 bytes (TASK_COMM_LEN): so COMMAND lines up. */
+	while (out->len < start + 15)
+		buf_putc(out, ' ');
+	buf_putc(out, ' ');
+	snapview_cmdline(out, proc);
+	buf_putc(out, '\n');
+	return buf_error(out);
+}
+
+/* MARK's letters, none when there is nothing to mark.  X: executable
+ * deleted; D: holds deleted files; M: maps deleted files; T: a thread has
+ * its own fd table; K: kernel thread; V: vanished; ?: its fds, exe or maps
+ * could not be examined, so "none" would be a guess (examined.h); H:
+ * hidden from the host's /proc. */
+static void put_mark(struct buf *out, const json_t *proc)
+{
+	bool vanished = false;
+	int64_t v;
+
 	if (exe_deleted(proc))
 		buf_putc(out, 'X');
 	if (snapshot_int(proc, "deleted_fds", &v) && v > 0)
@@ -164,166 +196,69 @@ int snapview_proc_text(struct buf *out, const json_t *proc, unsigned depth,
 	vanished = false;
 	if (snapshot_bool(proc, "vanished", &vanished) && vanished)
 		buf_putc(out, 'V');
+	else if (examined_process(proc, NULL, 0))
+		buf_putc(out, '?');
 	if (json_array_size(json_object_get(proc, "hidden")) > 0)
 		buf_putc(out, 'H');
-	if (out->len == mark)
-		buf_putc(out, '-');
-	while (out->len < mark + 4)
-		buf_putc(out, ' ');
-	buf_putc(out, ' ');
-	put_container(out, proc, 12);
-	buf_putc(out, ' ');
-	if (name_at)
-		*name_at = out->len;
-	snapview_indent(out, depth);
-	snapview_text(out, proc, "name", "?");
-	buf_puts(out, "  ");
-	snapview_cmdline(out, proc);
-	buf_putc(out, '\n');
-	return buf_error(out);
 }
 
-/* argv as an array, with a parallel argv_b64 when any element is not
- * clean UTF-8 (the convention of docs/FORMAT.md). */
-static void jput_argv(struct jsonw *w, const json_t *proc, const char *outkey)
+/* The command line joined by spaces, in exact bytes, appended to all. */
+static void jput_cmdline_bytes(struct buf *all, const json_t *proc)
 {
-	struct buf b = BUF_INIT, e = BUF_INIT;
+	struct buf b = BUF_INIT;
 	size_t i, n = json_array_size(json_object_get(proc, "argv"));
-	bool clean = true;
-	char k[64];
 
-	jsonw_aopen(w, outkey);
 	for (i = 0; i < n; i++) {
-		if (snapshot_array_bytes(proc, "argv", i, &b) != 1) {
-			jsonw_null(w, NULL);
-			continue;
-		}
-		jsonw_bytes(w, NULL, b.data, b.len);
-		clean = clean && escape_is_clean_utf8(b.data, b.len);
-	}
-	jsonw_aclose(w);
-	if (!clean) {
-		snprintf(k, sizeof(k), "%s_b64", outkey);
-		jsonw_aopen(w, k);
-		for (i = 0; i < n; i++) {
-			buf_reset(&e);
-			if (snapshot_array_bytes(proc, "argv", i, &b) == 1)
-				escape_base64(&e, b.data, b.len);
-			jsonw_str(w, NULL, e.data ? e.data : "");
-		}
-		jsonw_aclose(w);
+		if (i)
+			buf_putc(all, ' ');
+		if (snapshot_array_bytes(proc, "argv", i, &b) == 1)
+			buf_append(all, b.data, b.len);
 	}
 	buf_free(&b);
-	buf_free(&e);
 }
 
 /* The command line joined, as ps shows it, in exact bytes. */
 static void jput_cmdline(struct jsonw *w, const json_t *proc)
 {
-	struct buf b = BUF_INIT, all = BUF_INIT;
-	size_t i, n = json_array_size(json_object_get(proc, "argv"));
+	struct buf all = BUF_INIT;
 
-	for (i = 0; i < n; i++) {
-		if (i)
-			buf_putc(&all, ' ');
-		if (snapshot_array_bytes(proc, "argv", i, &b) == 1)
-			buf_append(&all, b.data, b.len);
-	}
+	jput_cmdline_bytes(&all, proc);
 	jsonw_bytes(w, "cmdline", all.data ? all.data : "", all.len);
-	buf_free(&b);
 	buf_free(&all);
 }
 
-/* "hidden": the ways the process was hidden from the host's /proc
- * ("bind-mount", "shows-pid-1", "not-listed"...); [] when none. */
-static void jput_hidden(struct jsonw *w, const json_t *proc)
+void snapview_proc_fields(struct jsonw *w, const json_t *proc)
 {
-	const json_t *a = json_object_get(proc, "hidden");
-	struct buf b = BUF_INIT;
-	size_t i;
+	struct examined_gap g[EXAMINED_MAX];
+	size_t n = examined_process(proc, g, EXAMINED_MAX);
+	int64_t v;
 
-	jsonw_aopen(w, "hidden");
-	for (i = 0; i < json_array_size(a); i++)
-		if (snapshot_array_bytes(proc, "hidden", i, &b) == 1)
-			jsonw_bytes(w, NULL, b.data, b.len);
-	jsonw_aclose(w);
-	buf_free(&b);
+	/* The record as the archive has it (docs/schema/process.json), then
+	 * what snapread derives from it, under names of their own. */
+	snapview_record_process(w, proc);
+	if (snapview_proc_euid(proc, &v))
+		jsonw_int(w, "euid", v);
+	else
+		jsonw_null(w, "euid");
+	jput_cmdline(w, proc);
+	snapview_unexamined(w, g, n < EXAMINED_MAX ? n : EXAMINED_MAX);
 }
 
 int snapview_proc_json(struct buf *out, const json_t *proc)
 {
-	const json_t *exe = json_object_get(proc, "exe");
-	const json_t *content = json_object_get(exe, "content");
 	struct jsonw w;
-	int64_t v;
 
 	jsonw_init(&w, out);
 	jsonw_open(&w, NULL);
-	snapview_put_int(&w, proc, "pid", "pid");
-	snapview_put_int(&w, proc, "ppid", "ppid");
-	/* "uid" is the effective uid, as in ps -o uid; ruid the real one. */
-	if (array_int(proc, "uid", 1, &v))
-		jsonw_int(&w, "uid", v);
-	else
-		jsonw_null(&w, "uid");
-	if (array_int(proc, "uid", 0, &v))
-		jsonw_int(&w, "ruid", v);
-	else
-		jsonw_null(&w, "ruid");
-	snapview_put_bytes(&w, proc, "name", "name");
-	jput_cmdline(&w, proc);
-	jput_argv(&w, proc, "argv");
-	snapview_put_bytes(&w, proc, "start_time", "start_time");
-	snapview_put_bytes(&w, proc, "state", "state");
-	if (json_is_object(exe))
-		snapview_put_bytes(&w, exe, "target", "exe");
-	else
-		jsonw_null(&w, "exe");
-	snapview_put_bool(&w, exe, "deleted", "exe_deleted");
-	if (json_is_object(content)) {
-		snapview_put_bytes(&w, content, "status", "exe_content");
-		snapview_put_bytes(&w, content, "sha256", "exe_sha256");
-	}
-	snapview_put_int(&w, proc, "fd_count", "fd_count");
-	snapview_put_int(&w, proc, "deleted_fds", "deleted_fds");
-	snapview_put_int(&w, proc, "threads", "threads");
-	snapview_put_bool(&w, proc, "kernel_thread", "kernel_thread");
-	snapview_put_bool(&w, proc, "vanished", "vanished");
-	snapview_put_bool(&w, proc, "self", "self");
-	jput_hidden(&w, proc);
-	{
-		const json_t *ct = json_object_get(proc, "container");
-
-		if (json_is_object(ct)) {
-			jsonw_open(&w, "container");
-			snapview_put_bytes(&w, ct, "runtime", "runtime");
-			snapview_put_bytes(&w, ct, "id", "id");
-			jsonw_close(&w);
-		} else {
-			jsonw_null(&w, "container");
-		}
-	}
-	if (json_object_get(proc, "cgroup"))
-		snapview_put_bytes(&w, proc, "cgroup", "cgroup");
-	if (json_is_object(json_object_get(proc, "ns")))
-		snapview_put_int(&w, json_object_get(proc, "ns"), "net", "net_ns");
-	if (json_is_array(json_object_get(proc, "nspid"))) {
-		const json_t *a = json_object_get(proc, "nspid");
-		size_t i;
-
-		jsonw_aopen(&w, "nspid");
-		for (i = 0; i < json_array_size(a); i++)
-			if (json_is_integer(json_array_get(a, i)))
-				jsonw_int(&w, NULL, (int64_t)json_integer_value(json_array_get(a, i)));
-		jsonw_aclose(&w);
-	}
-	jsonw_int(&w, "mapped_deleted",
-		  (int64_t)json_array_size(json_object_get(proc, "mapped_deleted")));
-	jsonw_int(&w, "thread_fd_tables",
-		  (int64_t)json_array_size(json_object_get(proc, "fd_tables")));
+	snapview_proc_fields(&w, proc);
 	jsonw_close(&w);
 	buf_putc(out, '\n');
 	return buf_error(out);
+}
+
+bool snapview_proc_euid(const json_t *proc, int64_t *v)
+{
+	return array_int(proc, "uid", 1, v);
 }
 
 bool snapview_proc_has_uid(const json_t *proc, int64_t uid)
@@ -332,4 +267,68 @@ bool snapview_proc_has_uid(const json_t *proc, int64_t uid)
 
 	return (array_int(proc, "uid", 0, &v) && v == uid) ||
 	       (array_int(proc, "uid", 1, &v) && v == uid);
+}
+
+const char *snapview_proc_csv_header(void)
+{
+	return "PID,PPID,UID,START,S,MARK,CONTAINER,NAME,COMMAND\r\n";
+}
+
+/* A text field of the record, exact bytes; empty when absent. */
+static void csv_bytes(struct buf *out, const json_t *obj, const char *key)
+{
+	struct buf b = BUF_INIT;
+
+	if (snapshot_bytes(obj, key, &b) == 1)
+		csv_text(out, false, b.data ? b.data : "", b.len);
+	else
+		csv_empty(out, false);
+	buf_free(&b);
+}
+
+/* A number of the record (formatted here: never guarded); empty when absent. */
+static void csv_num(struct buf *out, bool first, const json_t *obj, const char *key)
+{
+	int64_t v;
+
+	if (snapshot_int(obj, key, &v))
+		csv_int(out, first, v);
+	else
+		csv_empty(out, first);
+}
+
+int snapview_proc_csv(struct buf *out, const json_t *proc)
+{
+	const json_t *ct = json_object_get(proc, "container");
+	struct buf b = BUF_INIT;
+	int64_t v;
+
+	csv_num(out, true, proc, "pid");
+	csv_num(out, false, proc, "ppid");
+	if (snapview_proc_euid(proc, &v))
+		csv_int(out, false, v);
+	else
+		csv_empty(out, false);
+	/* START as ps shows it when well-formed; else the record's bytes. */
+	put_start(&b, proc);
+	if (b.len == 20)
+		csv_text(out, false, b.data, b.len);
+	else
+		csv_bytes(out, proc, "start_time");
+	buf_reset(&b);
+	csv_bytes(out, proc, "state");
+	put_mark(&b, proc);
+	csv_text(out, false, b.data ? b.data : "", b.len);
+	buf_reset(&b);
+	if (json_is_object(ct) && snapshot_bytes(ct, "id", &b) == 1 && b.len)
+		csv_text(out, false, b.data, b.len < 12 ? b.len : 12);
+	else
+		csv_empty(out, false);
+	csv_bytes(out, proc, "name");
+	buf_reset(&b);
+	jput_cmdline_bytes(&b, proc);
+	csv_text(out, false, b.data ? b.data : "", b.len);
+	csv_end(out);
+	buf_free(&b);
+	return buf_error(out);
 }

@@ -51,15 +51,6 @@ static void on_region(void *arg, const struct extract_mem_file *f)
 	fuzz_check_text("extract memory status", f->status, strlen(f->status), true);
 }
 
-/* "START-END" in lowercase hex. */
-static bool hex_range(const char *s)
-{
-	size_t n = strspn(s, "0123456789abcdef");
-
-	return n && s[n] == '-' && s[n + 1 + strspn(s + n + 1, "0123456789abcdef")] == '\0' &&
-	       s[n + 1] != '\0';
-}
-
 static bool digits(const char *s)
 {
 	if (!*s)
@@ -72,6 +63,16 @@ static bool digits(const char *s)
 
 /* Every entry under the extraction directory must be one it promises. */
 static const char *g_root;
+
+/* "START-END": lowercase hex, as extract names a mapped file or a memory
+ * region. */
+static bool range(const char *s)
+{
+	size_t a = strspn(s, "0123456789abcdef");
+
+	return a > 0 && a <= 16 && s[a] == '-' && strspn(s + a + 1, "0123456789abcdef") ==
+	       strlen(s + a + 1) && strlen(s + a + 1) > 0 && strlen(s + a + 1) <= 16;
+}
 
 static int check_entry(const char *path, const struct stat *st, int type,
 		       struct FTW *ftw)
@@ -95,15 +96,17 @@ static int check_entry(const char *path, const struct stat *st, int type,
 			fuzz_fail("extract made %s: not a directory", rel);
 		return 0;
 	}
-	if (n == 2 && (strcmp(b, "fd") == 0 || strcmp(b, "mem") == 0) && S_ISDIR(st->st_mode))
+	if (n == 2 && (strcmp(b, "fd") == 0 || strcmp(b, "mapped") == 0 || strcmp(b, "mem") == 0) &&
+	    S_ISDIR(st->st_mode))
 		return 0;
 	if ((n == 2 && strcmp(b, "exe") == 0) || (n == 3 && strcmp(b, "fd") == 0 && digits(c)) ||
-	    (n == 3 && strcmp(b, "mem") == 0 && hex_range(c))) {
+	    (n == 3 && (strcmp(b, "mapped") == 0 || strcmp(b, "mem") == 0) && range(c))) {
 		if (!S_ISREG(st->st_mode) || (st->st_mode & 07177))
 			fuzz_fail("extract made %s with mode %o", rel, (unsigned)st->st_mode);
 		return 0;
 	}
-	fuzz_fail("extract made %s: not PID/exe, PID/fd/N or PID/mem/START-END", rel);
+	fuzz_fail("extract made %s: not PID/exe, PID/fd/N, PID/mapped/START-END or "
+		  "PID/mem/START-END", rel);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int type,
