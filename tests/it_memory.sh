@@ -123,7 +123,7 @@ check "core: ... and says so" grep -q "process 1 is not in the snapshot" "$T/rwx
 # full: every readable private or anonymous mapping, never device memory.
 if command -v strace >/dev/null; then
 	mkdir -p "$T/full"
-	strace -f -qq -o "$T/full.strace" -e trace=process_vm_readv,pread64 \
+	strace -f -qq -o "$T/full.strace" -e trace=process_vm_readv,pread64,ptrace,kill,tkill,tgkill,pidfd_send_signal \
 		"$PROCSNAP" -q -o "$T/full" --memory full -p "$pid" >"$T/full.path"
 	A=$(cat "$T/full.path")
 else
@@ -167,6 +167,10 @@ if [ "$perf" != "(nil)" ]; then
 		eq "full: the ring buffer's pages were never read" 0 \
 			"$(grep -c -e "$((perf))" -e "$perf" "$T/full.strace")"
 		check "full: the capture did read the process's memory" grep -q process_vm_readv "$T/full.strace"
+		# Never stopped: no ptrace at all, no signal sent to it (kill(pid,
+		# 0), the probe for hidden pids, sends none).
+		eq "full: no ptrace, no signal to the process" 0 \
+			"$(grep -c -E "^[0-9]+ +(ptrace\(|(kill|tkill|pidfd_send_signal)\($pid, SIG|tgkill\($pid, [0-9]+, SIG)" "$T/full.strace")"
 	else
 		skip "full: reads traced" "strace is not installed"
 	fi
