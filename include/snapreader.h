@@ -3,6 +3,7 @@
 #define PROCSNAP_SNAPREADER_H
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -157,6 +158,17 @@ int snapreader_json(struct snapreader *r, size_t max, json_t **out);
  * names the text in a message ("proc/4/fds.jsonl line 3"). */
 int snapreader_parse_json(struct snapreader *r, const char *what,
 			  const char *text, size_t len, json_t **out);
+
+/*
+ * The rest of the current member written into fd (borrowed) at its
+ * offsets: holes are not written, so a sparse member stays sparse, and fd
+ * is then cut to the member's size.  stop (may be NULL) is looked at
+ * before each chunk.  0; -EINTR when stop was set; or -errno, the
+ * reader's (snapreader_error() says why) or, with *write_err set, that of
+ * a write to fd.
+ */
+int snapreader_write_fd(struct snapreader *r, int fd, const volatile sig_atomic_t *stop,
+			bool *write_err);
 
 /* Reads the rest of the current member and gives its SHA-256 (needs
  * opts.hash or opts.verify). */

@@ -1,7 +1,8 @@
-/* snapreader_data: the current member's data — chunks and holes, lines, JSON, SHA-256. */
+/* snapreader_data: the current member's data — chunks and holes, lines, a file of its own, JSON, SHA-256. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "snapreader_int.h"
 
@@ -177,6 +178,43 @@ int snapreader_getline(struct snapreader *r, size_t max, struct buf *line)
 		if (nl)
 			return 1;
 	}
+}
+
+int snapreader_write_fd(struct snapreader *r, int fd, const volatile sig_atomic_t *stop,
+			bool *write_err)
+{
+	struct snap_chunk c;
+	int k;
+
+	*write_err = false;
+	while ((k = snapreader_data(r, &c)) > 0) {
+		const char *p = c.data;
+		uint64_t off = c.offset;
+		size_t n = c.len;
+
+		if (stop && *stop)
+			return -EINTR;
+		while (p && n) {
+			ssize_t w = pwrite(fd, p, n, (off_t)off);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				*write_err = true;
+				return w < 0 ? -errno : -EIO;
+			}
+			p += w;
+			n -= (size_t)w;
+			off += (uint64_t)w;
+		}
+	}
+	if (k < 0)
+		return k;
+	if (ftruncate(fd, (off_t)r->m.size) < 0) {
+		*write_err = true;
+		return -errno;
+	}
+	return 0;
 }
 
 int snapreader_slurp(struct snapreader *r, size_t max, struct buf *out)

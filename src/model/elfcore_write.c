@@ -14,12 +14,14 @@ static const unsigned char zeros[OUTBUF];
 
 /* ---- output ---- */
 
-static int write_all(int fd, const void *p, size_t n)
+/* p[0..n) to fd: at offset off (pwrite), or where fd stands when off is
+ * negative (write: a pipe). */
+static int write_all(int fd, const void *p, size_t n, int64_t off)
 {
 	const unsigned char *b = p;
 
 	while (n) {
-		ssize_t w = write(fd, b, n);
+		ssize_t w = off < 0 ? write(fd, b, n) : pwrite(fd, b, n, (off_t)off);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -29,26 +31,8 @@ static int write_all(int fd, const void *p, size_t n)
 			return -EIO;
 		b += w;
 		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int pwrite_all(int fd, const void *p, size_t n, uint64_t off)
-{
-	const unsigned char *b = p;
-
-	while (n) {
-		ssize_t w = pwrite(fd, b, n, (off_t)off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		if (w == 0)
-			return -EIO;
-		b += w;
-		n -= (size_t)w;
-		off += (uint64_t)w;
+		if (off >= 0)
+			off += w;
 	}
 	return 0;
 }
@@ -68,7 +52,7 @@ static int stream_to(struct elfcore *c, uint64_t off)
 
 		if (k > sizeof(zeros))
 			k = sizeof(zeros);
-		if ((r = write_all(c->fd, zeros, (size_t)k)) < 0)
+		if ((r = write_all(c->fd, zeros, (size_t)k, -1)) < 0)
 			return elfcore_fail(c, r, "writing the core: %s", strerror(-r));
 		c->written += k;
 	}
@@ -81,7 +65,7 @@ static int put(struct elfcore *c, uint64_t off, const void *p, size_t n)
 	int r;
 
 	if (c->seekable) {
-		r = pwrite_all(c->fd, p, n, c->base + off);
+		r = write_all(c->fd, p, n, (int64_t)(c->base + off));
 		if (r < 0)
 			return elfcore_fail(c, r, "writing the core at %llu: %s",
 				    (unsigned long long)off, strerror(-r));
@@ -89,7 +73,7 @@ static int put(struct elfcore *c, uint64_t off, const void *p, size_t n)
 	}
 	if ((r = stream_to(c, off)) < 0)
 		return r;
-	if ((r = write_all(c->fd, p, n)) < 0)
+	if ((r = write_all(c->fd, p, n, -1)) < 0)
 		return elfcore_fail(c, r, "writing the core: %s", strerror(-r));
 	c->written += n;
 	return 0;

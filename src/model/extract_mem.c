@@ -90,8 +90,8 @@ static bool stopped(const struct xm *x)
 static int stage(struct xm *x, struct snapreader *r, const struct snap_member *m)
 {
 	struct region *g;
-	struct snap_chunk c;
-	int fd, k = 0;
+	bool write_err;
+	int fd, k;
 
 	if (x->nr == x->cap) {
 		size_t cap = x->cap ? x->cap * 2 : 16;
@@ -115,29 +115,9 @@ static int stage(struct xm *x, struct snapreader *r, const struct snap_member *m
 		return fail(x, -errno, "cannot create a file in %s/%s: %s", x->o->dir, x->stage,
 			    strerror(errno));
 	x->nr++;
-	while (!k && (k = snapreader_data(r, &c)) > 0) {
-		const char *p = c.data;
-		uint64_t off = c.offset;
-		size_t n = c.len;
-
-		k = stopped(x) ? -EINTR : 0;
-		while (!k && p && n) {
-			ssize_t w = pwrite(fd, p, n, (off_t)off);
-
-			if (w < 0 && errno != EINTR)
-				k = -errno;
-			if (w > 0) {
-				p += w;
-				n -= (size_t)w;
-				off += (uint64_t)w;
-			}
-		}
-	}
-	if (k < 0 && k != -EINTR && !snapreader_error(r)[0])
+	k = snapreader_write_fd(r, fd, x->o->stop, &write_err);
+	if (write_err)
 		k = fail(x, k, "cannot write to %s/%s: %s", x->o->dir, x->stage, strerror(-k));
-	if (!k && ftruncate(fd, (off_t)m->size) < 0)
-		k = fail(x, -errno, "cannot write to %s/%s: %s", x->o->dir, x->stage,
-			 strerror(errno));
 	if (close(fd) < 0 && !k)
 		k = fail(x, -errno, "cannot write to %s/%s: %s", x->o->dir, x->stage,
 			 strerror(errno));

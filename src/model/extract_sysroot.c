@@ -113,37 +113,17 @@ static int parent_of(int root, const struct sysroot_file *f, int *dirfd, char na
 }
 
 /* Writes the current content member to dirfd/name: holes kept, hashed. */
-static int write_file(struct snapreader *r, const struct snap_member *m, int dirfd,
-		      const char *name, const volatile sig_atomic_t *stop,
-		      char hex[DIGEST_HEX_LEN + 1])
+static int write_file(struct snapreader *r, int dirfd, const char *name,
+		      const volatile sig_atomic_t *stop, char hex[DIGEST_HEX_LEN + 1])
 {
-	struct snap_chunk c;
 	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC |
 				     O_NOCTTY, 0600);
-	int k = 0;
+	bool write_err;
+	int k;
 
 	if (fd < 0)
 		return -errno;
-	while (!k && (k = snapreader_data(r, &c)) > 0) {
-		const char *p = c.data;
-		uint64_t off = c.offset;
-		size_t n = c.len;
-
-		k = stop && *stop ? -EINTR : 0;
-		while (!k && p && n) {
-			ssize_t w = pwrite(fd, p, n, (off_t)off);
-
-			if (w < 0 && errno != EINTR)
-				k = -errno;
-			if (w > 0) {
-				p += w;
-				n -= (size_t)w;
-				off += (uint64_t)w;
-			}
-		}
-	}
-	if (!k && ftruncate(fd, (off_t)m->size) < 0)
-		k = -errno;
+	k = snapreader_write_fd(r, fd, stop, &write_err);
 	if (close(fd) < 0 && !k)
 		k = -errno;
 	if (!k)
@@ -192,7 +172,7 @@ static int place(struct sysroot *s, struct snapreader *r, const struct snap_memb
 		if (k)
 			break;
 		if (firstdir < 0) {
-			k = write_file(r, m, d, name, stop, hex);
+			k = write_file(r, d, name, stop, hex);
 			if (!k && strcmp(hex, f->sha) != 0) {
 				unlinkat(d, name, 0);
 				say(note, arg, f, "its bytes do not match its record");
