@@ -256,8 +256,15 @@ int snapshot_next(struct snapshot *s, struct snapshot_item *it)
 		case SNAP_M_PROCESS:
 			s->block_pid = m->pid;
 			return on_process(s, it);
-		default:
+		case SNAP_M_FORMAT:
+		case SNAP_M_MANIFEST:
 			break;
+		default:
+			if (!s->o.other)
+				break;
+			it->kind = SNAPSHOT_OTHER;
+			it->member = m;
+			return 1;
 		}
 	}
 }
