@@ -243,6 +243,30 @@ static struct stack_bytes get_field(const struct buf *arena, size_t *at)
 	return v;
 }
 
+/* A path as /proc/PID/maps writes it, to its bytes: the kernel writes a
+ * newline in a path as "\012" (seq_file_path(..., "\n")), and nothing
+ * else, so "\012" is taken back to the newline exe's link has. */
+static void put_maps_path(struct buf *arena, const char *p, size_t n)
+{
+	size_t at = arena->len, i, o = 0;
+	char *d;
+
+	put_field(arena, p, n);
+	if (buf_error(arena) || !memmem(p, n, "\\012", 4))
+		return;
+	d = arena->data + at + sizeof(size_t);
+	for (i = 0; i < n; i++) {
+		if (i + 4 <= n && memcmp(p + i, "\\012", 4) == 0) {
+			d[o++] = '\n';
+			i += 3;
+		} else {
+			d[o++] = p[i];
+		}
+	}
+	memcpy(arena->data + at, &o, sizeof(o));
+	arena->len = at + sizeof(size_t) + o;
+}
+
 /* proc/PID/maps: the files it maps executable (a path, not [vdso]). */
 static int on_maps(struct stack_reader *rd, struct snapshot *s, int pid)
 {
@@ -255,7 +279,7 @@ static int on_maps(struct stack_reader *rd, struct snapshot *s, int pid)
 	while ((x = snapreader_getline(r, SNAPREADER_MAX_LINE, &rd->line)) > 0) {
 		if (parse_maps_line(rd->line.data, rd->line.len, &m) == 0 &&
 		    m.perms[2] == 'x' && m.path_len && m.path[0] == '/')
-			put_field(&rd->libs, m.path, m.path_len);
+			put_maps_path(&rd->libs, m.path, m.path_len);
 	}
 	return x ? x : buf_error(&rd->libs);
 }
@@ -434,8 +458,15 @@ static int index_hashes(struct stack_reader *rd, const json_t *proc, const char 
 		const json_t *m = json_array_get(arr, i);
 		const char *sha = recorded_sha256(m);
 
-		if (!sha || snapshot_bytes(m, "path", &rd->b) != 1)
+		if (!sha || snapshot_bytes(m, "path", &rd->a) != 1)
 			continue;
+		buf_reset(&rd->b);
+		put_maps_path(&rd->b, rd->a.data, rd->a.len);
+		if (buf_error(&rd->b))
+			return -ENOMEM;
+		/* The bytes after the length put_maps_path() wrote. */
+		memmove(rd->b.data, rd->b.data + sizeof(size_t), rd->b.len - sizeof(size_t));
+		rd->b.len -= sizeof(size_t);
 		/* strmap values are not const: the hash is only read back. */
 		if (!strmap_get(&rd->libsha, rd->b.data, rd->b.len) &&
 		    strmap_put(&rd->libsha, rd->b.data, rd->b.len, (void *)(uintptr_t)sha))
