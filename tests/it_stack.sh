@@ -166,6 +166,7 @@ mkdir -p "$T/pw"
 printf 'root:x:0:0:root:/root:/bin/bash\nresponder:x:0:0::/:/bin/sh\n' >"$T/passwd"
 "$PY" - "$T/passwd" "$T/pw" "$H"/*.tar.gz <<'EOF'
 import gzip, hashlib, io, os, sys, tarfile
+tarfile.RECORDSIZE = tarfile.BLOCKSIZE  # no padding after the end blocks, as procsnap
 pw, out, srcs = open(sys.argv[1], "rb").read(), sys.argv[2], sys.argv[3:]
 for src in srcs:
     with tarfile.open(src) as t:

@@ -277,6 +277,12 @@ static int on_maps(struct stack_reader *rd, struct snapshot *s, int pid)
 	rd->maps_pid = pid;
 	buf_reset(&rd->libs);
 	while ((x = snapreader_getline(r, SNAPREADER_MAX_LINE, &rd->line)) > 0) {
+		const char *sp = memchr(rd->line.data, ' ', rd->line.len);
+
+		/* "start-end rwxp ...": most mappings are not executable, and
+		 * are passed over before the numbers are parsed. */
+		if (!sp || (size_t)(rd->line.data + rd->line.len - sp) < 5 || sp[3] != 'x')
+			continue;
 		if (parse_maps_line(rd->line.data, rd->line.len, &m) == 0 &&
 		    m.perms[2] == 'x' && m.path_len && m.path[0] == '/')
 			put_maps_path(&rd->libs, m.path, m.path_len);
@@ -285,39 +291,71 @@ static int on_maps(struct stack_reader *rd, struct snapshot *s, int pid)
 }
 
 /*
- * An fd record that may be a listener.  Only lines that could say LISTEN
- * or UNCONN are parsed (a \u escape could spell either, so such lines
- * are parsed too): most fds are files and pipes.
+ * The socket of an fd record that may be a listener, parsed; NULL when the
+ * line cannot be one.  Most fds are files and pipes, and a parse of every
+ * line would cost more than decompressing the archive: a line is looked
+ * at only if it holds "state":"LISTEN or "state":"UNCONN as procsnap
+ * writes them, or a backslash (an escape could spell either).  A line
+ * without a backslash has no quote inside a string, so its "socket":{ is
+ * the key and that object alone is parsed; any other line is parsed whole,
+ * with the model's checks.  (A tampered archive could hide a listener
+ * from this by spacing its JSON; it could as well leave it out.)
  */
+static int listener_socket(struct snapshot *s, const struct snapshot_item *it, json_t **sock)
+{
+	static const char state[] = "\"state\":\"", key[] = "\"socket\":{";
+	const char *t = it->text, *p;
+	size_t n = it->len;
+	json_t *j = NULL;
+	int x;
+
+	*sock = NULL;
+	if (!memchr(t, '\\', n)) {
+		p = memmem(t, n, state, sizeof(state) - 1);
+		if (!p || (size_t)(t + n - p) < sizeof(state) - 1 + 6)
+			return 0;
+		p += sizeof(state) - 1;
+		if (memcmp(p, "LISTEN", 6) != 0 && memcmp(p, "UNCONN", 6) != 0)
+			return 0;
+		p = memmem(t, n, key, sizeof(key) - 1);
+		if (!p)
+			return 0;
+		p += sizeof(key) - 2;
+		*sock = json_loadb(p, (size_t)(t + n - p), JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, NULL);
+		return 0;
+	}
+	x = snapshot_fd_parse(s, it->pid, it->line, t, n, &j);
+	if (x)
+		return x;
+	*sock = json_incref(json_object_get(j, "socket"));
+	json_decref(j);
+	return 0;
+}
+
+/* An fd record: a listener (TCP LISTEN, UDP bound to a port, unix LISTEN)
+ * is kept for its process's record, which comes next. */
 static int on_fd(struct stack_reader *rd, struct snapshot *s, const struct snapshot_item *it)
 {
-	const json_t *sk;
 	const char *proto, *state, *colon;
-	json_t *j = NULL;
+	json_t *sk = NULL;
 	bool inet;
 	int x;
 
-	if (!memmem(it->text, it->len, "LISTEN", 6) && !memmem(it->text, it->len, "UNCONN", 6) &&
-	    !memmem(it->text, it->len, "\\u", 2))
-		return 0;
-	x = snapshot_fd_parse(s, it->pid, it->line, it->text, it->len, &j);
-	if (x)
+	x = listener_socket(s, it, &sk);
+	if (x || !sk)
 		return x;
 	if (rd->fds_pid != it->pid) {
 		rd->fds_pid = it->pid;
 		buf_reset(&rd->listens);
 	}
-	sk = json_object_get(j, "socket");
 	proto = snapshot_str(sk, "proto");
 	state = snapshot_str(sk, "state");
-	x = 0;
 	if (!proto || !state || snapshot_bytes(sk, "local", &rd->a) != 1)
 		goto out;
 	inet = strncmp(proto, "tcp", 3) == 0 || strncmp(proto, "udp", 3) == 0;
 	colon = inet ? memrchr(rd->a.data, ':', rd->a.len) : NULL;
 	if (inet && !colon)
 		goto out;
-	/* TCP listening; UDP bound to a port (UNCONN, no peer); unix LISTEN. */
 	if (!(strcmp(state, "LISTEN") == 0 ||
 	      (strncmp(proto, "udp", 3) == 0 && strcmp(state, "UNCONN") == 0 &&
 	       strcmp(colon + 1, "0") != 0)))
@@ -332,8 +370,8 @@ static int on_fd(struct stack_reader *rd, struct snapshot *s, const struct snaps
 	}
 	x = buf_error(&rd->listens);
 out:
-	json_decref(j);
-	return x < 0 ? x : 0;
+	json_decref(sk);
+	return x;
 }
 
 static struct name *name_new(const char *p, size_t n)

@@ -12,7 +12,9 @@
 #     sudo bash tests/bench/stack.sh           (alone; also part of make bench)
 #
 # Environment: BUILD, BENCH_TMP (default /var/tmp), STACK_HOSTS (100),
-# STACK_CAPTURES (4), STACK_RUNS (5).  Writes $BUILD/bench/stack.tsv
+# STACK_CAPTURES (4), STACK_RUNS (5); STACK_KEEP=DIR keeps the generated
+# snapshots there, STACK_CORPUS=DIR measures the snapshots in DIR instead
+# (no workload, no capture: for trying a change).  Writes $BUILD/bench/stack.tsv
 # (timeit's lines) and stack.md (the figures), and prints them.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -43,6 +45,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 2' INT TERM
 
+if [ -n "${STACK_CORPUS:-}" ]; then
+	mkdir -p "$W/hosts" && cp "$STACK_CORPUS"/*.tar.gz "$W/hosts/" || exit 2
+	CAPTURES="?"
+else
 # The workload, released by killing the only writer of its stdin FIFO.
 mkfifo "$W/in"
 "$HOLDER" interp "$W" 300 25 <"$W/in" >"$W/holder.out" 2>"$W/holder.err" &
@@ -67,6 +73,8 @@ for i in $(seq 1 "$CAPTURES"); do
 done
 kill "$SP" 2>/dev/null; SP=""
 python3 "$ROOT/tests/bench/stackgen.py" "$W/hosts" "$HOSTS" "$W"/real/*.tar.gz || exit 2
+[ -n "${STACK_KEEP:-}" ] && mkdir -p "$STACK_KEEP" && cp "$W"/hosts/*.tar.gz "$STACK_KEEP/"
+fi
 "$SNAPREAD" verify "$(ls "$W"/hosts/*.tar.gz | head -n1)" >/dev/null ||
 	{ echo "stack bench: a generated snapshot does not verify" >&2; exit 2; }
 

@@ -23,6 +23,11 @@ import sys
 import tarfile
 import uuid
 
+# procsnap ends a tar with its two zero blocks and nothing more; tarfile
+# would pad to 20 blocks, which the reader may not read to the gzip
+# trailer (and then refuses the file as going on after the archive).
+tarfile.RECORDSIZE = tarfile.BLOCKSIZE
+
 
 def members(path):
     """(name relative to TOP, TarInfo, bytes) of every member, in order."""
