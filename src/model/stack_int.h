@@ -1,6 +1,7 @@
 /* stack_int.h: what the files of stack share.  Dependencies run one way:
  * stack (inputs, hosts, threads, totals) -> stack_keys (one snapshot's
- * records into keys) -> stack_entry (a key, its details, its hosts). */
+ * records into keys) -> stack_entry (a key, its details, its hosts) and
+ * stack_shape (names and arguments with their numbers taken out). */
 #ifndef PROCSNAP_STACK_INT_H
 #define PROCSNAP_STACK_INT_H
 
