@@ -28,8 +28,9 @@
  *
  * The keys (docs/snapread.1, "stack"):
  *  - exe:     the executable, by its SHA-256 when the snapshot recorded
- *             one (exe.sha256; else exe.content.sha256 of a recovered
- *             deleted executable, when fully captured), else by its path,
+ *             one (exe.sha256, exe.content.sha256 of a deleted executable
+ *             fully recovered, or the exec_files entry of kind "exe"),
+ *             else by its path,
  *             flagged STACK_BY_PATH ("by path, no hash recorded");
  *             details: the paths, the process names;
  *  - process: the process name with the shape of its command line
@@ -43,7 +44,8 @@
  *             (STACK_BY_UID); details: the uids of a name;
  *  - library: a file mapped executable that is not the process's own
  *             executable, by SHA-256 when recorded (process.json
- *             mapped_files[].sha256, or mapped_deleted[].content.sha256),
+ *             exec_files[].sha256 of kind "lib", or
+ *             mapped_deleted[].content.sha256),
  *             else by path (STACK_BY_PATH); details: the paths.
  * A process whose exe, fds or maps could not be examined is counted on
  * its host (stack_host.unexamined): its keys there may be missing.

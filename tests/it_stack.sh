@@ -120,7 +120,8 @@ check "stack --json: the planted listener, port 4444, on bravo only" jq -se '
 	and .[0].proto == "tcp" and (.[0].exe | test("python")) and .[0].addresses == ["0.0.0.0"]' "$J"
 check "stack --json: the planted process's shape" jq -se '
 	map(select(.kind == "process" and .name == "kdevtmpd")) | length == 1
-	and .[0].shape == ["'"$T"'/.cache/upd/kdevtmpd", "#"] and .[0].hosts == ["bravo"]' "$J"
+	and (.[0].shape | length == 2 and (.[0] | endswith("/.cache/upd/kdevtmpd")) and .[1] == "#")
+	and .[0].hosts == ["bravo"]' "$J"
 check "stack --json: bash -> kdevtmpd, bravo's only" jq -se '
 	map(select(.kind == "parent" and .child == "kdevtmpd")) | .[0].parent == "bash" and .[0].host_count == 1' "$J"
 # What every host has counts 3, though alpha was captured twice.
@@ -157,6 +158,9 @@ check "stack --json: and in an unreadable record" jq -se '
 	map(select(.kind == "unreadable")) | length == 1 and .[0].host == null and (.[0].path | endswith("zz-broken.tar.gz"))' "$T/b.jsonl"
 eq "stack: the others still counted" 3 "$(jq -c 'select(.kind == "host")' "$T/b.jsonl" | wc -l)"
 rm -f "$H/zz-broken.tar.gz"
+
+# STACK_KEEP=DIR keeps the three hosts' snapshots.
+[ -n "${STACK_KEEP:-}" ] && mkdir -p "$STACK_KEEP" && cp "$H"/*.tar.gz "$STACK_KEEP/"
 
 # --- user names from host/etc/passwd -------------------------------------------------
 # The capture does not store host files yet (the triage issue adds them):

@@ -433,8 +433,9 @@ static int add_listens(struct stack_reader *rd, const struct stack_bytes *exe)
 }
 
 /* path -> SHA-256 of the files the record says it maps, with a hash:
- * mapped_files (the capture's hashes of executable mappings) and
- * mapped_deleted (deleted files recovered). */
+ * exec_files (the capture's hash of each file a process runs, "lib": a
+ * file mapped executable, its path as maps writes it) and mapped_deleted
+ * (deleted files recovered). */
 static int index_hashes(struct stack_reader *rd, const json_t *proc, const char *key_name)
 {
 	const json_t *arr = json_object_get(proc, key_name);
@@ -442,9 +443,10 @@ static int index_hashes(struct stack_reader *rd, const json_t *proc, const char 
 
 	for (i = 0; i < json_array_size(arr); i++) {
 		const json_t *m = json_array_get(arr, i);
-		const char *sha = recorded_sha256(m);
+		const char *sha = recorded_sha256(m), *kind = snapshot_str(m, "kind");
 
-		if (!sha || snapshot_bytes(m, "path", &rd->a) != 1)
+		if (!sha || (kind && strcmp(kind, "exe") == 0) ||
+		    snapshot_bytes(m, "path", &rd->a) != 1)
 			continue;
 		buf_reset(&rd->b);
 		put_maps_path(&rd->b, rd->a.data, rd->a.len);
@@ -470,7 +472,7 @@ static int add_libraries(struct stack_reader *rd, const json_t *proc,
 	int x;
 
 	strmap_clear(&rd->libsha, NULL);
-	x = index_hashes(rd, proc, "mapped_files");
+	x = index_hashes(rd, proc, "exec_files");
 	if (!x)
 		x = index_hashes(rd, proc, "mapped_deleted");
 	while (!x && at < rd->libs.len) {
@@ -519,6 +521,23 @@ static int note_parent_user(struct stack_reader *rd, const json_t *proc, int pid
 	return 0;
 }
 
+/* The executable's hash: the record's own (exe.sha256, or a deleted one's
+ * recovered content), else the capture's hash of it in exec_files (the
+ * entry of kind "exe"). */
+static const char *exe_sha256(const json_t *proc, const json_t *exe)
+{
+	const json_t *arr = json_object_get(proc, "exec_files");
+	const char *sha = recorded_sha256(exe), *kind;
+	size_t i;
+
+	for (i = 0; !sha && i < json_array_size(arr); i++) {
+		kind = snapshot_str(json_array_get(arr, i), "kind");
+		if (kind && strcmp(kind, "exe") == 0)
+			sha = sha256_of(json_array_get(arr, i));
+	}
+	return sha;
+}
+
 static int on_process(struct stack_reader *rd, const json_t *proc, int pid,
 		      struct stack_read *out)
 {
@@ -545,7 +564,7 @@ static int on_process(struct stack_reader *rd, const json_t *proc, int pid,
 	}
 	name = bytes_of(&rd->name);
 	if (ep && want(rd, STACK_EXE))
-		x = add_file(rd, STACK_EXE, recorded_sha256(exe), ep, &name);
+		x = add_file(rd, STACK_EXE, exe_sha256(proc, exe), ep, &name);
 	if (!x && want(rd, STACK_PROCESS))
 		x = add_process(rd, proc);
 	if (!x && rd->fds_pid == pid)
