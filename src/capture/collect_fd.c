@@ -118,7 +118,7 @@ static void stat_fd(struct batch *b, struct fd_item *it, int fddir, const char *
 static int collect_fd(struct batch *b, int fddir, int infodir, int fd, int tid)
 {
 	struct fd_item *it;
-	bool truncated, memfd_name = false;
+	bool memfd_name = false;
 	char name[16];
 	int r;
 
@@ -152,7 +152,7 @@ static int collect_fd(struct batch *b, int fddir, int infodir, int fd, int tid)
 		return 0;
 	r = infodir < 0 ? infodir
 			: batch_keep_file(b, infodir, name, 1 << 20, PROCFS_ONE_SHOT,
-					  &it->info, &truncated);
+					  &it->info, &it->info_truncated);
 	if (r)
 		FD_ERR(it, "fdinfo", r);
 	return 0;

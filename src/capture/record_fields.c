@@ -86,7 +86,7 @@ void record_stat(struct capture *c, struct jsonw *j, const struct stat *st)
 	jsonw_close(j);
 }
 
-void record_content(struct jsonw *j, const struct stored *s)
+void record_content(struct capture *c, struct jsonw *j, const struct stored *s)
 {
 	const struct content_result *r = &s->res;
 
@@ -98,6 +98,9 @@ void record_content(struct jsonw *j, const struct stored *s)
 		jsonw_uint(j, "stored", r->stored);
 		jsonw_uint(j, "read", r->read);
 		jsonw_uint(j, "data", r->data);
+		jsonw_uint(j, "regions", r->regions);
+		if (r->holes_filled)
+			jsonw_uint(j, "holes_filled", r->holes_filled);
 		jsonw_bool(j, "sparse", r->sparse);
 	}
 	jsonw_uint(j, "size", r->size);
@@ -106,6 +109,7 @@ void record_content(struct jsonw *j, const struct stored *s)
 		jsonw_str(j, "reason", r->why);
 	if (r->err)
 		jsonw_str(j, "errno", procfs_errname(r->err));
+	touch_record_content(c, j, s);
 	jsonw_close(j);
 }
 

@@ -82,6 +82,101 @@ static void put_seals(struct buf *out, const json_t *fd)
 	}
 }
 
+/* The strings of obj[key], "a,b,c", escaped. */
+static void put_list(struct buf *out, const json_t *obj, const char *key)
+{
+	const json_t *a = json_object_get(obj, key);
+	size_t i;
+
+	for (i = 0; i < json_array_size(a); i++) {
+		const char *t = json_string_value(json_array_get(a, i));
+
+		if (i)
+			buf_putc(out, ',');
+		if (t)
+			escape_text(out, t, strlen(t));
+	}
+}
+
+/* Who holds a lease on the file, and whether the capture broke it. */
+static void lease_notes(struct buf *out, const json_t *content)
+{
+	const json_t *a = json_object_get(content, "leases");
+	bool broken = false;
+	size_t i;
+
+	for (i = 0; i < json_array_size(a); i++) {
+		const json_t *l = json_array_get(a, i);
+
+		buf_puts(out, " [lease ");
+		snapview_text(out, l, "type", "?");
+		buf_putc(out, ' ');
+		snapview_text(out, l, "state", "?");
+		buf_puts(out, " held by pid ");
+		snapview_num(out, 0, l, "pid");
+		buf_putc(out, ']');
+	}
+	if (snapshot_bool(content, "lease_broken", &broken) && broken)
+		buf_puts(out, " [LEASE BROKEN by the capture]");
+}
+
+/* The watchers who saw the capture read the file (content.watchers), or
+ * the marks on the open file (watchers): the first three, and a count. */
+static void watcher_notes(struct buf *out, const json_t *fd)
+{
+	const json_t *a = json_object_get(json_object_get(fd, "content"), "watchers");
+	bool read = json_array_size(a) > 0, late;
+	size_t i;
+
+	if (!read)
+		a = json_object_get(fd, "watchers");
+	for (i = 0; i < json_array_size(a) && i < 3; i++) {
+		const json_t *w = json_array_get(a, i);
+
+		buf_puts(out, read ? " [read seen by pid " : " [watched by pid ");
+		snapview_num(out, 0, w, "pid");
+		buf_puts(out, " fd ");
+		snapview_num(out, 0, w, "fd");
+		buf_puts(out, " (");
+		snapview_text(out, w, "api", "?");
+		if (json_object_get(w, "via")) {
+			buf_puts(out, " on its ");
+			snapview_text(out, w, "via", "?");
+		}
+		buf_puts(out, ": ");
+		put_list(out, w, "events");
+		buf_putc(out, ')');
+		if (snapshot_bool(w, "late", &late) && late)
+			buf_puts(out, ", met after the read");
+		buf_putc(out, ']');
+	}
+	if (json_array_size(a) > 3)
+		buf_printf(out, " [and %zu more watchers]", json_array_size(a) - 3);
+}
+
+/* An inotify or fanotify fd: how many marks, and whether one watches a
+ * whole mount or file system. */
+static void mark_notes(struct buf *out, const json_t *fd)
+{
+	const json_t *a = json_object_get(fd, "marks");
+	const char *whole = NULL;
+	int64_t total;
+	size_t i;
+
+	if (!json_is_array(a))
+		return;
+	for (i = 0; i < json_array_size(a) && !whole; i++) {
+		const char *on = snapshot_str(json_array_get(a, i), "on");
+
+		if (on && (strcmp(on, "mount") == 0 || strcmp(on, "filesystem") == 0))
+			whole = on;
+	}
+	if (!snapshot_int(fd, "marks_total", &total))
+		total = (int64_t)json_array_size(a);
+	buf_printf(out, " [watches: %" PRId64 " mark%s%s%s]", total, total == 1 ? "" : "s",
+		   whole ? ", one on a whole " : "", whole ? whole : "");
+}
+
 int snapview_fd_notes(struct buf *out, const json_t *fd)
 {
 	const char *kind = snapview_fd_kind(fd);
@@ -107,6 +202,9 @@ int snapview_fd_notes(struct buf *out, const json_t *fd)
 		snapview_text(out, fd, "sockproto", "?");
 		buf_putc(out, ']');
 	}
+	lease_notes(out, json_object_get(fd, "content"));
+	watcher_notes(out, fd);
+	mark_notes(out, fd);
 	return buf_error(out);
 }
 
