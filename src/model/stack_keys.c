@@ -240,14 +240,15 @@ static int on_maps(struct stack_reader *rd, struct snapshot *s, int pid)
 
 /*
  * The socket of an fd record that may be a listener, parsed; NULL when the
- * line cannot be one.  Most fds are files and pipes, and a parse of every
- * line would cost more than decompressing the archive: a line is looked
- * at only if it holds "state":"LISTEN or "state":"UNCONN as procsnap
- * writes them, or a backslash (an escape could spell either).  A line
- * without a backslash has no quote inside a string, so its "socket":{ is
- * the key and that object alone is parsed; any other line is parsed whole,
- * with the model's checks.  (A tampered archive could hide a listener
- * from this by spacing its JSON; it could as well leave it out.)
+ * line cannot be one.  Most fds are files, pipes and eventfds, and a parse
+ * of every line would cost more than decompressing the archive: a line is
+ * looked at only if it holds "state":"LISTEN or "state":"UNCONN as
+ * procsnap writes them, or a \u escape (which could spell either).  When
+ * it holds no \" either, no string in it holds a quote, so its "socket":{
+ * is the key and that object alone is parsed; any other candidate is
+ * parsed whole, with the model's checks.  (A tampered archive could hide
+ * a listener from this by spacing its JSON; it could as well leave it
+ * out.)
  */
 static int listener_socket(struct snapshot *s, const struct snapshot_item *it, json_t **sock)
 {
@@ -258,19 +259,23 @@ static int listener_socket(struct snapshot *s, const struct snapshot_item *it, j
 	int x;
 
 	*sock = NULL;
-	if (!memchr(t, '\\', n)) {
-		p = memmem(t, n, state, sizeof(state) - 1);
-		if (!p || (size_t)(t + n - p) < sizeof(state) - 1 + 6)
-			return 0;
+	p = memmem(t, n, state, sizeof(state) - 1);
+	if (!p && !memmem(t, n, "\\u", 2))
+		return 0;
+	if (p && !memmem(t, n, "\\u", 2)) {
 		p += sizeof(state) - 1;
-		if (memcmp(p, "LISTEN", 6) != 0 && memcmp(p, "UNCONN", 6) != 0)
+		if ((size_t)(t + n - p) < 6 ||
+		    (memcmp(p, "LISTEN", 6) != 0 && memcmp(p, "UNCONN", 6) != 0))
 			return 0;
 		p = memmem(t, n, key, sizeof(key) - 1);
 		if (!p)
 			return 0;
-		p += sizeof(key) - 2;
-		*sock = json_loadb(p, (size_t)(t + n - p), JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, NULL);
-		return 0;
+		if (!memmem(t, n, "\\\"", 2)) {
+			p += sizeof(key) - 2;
+			*sock = json_loadb(p, (size_t)(t + n - p),
+					   JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, NULL);
+			return 0;
+		}
 	}
 	x = snapshot_fd_parse(s, it->pid, it->line, t, n, &j);
 	if (x)
