@@ -322,6 +322,10 @@ check "fleet: echo failed at the capture, procsnap's reason kept" \
 eq "fleet: echo was cleaned after its failure" true "$(jq -r 'select(.host == "echo") | .cleaned' "$LOG")"
 
 version=$("$PROCSNAP" -V)
+# The playbook sends procsnap-static when it exists (make check builds it),
+# else the dynamic build given as the fallback.
+SENT=$PROCSNAP
+[ -x "$B/procsnap-static" ] && SENT="$B/procsnap-static"
 for h in alpha bravo charlie; do
 	r=$(jq -c --arg h "$h" 'select(.host == $h)' "$LOG")
 	a=$(jq -r .archive <<<"$r")
@@ -340,7 +344,7 @@ for h in alpha bravo charlie; do
 	check "$h: start <= end, UTC, controller and host clocks" jq -e '
 		(.start | test("^[0-9-]{10}T[0-9:.]+Z$")) and (.end | test("Z$")) and .start <= .end
 		and (.host_start | test("^[0-9-]{10}T[0-9:.]+Z$")) and .host_start <= .host_end' <<<"$r"
-	eq "$h: the binary sent is recorded with its hash" "$PROCSNAP $(sha256sum "$PROCSNAP" | cut -c1-64)" \
+	eq "$h: the binary sent is recorded with its hash" "$SENT $(sha256sum "$SENT" | cut -c1-64)" \
 		"$(jq -r '"\(.binary) \(.binary_sha256)"' <<<"$r")"
 	eq "$h: host cleaned" true "$(jq -r .cleaned <<<"$r")"
 	# The archive came from that namespace: its hostname is the one set there.
