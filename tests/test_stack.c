@@ -61,7 +61,7 @@ static void test_stack_entry_bounds(void **state)
 	struct buf key = BUF_INIT;
 	struct stack_bytes part = { "/usr/bin/x", 10 };
 	struct stack_entry *e, *t;
-	char v[8];
+	char v[16];
 	int i;
 
 	(void)state;
