@@ -295,6 +295,10 @@ play() {
 	APID=""
 	return "$r"
 }
+# The playbook sends procsnap-static when it exists (make static, as CI
+# builds it), else the dynamic build.
+SENT=$PROCSNAP
+[ -x "$B/procsnap-static" ] && SENT=$B/procsnap-static
 play -e procsnap_dest="$F/collected" \
 	-e procsnap_binary="$B/procsnap-static" -e procsnap_binary_fallback="$PROCSNAP" \
 	-e procsnap_snapread="$SNAPREAD" >"$F/run.out" 2>"$F/run.err"
