@@ -326,10 +326,6 @@ check "fleet: echo failed at the capture, procsnap's reason kept" \
 eq "fleet: echo was cleaned after its failure" true "$(jq -r 'select(.host == "echo") | .cleaned' "$LOG")"
 
 version=$("$PROCSNAP" -V)
-# The playbook sends procsnap-static when it exists (make check builds it),
-# else the dynamic build given as the fallback.
-SENT=$PROCSNAP
-[ -x "$B/procsnap-static" ] && SENT="$B/procsnap-static"
 for h in alpha bravo charlie; do
 	r=$(jq -c --arg h "$h" 'select(.host == $h)' "$LOG")
 	a=$(jq -r .archive <<<"$r")
