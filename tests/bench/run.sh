@@ -344,6 +344,16 @@ if [ -n "${READER[*]:-}" ]; then
 fi
 r_size1=$(stat -c %s "$SNAP1" 2>/dev/null)
 
+# ---- S: snapread stack on 100 snapshots (its own script and workload) ------------
+echo "== S: snapread stack on 100 snapshots of workload A" >&2
+rm -f "$OUT/stack.md"
+if "$SNAPREAD" stack --help >/dev/null 2>&1; then
+	BUILD=$BUILD BENCH_TMP=${BENCH_TMP:-/var/tmp} STACK_RUNS=$((QUICK == 1 ? 2 : 5)) \
+		bash "$ROOT/tests/bench/stack.sh" >/dev/null || note "stack bench failed (tests/bench/stack.sh)"
+else
+	note "snapread stack: not in $BUILD/snapread yet; section S skipped"
+fi
+
 # ---- the report ------------------------------------------------------------------
 T1=$(date +%s)
 {
@@ -431,6 +441,10 @@ T1=$(date +%s)
 		echo '```'
 		echo
 	done
+	if [ -s "$OUT/stack.md" ]; then
+		cat "$OUT/stack.md"
+		echo
+	fi
 	if [ ${#NOTES[@]} -gt 0 ]; then
 		echo "## Notes"
 		echo
