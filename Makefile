@@ -11,10 +11,10 @@ VERSION := 0.1.0
 
 CC      ?= cc
 # Libraries the core links; checked with pkg-config by `deps`.
-PKGS      := libarchive libcrypto zlib jansson
+PKGS      := libarchive libcrypto zlib libdeflate jansson
 TEST_PKGS := cmocka
 # Debian packages providing them, plus the command-line tools the tests use.
-DEB_PKGS  := pkg-config python3 libarchive-dev libssl-dev zlib1g-dev libjansson-dev \
+DEB_PKGS  := pkg-config python3 libarchive-dev libssl-dev zlib1g-dev libdeflate-dev libjansson-dev \
              libcmocka-dev libzstd-dev libarchive-tools jq zstd \
              ansible openssh-server openssh-client python3-yaml
 TEST_CMDS := jq bsdtar sha256sum setpriv zstd python3 ansible-playbook /usr/sbin/sshd

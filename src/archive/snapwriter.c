@@ -214,12 +214,13 @@ int snapwriter_open(struct snapwriter **out, int fd, enum snap_compress c,
 		return fail(w, r, "%s", w->aerr);
 	switch (c) {
 	case SNAP_COMPRESS_GZIP:
-		r = archiver_check(w, archive_write_add_filter_gzip(w->a), "gzip");
-		/* Level 1: a responder wants the capture over quickly; see
-		 * README "Compression" and docs/PERFORMANCE.md. */
-		if (!r)
-			r = archiver_check(w, archive_write_set_filter_option(w->a, "gzip",
-					"compression-level", "1"), "gzip level");
+		/* Ours (gzstream, in the output callback) rather than
+		 * libarchive's filter: level 1, and what does not compress is
+		 * stored instead of crawling through deflate.  See README
+		 * "Compression" and docs/PERFORMANCE.md. */
+		r = archiver_check(w, archive_write_add_filter_none(w->a), "no filter");
+		if (!r && (r = gzstream_open(&w->gz, 1, mtime, archiver_gz_sink, w)) != 0)
+			return fail(w, r, "gzip: %s", gzstream_error(w->gz));
 		break;
 	case SNAP_COMPRESS_ZSTD:
 		r = archiver_check(w, archive_write_add_filter_zstd(w->a), "zstd");
@@ -490,6 +491,7 @@ void snapwriter_free(struct snapwriter *w)
 		pthread_cond_destroy(&w->work);
 		pthread_cond_destroy(&w->space);
 	}
+	gzstream_free(w->gz);
 	free(w->obuf);
 	free(w->top);
 	free(w);

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "digest.h"
+#include "gzstream.h"
 #include "snapwriter.h"
 
 /*
@@ -93,6 +94,7 @@ struct snapwriter {
 	int fd;                       /* the output (borrowed) */
 	char *obuf;                   /* archiver: small writes gathered */
 	size_t olen;
+	struct gzstream *gz;          /* archiver: the gzip stage, or NULL */
 };
 
 /* ---- archiver.c: the archiver thread, every libarchive call after open ---- */
@@ -104,9 +106,12 @@ void *archiver_main(void *arg);
 int archiver_check(struct snapwriter *w, int ar, const char *what);
 /* Gives back what a block lent, without writing it. */
 void archiver_discard(const struct sw_block *b);
-/* libarchive's client callbacks: our own output buffering. */
+/* libarchive's client callbacks: our own output buffering, and the gzip
+ * stage when w->gz is set. */
 la_ssize_t archiver_out_write(struct archive *a, void *arg, const void *p, size_t n);
 int archiver_out_close(struct archive *a, void *arg);
+/* gzstream's sink: writev(2) to the output, every byte or -errno. */
+int archiver_gz_sink(void *arg, const struct iovec *iov, int n);
 
 static inline size_t pad8(size_t n)
 {
