@@ -2,6 +2,7 @@
 #ifndef PROCSNAP_SNAPWRITER_H
 #define PROCSNAP_SNAPWRITER_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -74,8 +75,23 @@ int snapwriter_write_lent(struct snapwriter *w, const void *p, size_t n,
 			  void (*release)(void *arg), void *arg);
 int snapwriter_end(struct snapwriter *w, char hex[DIGEST_HEX_LEN + 1]);
 
-/* Bytes of member data written so far (logical, before compression). */
+/* Bytes of member data written so far (logical, before compression),
+ * counted as they are hashed.  Any thread may ask. */
 uint64_t snapwriter_bytes(const struct snapwriter *w);
+
+/*
+ * stop (borrowed, may be NULL) is the caller's way of abandoning the
+ * archive from another thread: once *stop is true, every call fails with
+ * -EINTR ("interrupted"), and the writer's own thread stops writing at
+ * its next operation, giving back what was lent without writing it, so
+ * no queued data is compressed.  Checked for every chunk of a member
+ * (at most 1 MiB, or 64 KiB of zeros).  poll (may be NULL) is called
+ * with arg on the caller's thread at least every 100 ms while
+ * snapwriter_finish waits for the writer's thread: the caller's chance to
+ * look at its signals (and set *stop) while the compressor drains.
+ */
+void snapwriter_set_stop(struct snapwriter *w, const atomic_bool *stop,
+			 void (*poll)(void *arg), void *arg);
 
 /*
  * Appends the manifest and closes the archive, flushing the compressor's

@@ -124,7 +124,7 @@ static int run_op(struct snapwriter *w, const struct sw_op *op,
 		r = write_all(w, payload, op->len, member(w));
 		break;
 	case OP_ZEROS:
-		for (n = op->arg; n && !r;) {
+		for (n = op->arg; n && !r && !archiver_stopped(w);) {
 			size_t k = n < sizeof(zeros) ? (size_t)n : sizeof(zeros);
 
 			r = write_all(w, zeros, k, member(w));
@@ -166,9 +166,19 @@ static void release_lent(const struct sw_op *op, const unsigned char *payload)
 	l.release(l.arg);
 }
 
-/* Runs a block's operations; once something failed, only gives lent
- * memory back and notes the CLOSE.  Returns 1 when the block held the
- * CLOSE. */
+bool archiver_stopped(struct snapwriter *w)
+{
+	const atomic_bool *stop;
+
+	pthread_mutex_lock(&w->mu);
+	stop = w->stop;
+	pthread_mutex_unlock(&w->mu);
+	return stop && atomic_load_explicit(stop, memory_order_relaxed);
+}
+
+/* Runs a block's operations; once something failed or the caller
+ * stopped, only gives lent memory back and notes the CLOSE.  Returns 1
+ * when the block held the CLOSE. */
 static int run_block(struct snapwriter *w, const struct sw_block *b, int failed)
 {
 	size_t off = 0;
@@ -178,6 +188,10 @@ static int run_block(struct snapwriter *w, const struct sw_block *b, int failed)
 		struct sw_op op;
 
 		memcpy(&op, b->data + off, sizeof(op));
+		if (!failed && archiver_stopped(w)) {
+			afail(w, -EINTR, "interrupted");
+			failed = 1;
+		}
 		if (failed)
 			release_lent(&op, payload);
 		else if (run_op(w, &op, payload))

@@ -52,6 +52,28 @@ static int fail(struct snapwriter *w, int err, const char *fmt, ...)
 
 /* ---- the caller's side: validation, hashing, queueing ---- */
 
+void snapwriter_set_stop(struct snapwriter *w, const atomic_bool *stop,
+			 void (*poll)(void *arg), void *arg)
+{
+	pthread_mutex_lock(&w->mu);
+	w->stop = stop;
+	w->poll = poll;
+	w->poll_arg = arg;
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* The caller's thread set w->stop itself, so it reads it without mu. */
+static bool stopped(const struct snapwriter *w)
+{
+	return w->stop && atomic_load_explicit(w->stop, memory_order_relaxed);
+}
+
+static void count(struct snapwriter *w, uint64_t n)
+{
+	atomic_store_explicit(&w->bytes, atomic_load_explicit(&w->bytes, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
 /* The archiver's error, as the caller's (mu held). */
 static int take_async_error(struct snapwriter *w)
 {
@@ -199,6 +221,7 @@ int snapwriter_open(struct snapwriter **out, int fd, enum snap_compress c,
 	*out = w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
+	atomic_init(&w->bytes, 0);
 	w->mtime = mtime;
 	w->top = strdup(topdir);
 	w->a = archive_write_new();
@@ -266,6 +289,8 @@ int snapwriter_begin(struct snapwriter *w, const char *name, uint64_t size,
 	size_t i, plen;
 	int r;
 
+	if (stopped(w))
+		return fail(w, -EINTR, "interrupted");
 	if (w->open_member || w->closed)
 		return fail(w, -EINVAL, "%s: writer busy or closed", name);
 	if (strlen(name) >= sizeof(w->name) || size > INT64_MAX)
@@ -295,6 +320,8 @@ int snapwriter_begin(struct snapwriter *w, const char *name, uint64_t size,
 /* Checks that n more bytes fit the open member and hashes them. */
 static int hash_in(struct snapwriter *w, const void *p, size_t n)
 {
+	if (stopped(w))
+		return fail(w, -EINTR, "interrupted");
 	if (!w->open_member)
 		return fail(w, -EINVAL, "write outside a member");
 	if (n > w->remaining)
@@ -313,7 +340,7 @@ int snapwriter_write(struct snapwriter *w, const void *p, size_t n)
 	if (r)
 		return r;
 	w->remaining -= n;
-	w->bytes += n;
+	count(w, n);
 	return 0;
 }
 
@@ -339,7 +366,7 @@ int snapwriter_write_zeros(struct snapwriter *w, uint64_t n)
 	if (r || !put_op(w, OP_ZEROS, 0, n, 0, &r))
 		return r;
 	w->remaining -= n;
-	w->bytes += n;
+	count(w, n);
 	return 0;
 }
 
@@ -354,7 +381,7 @@ int snapwriter_write_lent(struct snapwriter *w, const void *p, size_t n,
 		return r;
 	memcpy(dst, &l, sizeof(l));
 	w->remaining -= n;
-	w->bytes += n;
+	count(w, n);
 	/* Handed over at once: the lender waits for its memory back. */
 	return push_block(w);
 }
@@ -399,7 +426,7 @@ int snapwriter_add(struct snapwriter *w, const char *name, const void *data,
 
 uint64_t snapwriter_bytes(const struct snapwriter *w)
 {
-	return w->bytes;
+	return atomic_load_explicit(&w->bytes, memory_order_relaxed);
 }
 
 /* Waits for the archiver thread to exit. */
@@ -415,6 +442,32 @@ static void join(struct snapwriter *w, int quit)
 	}
 	pthread_join(w->thread, NULL);
 	w->started = 0;
+}
+
+/* Waits for the archiver to write what is queued and exit, calling the
+ * caller's poll every 100 ms meanwhile (archiver_main broadcasts space
+ * when it exits). */
+static void drain(struct snapwriter *w)
+{
+	struct timespec t;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->poll && !w->exited) {
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += 100 * 1000000L;
+		if (t.tv_nsec >= 1000000000L) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&w->space, &w->mu, &t);
+		if (w->exited)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		w->poll(w->poll_arg);
+		pthread_mutex_lock(&w->mu);
+	}
+	pthread_mutex_unlock(&w->mu);
+	join(w, 0);
 }
 
 int snapwriter_finish(struct snapwriter *w)
@@ -441,7 +494,7 @@ int snapwriter_finish(struct snapwriter *w)
 	buf_free(&m);
 	if (r)
 		return r;
-	join(w, 0);
+	drain(w);
 	w->closed = w->reached_close;
 	if (w->astatus)
 		return take_async_error(w);

@@ -5,6 +5,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -72,7 +74,7 @@ struct snapwriter {
 	char name[512];      /* the member being streamed */
 	uint64_t remaining;  /* bytes still owed to the streamed member */
 	int open_member;
-	uint64_t bytes;
+	_Atomic uint64_t bytes;  /* written by the caller's thread, read anywhere */
 	int closed;
 	char err[512];
 
@@ -85,6 +87,9 @@ struct snapwriter {
 	struct sw_block *spare;       /* free blocks */
 	size_t nblocks;               /* allocated (<= SW_BLOCKS) */
 	int quit;                     /* caller: abandon the archive */
+	const atomic_bool *stop;      /* borrowed: stopped, abandon it */
+	void (*poll)(void *arg);      /* the caller's, while finish waits */
+	void *poll_arg;
 	int exited;                   /* archiver: thread is done */
 	int astatus;                  /* archiver: first fatal error, -errno */
 	int reached_close;            /* archiver: archive_write_close was called */
@@ -106,6 +111,9 @@ void *archiver_main(void *arg);
 int archiver_check(struct snapwriter *w, int ar, const char *what);
 /* Gives back what a block lent, without writing it. */
 void archiver_discard(const struct sw_block *b);
+/* Whether the caller's stop flag is set (read under mu: see
+ * snapwriter_set_stop). */
+bool archiver_stopped(struct snapwriter *w);
 /* libarchive's client callbacks: our own output buffering, and the gzip
  * stage when w->gz is set. */
 la_ssize_t archiver_out_write(struct archive *a, void *arg, const void *p, size_t n);

@@ -30,8 +30,11 @@ const struct stored *recover_file(struct capture *c, int pinfd,
 		s->res.size = (uint64_t)st->st_size;
 		s->res.why = "--no-content";
 	} else {
+		progress_file(c, pinfd, st->st_size > 0 && (uint64_t)st->st_size < c->o.max_file_size
+					? (uint64_t)st->st_size : c->o.max_file_size);
 		*rc = content_capture(c->w, pinfd, st, c->o.max_file_size,
 				      s->member, &s->res);
+		progress_file_done(c, *rc ? 0 : s->res.stored);
 		if (*rc) {
 			wfail(c, *rc, "%s", snapwriter_error(c->w));
 			free(s);
