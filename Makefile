@@ -57,9 +57,10 @@ LIB_DIRS := util proc capture archive model view
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libprocsnap.a
-# Program-side code both programs share (signals).
-PROG_COMMON_SRC := $(filter-out src/cmd/procsnap.c src/cmd/snapread.c src/cmd/cmd.c src/cmd/cmd_%.c,$(wildcard src/cmd/*.c))
-PROCSNAP_SRC := src/cmd/procsnap.c $(PROG_COMMON_SRC)
+# Program-side code both programs share (signals, the status line);
+# procsnap_*.c are procsnap's own, cmd*.c snapread's.
+PROG_COMMON_SRC := $(filter-out src/cmd/procsnap.c src/cmd/procsnap_%.c src/cmd/snapread.c src/cmd/cmd.c src/cmd/cmd_%.c,$(wildcard src/cmd/*.c))
+PROCSNAP_SRC := src/cmd/procsnap.c $(wildcard src/cmd/procsnap_*.c) $(PROG_COMMON_SRC)
 SNAPREAD_SRC := src/cmd/snapread.c src/cmd/cmd.c $(wildcard src/cmd/cmd_*.c) $(PROG_COMMON_SRC)
 
 UNIT_SRC   := $(wildcard tests/test_*.c)
