@@ -13,11 +13,18 @@ CC      ?= cc
 # Libraries the core links; checked with pkg-config by `deps`.
 PKGS      := libarchive libcrypto zlib libdeflate jansson
 TEST_PKGS := cmocka
+# The fixture fakeproc (a FUSE /proc that hides what a rootkit would).
+FIXTURE_PKGS := fuse3
 # Debian packages providing them, plus the command-line tools the tests use.
 DEB_PKGS  := pkg-config python3 libarchive-dev libssl-dev zlib1g-dev libdeflate-dev libjansson-dev \
-             libcmocka-dev libzstd-dev libarchive-tools jq zstd \
-             ansible openssh-server openssh-client python3-yaml
-TEST_CMDS := jq bsdtar sha256sum setpriv zstd python3 ansible-playbook /usr/sbin/sshd
+             libcmocka-dev libzstd-dev libarchive-tools jq zstd libfuse3-dev \
+             ansible openssh-server openssh-client python3-yaml python3-jsonschema \
+             mandoc
+TEST_CMDS := jq bsdtar sha256sum setpriv zstd python3 ansible-playbook /usr/sbin/sshd \
+             mandoc
+# Python modules the tests import: jsonschema validates every --json
+# output against docs/schema/ (tests/tools/schema_check.py).
+TEST_PYMODS := yaml jsonschema
 
 # What `make bench` runs beside procsnap (tests/bench/run.sh): installed by
 # bench-deps, apart from the rest.  python3 is the workload's interpreter.
@@ -65,7 +72,7 @@ SNAPREAD_SRC := src/cmd/snapread.c src/cmd/cmd.c $(wildcard src/cmd/cmd_*.c) $(P
 
 UNIT_SRC   := $(wildcard tests/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
-FIXTURE_BIN := $(BUILD)/holder $(BUILD)/stress
+FIXTURE_BIN := $(BUILD)/holder $(BUILD)/stress $(BUILD)/fakeproc
 
 PROGS := $(BUILD)/procsnap $(BUILD)/snapread
 
@@ -81,19 +88,21 @@ REPLAY_BIN   := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay-%)
 # Where each target's inputs come from (replayed by check, seeds for fuzz).
 FUZZ_SEEDS_archive := fixtures/fuzz/seed/archive fixtures/hostile fixtures/fuzz/regress/archive
 FUZZ_SEEDS_extract := fixtures/fuzz/seed/archive fixtures/hostile fixtures/fuzz/regress/extract
-FUZZ_SEEDS_parse   := fixtures/proc fixtures/fuzz/regress/parse
+FUZZ_SEEDS_parse   := fixtures/proc fixtures/sockdiag fixtures/fuzz/regress/parse
 FUZZ_SEEDS_records := fixtures/fuzz/seed/records fixtures/fuzz/regress/records
 
-.PHONY: all deps check layers unit integration run install uninstall clean bench bench-deps \
+.PHONY: all deps check layers man-lint schema-lint unit integration run install uninstall clean bench bench-deps \
 	fuzz fuzz-deps fuzz-build fuzz-replay
 all: $(PROGS)
 
 deps:
 	@missing=""; \
-	for p in $(PKGS) $(TEST_PKGS); do \
+	for p in $(PKGS) $(TEST_PKGS) $(FIXTURE_PKGS); do \
 	  pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
 	for c in $(TEST_CMDS); do \
 	  command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
+	for m in $(TEST_PYMODS); do \
+	  python3 -c "import $$m" >/dev/null 2>&1 || missing="$$missing python3-$$m"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "deps: installing Debian packages for:$$missing"; \
@@ -134,9 +143,14 @@ $(BUILD)/stress: fixtures/stress.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
+$(BUILD)/fakeproc: fixtures/fakeproc.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $$(pkg-config --cflags fuse3) $(CFLAGS) -o $@ $< $(LDFLAGS) \
+	  $$(pkg-config --libs fuse3)
+
 # The benchmark suite: workloads, side-by-side runs, a report (see
 # docs/PERFORMANCE.md).  Root only; about 10 minutes.  Not part of check.
-BENCH_BIN := $(BUILD)/bench/floor $(BUILD)/bench/timeit
+BENCH_BIN := $(BUILD)/bench/floor $(BUILD)/bench/timeit $(BUILD)/bench/views
 
 bench-deps:
 	@missing=""; \
@@ -158,6 +172,11 @@ bench-deps:
 $(BUILD)/bench/%: tests/bench/%.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+# views times the library's two socket views: it links the library.
+$(BUILD)/bench/views: tests/bench/views.c $(LIB) | deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(PKG_LIBS) -lpthread
 
 bench: bench-deps $(PROGS) $(BUILD)/holder $(BENCH_BIN)
 	BUILD=$(BUILD) bash tests/bench/run.sh
@@ -241,7 +260,19 @@ fuzz: $(FUZZ_BIN)
 	  -max_total_time=$(FUZZ_TIME) $(FUZZ_ARGS) \
 	  -artifact_prefix=$(FUZZ_BUILD)/artifacts/$(t)/ && ) true
 
-check: unit integration fuzz-replay layers
+check: unit integration fuzz-replay layers man-lint schema-lint
+
+# The man pages: mandoc -T lint has nothing to say (docs/*.1).
+man-lint: | deps
+	@out=$$(mandoc -T lint docs/procsnap.1 docs/snapread.1 2>&1); \
+	if [ -n "$$out" ]; then echo "$$out"; echo "man-lint: mandoc -T lint is not clean" >&2; exit 1; fi; \
+	echo "man-lint: docs/procsnap.1 docs/snapread.1 clean"
+
+# The JSON Schemas of snapread's --json are valid draft 2020-12 schemas
+# (the outputs themselves are validated by every integration test).
+schema-lint: | deps
+	@mkdir -p $(BUILD)/tests/no-json
+	python3 tests/tools/schema_check.py docs/schema $(BUILD)/tests/no-json
 
 # No two files of src/ depend on each other (docs/ARCHITECTURE.md).
 layers: $(PROGS)

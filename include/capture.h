@@ -10,6 +10,8 @@
 
 #include "snapwriter.h"
 
+struct privproc;
+
 /* The archive format version written; see docs/FORMAT.md. */
 #define CAPTURE_FORMAT_VERSION 1
 /* Default --max-file-size: a bound on the bytes read (and hashed, holes
@@ -20,6 +22,18 @@
 #define CAPTURE_DEFAULT_READ_TIMEOUT_MS 5000
 /* Raw /proc files above this are stored truncated and marked so. */
 #define CAPTURE_MAX_RAW (64ULL << 20)
+/* CAPTURE_PROBE_AUTO probes every pid when pid_max is at most this: at
+ * about 0.7 us a pid (pidfd_open), 0.1 s (README, "On a compromised
+ * host"). */
+#define CAPTURE_PROBE_AUTO_MAX 131072
+
+/* Probing every pid up to pid_max for processes missing from /proc's
+ * listing (unlisted.c). */
+enum capture_probe {
+	CAPTURE_PROBE_AUTO = 0,  /* when pid_max <= CAPTURE_PROBE_AUTO_MAX */
+	CAPTURE_PROBE_ON,
+	CAPTURE_PROBE_OFF,
+};
 
 /*
  * What a capture has done so far, for a progress display.  The counters
@@ -61,6 +75,12 @@ struct capture_opts {
 	long read_timeout_ms;        /* 0: CAPTURE_DEFAULT_READ_TIMEOUT_MS */
 	const int *pids;             /* borrowed; NULL/0: every process */
 	size_t npids;
+	/* Borrowed: the private /proc the program set up (privproc.h), or
+	 * why there is none; NULL: not tried.  The proc root is read as
+	 * given either way. */
+	const struct privproc *priv;
+	enum capture_probe probe;
+	bool no_sock_diag;           /* /proc/net only, no netlink sock_diag */
 	int argc;                    /* procsnap's own command line, recorded */
 	char *const *argv;
 	/* Borrowed; when it becomes non-zero the capture stops, fails with
@@ -105,6 +125,20 @@ struct capture_stats {
 	bool restricted_view;
 	char hidepid[16];
 	bool not_root;           /* euid != 0: other users' items are denied */
+	/* What was hidden from the host's view (hidden.c, unlisted.c). */
+	bool private_proc;       /* read a proc instance of procsnap's own */
+	char private_proc_why[96]; /* when not: "STEP: strerror", or a reason */
+	uint64_t procs_hidden;   /* processes recorded with "hidden" */
+	uint64_t procs_unlisted; /* ... missing from /proc's listing */
+	uint64_t proc_mounts;    /* host mounts over /proc or under it */
+	uint64_t pid_mounts;     /* ... of them on a /proc/PID or below */
+	bool probed;             /* every pid up to pid_max was probed */
+	uint64_t pid_max;
+	char probe_skipped[64];  /* when not probed: why */
+	/* What the search for unlisted processes took: walking children,
+	 * walking cgroup.procs, the probe (seconds; not in the archive). */
+	double search_seconds[3];
+	uint64_t sockets_hidden; /* sockets seen by one view, not the other */
 	double seconds;
 };
 

@@ -20,26 +20,39 @@ int cmd_extract(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 
-/* "snapread: " + the message + "\n" on stderr.  Archive text in it must
- * already be escaped. */
+struct option;
+
+/* The command every message names, set by main before it runs it (NULL:
+ * none yet).  name is borrowed for the life of the program. */
+void cmd_set_name(const char *name);
+
+/* "snapread: COMMAND: " + the message + "\n" on stderr.  Archive text in
+ * it must already be escaped; a path is named once. */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A usage error: the one-line message as cmd_error(), then "Try
+ * 'snapread COMMAND --help'."; returns CMD_TROUBLE. */
+int cmd_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* getopt_long(), with snapread's messages: an unknown option or a missing
+ * argument is reported by cmd_usage_error() and returned as '?'. */
+int cmd_getopt(int argc, char **argv, const char *shortopts,
+	       const struct option *longopts);
 
 /*
  * The end of option parsing: with --help (help set) prints usage on stdout
- * and returns CMD_OK; when the number of operands is not nargs, prints the
- * problem and usage on stderr and returns CMD_TROUBLE; otherwise -1 (go
- * on).  usage is the command's whole help text.
+ * and returns CMD_OK; when the number of operands is not nargs, a usage
+ * error (CMD_TROUBLE); otherwise -1 (go on).  usage is the command's whole
+ * help text.
  */
 int cmd_operands(int argc, char **argv, int nargs, bool help, const char *usage);
-/* Bad option: usage on stderr; CMD_TROUBLE. */
-int cmd_bad_usage(const char *usage);
 
 /* Adds the pids of "1,2,3" to *list (realloc'ed; the caller frees).
- * Returns 0, or CMD_TROUBLE after printing why. */
+ * Returns 0, or CMD_TROUBLE after a usage error. */
 int cmd_pids(const char *s, const char *opt, int **list, size_t *n);
 /* True when pid is in pids[n], or n is 0 (no --pid: every process). */
 bool cmd_pid_wanted(const int *pids, size_t n, int pid);
-/* A non-negative int, e.g. an fd. */
+/* A non-negative int, e.g. an fd; else a usage error, CMD_TROUBLE. */
 int cmd_number(const char *s, const char *opt, int *out);
 
 /* Writes b to stdout and empties it; -errno on error (e.g. EPIPE). */

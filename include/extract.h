@@ -10,11 +10,14 @@
 #include "digest.h"
 
 /*
- * What lands in the directory is named from pid and fd numbers only:
- * DIR/PID/fd/N for a deleted-but-open file, DIR/PID/exe for a deleted
- * executable.  No name, path or link target from the archive is ever used
- * as a path.  Content held by several fds (one content member) is written
- * once and hard-linked.
+ * Every recovered object (objects.h) lands in the directory, named from
+ * numbers only: DIR/PID/fd/N for a deleted-but-open file, DIR/PID/exe for
+ * a deleted executable, DIR/PID/mapped/START-END for a deleted file the
+ * process maps (its range, hex, from mapped_deleted; the executable's own
+ * mappings are its exe).  A deleted cwd has no bytes: a note says so.  No
+ * name, path or link target from the archive is ever used as a path.
+ * Content held by several fds or mappings (one content member) is
+ * written once and hard-linked.
  *
  * Every file is written first under a staging directory inside DIR (made
  * by us, 0700), with openat/O_EXCL|O_NOFOLLOW, mode 0600, holes kept; all
@@ -33,10 +36,19 @@
  * (stdin); from a file it is fetched by a second pass, when needed.
  */
 
+enum extract_object {
+	EXTRACT_FD,
+	EXTRACT_EXE,
+	EXTRACT_MAPPED,
+};
+
 struct extract_file {
-	const char *path;     /* relative to DIR: "PID/fd/N" or "PID/exe" */
+	const char *path;     /* relative to DIR: "PID/fd/N", "PID/exe",
+	                       * "PID/mapped/START-END" */
+	const char *object;   /* as fds lists it: "fd", "txt", "mem" */
 	int pid;
-	int fd;               /* -1 for the executable */
+	int fd;               /* -1 but for an fd */
+	const char *start, *end; /* a mapping's range (hex), else NULL */
 	const char *sha256;
 	uint64_t size;
 	const char *member;   /* "content/DEV-INO" */
@@ -51,7 +63,9 @@ struct extract_opts {
 	const char *dir;       /* made (0700) if missing */
 	const int *pids;       /* borrowed; npids == 0: every process */
 	size_t npids;
-	const int *fds;        /* borrowed; nfds == 0: every fd and the exe */
+	const int *fds;        /* borrowed; nfds == 0: every fd, the exe and
+	                        * the mapped files; an fd no process chosen
+	                        * holds is trouble (-ENOENT) */
 	size_t nfds;
 	bool exe;              /* with fds: the executable too */
 	/* Borrowed: when it becomes non-zero, extraction stops with -EINTR. */
@@ -74,7 +88,7 @@ struct extract_result {
  * Extracts from archive ("-": stdin).  Returns 0 when the archive was read
  * to its end (res->problems says whether everything verified), or -errno
  * on trouble (res->message): a damaged archive, a file that exists
- * already, a write error, a --pid not in the snapshot.  On trouble the
+ * already, a write error, a --pid or --fd not in the snapshot.  On trouble the
  * staging directory is removed; files placed before it stay (verified).
  */
 int extract_run(const char *archive, const struct extract_opts *opts,

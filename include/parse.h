@@ -78,7 +78,7 @@ enum parse_link_kind {
 enum parse_link_kind parse_link(const char *s, size_t n, uint64_t *ino,
 				const char **name, size_t *name_len);
 
-/* One socket from a /proc/net table. */
+/* One socket from a /proc/net table (or from sock_diag, sockdiag.h). */
 struct parse_sock {
 	uint64_t ino;
 	char proto[8];   /* tcp, tcp6, udp, udp6, unix */
@@ -86,7 +86,14 @@ struct parse_sock {
 	char remote[64];
 	char state[16];  /* LISTEN, ESTABLISHED, ... */
 	char type[12];   /* unix: stream, dgram, seqpacket */
+	uint64_t peer;   /* unix: the peer's inode (sock_diag only); 0: none */
+	unsigned char views;  /* SOCK_VIEW_*: where it was seen (sockets.h) */
+	unsigned char hidden; /* SOCK_VIEW_*: the views it was hidden from */
 };
+
+/* The name of an inet socket's state st (include/net/tcp_states.h) as
+ * the snapshot writes it: TCP's names, UDP's ESTABLISHED or UNCONN. */
+void parse_inet_state(const char *proto, unsigned st, char *out, size_t size);
 
 /*
  * Parses one data line of /proc/net/{tcp,tcp6,udp,udp6} (proto names the

@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "jsonw.h"
+#include "objects.h"
 
 /*
  * The records are archive data: every byte that came from the host is
@@ -28,31 +29,69 @@ int snapview_num(struct buf *out, int width, const json_t *obj, const char *key)
 
 /* ps: the header line and one line per process.  depth indents the name
  * (--tree); *name_at (may be NULL) receives the offset in out where the
- * name begins, so a caller may indent later. */
+ * name begins, so a caller may indent later.  MARK has ? when the
+ * process's fds, exe or maps could not be examined (examined.h). */
 const char *snapview_proc_header(void);
 int snapview_proc_text(struct buf *out, const json_t *proc, unsigned depth,
 		       size_t *name_at);
 /* The indentation of --tree for depth (capped), appended. */
 int snapview_indent(struct buf *out, unsigned depth);
-/* ps --json: one object per line with at least pid, ppid, uid, name,
- * cmdline, start_time, state, exe and, when recorded, exe_deleted and
- * exe_sha256. */
+/* ps --json: one object per line, docs/schema/process.json: process.json
+ * as recorded (uid an array, exe an object, ...), then euid, cmdline and
+ * unexamined, derived. */
 int snapview_proc_json(struct buf *out, const json_t *proc);
+/* The same fields, into an object the caller opened in w. */
+void snapview_proc_fields(struct jsonw *w, const json_t *proc);
+/* The effective uid (uid[1]). */
+bool snapview_proc_euid(const json_t *proc, int64_t *v);
 /* True when the process is in a container whose id starts with id, whose
  * runtime is id, or (id "any") in any container. */
 bool snapview_proc_in_container(const json_t *proc, const char *id);
 /* True when the process's real or effective uid is uid. */
 bool snapview_proc_has_uid(const json_t *proc, int64_t uid);
 
-/* fds: the header line and one line per fd. */
+/* What a row of fds shows beyond its record.  All borrowed; set proc
+ * with snapview_ctx_process(). */
+struct snapview_ctx {
+	const json_t *proc;     /* its process (COMMAND, UID), or NULL */
+	char who[96];           /* COMMAND, padded, then UID: proc's, escaped */
+	const char *machine;    /* host.json uname.machine: how fd flags
+	                         * decode (fdflags.h); NULL: unknown */
+	bool full;              /* JSON: an fd's stat and fdinfo too (show);
+	                         * fds --json leaves them out */
+};
+
+/*
+ * fds: the header line and one line per object (objects.h): an fd, a
+ * deleted exe (txt), mapped file (mem) or cwd, or what could not be read
+ * (nofd, or txt/mem with a gap).  COMMAND, PID, UID, FD as lsof ("3u":
+ * fd 3 open read-write; txt, mem, cwd, NOFD), TYPE, SIZE, OFFSET (pos),
+ * DEL (del, -, or ? when not known), CONTENT, TARGET and notes.  The one
+ * place a row is rendered: every listing of fds uses these.
+ */
 const char *snapview_fd_header(void);
-int snapview_fd_text(struct buf *out, const json_t *fd);
+/* The process the next rows belong to (may be NULL). */
+void snapview_ctx_process(struct snapview_ctx *ctx, const json_t *proc);
+int snapview_object_text(struct buf *out, const struct snapview_ctx *ctx,
+			 const struct object *o);
+/* fds --json: docs/schema/fd.json: "object", the record as recorded (an
+ * fd record, the exe or cwd link, a mapped_deleted entry), then command,
+ * euid, access (r, w, u), flag_names and unexamined, derived. */
+int snapview_object_json(struct buf *out, const struct snapview_ctx *ctx,
+			 const struct object *o);
+/* The same fields, into an object the caller opened in w. */
+void snapview_object_fields(struct jsonw *w, const struct snapview_ctx *ctx,
+			    const struct object *o);
+/* The same for an fd record. */
+int snapview_fd_text(struct buf *out, const struct snapview_ctx *ctx, const json_t *fd);
+int snapview_fd_json(struct buf *out, const struct snapview_ctx *ctx, const json_t *fd);
+/* The object's type (an fd's "type"; file, memfd or dir for the others)
+ * and kind, as --type matches them; NULL for what could not be read. */
+const char *snapview_object_type(const struct object *o);
+const char *snapview_object_kind(const struct object *o);
 /* A socket record's endpoints: "tcp 127.0.0.1:80->10.0.0.2:5000
  * (ESTABLISHED)"; a listener without its 0.0.0.0:0 peer.  Escaped. */
 int snapview_socket(struct buf *out, const json_t *sk);
-/* fds --json: pid, fd, type, target, deleted, size, sha256 (null without
- * content), content (the status, null when none) and more. */
-int snapview_fd_json(struct buf *out, const json_t *fd);
 /* The fd's "type", or "unknown". */
 const char *snapview_fd_type(const json_t *fd);
 /* The fd's "kind" (memfd, tmpfile, pidfd, eventfd, ...), or NULL.  Still

@@ -8,6 +8,15 @@ for t in tests/it_*.sh; do
 	echo "== $t"
 	bash "$t" || status=1
 done
+# Every command's --json was validated against docs/schema/ by some test.
+for c in ps fds show extract verify diff; do
+	if grep -qx "json $c" "$RESULTS"; then
+		echo "pass json schema: some $c --json output validated" >>"$RESULTS"
+	else
+		echo "FAIL json schema: no $c --json output was validated"
+		echo "fail json schema: $c" >>"$RESULTS"
+	fi
+done
 pass=$(grep -c '^pass' "$RESULTS")
 fail=$(grep -c '^fail' "$RESULTS")
 skipn=$(grep -c '^skip' "$RESULTS")

@@ -31,6 +31,16 @@ eq "mapped: summary counts it" true "$(jq '.mapped_deleted >= 1' "$S/summary.jso
 out=$("$SNAPREAD" show "$A" "$pid")
 eq "mapped: show lists the range" 1 "$(grep -c "^  $start-$(field "$H" end) r--p off 0 .*lib.so (deleted).*content captured, sha256 $sha" <<<"$out")"
 eq "mapped: ps marks M" M "$("$SNAPREAD" ps --pid "$pid" "$A" | awk 'NR == 2 { print $6 }')"
+# Everything recovered in one place: fds --deleted lists it (mem), extract
+# writes it under a name that says what it is.
+eq "mapped: fds --deleted lists it as mem" "mem $start $sha" \
+	"$("$SNAPREAD" fds --json --deleted --pid "$pid" "$A" | jq -r --arg s "$start" \
+	  'select(.object == "mem" and .start == $s) | "\(.object) \(.start) \(.content.sha256)"')"
+check "mapped: fds text, FD mem" bash -c "'$SNAPREAD' fds --deleted --pid $pid '$A' | grep -qE ' mem file .* del captured .*lib.so \(deleted\) \[mapped $start-'"
+"$SNAPREAD" extract --json -o "$T/xm" --pid "$pid" "$A" >"$T/xm.json" 2>"$T/xm.err"
+eq "mapped: extract writes it, verified" "$sha" "$(shaof "$T/xm/$pid/mapped/$start-$(field "$H" end)")"
+eq "mapped: extract --json names it mem" "mem true $sha" \
+	"$(jq -r --arg s "$start" 'select(.start == $s) | "\(.object) \(.verified) \(.content.sha256)"' "$T/xm.json")"
 stop_holder H
 
 # ... and as a user without CAP_SYS_ADMIN: the denial is recorded.
@@ -88,7 +98,9 @@ rec=$(fdrec "$S" "$pid" "$fd")
 eq "netns: listener resolved in its namespace" "tcp 0.0.0.0:$port LISTEN" \
 	"$(jq -r '[.socket.proto, .socket.local, .socket.state] | join(" ")' <<<"$rec")"
 eq "netns: process records its net namespace" "$ns" "$(jq -r .ns.net "$S/proc/$pid/process.json")"
-eq "netns: its tables stored once" 5 "$(tar tzf "$A" | grep -c "/host/net/$ns/")"
+eq "netns: its tables stored once" 5 "$(tar tzf "$A" | grep -Ec "/host/net/$ns/(tcp|tcp6|udp|udp6|unix)$")"
+eq "netns: its sockets compared with sock_diag, none hidden" "1 0" \
+	"$(tar tzf "$A" | grep -c "/host/net/$ns/hidden$") $(wc -c <"$S/host/net/$ns/hidden")"
 eq "netns: its socket is not in procsnap's own table" 0 \
 	"$(awk -v i="$(field "$H" inode)" '$10 == i' "$S/host/net/tcp" | wc -l)"
 eq "netns: its socket is in its namespace's table" 1 \
@@ -132,6 +144,25 @@ eq "churn: fds --changing lists it" "$fd" "$("$SNAPREAD" fds --changing --json "
 eq "churn: fds says changing" 1 "$("$SNAPREAD" fds --pid "$pid" "$A" | grep -c '\[changing')"
 eq "churn: show says changing" 1 "$("$SNAPREAD" show "$A" "$pid" | grep -c '\[changing')"
 stop_holder H
+
+# --- a working directory removed while in use ----------------------------------
+# Decided by st_nlink, never by the " (deleted)" the link text gains.
+mkdir "$T/gone-cwd"
+(cd "$T/gone-cwd" && exec sleep 600) &
+cpid=$!
+HOLDER_PIDS+=("$cpid")
+for _ in $(seq 50); do [ "$(readlink "/proc/$cpid/cwd")" = "$T/gone-cwd" ] && break; sleep 0.1; done
+rmdir "$T/gone-cwd"
+snap cwd -p "$cpid"
+eq "cwd: deleted" true "$(jq .cwd.deleted "$S/proc/$cpid/process.json")"
+eq "cwd: its stat kept (st_nlink 0)" 0 "$(jq .cwd.stat.nlink "$S/proc/$cpid/process.json")"
+eq "cwd: fds --deleted lists it" "cwd dir $T/gone-cwd (deleted)" \
+	"$("$SNAPREAD" fds --json --deleted --pid "$cpid" "$A" | jq -r 'select(.object == "cwd") | "\(.object) \(.type) \(.target)"')"
+check "cwd: fds text, FD cwd" bash -c "'$SNAPREAD' fds --pid $cpid '$A' | grep -qE ' cwd dir .* del '"
+eq "cwd: extract says it has no bytes" 1 "$("$SNAPREAD" extract -o "$T/xc" --pid "$cpid" "$A" 2>&1 | grep -c "$cpid/cwd: a deleted directory")"
+kill "$cpid" 2>/dev/null; wait "$cpid" 2>/dev/null
+snap cwd-live -p $$
+eq "cwd: a live cwd is not deleted" false "$(jq .cwd.deleted "$S/proc/$$/process.json")"
 
 # --- kernel threads -----------------------------------------------------------
 snap kthread -p 2

@@ -58,7 +58,7 @@ open(sys.argv[2], "wb").write(h.gz(h.tar_bytes(ms)))
 EOF
 	sr diff "$FIX/base.tar.gz" "$T/other.tar.gz" >"$T/other.out" 2>"$T/other.err"; r=$?
 	eq "other host: exit 1" 1 "$r"
-	check "other host: a warning line" grep -q '^snapread: warning: .*two different hosts (vm, then db7)' "$T/other.err"
+	check "other host: a warning line" grep -q '^snapread: diff: warning: .*two different hosts (vm, then db7)' "$T/other.err"
 	check "other host: the reboot said first" grep -q '^host: REBOOTED' <(head -n1 "$T/other.out")
 	check "other host: hostname line" grep -qx 'host: hostname now db7 (was vm)' "$T/other.out"
 	eq "other host --json" "true db7" \
@@ -105,7 +105,7 @@ eq "exited: the killed one" "$kpid" "$(jq '.exited[].pid' "$T/d.json")"
 eq "changed: the holder only" "$cpid" "$(jq '.changed[].pid' "$T/d.json")"
 ch() { jq -c --argjson p "$cpid" ".changed[] | select(.pid == \$p) | .changes[] | $1" "$T/d.json"; }
 eq "new deleted file: its sha256 is the holder's" "$dsha" \
-	"$(ch "select(.kind == \"deleted\" and .fd == $dfd) | .after.sha256" | tr -d '"')"
+	"$(ch "select(.kind == \"deleted\" and .fd == $dfd) | .after.content.sha256" | tr -d '"')"
 eq "new deleted file: was not held" null "$(ch "select(.kind == \"deleted\" and .fd == $dfd) | .before")"
 eq "held file deleted since: called out, same fd" true \
 	"$(ch "select(.kind == \"deleted\" and .fd == $hfd) | .before.deleted == false and .after.deleted")"
@@ -115,6 +115,10 @@ eq "euid now 65534 (saved uid 0 kept)" "[0,65534,0,65534]" "$(ch 'select(.field 
 eq "uid before" "[0,0,0,0]" "$(ch 'select(.field == "uid") | .before')"
 eq "effective capabilities dropped" '"0000000000000000"' "$(ch 'select(.field == "caps.eff") | .after')"
 eq "noise left out (no fd.pos, no utime)" "" "$(ch 'select(.field == "fd.pos" or .field == "utime")')"
+eq "--all: the noise, named by its path in the fd record" true \
+	"$(sr diff --all --json "$A" "$B" | jq '[.changed[].changes[].field] | any(. == "fd.pos" or startswith("fd.stat."))')"
+eq "a started process: the process schema (uid an array, exe an object)" true \
+	"$(jq --argjson p "$npid" '.started[] | select(.pid == $p) | (.uid | type) == "array" and (.exe | type) == "object"' "$T/d.json")"
 eq "new memfd of the started process called out" true \
 	"$(jq --argjson p "$npid" '.started[] | select(.pid == $p) | [.changes[] | select(.kind == "deleted")] | length == 1' "$T/d.json")"
 # The sha256 the diff reports is that of the bytes recovered.

@@ -22,7 +22,7 @@ fi
 	cd "$ROOT" || exit 2
 	LD_PRELOAD="$SHIM" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 		bash -c 'exec -a procsnap "$0" "$@"' "$PROCSNAP" -q --proc fixtures/proctree \
-		--compress none -o - >"$T/golden.tar"
+		--no-sock-diag --compress none -o - >"$T/golden.tar"
 )
 eq "golden: capture of the fixed tree succeeds" 0 "$?"
 mkdir -p "$T/got"
@@ -67,6 +67,7 @@ show-4449|show golden.tar 4449
 show-4449-json|show --json golden.tar 4449
 show-2|show golden.tar 2
 show-4501|show golden.tar 4501
+show-4502|show golden.tar 4502
 verify|verify golden.tar
 verify-json|verify --json golden.tar
 diff-same|diff golden.tar golden.tar

@@ -22,12 +22,34 @@ for c in ps fds show extract verify; do
 done
 eq "no command: exit 2" 2 "$(rc sr)"
 eq "unknown command: exit 2" 2 "$(rc sr frobnicate)"
-eq "unknown option: exit 2" 2 "$(rc sr ps --frob "$FIX/base.tar.gz")"
-eq "missing operand: exit 2" 2 "$(rc sr ps)"
-eq "extract without -o: exit 2" 2 "$(rc sr extract "$FIX/base.tar.gz")"
-eq "bad --pid: exit 2" 2 "$(rc sr ps --pid x "$FIX/base.tar.gz")"
+# usage CMD ARGS...: a usage error is exit 2, one line that names the
+# problem, then "Try 'snapread CMD --help'." — never the whole help.
+usage() {
+	local c=$1 out r; shift
+	out=$(sr "$c" "$@" 2>&1 >/dev/null); r=$?
+	eq "usage error: snapread $c $*: exit 2" 2 "$r"
+	eq "usage error: snapread $c $*: two lines" 2 "$(wc -l <<<"$out")"
+	eq "usage error: snapread $c $*: the problem, named" "snapread: $c: " "$(head -n1 <<<"$out" | cut -c1-$((12 + ${#c})))"
+	eq "usage error: snapread $c $*: then Try" "Try 'snapread $c --help'." "$(tail -n1 <<<"$out")"
+}
+usage ps --frob "$FIX/base.tar.gz"
+usage ps
+usage ps a b
+usage ps --pid x "$FIX/base.tar.gz"
+usage ps --name '(' "$FIX/base.tar.gz"
+usage fds --type
+usage extract "$FIX/base.tar.gz"
+usage show "$FIX/base.tar.gz"
+usage verify -x "$FIX/base.tar.gz"
+usage diff "$FIX/base.tar.gz"
+check "usage error: names the option" bash -c "'$SNAPREAD' ps --frob x 2>&1 | grep -qx \"snapread: ps: unknown option '--frob'\""
+check "usage error: names the bad regex" bash -c "'$SNAPREAD' ps --name '(' x 2>&1 | grep -q \"^snapread: ps: --name: '(' is not a regular expression\""
 msg=$(sr ps "$T/nothing.tar.gz" 2>&1 >/dev/null)
-eq "messages start with snapread:" "snapread: " "${msg:0:10}"
+eq "messages start with snapread: COMMAND:" "snapread: ps: " "${msg:0:14}"
+eq "a path is named once" 1 "$(grep -o "nothing.tar.gz" <<<"$msg" | wc -l)"
+eq "a missing archive: one line" 1 "$(wc -l <<<"$msg")"
+eq "verify of a missing archive: no hash of nothing" "" "$(sr verify "$T/nothing.tar.gz" 2>/dev/null)"
+eq "verify --json of a missing archive: sha256 null" null "$(sr verify --json "$T/nothing.tar.gz" 2>/dev/null | jq .sha256)"
 
 # --- hostile fixtures through the real binary -----------------------------------
 for f in "$FIX"/*; do
@@ -53,7 +75,7 @@ for f in "$FIX"/*; do
 done
 eq "hostile: nothing written outside DIR" "" "$(ls -d /tmp/snapread-hostile-* 2>/dev/null)"
 eq "hostile: only numeric names inside DIR" "" \
-	"$(cd "$T/h" && find . -mindepth 3 | grep -v -E '^\./[^/]+/out/[0-9]+(/fd(/[0-9]+)?|/exe)?$')"
+	"$(cd "$T/h" && find . -mindepth 3 | grep -v -E '^\./[^/]+/out/[0-9]+(/fd(/[0-9]+)?|/exe|/mapped(/[0-9a-f]+-[0-9a-f]+)?)?$')"
 eq "hostile: no symlink inside DIR" "" "$(find "$T/h" -type l)"
 eq "verify: tampered exits 1" 1 "$(rc sr verify "$FIX/tampered.tar.gz")"
 eq "verify: version 2 refused with exit 2" 2 "$(rc sr verify "$FIX/version2.tar.gz")"
@@ -97,8 +119,17 @@ check "ps --json: every line is JSON" jsonl < <(sr ps --json "$A")
 eq "ps --json: the fields the issue asks for" 5 "$(sr ps --json "$A" | jq -s \
 	'[.[] | select(has("pid") and has("ppid") and has("uid") and has("name") and has("cmdline")
 	  and has("start_time") and has("state") and has("exe"))] | length')"
-eq "ps --json: exe_deleted" true "$(sr ps --json --pid "$epid" "$A" | jq .exe_deleted)"
-eq "ps --json: the deleted executable's sha256" "$esha" "$(sr ps --json --pid "$epid" "$A" | jq -r .exe_sha256)"
+eq "ps --json: exe.deleted" true "$(sr ps --json --pid "$epid" "$A" | jq .exe.deleted)"
+eq "ps --json: the deleted executable's sha256" "$esha" "$(sr ps --json --pid "$epid" "$A" | jq -r .exe.content.sha256)"
+eq "ps --json: uid is the record's array, euid derived" "true" \
+	"$(sr ps --json --pid "$dpid" "$A" | jq '(.uid | length) == 4 and .euid == .uid[1]')"
+eq "ps --json: nothing unexamined as root" "[]" "$(sr ps --json --pid "$dpid" "$A" | jq -c .unexamined)"
+eq "ps: NAME padded, so COMMAND lines up" 1 \
+	"$(sr ps "$A" | awk 'NR > 1' | awk '{ print index($0, $9) }' | sort -u | wc -l)"
+eq "ps --name: a regex on the name" 4 "$(sr ps --json --name '^hold(er)?$' "$A" | wc -l)"
+eq "ps --name: unanchored" 4 "$(sr ps --json --name 'olde' "$A" | wc -l)"
+eq "ps --name: the deleted executable's" "$epid" "$(sr ps --json --name '^evil-' "$A" | jq .pid)"
+eq "ps --name: no match, no line, exit 0" "0 0" "$(sr ps --json --name '^nope$' "$A" | wc -l) $?"
 eq "ps --pid: only that process" "$dpid" "$(sr ps --json --pid "$dpid" "$A" | jq .pid)"
 eq "ps --pid a,b" 2 "$(sr ps --json --pid "$dpid,$mpid" "$A" | wc -l)"
 eq "ps --user 0" 5 "$(sr ps --json --user 0 "$A" | wc -l)"
@@ -107,6 +138,23 @@ eq "ps --tree: the shared child under its parent" 1 \
 	"$(sr ps --tree --json "$A" | jq -s --argjson c "$spid2" '.[] | select(.pid == $c) | .depth')"
 eq "ps --tree: text indents the child" true \
 	"$(sr ps --tree "$A" | awk -v c="$spid2" '$1 == c' | grep -q '    holder' && echo true)"
+# A pid, fd or type asked for that is not in the snapshot: exit 2, one
+# line naming it.
+mistake() {
+	local name=$1 want=$2 out r; shift 2
+	out=$(sr "$@" 2>&1 >/dev/null); r=$?
+	eq "mistake: $name: exit 2" 2 "$r"
+	eq "mistake: $name: one line" 1 "$(wc -l <<<"$out")"
+	check "mistake: $name: names it" grep -qF -- "$want" <<<"$out"
+}
+mistake "ps --pid 999999" "pid 999999 is not in the snapshot" ps --pid 999999 "$A"
+mistake "fds --pid 999999" "pid 999999 is not in the snapshot" fds --pid 999999 "$A"
+mistake "fds --type sockets" "'sockets'" fds --type sockets "$A"
+mistake "show PID 999999" "pid 999999 is not in the snapshot" show "$A" 999999
+mistake "extract --fd 99" "fd 99 is not in the snapshot" extract -o "$T/x99" --fd 99 "$A"
+mistake "extract --pid 999999" "pid 999999 is not in the snapshot" extract -o "$T/x98" --pid 999999 "$A"
+check "fds --type: the valid types listed" bash -c "'$SNAPREAD' fds --type sockets '$A' 2>&1 | grep -q 'types: file, memfd, dir, socket, pipe'"
+eq "fds --type fifo: a type with no fd is an answer: exit 0" 0 "$(rc sr fds --type fifo "$A")"
 eq "ps from stdin" 6 "$(sr ps - <"$A" | wc -l)"
 
 # --- fds --------------------------------------------------------------------------
@@ -114,17 +162,31 @@ rec=$(sr fds --json --pid "$dpid" "$A" | jq -c "select(.fd == $dfd)")
 eq "fds: deleted" true "$(jq .deleted <<<"$rec")"
 eq "fds: type" file "$(jq -r .type <<<"$rec")"
 eq "fds: size" 1048576 "$(jq .size <<<"$rec")"
-eq "fds: content captured" captured "$(jq -r .content <<<"$rec")"
-eq "fds: sha256 is the holder's" "$dsha" "$(jq -r .sha256 <<<"$rec")"
+eq "fds: content captured" captured "$(jq -r .content.status <<<"$rec")"
+eq "fds: sha256 is the holder's" "$dsha" "$(jq -r .content.sha256 <<<"$rec")"
+eq "fds --json: COMMAND and UID" "holder 0" "$(jq -r '"\(.command) \(.euid)"' <<<"$rec")"
+eq "fds --json: lsof's mode letter and offset (the holder wrote 1 MiB)" "u 1048576" "$(jq -r '"\(.access) \(.pos)"' <<<"$rec")"
+eq "fds --json: flags as names" true "$(jq '.flag_names | index("O_RDWR") == 0 and index("O_CLOEXEC") != null' <<<"$rec")"
 check "fds --json: every line is JSON" jsonl < <(sr fds --json "$A")
-eq "fds --json: the fields the issue asks for" 0 "$(sr fds --json "$A" | jq -s \
-	'[.[] | select((has("pid") and has("fd") and has("type") and has("target") and has("deleted")
-	  and has("size") and has("sha256") and has("content")) | not)] | length')"
-eq "fds: sha256 null without content" null "$(sr fds --json --pid "$dpid" "$A" | jq -s '.[] | select(.fd == 0) | .sha256')"
+eq "fds --json: every row says what it is, whose, and its fd" 0 "$(sr fds --json "$A" | jq -s \
+	'[.[] | select((has("object") and has("pid") and has("command") and has("euid")
+	  and (.object != "fd" or (has("fd") and has("type") and has("deleted")))) | not)] | length')"
+eq "fds: no content, none given" null "$(sr fds --json --pid "$dpid" "$A" | jq -s '.[] | select(.fd == 0) | .content')"
 eq "fds --type memfd" "$mpid $mfd" "$(sr fds --json --type memfd "$A" | jq -r '"\(.pid) \(.fd)"')"
-eq "fds --deleted: the four deleted fds" 4 "$(sr fds --json --deleted "$A" | wc -l)"
-eq "fds text: deleted mark and status" "del captured" \
-	"$(sr fds --pid "$dpid" "$A" | awk -v f="$dfd" '$2 == f { print $5, $6 }')"
+eq "fds --deleted: the four deleted fds" 4 "$(sr fds --json --deleted "$A" | jq -s '[.[] | select(.object == "fd")] | length')"
+eq "fds --deleted: and the deleted executable, as txt" "$epid $esha" \
+	"$(sr fds --json --deleted "$A" | jq -r 'select(.object == "txt") | "\(.pid) \(.content.sha256)"')"
+eq "fds --deleted: nothing that is not deleted" 0 \
+	"$(sr fds --json --deleted "$A" | jq -s '[.[] | select(.deleted == false)] | length')"
+eq "fds text: FD with its mode, deleted mark and status" "${dfd}u del captured" \
+	"$(sr fds --pid "$dpid" "$A" | awk -v f="$dfd" '$4 ~ "^"f"[rwu]$" { print $4, $8, $9 }')"
+eq "fds text: COMMAND, PID, UID first" "holder $dpid 0" \
+	"$(sr fds --pid "$dpid" "$A" | awk -v f="$dfd" '$4 ~ "^"f"[rwu]$" { print $1, $2, $3 }')"
+eq "fds text: the executable's row" "txt file del captured" \
+	"$(sr fds --deleted --pid "$epid" "$A" | awk '$4 == "txt" { print $4, $5, $8, $9 }')"
+eq "fds --pid: the same rows as show --json" \
+	"$(sr fds --json --pid "$dpid" "$A" | jq -c '{object, fd, target, content}')" \
+	"$(sr show --json "$A" "$dpid" | jq -c '.fds[] | {object, fd, target, content}')"
 
 # --- show -------------------------------------------------------------------------
 out=$(sr show "$A" "$dpid"); r=$?
@@ -132,7 +194,11 @@ eq "show: exit 0" 0 "$r"
 check "show: status fields" grep -q '^  State: ' <<<"$out"
 check "show: links" grep -q '^  exe ' <<<"$out"
 check "show: maps summary" grep -q ' mappings, ' <<<"$out"
-check "show: the deleted fd" grep -qE "^ +$dpid +$dfd file .* del captured" <<<"$out"
+check "show: the deleted fd" grep -qE "^holder +$dpid +0 +${dfd}u file .* del captured" <<<"$out"
+check "show: the environment, one variable a line" grep -qE "^environment \([0-9]+ variables?\)$" <<<"$out"
+check "show: an environment variable of the holder" grep -qx "  PATH=$(tr '\0' '\n' </proc/"$dpid"/environ | sed -n 's/^PATH=//p')" <<<"$out"
+eq "show --json: environ, an array" true "$(sr show --json "$A" "$dpid" | jq '.environ | length > 0')"
+eq "show: nothing said unexamined as root" 0 "$(grep -c '^not examined' <<<"$out")"
 check "show: errors section" grep -q '^errors$' <<<"$out"
 eq "show --json" "$dpid" "$(sr show --json "$A" "$dpid" | jq .process.pid)"
 eq "show --json: its fds" true "$(sr show --json "$A" "$dpid" | jq '.fds | length > 2')"
@@ -153,6 +219,8 @@ eq "extract: no file of another mode" "" "$(find "$X" -type f ! -perm 600)"
 check "extract: output checks with sha256sum -c from DIR" bash -c "cd '$X' && sha256sum -c --quiet '$T/extract.out'"
 eq "extract: nothing but pid directories" "" "$(ls -A "$X" | grep -v -E '^[0-9]+$')"
 check "extract --json: every line is JSON" jsonl < <(sr extract --json -o "$T/xj" "$A")
+eq "extract --json: the executable, as txt, verified, with its sha256" "$epid/exe txt true $esha" \
+	"$(sr extract --json -o "$T/xj3" "$A" | jq -r 'select(.object == "txt") | "\(.path) \(.object) \(.verified) \(.content.sha256)"')"
 eq "extract --json: link_of names the first copy" "$spid/fd/$sfd" \
 	"$(sr extract --json -o "$T/xj2" "$A" | jq -r --arg p "$spid2/fd/$sfd2" 'select(.path == $p) | .link_of')"
 sr extract -o "$T/x1" --pid "$spid2" "$A" >/dev/null 2>&1; r=$?
@@ -183,13 +251,13 @@ with tarfile.open(fileobj=io.BytesIO(bytes(raw))) as t:
             raw[ti.offset_data + 1000] ^= 1
 open(dst, "wb").write(gzip.compress(bytes(raw)))
 EOF
-	member=$(sr fds --json --pid "$dpid" "$A" | jq -r "select(.fd == $dfd) | .member")
+	member=$(sr fds --json --pid "$dpid" "$A" | jq -r "select(.fd == $dfd) | .content.member")
 	err=$(sr verify "$B" 2>&1 >/dev/null); r=$?
 	eq "verify: a modified capture fails with exit 1" 1 "$r"
 	check "verify: names the tampered member" grep -q "tampered member $member" <<<"$err"
 	err=$(sr extract -o "$T/xb" "$B" 2>&1 >/dev/null); r=$?
 	eq "extract: a modified capture exits 1" 1 "$r"
-	check "extract: names the file" grep -q "^snapread: $dpid/fd/$dfd: $member hashes to" <<<"$err"
+	check "extract: names the file" grep -q "^snapread: extract: $dpid/fd/$dfd: $member hashes to" <<<"$err"
 	eq "extract: the bad file is not left" false "$([ -e "$T/xb/$dpid/fd/$dfd" ] && echo true || echo false)"
 	eq "extract: the good files are" "$msha" "$(sha "$T/xb/$mpid/fd/$mfd")"
 else
@@ -200,6 +268,40 @@ err=$(sr verify "$T/half.tar.gz" 2>&1 >/dev/null); r=$?
 eq "verify: a truncated capture fails with exit 1" 1 "$r"
 check "verify: says truncated" grep -q "truncated" <<<"$err"
 eq "ps: a truncated capture exits 2" 2 "$(rc sr ps "$T/half.tar.gz")"
+
+# --- a capture by a user who may not look into these processes -------------------
+# Unknown is never shown as clean: what was denied is a ?, a NOFD row, a
+# section of show and "unexamined" in --json, never "-" or nothing.
+chmod 755 "$T"; mkdir -p "$T/nob" && chmod 777 "$T/nob"
+if NA=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$PROCSNAP" -q -o "$T/nob" "${args[@]}"); then
+	denied=$(sr ps --json "$NA" | jq -r 'select([.errors[]? | select(.reason == "denied" and
+		(.what == "fd" or .what == "exe" or .what == "maps"))] | length > 0) | .pid' | sort -n)
+	eq "not root: every holder's evidence was denied" 5 "$(wc -w <<<"$denied")"
+	eq "not root: each of them is unexamined in ps --json" "$denied" \
+		"$(sr ps --json "$NA" | jq -r 'select(.unexamined | length > 0) | .pid' | sort -n)"
+	out=$(sr ps "$NA")
+	for p in $denied; do
+		eq "not root: ps MARK of $p is ?, never -" "?" "$(awk -v p="$p" '$1 == p { print $6 }' <<<"$out")"
+	done
+	eq "not root: no process shows - in MARK" "" "$(awk 'NR > 1 && $6 == "-"' <<<"$out")"
+	out=$(sr fds --pid "$dpid" "$NA"); r=$?
+	eq "not root: fds --pid of a denied process: exit 0" 0 "$r"
+	check "not root: fds says the fd table was not readable, and why" \
+		grep -qE "^holder +$dpid +0 +NOFD .*\(fd table not readable: denied, EACCES\)" <<<"$out"
+	check "not root: fds says the executable was not examined" \
+		grep -qE " txt .*\(executable not examined: denied, EACCES\)" <<<"$out"
+	eq "not root: fds --json: a nofd row, denied" "denied" \
+		"$(sr fds --json --pid "$dpid" "$NA" | jq -r 'select(.object == "nofd") | .unexamined[0].reason')"
+	eq "not root: fds --deleted lists what may be deleted" true \
+		"$(sr fds --json --deleted "$NA" | jq -s --argjson p "$dpid" '[.[] | select(.pid == $p and .object == "nofd")] | length == 1')"
+	out=$(sr show "$NA" "$dpid")
+	check "not root: show says what was not examined" grep -q '^not examined' <<<"$out"
+	check "not root: show: the fd table, denied" grep -qE '^  fds +denied \(EACCES, fd\)$' <<<"$out"
+	eq "not root: show --json: unexamined parts" "exe fds maps" \
+		"$(sr show --json "$NA" "$dpid" | jq -r '[.process.unexamined[].part] | join(" ")')"
+else
+	fail "not root: capture" "procsnap failed as nobody"
+fi
 
 # --- constant memory: fds and ps do not hold recovered contents ----------------------
 stop_holder E; stop_holder S; stop_holder M; stop_holder D

@@ -6,7 +6,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-build}
 B="$ROOT/$BUILD"
 PROCSNAP="$B/procsnap"
-SNAPREAD="$B/snapread"
+SNAPREAD_BIN="$B/snapread"
 HOLDER="$B/holder"
 RESULTS=${RESULTS:-/dev/null}
 T=$(mktemp -d /tmp/procsnap-it.XXXXXX)
@@ -15,6 +15,33 @@ HOLDER_FDS=()
 _pass=0
 _fail=0
 _skip=0
+
+# Every --json output of snapread is kept and, at finish, validated
+# against the schema of its command (docs/schema/, tests/tools/
+# schema_check.py): $SNAPREAD is a wrapper that tees the output of a run
+# with --json into $JSON_OUT (COMMAND.XXXXXX), and passes everything else
+# through untouched (exit status, stdin, stderr).
+JSON_OUT="$T/json-out"
+mkdir -p "$JSON_OUT" "$T/bin"
+SNAPREAD="$T/bin/snapread"
+cat >"$SNAPREAD" <<WRAPPER
+#!/usr/bin/env bash
+json=0 sum=
+for a in "\$@"; do
+	case \$a in
+	--json) json=1 ;;
+	--summary) sum=-summary ;;
+	--help|-h) json=0; break ;;
+	esac
+done
+if [ "\$json" = 1 ] && [ -n "\${1:-}" ] && [ "\$1" != help ]; then
+	f=\$(mktemp "$JSON_OUT/\$1\$sum.XXXXXX")
+	"$SNAPREAD_BIN" "\$@" | tee "\$f"
+	exit "\${PIPESTATUS[0]}"
+fi
+exec "$SNAPREAD_BIN" "\$@"
+WRAPPER
+chmod +x "$SNAPREAD"
 
 cleanup() {
 	local p
@@ -81,7 +108,25 @@ capture() { local d=$1; shift; mkdir -p "$d"; "$PROCSNAP" -q -o "$d" "$@"; }
 # extract ARCHIVE DIR: untars; prints the top directory.
 extract() { mkdir -p "$2"; tar xf "$1" -C "$2" && ls -d "$2"/procsnap-*; }
 
+# check_json_schema: every --json output of this test file validates.
+check_json_schema() {
+	local out
+	[ -n "$(ls -A "$JSON_OUT" 2>/dev/null)" ] || return 0
+	if ! python3 -c 'import jsonschema' 2>/dev/null; then
+		fail "json schema" "python3-jsonschema is missing (make deps)"
+		return
+	fi
+	if out=$(python3 "$ROOT/tests/tools/schema_check.py" "$ROOT/docs/schema" "$JSON_OUT" 2>&1); then
+		ok "json schema: every --json output validates ($(tail -n1 <<<"$out"))"
+	else
+		fail "json schema: every --json output validates" "$(head -c 3000 <<<"$out")"
+	fi
+	# Which commands were seen, for integration.sh's check that all are.
+	ls "$JSON_OUT" | sed 's/[.-].*//' | sort -u | sed 's/^/json /' >>"$RESULTS"
+}
+
 finish() {
+	check_json_schema
 	echo "$(basename "$0"): $_pass passed, $_fail failed, $_skip skipped"
 	[ "$_fail" -eq 0 ]
 }

@@ -210,6 +210,35 @@ static void test_diff_exe_deleted(void **state)
 	seen_free(&s);
 }
 
+/* A cwd removed while in use is a change; an archive that did not record
+ * cwd.deleted (written before it) says nothing about it. */
+static void test_diff_cwd_deleted(void **state)
+{
+	static const char live[] = "\"cwd\":{\"target\":\"/\"}";
+	static const char old_live[] = "\"cwd\":{\"target\":\"/\",\"deleted\":false}";
+	static const char gone[] = "\"cwd\":{\"target\":\"/\",\"deleted\":true }";
+	struct seen s = { 0 };
+	char a[4096], b[4096];
+
+	(void)state;
+	snprintf(a, sizeof(a), "%s", PROC(""));
+	snprintf(b, sizeof(b), "%s", PROC(""));
+	/* Each cwd made longer in place: the rest of the record moved up. */
+	memmove(strstr(a, live) + sizeof(old_live) - 1, strstr(a, live) + sizeof(live) - 1,
+		strlen(strstr(a, live) + sizeof(live) - 1) + 1);
+	memcpy(strstr(a, live), old_live, sizeof(old_live) - 1);
+	memmove(strstr(b, live) + sizeof(gone) - 1, strstr(b, live) + sizeof(live) - 1,
+		strlen(strstr(b, live) + sizeof(live) - 1) + 1);
+	memcpy(strstr(b, live), gone, sizeof(gone) - 1);
+	run(&s, a, "[]", b, "[]", false);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(find(&s, DIFF_FIELD, "cwd.deleted"), 0);
+	seen_free(&s);
+	run(&s, PROC(""), "[]", b, "[]", false);
+	assert_int_equal(s.n, 0);
+	seen_free(&s);
+}
+
 static void test_diff_new_deleted_fd_with_sha(void **state)
 {
 	struct seen s = { 0 };
@@ -226,7 +255,8 @@ static void test_diff_new_deleted_fd_with_sha(void **state)
 	assert_int_equal(i, 0);
 	assert_int_equal(s.c[0].fd, 4);
 	assert_null(s.c[0].before);
-	assert_string_equal(json_string_value(json_object_get(s.c[0].after, "sha256")), "abc123");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(s.c[0].after,
+									   "content"), "sha256")), "abc123");
 	seen_free(&s);
 
 	/* A file held in A and deleted since is newly a deleted file held. */
@@ -294,7 +324,7 @@ static void test_diff_noise_only_with_all(void **state)
 	assert_true(find(&s, DIFF_FIELD, "utime") >= 0);
 	assert_true(find(&s, DIFF_FIELD, "vsize") >= 0);
 	assert_true(find(&s, DIFF_FD, "fd.pos") >= 0);
-	assert_true(find(&s, DIFF_FD, "fd.size") >= 0);
+	assert_true(find(&s, DIFF_FD, "fd.stat.size") >= 0);
 	assert_int_equal(s.n, 4);
 	assert_true(diff_is_noise("utime"));
 	assert_false(diff_is_noise("uid"));
@@ -475,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_diff_uid_change),
 		cmocka_unit_test(test_diff_cap_change),
 		cmocka_unit_test(test_diff_exe_deleted),
+		cmocka_unit_test(test_diff_cwd_deleted),
 		cmocka_unit_test(test_diff_new_deleted_fd_with_sha),
 		cmocka_unit_test(test_diff_sockets_by_inode),
 		cmocka_unit_test(test_diff_noise_only_with_all),

@@ -36,9 +36,9 @@ static void test_snapview_proc_text_one_line(void **state)
 	/* Exactly one line, no control byte, the bytes shown escaped. */
 	assert_int_equal(strchr(b.data, '\n') - b.data, (long)b.len - 1);
 	assert_null(strchr(b.data, '\x1b'));
-	assert_non_null(strstr(b.data, "    evil\\nname\\x1b[31m\\xff  a\\nb \\xff\n"));
-	assert_non_null(strstr(b.data, "2026-11-27T19:03:56Z S XD   "));
-	assert_string_equal(b.data + at, "    evil\\nname\\x1b[31m\\xff  a\\nb \\xff\n");
+	assert_non_null(strstr(b.data, "    evil\\nname\\x1b[31m\\xff a\\nb \\xff\n"));
+	assert_non_null(strstr(b.data, "2026-11-27T19:03:56Z S XD    "));
+	assert_string_equal(b.data + at, "    evil\\nname\\x1b[31m\\xff a\\nb \\xff\n");
 	assert_int_equal(strncmp(b.data, "      7       1      0 ", 23), 0);
 	json_decref(p);
 	buf_free(&b);
@@ -58,10 +58,14 @@ static void test_snapview_proc_json_lossless(void **state)
 			    "/w==");
 	/* The joined command line carries its own exact bytes. */
 	assert_string_equal(json_string_value(json_object_get(out, "cmdline_b64")), "YQpiIP8=");
-	assert_int_equal(json_integer_value(json_object_get(out, "uid")), 0);
-	assert_int_equal(json_integer_value(json_object_get(out, "ruid")), 1000);
-	assert_true(json_is_true(json_object_get(out, "exe_deleted")));
-	assert_int_equal(strlen(json_string_value(json_object_get(out, "exe_sha256"))), 64);
+	/* One schema: uid is the record's array, euid derived from it; exe
+	 * is the record's object, its content too. */
+	assert_int_equal(json_integer_value(json_object_get(out, "euid")), 0);
+	assert_int_equal(json_integer_value(json_array_get(json_object_get(out, "uid"), 0)), 1000);
+	assert_true(json_is_true(json_object_get(json_object_get(out, "exe"), "deleted")));
+	assert_int_equal(strlen(json_string_value(json_object_get(
+		json_object_get(json_object_get(out, "exe"), "content"), "sha256"))), 64);
+	assert_int_equal(json_array_size(json_object_get(out, "unexamined")), 0);
 	assert_string_equal(json_string_value(json_object_get(out, "start_time")),
 			    "2026-11-27T19:03:56.810000000Z");
 	json_decref(out);
@@ -79,12 +83,16 @@ static void test_snapview_wrong_types(void **state)
 
 	(void)state;
 	assert_int_equal(snapview_proc_text(&b, p, 0, NULL), 0);
-	assert_non_null(strstr(b.data, "      -       -      - \\x1b]0;pwned\\x07 - -    " "-" "            " "?  [?]\n"));
+	assert_non_null(strstr(b.data, "      -       -      - \\x1b]0;pwned\\x07 - -     " "-"
+				       "            " "?               [?]\n"));
 	buf_reset(&b);
 	assert_int_equal(snapview_proc_json(&b, p), 0);
 	out = parse(b.data);
-	assert_true(json_is_null(json_object_get(out, "pid")));
-	assert_true(json_is_null(json_object_get(out, "name")));
+	/* Left out: missing, never trusted. */
+	assert_null(json_object_get(out, "pid"));
+	assert_null(json_object_get(out, "name"));
+	assert_null(json_object_get(out, "uid"));
+	assert_true(json_is_null(json_object_get(out, "euid")));
 	json_decref(out);
 	json_decref(p);
 	buf_free(&b);
@@ -96,42 +104,75 @@ static void test_snapview_fd_lines(void **state)
 			     "\"deleted\":false,\"socket\":{\"proto\":\"tcp\",\"local\":\"127.0.0.1:80\","
 			     "\"remote\":\"10.0.0.2:5000\",\"state\":\"ESTABLISHED\"}}");
 	json_t *del = parse("{\"pid\":9,\"fd\":5,\"type\":\"file\",\"target\":\"/tmp/a\\nb (deleted)\","
-			    "\"deleted\":true,\"stat\":{\"size\":100},\"content\":{\"status\":"
+			    "\"deleted\":true,\"pos\":12,\"flags\":33793,\"stat\":{\"size\":100},"
+			    "\"content\":{\"status\":"
 			    "\"truncated\",\"size\":100,\"stored\":10,\"member\":\"content/1-2\","
 			    "\"sha256\":\"x\",\"reason\":\"larger than --max-file-size\"}}");
 	json_t *bad = parse("{\"pid\":9,\"fd\":6,\"type\":\"unknown\",\"deleted\":false,"
 			    "\"errors\":[{\"what\":\"link\",\"errno\":\"EACCES\",\"reason\":\"denied\"}]}");
+	json_t *proc = parse("{\"pid\":9,\"name\":\"nc\",\"uid\":[1000,33,33,33]}");
+	struct snapview_ctx ctx = { .machine = "x86_64" };
 	struct buf b = BUF_INIT;
 	json_t *out;
 
 	(void)state;
-	snapview_fd_text(&b, sock);
-	assert_string_equal(b.data, "      9     4 socket              - -   -          "
+	snapview_ctx_process(&ctx, proc);
+	snapview_fd_text(&b, &ctx, sock);
+	assert_string_equal(b.data, "nc                    9     33      4 socket              -"
+				    "          - -   -          "
 				    "tcp 127.0.0.1:80->10.0.0.2:5000 (ESTABLISHED)\n");
 	buf_reset(&b);
-	snapview_fd_text(&b, del);
-	assert_string_equal(b.data, "      9     5 file              100 del truncated  "
+	snapview_fd_text(&b, &ctx, del);
+	assert_string_equal(b.data, "nc                    9     33     5w file              100"
+				    "         12 del truncated  "
 				    "/tmp/a\\nb (deleted) [larger than --max-file-size]\n");
 	buf_reset(&b);
-	snapview_fd_text(&b, bad);
-	assert_non_null(strstr(b.data, "(link not read: denied)\n"));
+	snapview_fd_text(&b, &ctx, bad);
+	/* Its file could not be examined: whether it is deleted is not known. */
+	assert_non_null(strstr(b.data, " ?   -          (link not read: denied) [not examined: "
+				       "denied, EACCES]\n"));
 	buf_reset(&b);
-	snapview_fd_json(&b, del);
+	snapview_fd_json(&b, &ctx, del);
 	out = parse(b.data);
+	assert_string_equal(json_string_value(json_object_get(out, "object")), "fd");
 	assert_true(json_is_true(json_object_get(out, "deleted")));
 	assert_int_equal(json_integer_value(json_object_get(out, "size")), 100);
-	assert_string_equal(json_string_value(json_object_get(out, "content")), "truncated");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(out, "content"),
+							      "status")), "truncated");
 	assert_string_equal(json_string_value(json_object_get(out, "target")), "/tmp/a\nb (deleted)");
+	assert_string_equal(json_string_value(json_object_get(out, "command")), "nc");
+	assert_int_equal(json_integer_value(json_object_get(out, "euid")), 33);
+	assert_string_equal(json_string_value(json_object_get(out, "access")), "w");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(out, "flag_names"), 0)),
+			    "O_WRONLY");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(out, "flag_names"), 1)),
+			    "O_APPEND");
+	/* fds --json leaves out the stat (show --json has it). */
+	assert_null(json_object_get(out, "stat"));
 	json_decref(out);
 	buf_reset(&b);
-	snapview_fd_json(&b, sock);
+	ctx.full = true;
+	snapview_fd_json(&b, &ctx, del);
 	out = parse(b.data);
-	assert_true(json_is_null(json_object_get(out, "sha256")));
-	assert_true(json_is_null(json_object_get(out, "content")));
-	assert_true(json_is_null(json_object_get(out, "size")));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(out, "stat"), "size")),
+			 100);
+	json_decref(out);
+	ctx.full = false;
+	buf_reset(&b);
+	snapview_fd_json(&b, &ctx, bad);
+	out = parse(b.data);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		json_object_get(out, "unexamined"), 0), "part")), "file");
+	json_decref(out);
+	buf_reset(&b);
+	snapview_fd_json(&b, &ctx, sock);
+	out = parse(b.data);
+	assert_null(json_object_get(out, "content"));
+	assert_null(json_object_get(out, "size"));
 	assert_string_equal(json_string_value(json_object_get(json_object_get(out, "socket"), "remote")),
 			    "10.0.0.2:5000");
 	json_decref(out);
+	json_decref(proc);
 	json_decref(sock);
 	json_decref(del);
 	json_decref(bad);
@@ -230,13 +271,13 @@ static void test_snapview_deep(void **state)
 
 	(void)state;
 	assert_int_equal(snapview_proc_text(&b, p, 0, NULL), 0);
-	assert_non_null(strstr(b.data, " MT   0123456789ab x  x\n"));
+	assert_non_null(strstr(b.data, " MT    0123456789ab x               x\n"));
 	assert_true(snapview_proc_in_container(p, "0123"));
 	assert_true(snapview_proc_in_container(p, "docker"));
 	assert_true(snapview_proc_in_container(p, "any"));
 	assert_false(snapview_proc_in_container(p, "0124"));
 	buf_reset(&b);
-	assert_int_equal(snapview_fd_text(&b, fd), 0);
+	assert_int_equal(snapview_fd_text(&b, NULL, fd), 0);
 	assert_non_null(strstr(b.data, "/memfd:m (deleted) (thread 8's own fd table) [memfd; seals seal,grow]"
 				       " [changing: size or mtime moved while it was read]\n"));
 	assert_true(snapview_fd_changing(fd));

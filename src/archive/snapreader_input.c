@@ -86,13 +86,13 @@ int snapreader_input_open(struct snapreader *r, const char *path)
 	} else {
 		r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		if (r->fd < 0)
-			return snapreader_fail(r, -errno, "cannot open %s: %s",
-					       snapreader_quotes(r, path), strerror(errno));
+			/* The caller names the path (its messages say which
+			 * archive): named here too, it would be said twice. */
+			return snapreader_fail(r, -errno, "cannot open: %s", strerror(errno));
 		r->own_fd = true;
 	}
 	if (fstat(r->fd, &st) == 0 && S_ISDIR(st.st_mode))
-		return snapreader_fail(r, -EISDIR, "%s is a directory, not a snapshot "
-				       "archive", snapreader_quotes(r, path));
+		return snapreader_fail(r, -EISDIR, "a directory, not a snapshot archive");
 	r->a = archive_read_new();
 	if (!r->a)
 		return snapreader_fail(r, -ENOMEM, "out of memory");
@@ -136,6 +136,10 @@ int snapreader_input_check_end(struct snapreader *r)
 int snapreader_archive_sha256(struct snapreader *r, char hex[DIGEST_HEX_LEN + 1],
 			      uint64_t *bytes)
 {
+	/* Never opened (or a directory): there is no file to hash, and the
+	 * hash of nothing must not pass for a custody record. */
+	if (!r->a)
+		return -EBADF;
 	if (!r->file_done) {
 		snapreader_input_drain(r);
 		if (r->io_err)

@@ -189,6 +189,20 @@ static void init_queues(struct capture *c)
 	c->mu_ready = true;
 }
 
+/* The formatter, which writes the host's facts while the processes are
+ * listed, then takes them from the lanes. */
+static int start_formatter(struct capture *c)
+{
+	int r;
+
+	init_queues(c);
+	r = threads_spawn(&c->thread, formatter, c);
+	if (r)
+		return fail(c, r, "cannot start the formatter: %s", strerror(-r));
+	c->started = true;
+	return 0;
+}
+
 /* Collects every process, in NLANES lanes; returns the first failure. */
 static int collect_all(struct capture *c)
 {
@@ -197,11 +211,6 @@ static int collect_all(struct capture *c)
 	size_t i;
 	int r;
 
-	init_queues(c);
-	r = threads_spawn(&c->thread, formatter, c);
-	if (r)
-		return fail(c, r, "cannot start the formatter: %s", strerror(-r));
-	c->started = true;
 	/* NLANES is 2: one helper.  Without it, this thread does all. */
 	helped = c->npids > 1 && threads_spawn(&helper, collector, c) == 0;
 	collect_range(c, 0, helped ? NLANES : 1);
@@ -272,6 +281,9 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 	c->own_net = host_own_ns(c, "net");
 	c->own_mnt = host_own_ns(c, "mnt");
 	host_proc_view(c);
+	r = hidden_mounts(c);
+	if (r)
+		return r;
 	pthread_mutex_init(&c->nsmu, NULL);
 	pthread_cond_init(&c->nscv, NULL);
 	c->ns_ready = true;
@@ -282,6 +294,9 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 	 * an abandoned archive is not compressed to its end. */
 	snapwriter_set_stop(c->w, &c->halt, poll_stop, c);
 	c->topdir = topdir;
+	r = start_formatter(c);
+	if (r)
+		goto out;
 	if (c->o.npids) {
 		npids = c->o.npids;
 		pids = malloc(npids * sizeof(*pids));
@@ -293,14 +308,20 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 		/* Members must come in ascending pid order, each pid once
 		 * (docs/FORMAT.md): -p 2 -p 1 -p 2 is pids 1 and 2. */
 		npids = sort_unique(pids, npids);
+		r = unlisted_check_given(c, pids, npids);
 	} else {
+		uint64_t listed_at = unlisted_clock(c);
+
 		r = procfs_list_numeric(c->rootfd, ".", &pids, &npids);
 		if (r) {
 			fail(c, r, "%s: cannot list processes: %s", c->o.proc_root,
 			     strerror(-r));
 			goto out;
 		}
+		r = unlisted_find(c, listed_at, &pids, &npids);
 	}
+	if (r)
+		goto out;
 	c->pids = pids;
 	c->npids = npids;
 	r = collect_all(c);
@@ -360,9 +381,10 @@ void capture_free(struct capture *c)
 	snapwriter_free(c->w);
 	if (c->rootfd >= 0)
 		close(c->rootfd);
-	sockets_free(&c->socks);
+	netview_free(&c->ownnet);
 	u64map_free(&c->netns, collect_netns_free);
 	u64map_free(&c->mntns, NULL);
+	hidden_free(&c->hid);
 	if (c->ns_ready) {
 		pthread_mutex_destroy(&c->nsmu);
 		pthread_cond_destroy(&c->nscv);

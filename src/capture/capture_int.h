@@ -28,10 +28,18 @@
  * last says the fd table is done.  Each lane's queue is bounded in batches
  * and in pinned files (each an open fd of ours until recovered).
  *
+ * Before any of it, the program may call privproc.c (a /proc of
+ * procsnap's own, in a mount namespace of its own); before collecting,
+ * capture.c asks hidden.c what the host's mounts over /proc hide and
+ * unlisted.c which processes /proc's listing leaves out.  A network
+ * namespace's sockets are read by both views in netview.c and written by
+ * record_net.c.
+ *
  * Dependencies run one way, top to bottom: capture.c; host.c; record_proc.c;
- * record_fd.c, record_ns.c, record_maps.c; record_fields.c, recover.c;
- * collect_proc.c; collect_fd.c, collect_ns.c, collect_maps.c,
- * collect_tasks.c; watchdog.c; batch.c; threads.c; progress.c; stamp.c.
+ * record_fd.c, record_ns.c, record_maps.c, record_net.c; record_fields.c,
+ * recover.c; collect_proc.c; collect_fd.c, collect_ns.c, collect_maps.c,
+ * collect_tasks.c; unlisted.c; hidden.c, netview.c; watchdog.c; batch.c;
+ * threads.c; progress.c; stamp.c.
  */
 
 #include <pthread.h>
@@ -125,6 +133,7 @@ struct fd_item {
 	int tid;              /* 0: the process's table; else the thread's */
 	struct stat st;
 	int pinfd;            /* a deleted regular file's O_PATH pin, or -1 */
+	char sockproto[16];   /* a socket's system.sockprotoname, or "" */
 	struct item_err errs[4];
 	int nerrs;
 };
@@ -155,13 +164,17 @@ struct fd_table {
 
 /* What the collector learned about a process, apart from its fds. */
 struct proc_item {
-	int dir_err;              /* -errno: /proc/PID could not be opened */
+	int dir_err;              /* -errno: /proc/PID could not be opened;
+				   * -EXDEV: it is not PID's (hidden.c) */
+	int foreign_pid;          /* its stat or status named this pid */
 	struct span raw[NRAW];
 	bool raw_truncated[NRAW];
 	struct span link[NLINKS];
 	bool exe_have_stat;
 	struct stat exe_st;
 	int exe_pin;              /* a deleted exe's O_PATH pin, or -1 */
+	bool cwd_have_stat;       /* cwd_st holds stat() of the cwd */
+	struct stat cwd_st;
 	struct span ns[NNS];      /* readlink of ns/NAME */
 	uint64_t ns_ino[NNS];     /* ... its inode, 0 when unread */
 	struct span mountinfo;    /* read when first in its mount namespace */
@@ -202,15 +215,62 @@ struct lane {
 	struct reader *rd;        /* its reader thread, or NULL (watchdog.c) */
 };
 
-/* A network namespace's tables, read once from the first process met in
- * it by either collector, and parsed by the formatter. */
-struct netns {
-	bool ready;               /* the collector has read them (nsmu) */
-	bool written;             /* formatter: members written, parsed */
-	struct buf raw[NNET];
+/* A network namespace's sockets through both views (netview.c). */
+struct netview {
+	struct buf raw[NNET];     /* /proc/net tables, as first read */
 	int err[NNET];
 	bool truncated[NNET];
-	struct sockets socks;
+	struct sockets socks;     /* both views, merged and compared */
+	const char *diag_step;    /* sock_diag not read: the step that failed */
+	int diag_err;             /* ... its -errno (0: a choice) */
+	int dump_err[NNET];       /* per kind: the dump's -errno */
+	bool rechecked;           /* views disagreed: both were read again */
+};
+
+/* A network namespace's tables, read once from the first process met in
+ * it by either collector, and written by the formatter. */
+struct netns {
+	bool ready;               /* the collector has read them (nsmu) */
+	bool written;             /* formatter: members written */
+	struct netview v;
+};
+
+/* How a process was hidden from the host's view of /proc (hidden.c). */
+#define HID_NOT_LISTED  0x01u /* missing from the listing of /proc */
+#define HID_BIND_MOUNT  0x02u /* a mount covers /proc/PID */
+#define HID_SHOWS_PID   0x04u /* /proc/PID shows another process */
+#define HID_COVERED     0x08u /* a mount covers something under /proc/PID */
+#define HID_NO_PROC_DIR 0x10u /* alive (pidfd_open), /proc/PID does not open */
+/* In the host's /proc, PID's own files are not there to read. */
+#define HID_UNREADABLE (HID_BIND_MOUNT | HID_SHOWS_PID)
+
+struct hidden_proc {
+	unsigned ways;
+	int shows_pid;            /* HID_SHOWS_PID: the process shown instead */
+	const char *found_via;    /* HID_NOT_LISTED: "children", "cgroup",
+				   * "probe" or "pid-option" */
+};
+
+/* A mount over /proc or under it in the host's namespace. */
+struct proc_mount {
+	int id, parent;
+	char *point, *root, *fstype, *source; /* decoded (one allocation) */
+	int pid;                  /* on /proc/PID or under it: PID; else 0 */
+	bool on_pid_dir;          /* on /proc/PID itself */
+};
+
+/* What the capture knows of hiding; built before the collectors start
+ * and read-only while they run. */
+struct hidden {
+	bool private_proc;        /* reading a proc instance of our own */
+	int host_fd;              /* the host's view of /proc (borrowed) */
+	struct proc_mount *mounts;
+	size_t nmounts;
+	int mounts_err;           /* -errno: the host's mountinfo was unread */
+	struct u64map procs;      /* pid -> struct hidden_proc */
+	/* The search for unlisted pids (unlisted.c), for summary.json. */
+	uint64_t children_files, cgroup_files, found[4];
+	int cgroup_err;           /* -errno: no cgroup hierarchy was read */
 };
 
 /*
@@ -244,7 +304,7 @@ struct capture {
 	struct timespec t0, m0;
 	uint64_t btime;
 	long hz;
-	struct sockets socks;     /* read-only once the formatter runs */
+	struct netview ownnet;    /* procsnap's own namespace: the formatter's */
 	const struct sockets *cur_socks; /* formatter: the process's netns's */
 	uint64_t own_net, own_mnt;    /* procsnap's own namespaces, or 0 */
 	/* Namespaces met: nsmu guards them; nscv says a netns is ready. */
@@ -256,6 +316,7 @@ struct capture {
 	/* The view of /proc in use (hidepid), found before collecting. */
 	char proc_opts[256];      /* its mount's super options */
 	bool proc_opts_known;
+	struct hidden hid;        /* hidden.c, unlisted.c */
 	struct u64map stored;     /* formatter: (dev, ino) -> struct stored */
 	struct buf json, fds, raw, errbuf, fderr;
 	const char *topdir;       /* borrowed during capture_run */
@@ -364,6 +425,19 @@ void batch_free(struct batch *b);
 /* A pid or fd as a file name, without snprintf. */
 void batch_decimal(char *out, int num);
 
+/* ---- netview.c: a network namespace's sockets, by both views ---- */
+
+/*
+ * The /proc/net tables under dirfd (the proc root, or /proc/PID), and
+ * unless no_diag the sock_diag dumps of the namespace of nsfd (-1: the
+ * calling thread's), which must be namespace ino (0: unknown; a kernel
+ * procfs is then trusted).  Sockets seen by one view only are read again
+ * by both before being flagged.  0, or -ENOMEM; what could not be read is
+ * in v.
+ */
+int netview_read(struct netview *v, int dirfd, int nsfd, uint64_t ino, bool no_diag);
+void netview_free(struct netview *v);
+
 /* ---- watchdog.c: the reads that may block, on a reader thread ---- */
 
 /* cmdline, environ and maps of the process in piddir, into
@@ -381,7 +455,7 @@ int collect_fds(struct capture *c, struct lane *l, struct batch **bp, int pid,
 /* The namespace links, and the tables and mountinfo of namespaces met for
  * the first time. */
 void collect_ns(struct batch *b, int piddir);
-int collect_netns(struct capture *c, int piddir, uint64_t ino);
+int collect_netns(struct capture *c, int piddir, int pid, uint64_t ino);
 int collect_mntns(struct capture *c, struct batch *b, int piddir, uint64_t ino);
 void collect_netns_free(void *p);
 /* Mappings of deleted files, from the maps already read. */
@@ -423,6 +497,43 @@ void record_tables(struct capture *c, struct batch *b);
 /* One batch: a process's first (its record opens), its fds, its last
  * (fds.jsonl and process.json written). */
 int record_batch(struct capture *c, struct batch *b);
+
+/* ---- hidden.c, unlisted.c: what was hidden from the host's /proc ---- */
+
+/* The host's mounts over /proc, and what they hide, into c->hid; before
+ * the collectors start. */
+int hidden_mounts(struct capture *c);
+/* Adds ways (and the pid shown / how found, when given) to pid's record. */
+int hidden_mark(struct capture *c, int pid, unsigned ways, int shows_pid,
+		const char *found_via);
+/* pid's record, or NULL: nothing hidden known. */
+const struct hidden_proc *hidden_get(const struct capture *c, int pid);
+/* host.json: "private_proc" and "proc_mounts". */
+void hidden_record_host(struct capture *c, struct jsonw *j);
+/* process.json: "hidden", "found_via", "hidden_mounts", counted. */
+void hidden_record_proc(struct capture *c, struct batch *b);
+void hidden_free(struct hidden *h);
+
+/* Pids reachable but missing from the sorted list (*pids, *n), found
+ * through task/ * /children, cgroup.procs and the probe: added to the list
+ * (kept sorted) and marked HID_NOT_LISTED. */
+int unlisted_find(struct capture *c, uint64_t listed_at, int **pids, size_t *n);
+/* Now, in clock ticks after boot (stat's start_ticks): taken before the
+ * listing, so that a process born meanwhile is not flagged. */
+uint64_t unlisted_clock(const struct capture *c);
+/* -p pids that exist but are missing from the listing: marked. */
+int unlisted_check_given(struct capture *c, const int *pids, size_t n);
+
+/* ---- record_net.c: a network namespace's members ---- */
+
+/* Its raw tables and the sockets one view hid (host/net/[INO/]...), each
+ * listed in list when not NULL; what was not read goes to errs (NULL:
+ * counted only).  ino 0: procsnap's own namespace.  The raw tables are
+ * freed once written. */
+int record_netview(struct capture *c, struct netview *v, uint64_t ino, struct jsonw *list,
+		   struct jsonw *errs);
+/* host.json's "sock_diag": how procsnap's own namespace was read. */
+void record_netview_status(struct jsonw *j, const struct netview *v);
 
 /* ---- host.c: what the capture says about the host ---- */
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "capture_int.h"
@@ -51,6 +52,35 @@ static void pin_file(struct batch *b, struct fd_item *it, int fddir, const char 
 }
 
 /*
+ * A socket's protocol, as its own file system names it: sockfs answers
+ * getxattr "system.sockprotoname" with the protocol's name ("TCP",
+ * "UNIX", "NETLINK", "PACKET"...), as lsof reads it.  Only this says
+ * what a socket is that no table lists (netlink, packet, raw sockets,
+ * and one a rootkit filtered from every table).  getxattr(2) follows the
+ * magic link like stat; the path goes through our fd of the directory.
+ */
+static void sock_proto(struct fd_item *it, int fddir, const char *name)
+{
+	char path[64] = "/proc/self/fd/";
+	size_t l = 14;
+	ssize_t n;
+
+	/* "/proc/self/fd/FDDIR/NAME", without snprintf: one per socket. */
+	batch_decimal(path + l, fddir);
+	l += strlen(path + l);
+	path[l++] = '/';
+	memcpy(path + l, name, strlen(name) + 1);
+	n = getxattr(path, "system.sockprotoname", it->sockproto, sizeof(it->sockproto) - 1);
+	if (n < 0) {
+		FD_ERR(it, "sockprotoname", -errno);
+		n = 0;
+	}
+	while (n > 0 && it->sockproto[n - 1] == '\0')
+		n--;
+	it->sockproto[n] = '\0';
+}
+
+/*
  * What the fd is, without opening anything: stat(2) follows the
  * /proc/PID/fd/N magic link to the open file itself (proc(5)), exactly as
  * fstat of an O_PATH pin would, in one system call instead of three.  It
@@ -68,6 +98,8 @@ static void stat_fd(struct batch *b, struct fd_item *it, int fddir, const char *
 	it->have_stat = true;
 	if (S_ISREG(it->st.st_mode) && (it->st.st_nlink == 0 || memfd_name)) {
 		pin_file(b, it, fddir, name, memfd_name);
+	} else if (S_ISSOCK(it->st.st_mode)) {
+		sock_proto(it, fddir, name);
 	} else if ((it->st.st_mode & S_IFMT) == 0) {
 		/* An anon inode or pidfs file (no file type): which one is
 		 * the file system's to say.  statfs(2) follows the magic link

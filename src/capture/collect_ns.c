@@ -1,9 +1,12 @@
 /* collect_ns: a process's namespaces, and the tables read once per network and mount namespace. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "capture_int.h"
 #include "parse.h"
@@ -44,11 +47,10 @@ void collect_ns(struct batch *b, int piddir)
  * the publication are under nsmu; the reading is not.  The formatter waits
  * for `ready`: the reader never blocks in between, so it always comes.
  */
-int collect_netns(struct capture *c, int piddir, uint64_t ino)
+int collect_netns(struct capture *c, int piddir, int pid, uint64_t ino)
 {
 	struct netns *ns;
-	bool truncated;
-	int i, r;
+	int nsfd, r;
 
 	if (!ino || ino == c->own_net)
 		return 0;
@@ -65,17 +67,29 @@ int collect_netns(struct capture *c, int piddir, uint64_t ino)
 		free(ns);
 		return r;
 	}
-	for (i = 0; i < NNET; i++) {
-		/* /proc/PID/net shows the namespace of PID (proc(5)). */
-		ns->err[i] = procfs_read(piddir, sockets_tables[i], CAPTURE_MAX_RAW,
-					 &ns->raw[i], &truncated);
-		ns->truncated[i] = truncated;
+	/* /proc/PID/net shows the namespace of PID (proc(5)); sock_diag is
+	 * read from inside it, entered through its ns/net, or through a
+	 * pidfd (setns(2) takes one since Linux 5.8) where ns/net is not a
+	 * namespace file (a proc tree that is not the kernel's).  The socket
+	 * made there is checked to be in namespace ino either way. */
+	nsfd = c->o.no_sock_diag ? -1 : openat(piddir, "ns/net", O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0 && !c->o.no_sock_diag) {
+		int e = errno;
+
+		nsfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (nsfd < 0) {
+			ns->v.diag_step = "open-ns";
+			ns->v.diag_err = -e;
+		}
 	}
+	r = netview_read(&ns->v, piddir, nsfd, ino, c->o.no_sock_diag || nsfd < 0);
+	if (nsfd >= 0)
+		close(nsfd);
 	pthread_mutex_lock(&c->nsmu);
 	ns->ready = true;
 	pthread_cond_broadcast(&c->nscv);
 	pthread_mutex_unlock(&c->nsmu);
-	return 0;
+	return r;
 }
 
 /* mountinfo, once per mount namespace: kept in the batch of the first
@@ -104,10 +118,7 @@ int collect_mntns(struct capture *c, struct batch *b, int piddir, uint64_t ino)
 void collect_netns_free(void *p)
 {
 	struct netns *ns = p;
-	int i;
 
-	for (i = 0; i < NNET; i++)
-		buf_free(&ns->raw[i]);
-	sockets_free(&ns->socks);
+	netview_free(&ns->v);
 	free(ns);
 }

@@ -8,9 +8,12 @@
 #include <unistd.h>
 
 #include "capture_int.h"
+#include "parse.h"
 #include "procfs.h"
 
-/* The exe/cwd/root links; exe is stat'ed, and pinned when deleted. */
+/* The exe/cwd/root links; exe is stat'ed, and pinned when deleted; cwd is
+ * stat'ed, so a removed working directory shows (st_nlink 0), whatever
+ * its name says. */
 static void collect_links(struct batch *b, int piddir)
 {
 	struct proc_item *p = &b->proc;
@@ -22,6 +25,12 @@ static void collect_links(struct batch *b, int piddir)
 		if (r) {
 			/* Kernel threads have no exe: ENOENT is normal there. */
 			PROC_ERR(p, link_names[i], r);
+			continue;
+		}
+		if (i == 1) {
+			p->cwd_have_stat = fstatat(piddir, "cwd", &p->cwd_st, 0) == 0;
+			if (!p->cwd_have_stat)
+				PROC_ERR(p, "cwd-stat", -errno);
 			continue;
 		}
 		if (i != 0)
@@ -83,8 +92,27 @@ static void close_tables(struct table_dirs *td, size_t n)
 	}
 }
 
+/*
+ * The pid that stat (its first field) or status ("Pid:") names, when it
+ * is not pid: a bind mount of /proc/1 over /proc/PID shows pid 1's files
+ * under PID's name, and they must never be recorded as PID's.  0: fine.
+ */
+static int names_other_pid(const struct batch *b, size_t i)
+{
+	const struct span *sp = &b->proc.raw[i];
+	const char *t = batch_text(b, sp), *v = t;
+	size_t vl = sp->len;
+	long n;
+
+	if (!sp->ok || (i == RAW_STATUS && parse_status_field(t, sp->len, "Pid", &v, &vl)))
+		return 0;
+	n = strtol(v, NULL, 10);
+	return n > 0 && n <= 0x7fffffff && (int)n != b->pid ? (int)n : 0;
+}
+
 /* The raw files, in order; cmdline, environ and maps through the
- * watchdog.  0, or -EINTR/-ENOMEM, which end the capture. */
+ * watchdog.  0, or -EINTR/-ENOMEM, which end the capture; 1: the files
+ * are another process's (p->foreign_pid), read no further. */
 static int collect_raw(struct capture *c, struct lane *l, struct batch *b, int piddir)
 {
 	struct proc_item *p = &b->proc;
@@ -93,6 +121,10 @@ static int collect_raw(struct capture *c, struct lane *l, struct batch *b, int p
 	int r;
 
 	for (i = 0; i < NRAW; i++) {
+		if (i == RISKY_FIRST && (p->foreign_pid = names_other_pid(b, RAW_STAT)) == 0)
+			p->foreign_pid = names_other_pid(b, RAW_STATUS);
+		if (p->foreign_pid)
+			return 1;
 		if (i == RISKY_FIRST) {
 			r = watchdog_read(c, l, b, piddir);
 			if (r)
@@ -111,6 +143,7 @@ static int collect_raw(struct capture *c, struct lane *l, struct batch *b, int p
 
 int collect_process(struct capture *c, struct lane *l, int pid)
 {
+	const struct hidden_proc *h;
 	struct batch *b = NULL;
 	struct proc_item *p;
 	char name[16];
@@ -124,6 +157,14 @@ int collect_process(struct capture *c, struct lane *l, int pid)
 	if (rc)
 		return lfail(l, rc, "out of memory");
 	p = &b->proc;
+	/* Without a /proc of our own, a /proc/PID that a mount covers holds
+	 * nothing of PID's: nothing is read (hidden.c). */
+	h = hidden_get(c, pid);
+	if (h && ((h->ways & HID_NO_PROC_DIR) ||
+		  (!c->hid.private_proc && (h->ways & HID_UNREADABLE)))) {
+		p->dir_err = -EXDEV;
+		goto last;
+	}
 	batch_decimal(name, pid);
 	piddir = procfs_open_dir(c->rootfd, name);
 	if (piddir < 0) {
@@ -131,11 +172,16 @@ int collect_process(struct capture *c, struct lane *l, int pid)
 		goto last;
 	}
 	rc = collect_raw(c, l, b, piddir);
+	if (rc == 1) {
+		p->dir_err = -EXDEV;
+		rc = 0;
+		goto last;
+	}
 	if (rc)
 		goto out;
 	collect_links(b, piddir);
 	collect_ns(b, piddir);
-	rc = collect_netns(c, piddir, p->ns_ino[NS_NET]);
+	rc = collect_netns(c, piddir, pid, p->ns_ino[NS_NET]);
 	if (!rc)
 		rc = collect_mntns(c, b, piddir, p->ns_ino[NS_MNT]);
 	if (!rc)

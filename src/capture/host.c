@@ -144,6 +144,7 @@ static void host_capture(struct capture *c, struct jsonw *j)
 	if (c->proc_opts_known)
 		jsonw_bytes(j, "proc_options", c->proc_opts, strlen(c->proc_opts));
 	jsonw_bool(j, "restricted_view", c->st.restricted_view);
+	hidden_record_host(c, j);
 	if (c->own_net || c->own_mnt) {
 		jsonw_open(j, "ns");
 		if (c->own_net)
@@ -158,33 +159,21 @@ static void host_capture(struct capture *c, struct jsonw *j)
 	jsonw_uint(j, "max_file_size", c->o.max_file_size);
 }
 
-/* The network tables of procsnap's own namespace, stored raw and parsed
- * for the fds' sockets; their members listed in "net_tables". */
+/* The sockets of procsnap's own namespace, by both views: the raw
+ * tables and the sockets member, listed in "net_tables"; how sock_diag
+ * went, in "sock_diag". */
 static int host_net_tables(struct capture *c, struct jsonw *j)
 {
-	bool truncated;
-	char member[64];
-	int i, r;
+	int r = netview_read(&c->ownnet, c->rootfd, -1, c->own_net, c->o.no_sock_diag);
 
+	if (r)
+		return wfail(c, r, "out of memory");
 	jsonw_aopen(j, "net_tables");
-	for (i = 0; sockets_tables[i]; i++) {
-		unsigned bad = 0;
-
-		r = procfs_read(c->rootfd, sockets_tables[i], CAPTURE_MAX_RAW, &c->raw, &truncated);
-		if (r) {
-			record_error(c, NULL, sockets_tables[i], r);
-			continue;
-		}
-		snprintf(member, sizeof(member), "host/%s", sockets_tables[i]);
-		r = snapwriter_add(c->w, member, c->raw.data, c->raw.len, NULL);
-		if (r)
-			return wfail(c, r, "%s", snapwriter_error(c->w));
-		r = sockets_add_table(&c->socks, sockets_tables[i], c->raw.data, c->raw.len, &bad);
-		if (r)
-			return wfail(c, r, "out of memory");
-		jsonw_str(j, NULL, member);
-	}
+	r = record_netview(c, &c->ownnet, 0, j, NULL);
 	jsonw_aclose(j);
+	if (r)
+		return r;
+	record_netview_status(j, &c->ownnet);
 	return 0;
 }
 
@@ -239,6 +228,42 @@ static void summary_unexamined(struct jsonw *j, const struct capture_stats *s)
 	jsonw_close(j);
 }
 
+/* What was hidden, and how the unlisted processes were looked for. */
+static void host_summary_hidden(struct capture *c, struct jsonw *j)
+{
+	const struct capture_stats *s = &c->st;
+	const struct hidden *h = &c->hid;
+
+	jsonw_uint(j, "processes_hidden", s->procs_hidden);
+	jsonw_uint(j, "processes_unlisted", s->procs_unlisted);
+	jsonw_uint(j, "proc_mounts", s->proc_mounts);
+	jsonw_uint(j, "pid_mounts", s->pid_mounts);
+	jsonw_uint(j, "sockets_hidden", s->sockets_hidden);
+	if (c->o.npids)
+		return; /* -p: no search */
+	jsonw_open(j, "unlisted_search");
+	jsonw_open(j, "children");
+	jsonw_uint(j, "files", h->children_files);
+	jsonw_uint(j, "found", h->found[0]);
+	jsonw_close(j);
+	jsonw_open(j, "cgroup");
+	jsonw_uint(j, "files", h->cgroup_files);
+	jsonw_uint(j, "found", h->found[1]);
+	if (h->cgroup_err)
+		jsonw_str(j, "errno", procfs_errname(h->cgroup_err));
+	jsonw_close(j);
+	jsonw_open(j, "probe");
+	jsonw_bool(j, "done", s->probed);
+	jsonw_uint(j, "pid_max", s->pid_max);
+	if (s->probed) {
+		jsonw_uint(j, "found", h->found[2]);
+	} else {
+		jsonw_str(j, "skipped", s->probe_skipped);
+	}
+	jsonw_close(j);
+	jsonw_close(j);
+}
+
 int host_summary(struct capture *c)
 {
 	const struct capture_stats *s = &c->st;
@@ -277,6 +302,7 @@ int host_summary(struct capture *c)
 	jsonw_uint(&j, "thread_fds", s->thread_fds);
 	jsonw_uint(&j, "net_namespaces", s->net_namespaces);
 	jsonw_uint(&j, "mount_namespaces", s->mount_namespaces);
+	host_summary_hidden(c, &j);
 	jsonw_bool(&j, "not_root", s->not_root);
 	jsonw_bool(&j, "restricted_view", s->restricted_view);
 	if (s->restricted_view)

@@ -88,7 +88,8 @@ static const char *fd_kind(const struct fd_item *it, const char *target, const c
 	return kind;
 }
 
-/* A socket fd: its inode resolved in the process's network namespace. */
+/* A socket fd: its inode resolved in the process's network namespace,
+ * by /proc/net or sock_diag (the views that hid it, when one did). */
 static void record_socket(struct capture *c, struct jsonw *j, uint64_t ino)
 {
 	const struct parse_sock *sk = sockets_find(c->cur_socks, ino);
@@ -105,6 +106,16 @@ static void record_socket(struct capture *c, struct jsonw *j, uint64_t ino)
 	jsonw_str(j, "state", sk->state);
 	if (sk->type[0])
 		jsonw_str(j, "socktype", sk->type);
+	if (sk->peer)
+		jsonw_uint(j, "peer", sk->peer);
+	if (sk->hidden) {
+		jsonw_aopen(j, "hidden");
+		if (sk->hidden & SOCK_VIEW_PROC)
+			jsonw_str(j, NULL, "proc-net");
+		if (sk->hidden & SOCK_VIEW_DIAG)
+			jsonw_str(j, NULL, "sock-diag");
+		jsonw_aclose(j);
+	}
 	jsonw_close(j);
 }
 
@@ -178,6 +189,8 @@ int record_fd(struct capture *c, struct batch *b, struct fd_item *it)
 		record_stat(c, &j, &it->st);
 	if (lk == PARSE_LINK_SOCKET || lk == PARSE_LINK_PIPE)
 		jsonw_uint(&j, "inode", ino);
+	if (it->sockproto[0])
+		jsonw_bytes(&j, "sockproto", it->sockproto, strlen(it->sockproto));
 	if (lk == PARSE_LINK_SOCKET)
 		record_socket(c, &j, ino);
 	if (deleted) {

@@ -13,10 +13,8 @@
 static int use_netns(struct capture *c, uint64_t ino, const struct sockets **out)
 {
 	struct netns *ns = NULL;
-	char member[96];
-	int i, r;
 
-	*out = &c->socks;
+	*out = &c->ownnet.socks;
 	if (!ino || ino == c->own_net)
 		return 0;
 	pthread_mutex_lock(&c->nsmu);
@@ -26,34 +24,12 @@ static int use_netns(struct capture *c, uint64_t ino, const struct sockets **out
 	pthread_mutex_unlock(&c->nsmu);
 	if (!ns)
 		return 0; /* cannot happen: the collector claimed it first */
-	*out = &ns->socks;
+	*out = &ns->v.socks;
 	if (ns->written)
 		return 0;
 	ns->written = true;
 	c->st.net_namespaces++;
-	for (i = 0; i < NNET; i++) {
-		unsigned bad = 0;
-
-		if (ns->err[i]) {
-			snprintf(member, sizeof(member), "net namespace %llu: %s",
-				 (unsigned long long)ino, sockets_tables[i]);
-			record_error(c, &c->errs, member, ns->err[i]);
-			continue;
-		}
-		/* sockets_tables[i] is "net/tcp": host/net/INO/tcp. */
-		snprintf(member, sizeof(member), "host/net/%llu/%s", (unsigned long long)ino,
-			 sockets_tables[i] + 4);
-		r = snapwriter_add(c->w, member, ns->raw[i].data ? ns->raw[i].data : "",
-				   ns->raw[i].len, NULL);
-		if (r)
-			return wfail(c, r, "%s", snapwriter_error(c->w));
-		r = sockets_add_table(&ns->socks, sockets_tables[i], ns->raw[i].data,
-				      ns->raw[i].len, &bad);
-		if (r)
-			return wfail(c, r, "out of memory");
-		buf_free(&ns->raw[i]);
-	}
-	return 0;
+	return record_netview(c, &ns->v, ino, NULL, &c->errs);
 }
 
 /* ns, nspid, cgroup and container: what a process shares with others. */

@@ -120,7 +120,8 @@ static void record_status(struct jsonw *j, const struct parse_status *pst)
 	}
 }
 
-/* exe, cwd and root; a deleted exe's bytes are recovered. */
+/* exe, cwd and root; a deleted exe's bytes are recovered; a deleted cwd
+ * is said (it has no bytes). */
 static int record_links(struct capture *c, struct batch *b)
 {
 	struct proc_item *p = &b->proc;
@@ -147,6 +148,16 @@ static int record_links(struct capture *c, struct batch *b)
 				if (s)
 					record_content(j, s);
 			}
+		}
+		if (i == 1 && p->cwd_have_stat) {
+			/* rmdir(2) leaves a directory still in use with no
+			 * links: deleted, with nothing in it to recover.  Its
+			 * stat says which directory it was. */
+			bool gone = S_ISDIR(p->cwd_st.st_mode) && p->cwd_st.st_nlink == 0;
+
+			jsonw_bool(j, "deleted", gone);
+			if (gone)
+				record_stat(c, j, &p->cwd_st);
 		}
 		if (i == 0 && p->exe_pin >= 0) {
 			close(p->exe_pin);
@@ -184,12 +195,17 @@ static int record_begin(struct capture *c, struct batch *b)
 	c->proc_denied = false;
 	c->proc_zombie = false;
 	c->proc_gap = 0;
-	c->cur_socks = &c->socks;
+	c->cur_socks = &c->ownnet.socks;
 	c->dir_failed = p->dir_err != 0;
+	hidden_record_proc(c, b);
 	if (c->dir_failed) {
+		/* -EXDEV: /proc/PID was there, but not PID's (hidden.c). */
 		record_error(c, &c->errs, "process", p->dir_err);
-		jsonw_bool(j, "vanished", true);
-		c->st.procs_vanished++;
+		c->proc_gap = p->dir_err; /* not examined at all */
+		if (p->dir_err != -EXDEV) {
+			jsonw_bool(j, "vanished", true);
+			c->st.procs_vanished++;
+		}
 		return 0;
 	}
 	c->have_stat = p->raw[RAW_STAT].ok &&
@@ -246,7 +262,7 @@ static int record_end(struct capture *c, struct batch *b)
 	jsonw_aclose(&c->errs);
 	if (c->proc_denied)
 		c->st.procs_denied++;
-	record_gap_count(c, c->dir_failed || !c->have_stat);
+	record_gap_count(c, c->dir_failed ? c->proc_gap != -EXDEV : !c->have_stat);
 	buf_puts(&c->json, ",\"errors\":");
 	buf_append(&c->json, c->errbuf.data, c->errbuf.len);
 	jsonw_close(j);

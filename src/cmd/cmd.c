@@ -1,5 +1,6 @@
 /* cmd: what snapread's commands share — messages, operands, numbers, output (see cmd.h). */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,22 +12,69 @@
 #include "escape.h"
 #include "snapshot.h"
 
+/* The command being run, for every message: "snapread: ps: ...". */
+static const char *cmd_name;
+
+void cmd_set_name(const char *name)
+{
+	cmd_name = name;
+}
+
+static void vsay(const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fputs("snapread: ", stderr);
+	if (cmd_name)
+		fprintf(stderr, "%s: ", cmd_name);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void cmd_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("snapread: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
-int cmd_bad_usage(const char *usage_text)
+int cmd_usage_error(const char *fmt, ...)
 {
-	fputs(usage_text, stderr);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(fmt, ap);
+	va_end(ap);
+	if (cmd_name)
+		fprintf(stderr, "Try 'snapread %s --help'.\n", cmd_name);
+	else
+		fputs("Try 'snapread --help'.\n", stderr);
 	return CMD_TROUBLE;
+}
+
+int cmd_getopt(int argc, char **argv, const char *shortopts,
+	       const struct option *longopts)
+{
+	char opts[32];
+	const char *bad;
+	int opt;
+
+	/* Our own messages, not getopt's (which name argv[0], "ps"): a
+	 * leading ':' makes a missing argument ':' rather than '?'. */
+	snprintf(opts, sizeof(opts), ":%s", shortopts);
+	opterr = 0;
+	opt = getopt_long(argc, argv, opts, longopts, NULL);
+	if (opt != '?' && opt != ':')
+		return opt;
+	bad = optind > 1 && optind - 1 < argc ? argv[optind - 1] : "?";
+	if (opt == ':')
+		cmd_usage_error("option '%s' needs an argument", cmd_path(bad));
+	else if (optopt && strncmp(bad, "--", 2) != 0)
+		cmd_usage_error("unknown option '-%c'", optopt);
+	else
+		cmd_usage_error("unknown option '%s'", cmd_path(bad));
+	return '?';
 }
 
 int cmd_operands(int argc, char **argv, int nargs, bool help, const char *usage_text)
@@ -35,11 +83,10 @@ int cmd_operands(int argc, char **argv, int nargs, bool help, const char *usage_
 		fputs(usage_text, stdout);
 		return cmd_finish_output(CMD_OK);
 	}
-	if (argc - optind != nargs) {
-		cmd_error("%s: %s", argv[0], argc - optind < nargs ? "missing operand"
-							  : "too many operands");
-		return cmd_bad_usage(usage_text);
-	}
+	if (argc - optind < nargs)
+		return cmd_usage_error("missing operand");
+	if (argc - optind > nargs)
+		return cmd_usage_error("extra operand '%s'", cmd_path(argv[optind + nargs]));
 	return -1;
 }
 
@@ -51,8 +98,7 @@ int cmd_number(const char *s, const char *opt, int *out)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || end == s || *end || v < 0 || v > INT_MAX) {
-		cmd_error("%s: '%s' is not a number", opt, cmd_path(s));
-		return CMD_TROUBLE;
+		return cmd_usage_error("%s: '%s' is not a number", opt, cmd_path(s));
 	}
 	*out = (int)v;
 	return 0;
@@ -74,8 +120,7 @@ int cmd_pids(const char *s, const char *opt, int **list, size_t *n)
 		if (rc)
 			break;
 		if (pid == 0) {
-			cmd_error("%s: 0 is not a pid", opt);
-			rc = CMD_TROUBLE;
+			rc = cmd_usage_error("%s: 0 is not a pid", opt);
 			break;
 		}
 		l = realloc(*list, (*n + 1) * sizeof(*l));
@@ -87,10 +132,8 @@ int cmd_pids(const char *s, const char *opt, int **list, size_t *n)
 		*list = l;
 		l[(*n)++] = pid;
 	}
-	if (!rc && !*n) {
-		cmd_error("%s: no pid given", opt);
-		rc = CMD_TROUBLE;
-	}
+	if (!rc && !*n)
+		rc = cmd_usage_error("%s: no pid given", opt);
 	free(copy);
 	return rc;
 }

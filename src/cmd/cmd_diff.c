@@ -251,13 +251,13 @@ int cmd_diff(int argc, char **argv)
 
 	for (i = 0; i < 3; i++)
 		o.g[i].b = (struct buf)BUF_INIT;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = cmd_getopt(argc, argv, "", longopts)) != -1) {
 		switch (opt) {
 		case OPT_JSON: o.json = true; break;
 		case OPT_SUMMARY: o.summary = true; break;
 		case OPT_ALL: dopts.all = true; break;
 		case OPT_HELP: help = true; break;
-		default: return cmd_bad_usage(usage);
+		default: return CMD_TROUBLE;
 		}
 	}
 	x = cmd_operands(argc, argv, 2, help, usage);

@@ -11,17 +11,20 @@
 
 static const char usage[] =
 "usage: snapread extract -o DIR [--pid PID[,PID...]] [--fd N|exe] [--json] SNAP\n"
-"Writes every recovered file to DIR/PID/fd/N and each deleted executable to\n"
-"DIR/PID/exe; content shared by several fds is written once and hard-linked.\n"
-"Names come from pid and fd numbers only.  Files are 0600, never executable.\n"
-"A file is placed only when its bytes match both the manifest and its fd\n"
-"record; a mismatch is named and exits 1.  Prints each file as\n"
-"\"SHA256  PID/fd/N\" (sha256sum -c can check it from DIR).\n"
+"Writes every recovered object that fds --deleted lists: a deleted file\n"
+"held open to DIR/PID/fd/N, a deleted executable to DIR/PID/exe, a deleted\n"
+"file a process maps to DIR/PID/mapped/START-END (not with --fd); content\n"
+"shared is written once and hard-linked.  Names come from numbers only.\n"
+"Files are 0600, never executable.  A file is placed only when its bytes\n"
+"match both the manifest and its record; a mismatch is named and exits 1.\n"
+"Prints each file as \"SHA256  PID/fd/N\" (sha256sum -c can check it from\n"
+"DIR).  A --pid or --fd not in the snapshot exits 2.\n"
 "\n"
 "  -o, --output DIR  where to write (made if missing)\n"
 "  --pid PID         only these processes (repeatable, or comma-separated)\n"
 "  --fd N            only fd N (repeatable); --fd exe: the executable\n"
 "  --json            one JSON object per file per line\n"
+"                    (docs/schema/extract.json)\n"
 "  --help            this help\n";
 
 struct out {
@@ -30,31 +33,44 @@ struct out {
 	struct buf b;
 };
 
+/* One file placed, in the report's schema (docs/schema/extract.json):
+ * which object it is, as fds names it, and its content as every other
+ * --json says it, verified. */
+static void file_json(struct buf *b, const struct extract_file *f)
+{
+	struct jsonw w;
+
+	jsonw_init(&w, b);
+	jsonw_open(&w, NULL);
+	jsonw_str(&w, "path", f->path);
+	jsonw_str(&w, "object", f->object);
+	jsonw_int(&w, "pid", f->pid);
+	if (f->fd >= 0)
+		jsonw_int(&w, "fd", f->fd);
+	if (f->start && f->end) {
+		jsonw_str(&w, "start", f->start);
+		jsonw_str(&w, "end", f->end);
+	}
+	jsonw_open(&w, "content");
+	jsonw_str(&w, "status", f->status);
+	jsonw_str(&w, "member", f->member);
+	jsonw_str(&w, "sha256", f->sha256);
+	jsonw_uint(&w, "size", f->size);
+	jsonw_close(&w);
+	jsonw_bool(&w, "verified", true);
+	jsonw_str(&w, "link_of", f->link_of);
+	jsonw_close(&w);
+	buf_putc(b, '\n');
+}
+
 static void on_file(void *arg, const struct extract_file *f)
 {
 	struct out *o = arg;
-	struct jsonw w;
 
-	if (!o->json) {
+	if (!o->json)
 		buf_printf(&o->b, "%s  %s\n", f->sha256, f->path);
-	} else {
-		jsonw_init(&w, &o->b);
-		jsonw_open(&w, NULL);
-		jsonw_str(&w, "path", f->path);
-		jsonw_int(&w, "pid", f->pid);
-		if (f->fd >= 0)
-			jsonw_int(&w, "fd", f->fd);
-		else
-			jsonw_null(&w, "fd");
-		jsonw_bool(&w, "exe", f->fd < 0);
-		jsonw_str(&w, "sha256", f->sha256);
-		jsonw_uint(&w, "size", f->size);
-		jsonw_str(&w, "member", f->member);
-		jsonw_str(&w, "status", f->status);
-		jsonw_str(&w, "link_of", f->link_of);
-		jsonw_close(&w);
-		buf_putc(&o->b, '\n');
-	}
+	else
+		file_json(&o->b, f);
 	if (!o->werr)
 		o->werr = cmd_flush(&o->b);
 	buf_reset(&o->b);
@@ -116,7 +132,7 @@ static int parse(int argc, char **argv, struct args *a)
 	bool help = false;
 	int opt, x;
 
-	while ((opt = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+	while ((opt = cmd_getopt(argc, argv, "o:", longopts)) != -1) {
 		switch (opt) {
 		case 'o': a->eo.dir = optarg; break;
 		case OPT_JSON: a->json = true; break;
@@ -130,16 +146,14 @@ static int parse(int argc, char **argv, struct args *a)
 				return CMD_TROUBLE;
 			break;
 		default:
-			return cmd_bad_usage(usage);
+			return CMD_TROUBLE;
 		}
 	}
 	x = cmd_operands(argc, argv, 1, help, usage);
 	if (x >= 0)
 		return x;
-	if (!a->eo.dir) {
-		cmd_error("extract: -o DIR is required");
-		return cmd_bad_usage(usage);
-	}
+	if (!a->eo.dir)
+		return cmd_usage_error("-o DIR is required");
 	return -1;
 }
 

@@ -1,54 +1,151 @@
-/* cmd_fds: snapread fds — the open files of a snapshot, lsof-like, in constant memory. */
+/* cmd_fds: snapread fds — what the processes of a snapshot hold open, lsof-like, a process at a time. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "objects.h"
 #include "snapshot.h"
 #include "snapview.h"
 
 static const char usage[] =
 "usage: snapread fds [--pid PID[,PID...]] [--deleted] [--changing] [--type TYPE]\n"
 "                    [--json] SNAP\n"
-"The open files: PID, FD, TYPE, SIZE, DEL (the open file is deleted),\n"
-"CONTENT (captured, truncated, shrunk, skipped, failed; - when there is\n"
-"nothing to recover) and the target; sockets show their endpoints.  Then\n"
-"the thread whose own fd table holds it, its kind (memfd and its seals,\n"
-"tmpfile, pidfd, eventfd, ...) and [changing] when the file's size or\n"
-"mtime moved while it was read; a reason, when recorded, in [brackets].\n"
+"What each process holds, as lsof lists it: COMMAND, PID, UID (effective),\n"
+"FD (the number and its mode: r read, w write, u both; txt a deleted\n"
+"executable, mem a deleted file mapped, cwd a deleted working directory,\n"
+"NOFD an fd table that could not be read), TYPE, SIZE, OFFSET, DEL (del:\n"
+"deleted; ?: not known, as its file could not be examined), CONTENT\n"
+"(captured, truncated, shrunk, skipped, failed; - when there is nothing to\n"
+"recover) and the target; sockets show their endpoints.  Then the thread\n"
+"whose own fd table holds it, its kind (memfd and its seals, tmpfile,\n"
+"pidfd, eventfd, ...) and [changing] when the file's size or mtime moved\n"
+"while it was read; a reason, when recorded, in [brackets].  What could\n"
+"not be read is a row of its own, never left out.\n"
 "\n"
 "  --pid PID       only these processes (repeatable, or comma-separated)\n"
-"  --deleted       only fds whose open file is deleted\n"
+"  --deleted       only what is deleted, or may be: every recovered object\n"
 "  --changing      only files that changed while they were read\n"
 "  --type TYPE     only this type: file, memfd, dir, socket, pipe, fifo,\n"
 "                  chr, blk, anon, other, unknown; or this kind: tmpfile,\n"
 "                  pidfd, eventfd, eventpoll, ... (repeatable)\n"
-"  --json          one JSON object per fd per line\n"
+"  --json          one JSON object per row per line (docs/schema/fd.json)\n"
 "  --help          this help\n";
+
+/* The names --type knows without looking (docs/FORMAT.md, fds.jsonl). */
+static const char *const known_types[] = {
+	"file", "memfd", "dir", "socket", "pipe", "fifo", "chr", "blk", "anon", "other",
+	"unknown", NULL,
+};
+static const char *const known_kinds[] = {
+	"shared-anon", "sysv-shm", "tmpfile", "pidfd", "eventfd", "eventpoll", "inotify",
+	"timerfd", "signalfd", NULL,
+};
 
 struct fds {
 	bool json, deleted, changing;
 	int *pids;
 	size_t npids;
+	bool *pid_met;
 	const char **types;
 	size_t ntypes;
+	bool *type_met;
+	/* The process being read: its fd records, until its process.json. */
+	json_t *held;
+	size_t held_bytes;
+	struct snapview_ctx ctx;
+	struct buf out;
 };
 
-/* The filters on the record (the pid is checked first, by cmd_pid_wanted). */
-static bool wanted(const struct fds *f, const json_t *fd)
+static bool in(const char *const *list, const char *s)
 {
-	size_t i;
-	bool ok;
+	for (; *list; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
 
-	if (f->deleted && !snapview_fd_deleted(fd))
+static bool type_wanted(struct fds *f, const struct object *o)
+{
+	const char *t, *k;
+	bool ok = false;
+	size_t i;
+
+	if (!f->ntypes)
+		return true;
+	t = snapview_object_type(o);
+	k = snapview_object_kind(o);
+	for (i = 0; i < f->ntypes; i++)
+		if ((t && strcmp(f->types[i], t) == 0) || (k && strcmp(f->types[i], k) == 0)) {
+			f->type_met[i] = true;
+			ok = true;
+		}
+	/* An fd table that could not be read may hold any type. */
+	return ok || o->kind == OBJECT_NOFD;
+}
+
+static bool wanted(struct fds *f, const struct object *o)
+{
+	if (f->deleted && !object_maybe_deleted(o))
 		return false;
-	if (f->changing && !snapview_fd_changing(fd))
+	if (f->changing && !object_changing(o))
 		return false;
-	for (i = 0, ok = !f->ntypes; i < f->ntypes && !ok; i++)
-		ok = strcmp(f->types[i], snapview_fd_type(fd)) == 0 ||
-		     (snapview_fd_kind(fd) && strcmp(f->types[i], snapview_fd_kind(fd)) == 0);
-	return ok;
+	return type_wanted(f, o);
+}
+
+static int row(void *arg, const struct object *o)
+{
+	struct fds *f = arg;
+	int w;
+
+	if (!wanted(f, o))
+		return 0;
+	w = f->json ? snapview_object_json(&f->out, &f->ctx, o)
+		    : snapview_object_text(&f->out, &f->ctx, o);
+	/* A row at a time: the buffer stays small (and in cache). */
+	return w ? w : cmd_flush(&f->out);
+}
+
+/* The held fds of pid, then its other objects, once its process.json is
+ * read: the rows need its name and uid. */
+static int process_rows(struct fds *f, const json_t *proc, int pid)
+{
+	struct object o = { .kind = OBJECT_FD, .pid = pid };
+	size_t i;
+	int w = 0;
+
+	snapview_ctx_process(&f->ctx, proc);
+	for (i = 0; i < json_array_size(f->held) && !w; i++) {
+		o.rec = json_array_get(f->held, i);
+		w = row(f, &o);
+	}
+	if (!w)
+		w = objects_of_process(proc, row, f);
+	json_array_clear(f->held);
+	f->held_bytes = 0;
+	snapview_ctx_process(&f->ctx, NULL);
+	return w;
+}
+
+/* Adds --type T: 0, or CMD_TROUBLE. */
+static int add_type(struct fds *f, const char *t)
+{
+	const char **v = realloc(f->types, (f->ntypes + 1) * sizeof(*v));
+	bool *m;
+
+	if (v)
+		f->types = v;
+	m = v ? realloc(f->type_met, (f->ntypes + 1) * sizeof(*m)) : NULL;
+	if (!m) {
+		cmd_error("out of memory");
+		return CMD_TROUBLE;
+	}
+	f->type_met = m;
+	m[f->ntypes] = false;
+	f->types[f->ntypes++] = t;
+	return 0;
 }
 
 /* The options into f: -1 to go on, else the exit status. */
@@ -67,7 +164,7 @@ static int parse(int argc, char **argv, struct fds *f)
 	bool help = false;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = cmd_getopt(argc, argv, "", longopts)) != -1) {
 		switch (opt) {
 		case OPT_DELETED: f->deleted = true; break;
 		case OPT_CHANGING: f->changing = true; break;
@@ -77,29 +174,78 @@ static int parse(int argc, char **argv, struct fds *f)
 			if (cmd_pids(optarg, "--pid", &f->pids, &f->npids))
 				return CMD_TROUBLE;
 			break;
-		case OPT_TYPE: {
-			const char **t = realloc(f->types, (f->ntypes + 1) * sizeof(*t));
-
-			if (!t) {
-				cmd_error("out of memory");
+		case OPT_TYPE:
+			if (add_type(f, optarg))
 				return CMD_TROUBLE;
-			}
-			f->types = t;
-			t[f->ntypes++] = optarg;
 			break;
-		}
 		default:
-			return cmd_bad_usage(usage);
+			return CMD_TROUBLE;
 		}
 	}
 	return cmd_operands(argc, argv, 1, help, usage);
 }
 
-/* The fd records of the snapshot at path that f wants: the exit status. */
-static int list(const char *path, const struct fds *f)
+/* A pid or a type asked for that the snapshot does not have: one line,
+ * exit 2.  A known type with no fd of it is an answer, not a mistake. */
+static int mistakes(const struct fds *f, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < f->npids; i++)
+		if (!f->pid_met[i]) {
+			cmd_error("%s: pid %d is not in the snapshot", cmd_path(path), f->pids[i]);
+			return CMD_TROUBLE;
+		}
+	for (i = 0; i < f->ntypes; i++)
+		if (!f->type_met[i] && !in(known_types, f->types[i]) &&
+		    !in(known_kinds, f->types[i])) {
+			cmd_error("--type: no type or kind '%s' (types: file, memfd, dir, socket, "
+				  "pipe, fifo, chr, blk, anon, other, unknown; kinds: tmpfile, "
+				  "pidfd, eventfd, eventpoll, inotify, timerfd, signalfd, "
+				  "shared-anon, sysv-shm, ...)", cmd_path(f->types[i]));
+			return CMD_TROUBLE;
+		}
+	return CMD_OK;
+}
+
+/* Holds an fd record of a wanted process until its process.json. */
+static int hold(struct fds *f, struct snapshot *s, const struct snapshot_item *it, bool text)
+{
+	json_t *j = NULL;
+	int x;
+
+	f->held_bytes += it->len + 1;
+	if (f->held_bytes > SNAPSHOT_MAX_FD_BYTES) {
+		cmd_error("pid %d: more than %u bytes of fd records, the most held for one "
+			  "process", it->pid, SNAPSHOT_MAX_FD_BYTES);
+		return -EFBIG;
+	}
+	if (text) {
+		x = snapshot_fd_parse(s, it->pid, it->line, it->text, it->len, &j);
+		if (x)
+			return x;
+		return json_array_append_new(f->held, j) ? -ENOMEM : 0;
+	}
+	return json_array_append(f->held, it->json) ? -ENOMEM : 0;
+}
+
+static bool pid_wanted(struct fds *f, int pid, bool mark)
+{
+	size_t i;
+
+	for (i = 0; i < f->npids; i++)
+		if (f->pids[i] == pid) {
+			if (mark)
+				f->pid_met[i] = true;
+			return true;
+		}
+	return !f->npids;
+}
+
+/* The rows of the snapshot at path that f wants: the exit status. */
+static int list(const char *path, struct fds *f)
 {
 	struct snapshot_opts so = { .fds = true };
-	struct buf out = BUF_INIT;
 	struct snapshot *s = NULL;
 	struct snapshot_item it;
 	int rc, x, w = 0;
@@ -109,41 +255,50 @@ static int list(const char *path, const struct fds *f)
 	so.fd_text = f->npids > 0;
 	x = snapshot_open(&s, path, &so);
 	if (!x && !f->json)
-		buf_puts(&out, snapview_fd_header());
-	/* One record at a time: memory does not grow with the snapshot. */
+		buf_puts(&f->out, snapview_fd_header());
+	/* One process at a time: memory does not grow with the snapshot. */
 	while (!x && !w && (x = snapshot_next(s, &it)) > 0) {
-		json_t *j = NULL;    /* the record parsed here (fd_text) */
-		const json_t *rec;
-
 		x = 0;
-		if (it.kind != SNAPSHOT_FD || !cmd_pid_wanted(f->pids, f->npids, it.pid))
-			continue;
-		if (so.fd_text) {
-			x = snapshot_fd_parse(s, it.pid, it.line, it.text, it.len, &j);
-			if (x)
-				break;
-		}
-		rec = j ? j : it.json;
-		if (wanted(f, rec))
-			w = f->json ? snapview_fd_json(&out, rec) : snapview_fd_text(&out, rec);
-		json_decref(j);
-		if (!w)
-			w = cmd_flush(&out);
+		if (it.kind == SNAPSHOT_HOST)
+			f->ctx.machine = snapshot_str(json_object_get(snapshot_host(s), "uname"),
+						      "machine");
+		else if (it.kind == SNAPSHOT_FD && pid_wanted(f, it.pid, false))
+			x = hold(f, s, &it, so.fd_text);
+		else if (it.kind == SNAPSHOT_PROCESS && pid_wanted(f, it.pid, true))
+			w = process_rows(f, it.json, it.pid);
 	}
-	rc = cmd_done(&out, w, x, path, s);
+	if (x == -EFBIG && f->held_bytes > SNAPSHOT_MAX_FD_BYTES) {
+		cmd_flush(&f->out);
+		rc = CMD_TROUBLE; /* hold() said why */
+	} else {
+		rc = cmd_done(&f->out, w, x, path, s);
+	}
+	if (rc == CMD_OK)
+		rc = mistakes(f, path);
 	snapshot_free(s);
-	buf_free(&out);
 	return rc;
 }
 
 int cmd_fds(int argc, char **argv)
 {
-	struct fds f = { 0 };
+	struct fds f = { .out = BUF_INIT };
 	int rc = parse(argc, argv, &f);
 
-	if (rc < 0)
-		rc = list(argv[optind], &f);
+	if (rc < 0) {
+		f.held = json_array();
+		f.pid_met = calloc(f.npids ? f.npids : 1, sizeof(*f.pid_met));
+		if (!f.held || !f.pid_met) {
+			cmd_error("out of memory");
+			rc = CMD_TROUBLE;
+		} else {
+			rc = list(argv[optind], &f);
+		}
+	}
+	json_decref(f.held);
+	buf_free(&f.out);
 	free(f.pids);
+	free(f.pid_met);
 	free(f.types);
+	free(f.type_met);
 	return rc;
 }

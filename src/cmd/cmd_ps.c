@@ -1,6 +1,7 @@
 /* cmd_ps: snapread ps — the process table of a snapshot. */
 #include <errno.h>
 #include <getopt.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,22 +14,27 @@
 #define TREE_MAX_BYTES (256u << 20)
 
 static const char usage[] =
-"usage: snapread ps [--tree] [--pid PID[,PID...]] [--user UID] [--container ID]\n"
-"                   [--json] SNAP\n"
+"usage: snapread ps [--tree] [--pid PID[,PID...]] [--user UID] [--name REGEX]\n"
+"                   [--container ID] [--json] SNAP\n"
 "The process table: PID, PPID, UID (effective), start time (UTC), state,\n"
 "MARK, CONTAINER (its id's first 12 characters, from the cgroup), name and\n"
 "command line.  MARK: X the executable was deleted, D the process holds\n"
 "deleted files, M it maps deleted files, T a thread has its own fd table,\n"
-"K kernel thread, V it vanished while captured, - none.\n"
+"K kernel thread, V it vanished while captured, ? its fds, executable or\n"
+"maps could not be examined (so it may hold what no letter shows; snapread\n"
+"show says why), - none.\n"
 "\n"
 "  --tree          children under their parents, like ps -ejH\n"
 "  --pid PID       only these processes (repeatable, or comma-separated)\n"
 "  --user UID      only processes whose real or effective uid is UID\n"
 "                  (numeric: the host's user names are not in the snapshot)\n"
+"  --name REGEX    only processes whose name (comm) matches REGEX, a POSIX\n"
+"                  extended regular expression (unanchored: ^...$ for all)\n"
 "  --container ID  only processes in this container: an id or its prefix,\n"
 "                  a runtime (docker, containerd, podman, crio, lxc, ...),\n"
 "                  or \"any\" for every containerised process\n"
 "  --json          one JSON object per process per line\n"
+"                  (docs/schema/process.json)\n"
 "  --help          this help\n";
 
 /* A shown process, kept for --tree. */
@@ -41,6 +47,9 @@ struct ps {
 	bool tree, json;
 	int *pids;
 	size_t npids;
+	bool *pid_met;
+	bool by_name;
+	regex_t name;
 	bool by_user;
 	int64_t user;
 	const char *container;
@@ -50,9 +59,32 @@ struct ps {
 	struct buf out;
 };
 
-static bool wanted(const struct ps *p, const json_t *proc, int pid)
+/* The process's name, its exact bytes, matches --name. */
+static bool name_matches(const struct ps *p, const json_t *proc)
 {
+	struct buf b = BUF_INIT;
+	regmatch_t m = { 0, 0 };
+	bool ok = false;
+
+	if (snapshot_bytes(proc, "name", &b) == 1) {
+		/* REG_STARTEND: a NUL in the name does not end it. */
+		m.rm_eo = (regoff_t)b.len;
+		ok = regexec(&p->name, b.data ? b.data : "", 1, &m, REG_STARTEND) == 0;
+	}
+	buf_free(&b);
+	return ok;
+}
+
+static bool wanted(struct ps *p, const json_t *proc, int pid)
+{
+	size_t i;
+
+	for (i = 0; i < p->npids; i++)
+		if (p->pids[i] == pid)
+			p->pid_met[i] = true;
 	if (p->by_user && !snapview_proc_has_uid(proc, p->user))
+		return false;
+	if (p->by_name && !name_matches(p, proc))
 		return false;
 	if (p->container && !snapview_proc_in_container(proc, p->container))
 		return false;
@@ -136,20 +168,22 @@ out:
 /* The options into p: -1 to go on, else the exit status. */
 static int parse(int argc, char **argv, struct ps *p)
 {
-	enum { OPT_TREE = 256, OPT_PID, OPT_USER, OPT_CONTAINER, OPT_JSON, OPT_HELP };
+	enum { OPT_TREE = 256, OPT_PID, OPT_USER, OPT_NAME, OPT_CONTAINER, OPT_JSON, OPT_HELP };
 	static const struct option longopts[] = {
 		{ "tree", no_argument, NULL, OPT_TREE },
 		{ "pid", required_argument, NULL, OPT_PID },
 		{ "user", required_argument, NULL, OPT_USER },
+		{ "name", required_argument, NULL, OPT_NAME },
 		{ "container", required_argument, NULL, OPT_CONTAINER },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool help = false;
-	int opt, uid;
+	char why[256];
+	int opt, uid, e;
 
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = cmd_getopt(argc, argv, "", longopts)) != -1) {
 		switch (opt) {
 		case OPT_TREE: p->tree = true; break;
 		case OPT_JSON: p->json = true; break;
@@ -161,6 +195,17 @@ static int parse(int argc, char **argv, struct ps *p)
 		case OPT_CONTAINER:
 			p->container = optarg;
 			break;
+		case OPT_NAME:
+			if (p->by_name)
+				return cmd_usage_error("--name: given twice");
+			e = regcomp(&p->name, optarg, REG_EXTENDED | REG_NOSUB);
+			if (e) {
+				regerror(e, &p->name, why, sizeof(why));
+				return cmd_usage_error("--name: '%s' is not a regular expression: %s",
+						       cmd_path(optarg), why);
+			}
+			p->by_name = true;
+			break;
 		case OPT_USER:
 			if (cmd_number(optarg, "--user", &uid))
 				return CMD_TROUBLE;
@@ -168,10 +213,23 @@ static int parse(int argc, char **argv, struct ps *p)
 			p->user = uid;
 			break;
 		default:
-			return cmd_bad_usage(usage);
+			return CMD_TROUBLE;
 		}
 	}
 	return cmd_operands(argc, argv, 1, help, usage);
+}
+
+/* A pid asked for that the snapshot does not have is a mistake: exit 2. */
+static int missing(const struct ps *p, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < p->npids; i++)
+		if (!p->pid_met[i]) {
+			cmd_error("%s: pid %d is not in the snapshot", cmd_path(path), p->pids[i]);
+			return CMD_TROUBLE;
+		}
+	return CMD_OK;
 }
 
 /* The processes of the snapshot at path that p wants: the exit status. */
@@ -204,7 +262,7 @@ static int list(const char *path, struct ps *p)
 	else
 		rc = cmd_done(&p->out, w, x, path, s);
 	snapshot_free(s);
-	return rc;
+	return rc == CMD_OK ? missing(p, path) : rc;
 }
 
 int cmd_ps(int argc, char **argv)
@@ -212,8 +270,18 @@ int cmd_ps(int argc, char **argv)
 	struct ps p = { .text = BUF_INIT, .out = BUF_INIT };
 	int rc = parse(argc, argv, &p);
 
-	if (rc < 0)
-		rc = list(argv[optind], &p);
+	if (rc < 0) {
+		p.pid_met = calloc(p.npids ? p.npids : 1, sizeof(*p.pid_met));
+		if (!p.pid_met) {
+			cmd_error("out of memory");
+			rc = CMD_TROUBLE;
+		} else {
+			rc = list(argv[optind], &p);
+		}
+	}
+	if (p.by_name)
+		regfree(&p.name);
+	free(p.pid_met);
 	buf_free(&p.text);
 	buf_free(&p.out);
 	free(p.rows);

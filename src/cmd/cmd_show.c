@@ -8,24 +8,31 @@
 
 #include "cmd.h"
 #include "escape.h"
+#include "examined.h"
+#include "objects.h"
 #include "snapshot.h"
 #include "snapview.h"
 
 /* The raw status shown: /proc/PID/status is about 1.5 KiB. */
 #define STATUS_MAX (1u << 20)
+/* The environment shown: execve() takes a few MiB at most (ARG_MAX is a
+ * quarter of the stack limit); a process may grow it later, rarely. */
+#define ENVIRON_MAX (8u << 20)
 
 static const char usage[] =
 "usage: snapread show [--json] SNAP PID\n"
-"Everything recorded about one process: identity and status fields,\n"
-"the exe/cwd/root links, its namespaces, NSpid and container, a summary\n"
+"Everything recorded about one process: what of it could not be examined,\n"
+"identity and status fields, how it was hidden from the host's /proc\n"
+"(mounts over it, missing from the listing), the exe/cwd/root links, its\n"
+"namespaces, NSpid and container, its environment (escaped, one variable\n"
+"a line), a summary\n"
 "of its memory maps and the deleted files it maps (with their ranges),\n"
-"the fd tables threads hold of their own, its fds (kinds, memfd seals,\n"
-"files that changed while read), the raw files kept, and every error met\n"
-"while capturing it.\n"
+"the fd tables threads hold of their own, its fds as snapread fds lists\n"
+"them, the raw files kept, and every error met while capturing it.\n"
 "\n"
-"  --json          one JSON object: process (process.json as recorded),\n"
-"                  fds (the fd records), maps (the summary), status (the\n"
-"                  raw /proc/PID/status text)\n"
+"  --json          one JSON object (docs/schema/show.json): process (as ps\n"
+"                  --json), fds (as fds --json), maps (the summary), status\n"
+"                  (the raw /proc/PID/status text), environ (an array)\n"
 "  --help          this help\n";
 
 struct show {
@@ -38,6 +45,10 @@ struct show {
 	struct buf status;    /* raw status text */
 	bool have_status;
 	bool status_big;
+	struct buf environ;   /* raw environ: NUL-separated */
+	bool have_environ;
+	bool environ_big;
+	char machine[64];     /* host.json uname.machine, "" if none */
 };
 
 /* "  key   " then the escaped value of obj[k]. */
@@ -90,6 +101,54 @@ static void flags(struct buf *b, const json_t *proc)
 			any = true;
 		}
 	buf_puts(b, any ? "\n" : " -\n");
+}
+
+/* How the process was hidden from the host's /proc, one way a line. */
+static void hidden(struct buf *b, const json_t *proc)
+{
+	const json_t *h = json_object_get(proc, "hidden");
+	size_t i;
+
+	if (!json_array_size(h))
+		return;
+	buf_puts(b, "hidden from the host's /proc\n");
+	for (i = 0; i < json_array_size(h); i++) {
+		const char *w = json_string_value(json_array_get(h, i));
+
+		if (!w)
+			continue;
+		buf_puts(b, "  ");
+		escape_text(b, w, strlen(w));
+		if (strcmp(w, "not-listed") == 0) {
+			buf_puts(b, ": missing from the listing of /proc (a rootkit's getdents hook); "
+				    "found through ");
+			snapview_text(b, proc, "found_via", "?");
+		} else if (strcmp(w, "no-proc-dir") == 0) {
+			buf_puts(b, ": alive, but /proc/PID does not open: nothing could be read");
+		} else if (strcmp(w, "bind-mount") == 0) {
+			buf_puts(b, ": a mount covers /proc/PID: the host's tools see nothing of it");
+		} else if (strncmp(w, "shows-pid-", 10) == 0) {
+			buf_puts(b, ": the host's /proc/PID shows another process (pid ");
+			escape_text(b, w + 10, strlen(w + 10));
+			buf_putc(b, ')');
+		} else if (strcmp(w, "covered") == 0) {
+			buf_puts(b, ": a mount covers files under /proc/PID: the host's tools see "
+				    "what it holds instead");
+		}
+		buf_putc(b, '\n');
+	}
+	h = json_object_get(proc, "hidden_mounts");
+	for (i = 0; i < json_array_size(h); i++) {
+		struct buf m = BUF_INIT;
+
+		buf_puts(b, "  mount on  ");
+		if (snapshot_array_bytes(proc, "hidden_mounts", i, &m) == 1)
+			escape_text(b, m.data, m.len);
+		else
+			buf_putc(b, '?');
+		buf_putc(b, '\n');
+		buf_free(&m);
+	}
 }
 
 /* ", changing while read" when a recovered file moved under the read. */
@@ -332,10 +391,45 @@ static void identity(struct buf *b, const json_t *p)
 	flags(b, p);
 }
 
+struct rows {
+	struct buf *b;
+	struct jsonw *w;            /* --json: into the open "fds" array */
+	struct snapview_ctx ctx;
+};
+
+static int one_row(void *arg, const struct object *o)
+{
+	struct rows *r = arg;
+
+	if (!r->w)
+		return snapview_object_text(r->b, &r->ctx, o);
+	jsonw_open(r->w, NULL);
+	snapview_object_fields(r->w, &r->ctx, o);
+	jsonw_close(r->w);
+	return 0;
+}
+
+/* The rows of snapread fds --pid PID: its fds, then its other objects
+ * and what could not be read (objects.h). */
+static void rows(struct buf *b, struct jsonw *w, const struct show *s)
+{
+	struct rows r = { .b = b, .w = w, .ctx = { .full = true } };
+	struct object o = { .kind = OBJECT_FD, .pid = s->pid };
+	size_t i;
+
+	snapview_ctx_process(&r.ctx, s->proc);
+	r.ctx.machine = s->machine[0] ? s->machine : NULL;
+	for (i = 0; i < json_array_size(s->fds); i++) {
+		o.rec = json_array_get(s->fds, i);
+		one_row(&r, &o);
+	}
+	objects_of_process(s->proc, one_row, &r);
+}
+
 /* The fds, as snapread fds shows them. */
 static void fd_lines(struct buf *b, const struct show *s)
 {
-	size_t i;
+	struct buf r = BUF_INIT;
 
 	buf_printf(b, "fds (%zu", json_array_size(s->fds));
 	if (json_object_get(s->proc, "deleted_fds")) {
@@ -344,10 +438,93 @@ static void fd_lines(struct buf *b, const struct show *s)
 		buf_puts(b, " deleted");
 	}
 	buf_puts(b, ")\n");
-	if (json_array_size(s->fds))
+	rows(&r, NULL, s);
+	if (r.len) {
 		buf_puts(b, snapview_fd_header());
-	for (i = 0; i < json_array_size(s->fds); i++)
-		snapview_fd_text(b, json_array_get(s->fds, i));
+		buf_append(b, r.data, r.len);
+	}
+	buf_free(&r);
+}
+
+/* What of the process could not be examined: evidence that may be missing
+ * from everything below (examined.h). */
+static void gaps(struct buf *b, const json_t *p)
+{
+	struct examined_gap g[EXAMINED_MAX];
+	size_t n = examined_process(p, g, EXAMINED_MAX), i;
+
+	if (!n)
+		return;
+	buf_puts(b, "not examined: what it holds may be missing below\n");
+	for (i = 0; i < n && i < EXAMINED_MAX; i++) {
+		buf_printf(b, "  %-10s ", examined_part_name(g[i].part));
+		if (g[i].tid)
+			buf_printf(b, "thread %d's own fd table: ", g[i].tid);
+		snapview_text(b, g[i].error, "reason", "?");
+		buf_puts(b, " (");
+		snapview_text(b, g[i].error, "errno", "?");
+		buf_puts(b, ", ");
+		snapview_text(b, g[i].error, "what", "?");
+		buf_puts(b, ")\n");
+	}
+}
+
+/* The environment, one variable a line, each escaped. */
+static void environment(struct buf *b, const struct show *s)
+{
+	const char *p = s->environ.data, *end = p + s->environ.len;
+	size_t n = 0;
+
+	bool kthread = false;
+
+	if (!s->have_environ) {
+		snapshot_bool(s->proc, "kernel_thread", &kthread);
+		buf_puts(b, kthread ? "environment (none: a kernel thread has none)\n"
+				    : "environment (not recorded; see errors)\n");
+		return;
+	}
+	if (s->environ_big) {
+		buf_printf(b, "environment (more than %u bytes: not shown; the raw member has "
+			   "it)\n", ENVIRON_MAX);
+		return;
+	}
+	for (; p && p < end; p += strnlen(p, (size_t)(end - p)) + 1)
+		n++;
+	buf_printf(b, "environment (%zu variable%s)\n", n, n == 1 ? "" : "s");
+	for (p = s->environ.data; p && p < end; p += strnlen(p, (size_t)(end - p)) + 1) {
+		buf_puts(b, "  ");
+		escape_text(b, p, strnlen(p, (size_t)(end - p)));
+		buf_putc(b, '\n');
+	}
+}
+
+/* The environment as an array of exact bytes, environ_b64 parallel when
+ * any is not clean (the argv convention of docs/FORMAT.md). */
+static void environ_json(struct jsonw *w, const struct show *s)
+{
+	const char *p, *end = s->environ.data + s->environ.len;
+	struct buf e = BUF_INIT;
+	bool clean = true;
+	size_t n;
+
+	jsonw_aopen(w, "environ");
+	for (p = s->environ.data; p && p < end; p += n + 1) {
+		n = strnlen(p, (size_t)(end - p));
+		jsonw_bytes(w, NULL, p, n);
+		clean = clean && escape_is_clean_utf8(p, n);
+	}
+	jsonw_aclose(w);
+	if (clean)
+		return;
+	jsonw_aopen(w, "environ_b64");
+	for (p = s->environ.data; p && p < end; p += n + 1) {
+		n = strnlen(p, (size_t)(end - p));
+		buf_reset(&e);
+		escape_base64(&e, p, n);
+		jsonw_str(w, NULL, e.data ? e.data : "");
+	}
+	jsonw_aclose(w);
+	buf_free(&e);
 }
 
 /* Every error met capturing the process, its own then its fds'. */
@@ -377,12 +554,15 @@ static void text(struct buf *b, const struct show *s)
 	const json_t *p = s->proc;
 
 	buf_printf(b, "process %d\n", s->pid);
+	gaps(b, p);
 	identity(b, p);
+	hidden(b, p);
 	buf_puts(b, "links\n");
 	link_line(b, p, "exe");
 	link_line(b, p, "cwd");
 	link_line(b, p, "root");
 	namespaces(b, p);
+	environment(b, s);
 	if (s->have_status) {
 		buf_puts(b, "status\n");
 		if (s->status_big)
@@ -402,30 +582,29 @@ static void text(struct buf *b, const struct show *s)
 	errors(b, s);
 }
 
-static int dump(struct jsonw *w, const char *key, const json_t *j)
-{
-	return snapview_json(w, key, j);
-}
-
 static int json(struct buf *b, const struct show *s)
 {
 	struct jsonw w;
-	int r;
 
 	jsonw_init(&w, b);
 	jsonw_open(&w, NULL);
-	/* The records as recorded: jansson re-encodes them, so they are
-	 * valid JSON whatever the archive held. */
-	r = dump(&w, "process", s->proc);
-	if (!r)
-		r = dump(&w, "fds", s->fds);
+	/* The process as ps --json gives it, its rows as fds --json: one
+	 * schema (docs/schema/). */
+	jsonw_open(&w, "process");
+	snapview_proc_fields(&w, s->proc);
+	jsonw_close(&w);
+	jsonw_aopen(&w, "fds");
+	rows(b, &w, s);
+	jsonw_aclose(&w);
 	if (s->have_maps)
 		snapview_maps_json(&w, "maps", &s->maps);
 	if (s->have_status && !s->status_big)
 		jsonw_bytes(&w, "status", s->status.data ? s->status.data : "", s->status.len);
+	if (s->have_environ && !s->environ_big)
+		environ_json(&w, s);
 	jsonw_close(&w);
 	buf_putc(b, '\n');
-	return r ? r : buf_error(b);
+	return buf_error(b);
 }
 
 /* Streams the maps member into the summary, a line at a time. */
@@ -445,6 +624,12 @@ static int on_item(struct snapshot *sn, const struct snapshot_item *it, struct s
 {
 	struct snapreader *r = snapshot_reader(sn);
 
+	if (it->kind == SNAPSHOT_HOST) {
+		const char *m = snapshot_str(json_object_get(it->json, "uname"), "machine");
+
+		snprintf(s->machine, sizeof(s->machine), "%s", m ? m : "");
+		return 0;
+	}
 	if (it->pid != s->pid)
 		return 0;
 	switch (it->kind) {
@@ -455,6 +640,11 @@ static int on_item(struct snapshot *sn, const struct snapshot_item *it, struct s
 			s->have_status = true;
 			s->status_big = it->member->size > STATUS_MAX;
 			return s->status_big ? 0 : snapreader_slurp(r, STATUS_MAX, &s->status);
+		}
+		if (strcmp(it->member->file, "environ") == 0) {
+			s->have_environ = true;
+			s->environ_big = it->member->size > ENVIRON_MAX;
+			return s->environ_big ? 0 : snapreader_slurp(r, ENVIRON_MAX, &s->environ);
 		}
 		return 0;
 	case SNAPSHOT_FD: {
@@ -515,16 +705,17 @@ int cmd_show(int argc, char **argv)
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct show s = { .maps = SNAPVIEW_MAPS_INIT, .status = BUF_INIT };
+	struct show s = { .maps = SNAPVIEW_MAPS_INIT, .status = BUF_INIT,
+			  .environ = BUF_INIT };
 	struct buf out = BUF_INIT;
 	bool help = false, as_json = false;
 	int opt, rc = CMD_TROUBLE, x;
 
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = cmd_getopt(argc, argv, "", longopts)) != -1) {
 		switch (opt) {
 		case OPT_JSON: as_json = true; break;
 		case OPT_HELP: help = true; break;
-		default: return cmd_bad_usage(usage);
+		default: return CMD_TROUBLE;
 		}
 	}
 	x = cmd_operands(argc, argv, 2, help, usage);
@@ -553,6 +744,7 @@ out:
 	json_decref(s.fds);
 	snapview_maps_free(&s.maps);
 	buf_free(&s.status);
+	buf_free(&s.environ);
 	buf_free(&out);
 	return rc;
 }

@@ -92,11 +92,11 @@ int cmd_verify(int argc, char **argv)
 	bool help = false;
 	int opt, rc = CMD_TROUBLE, x;
 
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = cmd_getopt(argc, argv, "", longopts)) != -1) {
 		switch (opt) {
 		case OPT_JSON: rep.json = true; break;
 		case OPT_HELP: help = true; break;
-		default: return cmd_bad_usage(usage);
+		default: return CMD_TROUBLE;
 		}
 	}
 	x = cmd_operands(argc, argv, 1, help, usage);

@@ -14,6 +14,7 @@
 #include "capture.h"
 #include "output.h"
 #include "parse.h"
+#include "privproc.h"
 #include "procsnap_progress.h"
 #include "signals.h"
 
@@ -36,7 +37,15 @@ static void usage(FILE *f)
 "                      the process's memory lock): recorded as ETIMEDOUT,\n"
 "                      its other such reads skipped, the capture goes on\n"
 "  -p, --pid PID       capture only this process (repeatable)\n"
-"  --proc DIR          read this proc tree instead of /proc (testing)\n"
+"  --proc DIR          read this proc tree instead of /proc (testing; no\n"
+"                      private /proc then)\n"
+"  --probe-pids        look for processes hidden from /proc's listing by\n"
+"                      probing every pid up to pid_max (default: only when\n"
+"                      pid_max <= 131072)\n"
+"  --no-probe-pids     never probe\n"
+"  --no-sock-diag      read sockets from /proc/net only, not also through\n"
+"                      netlink sock_diag (which may load the kernel's\n"
+"                      tcp_diag, udp_diag and unix_diag modules)\n"
 "  --progress          draw the status line even when stderr is not a\n"
 "                      terminal (it is drawn on a terminal unless -q)\n"
 "  -q, --quiet         no status line and no summary on stderr\n"
@@ -87,6 +96,32 @@ static void summary_unexamined(const struct capture_stats *s)
 		"not in the counts above\n", s->procs_unexamined > 1 ? "they hold" : "it holds");
 }
 
+/* What was hidden from the host's /proc, and what the capture could not
+ * see through. */
+static void summary_hidden(const struct capture_stats *s)
+{
+	if (!s->private_proc)
+		fprintf(stderr, "procsnap: no private /proc (%s): mounts over /proc/PID "
+			"in this namespace hide what they cover from this capture too\n",
+			s->private_proc_why);
+	if (s->procs_hidden || s->pid_mounts || s->sockets_hidden)
+		fprintf(stderr, "procsnap: HIDDEN: %llu processes hidden from the host's /proc "
+			"(%llu missing from its listing, %llu mounts on /proc/PID), "
+			"%llu sockets seen by only one of /proc/net and sock_diag; "
+			"see \"hidden\" in process.json and fds.jsonl\n",
+			(unsigned long long)s->procs_hidden,
+			(unsigned long long)s->procs_unlisted,
+			(unsigned long long)s->pid_mounts,
+			(unsigned long long)s->sockets_hidden);
+	if (s->search_seconds[0] > 0)
+		fprintf(stderr, "procsnap: unlisted processes looked for in %.3f s (children), "
+			"%.3f s (cgroup.procs), %.3f s (probe up to pid_max %llu)\n",
+			s->search_seconds[0], s->search_seconds[1], s->search_seconds[2],
+			(unsigned long long)s->pid_max);
+	if (s->probe_skipped[0] && strcmp(s->probe_skipped, "--no-probe-pids") != 0)
+		fprintf(stderr, "procsnap: pids not probed (%s)\n", s->probe_skipped);
+}
+
 static void summary(const struct capture_stats *s, const char *where)
 {
 	fprintf(stderr,
@@ -124,6 +159,7 @@ static void summary(const struct capture_stats *s, const char *where)
 		fprintf(stderr, "procsnap: not running as root: %llu processes had items "
 			"denied (recorded in each process's errors)\n",
 			(unsigned long long)s->procs_denied);
+	summary_hidden(s);
 }
 
 /* What the command line asked for. */
@@ -179,7 +215,7 @@ static int set_timeout(struct args *a, const char *s)
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum { OPT_COMPRESS = 256, OPT_NO_CONTENT, OPT_MAX, OPT_PROC, OPT_TIMEOUT,
-	       OPT_PROGRESS };
+	       OPT_PROBE, OPT_NO_PROBE, OPT_NO_DIAG, OPT_PROGRESS };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "compress", required_argument, NULL, OPT_COMPRESS },
@@ -188,6 +224,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "proc", required_argument, NULL, OPT_PROC },
 		{ "read-timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "probe-pids", no_argument, NULL, OPT_PROBE },
+		{ "no-probe-pids", no_argument, NULL, OPT_NO_PROBE },
+		{ "no-sock-diag", no_argument, NULL, OPT_NO_DIAG },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -227,6 +266,15 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_PROC:
 			a->o.proc_root = optarg;
+			break;
+		case OPT_PROBE:
+			a->o.probe = CAPTURE_PROBE_ON;
+			break;
+		case OPT_NO_PROBE:
+			a->o.probe = CAPTURE_PROBE_OFF;
+			break;
+		case OPT_NO_DIAG:
+			a->o.no_sock_diag = true;
 			break;
 		case 'q':
 			a->quiet = true;
@@ -297,6 +345,7 @@ static int check_pids(const struct args *a)
 static int capture_once(struct args *a, struct progress_line *pl)
 {
 	struct output out = OUTPUT_INIT;
+	struct privproc priv = PRIVPROC_INIT;
 	struct capture *c = NULL;
 	struct utsname u;
 	char base[160], name[200];
@@ -311,6 +360,17 @@ static int capture_once(struct args *a, struct progress_line *pl)
 			r == -EEXIST ? name : out.tmp ? out.tmp : name, strerror(-r));
 		goto out;
 	}
+	/* The output is open (its directory resolved in the host's mount
+	 * namespace): now procsnap may leave it, before any thread starts. */
+	if (a->o.proc_root)
+		privproc_skip(&priv, "proc-given");
+	else
+		privproc_enter(&priv, "/proc");
+	a->o.priv = &priv;
+	/* -p is checked in the /proc the capture reads: a process hidden
+	 * from the host's by a mount over /proc/PID is found there. */
+	if (check_pids(a))
+		goto out;
 	r = capture_new(&c, &a->o);
 	if (!r)
 		r = capture_run(c, out.fd, base);
@@ -347,6 +407,7 @@ static int capture_once(struct args *a, struct progress_line *pl)
 out:
 	output_close(&out, false);
 	capture_free(c);
+	privproc_release(&priv);
 	return rc;
 }
 
@@ -358,9 +419,6 @@ int main(int argc, char **argv)
 
 	rc = parse_args(argc, argv, &a);
 	if (rc >= 0)
-		goto out;
-	rc = check_pids(&a);
-	if (rc)
 		goto out;
 	progress_line_init(&pl, statusline_wanted(a.progress, a.quiet));
 	if (pl.sl.on) {

@@ -48,10 +48,8 @@ int main(int argc, char **argv)
 	const char *name = argc > 1 ? argv[1] : NULL;
 	size_t i;
 
-	if (!name) {
-		usage(stderr);
-		return CMD_TROUBLE;
-	}
+	if (!name)
+		return cmd_usage_error("no command given");
 	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
 		usage(stdout);
 		return cmd_finish_output(CMD_OK);
@@ -66,14 +64,16 @@ int main(int argc, char **argv)
 		char *av[] = { argv[2], help, NULL };
 
 		for (i = 0; i < NCOMMANDS; i++)
-			if (strcmp(argv[2], commands[i].name) == 0)
+			if (strcmp(argv[2], commands[i].name) == 0) {
+				cmd_set_name(commands[i].name);
 				return commands[i].fn(2, av);
-		cmd_error("no command '%s'; try snapread --help", cmd_path(argv[2]));
-		return CMD_TROUBLE;
+			}
+		return cmd_usage_error("'%s' is not a command", cmd_path(argv[2]));
 	}
 	for (i = 0; i < NCOMMANDS; i++)
-		if (strcmp(name, commands[i].name) == 0)
+		if (strcmp(name, commands[i].name) == 0) {
+			cmd_set_name(commands[i].name);
 			return commands[i].fn(argc - 1, argv + 1);
-	cmd_error("no command '%s'; try snapread --help", cmd_path(name));
-	return CMD_TROUBLE;
+		}
+	return cmd_usage_error("'%s' is not a command", cmd_path(name));
 }

@@ -19,7 +19,8 @@ static const char *const noise[] = {
 	"fd_count", "deleted_fds",     /* counts: the fd lines say what changed */
 	/* The offset of a file being read or written, and its size and times
 	 * (a log being appended to). */
-	"fd.pos", "fd.size", "fd.blocks", "fd.atime", "fd.mtime", "fd.ctime",
+	"fd.pos", "fd.stat.size", "fd.stat.blocks", "fd.stat.atime", "fd.stat.mtime",
+	"fd.stat.ctime",
 	NULL,
 };
 

@@ -10,9 +10,10 @@
 
 static json_t *fd_summary(const json_t *fd)
 {
-	static const char *const keys[] = { "fd", "tid", "type", "kind", "target",
-		"target_b64", "deleted", "anon", "inode", "socket", NULL };
-	const json_t *content = json_object_get(fd, "content");
+	/* An fd record's own keys (docs/schema/fd.json): content is the
+	 * recovered content object, as every --json gives it. */
+	static const char *const keys[] = { "pid", "fd", "tid", "type", "kind", "target",
+		"target_b64", "deleted", "anon", "inode", "socket", "content", NULL };
 	const char *const *k;
 	json_t *s = json_object();
 
@@ -20,12 +21,6 @@ static json_t *fd_summary(const json_t *fd)
 		return NULL;
 	for (k = keys; *k; k++)
 		diff_copy(s, *k, fd, *k);
-	diff_copy(s, "sha256", content, "sha256");
-	diff_copy(s, "content", content, "status");
-	if (json_object_get(content, "size"))
-		diff_copy(s, "size", content, "size");
-	else
-		diff_copy(s, "size", json_object_get(fd, "stat"), "size");
 	return s;
 }
 
@@ -141,7 +136,7 @@ static int fd_pair(struct diff_ctx *c, const json_t *a, const json_t *b)
 		x = diff_field(c, a, b, "deleted", "fd.deleted", "fstat", DIFF_F_VALUE, DIFF_FD,
 			       (int)n);
 	if (!x && json_is_object(ca) && json_is_object(cb))
-		x = diff_field(c, ca, cb, "sha256", "fd.sha256", "content", DIFF_F_BYTES,
+		x = diff_field(c, ca, cb, "sha256", "fd.content.sha256", "content", DIFF_F_BYTES,
 			       DIFF_FD, (int)n);
 	if (!x)
 		x = diff_field(c, a, b, "flags", "fd.flags", "fdinfo", DIFF_F_VALUE, DIFF_FD,
@@ -149,7 +144,7 @@ static int fd_pair(struct diff_ctx *c, const json_t *a, const json_t *b)
 	if (!x)
 		x = diff_field(c, a, b, "pos", "fd.pos", "fdinfo", DIFF_F_VALUE, DIFF_FD, (int)n);
 	for (i = 0; !x && i < sizeof(stat_noise) / sizeof(*stat_noise); i++) {
-		snprintf(name, sizeof(name), "fd.%s", stat_noise[i]);
+		snprintf(name, sizeof(name), "fd.stat.%s", stat_noise[i]);
 		x = diff_field(c, json_object_get(a, "stat"), json_object_get(b, "stat"),
 			       stat_noise[i], name, "fstat", DIFF_F_VALUE, DIFF_FD, (int)n);
 	}

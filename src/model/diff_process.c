@@ -51,7 +51,15 @@ static int link_fields(struct diff_ctx *c, const json_t *a, const json_t *b, con
 			return diff_emit(c, DIFF_FIELD, -1, k, la, lb, NULL, NULL);
 		return 0;
 	}
-	x = diff_field(c, la, lb, "target", k, k, DIFF_F_BYTES, DIFF_FIELD, -1);
+	/* Fields are named by their path in the process record
+	 * (docs/schema/process.json): exe.target, exe.content.sha256, ... */
+	snprintf(name, sizeof(name), "%s.target", k);
+	x = diff_field(c, la, lb, "target", name, k, DIFF_F_BYTES, DIFF_FIELD, -1);
+	/* cwd.deleted is not in archives written before it, nor where the
+	 * directory could not be stat'ed: compared only when both say. */
+	if (!x && strcmp(k, "cwd") == 0 && json_is_boolean(json_object_get(la, "deleted")) &&
+	    json_is_boolean(json_object_get(lb, "deleted")))
+		x = diff_field(c, la, lb, "deleted", "cwd.deleted", k, DIFF_F_VALUE, DIFF_FIELD, -1);
 	if (x || strcmp(k, "exe") != 0)
 		return x;
 	x = diff_field(c, la, lb, "deleted", "exe.deleted", k, DIFF_F_VALUE, DIFF_FIELD, -1);
@@ -59,18 +67,19 @@ static int link_fields(struct diff_ctx *c, const json_t *a, const json_t *b, con
 		const json_t *ca = json_object_get(la, "content"), *cb = json_object_get(lb, "content");
 
 		if (json_is_object(ca) && json_is_object(cb))
-			x = diff_field(c, ca, cb, "sha256", "exe.sha256", k, DIFF_F_BYTES,
+			x = diff_field(c, ca, cb, "sha256", "exe.content.sha256", k, DIFF_F_BYTES,
 				       DIFF_FIELD, -1);
 		else if (json_is_object(ca) != json_is_object(cb))
-			x = diff_emit(c, DIFF_FIELD, -1, "exe.sha256",
+			x = diff_emit(c, DIFF_FIELD, -1, "exe.content.sha256",
 				      json_object_get(ca, "sha256"), json_object_get(cb, "sha256"),
 				      NULL, NULL);
 	}
 	if (!x) {
-		/* The same path, another file: the binary was replaced. */
+		/* The same path, another file: the binary was replaced.  The
+		 * value is the stat's identity, {dev, ino}. */
 		const json_t *sa = json_object_get(la, "stat"), *sb = json_object_get(lb, "stat");
 
-		snprintf(name, sizeof(name), "%s.inode", k);
+		snprintf(name, sizeof(name), "%s.stat", k);
 		if (json_is_object(sa) && json_is_object(sb) &&
 		    (!json_equal(json_object_get(sa, "dev"), json_object_get(sb, "dev")) ||
 		     !json_equal(json_object_get(sa, "ino"), json_object_get(sb, "ino")))) {
@@ -167,8 +176,8 @@ static int cgroup_field(struct diff_ctx *c, const struct diff_proc *a, const str
 static json_t *proc_summary(const json_t *p)
 {
 	json_t *s = json_object();
-	const json_t *exe = diff_get(p, "exe"), *content = json_object_get(exe, "content");
 
+	/* A process record's own keys (docs/schema/process.json). */
 	if (!s)
 		return NULL;
 	diff_copy(s, "pid", p, "pid");
@@ -178,10 +187,7 @@ static json_t *proc_summary(const json_t *p)
 	diff_copy(s, "start_time", p, "start_time");
 	diff_copy(s, "uid", p, "uid");
 	diff_copy(s, "state", p, "state");
-	diff_copy(s, "exe", exe, "target");
-	diff_copy(s, "exe_b64", exe, "target_b64");
-	diff_copy(s, "exe_deleted", exe, "deleted");
-	diff_copy(s, "exe_sha256", content, "sha256");
+	diff_copy(s, "exe", p, "exe");
 	diff_copy(s, "argv", p, "argv");
 	diff_copy(s, "argv_b64", p, "argv_b64");
 	return s;

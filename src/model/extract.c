@@ -11,6 +11,7 @@
 #include "escape.h"
 #include "extract.h"
 #include "manifest.h"
+#include "objects.h"
 #include "snapshot.h"
 #include "u64map.h"
 
@@ -23,12 +24,19 @@ struct staged {
 	bool seen;                /* in the archive (first reading) */
 	bool written;             /* staged */
 	bool needed;              /* for the second reading */
-	char first[48];           /* the first path placed, for link_of */
+	char first[64];           /* the first path placed, for link_of */
 };
 
-/* A file to place, from an fd record or a process's exe. */
+/* Which recovered object, of which process: its name under DIR. */
+struct which {
+	enum extract_object obj;
+	int pid, fd;              /* fd: EXTRACT_FD only */
+	char start[17], end[17];  /* EXTRACT_MAPPED: its range, lowercase hex */
+};
+
+/* A file to place, from an fd record, a process's exe or a mapping. */
 struct want {
-	int pid, fd;              /* fd -1: the executable */
+	struct which id;
 	uint64_t dev, ino;
 	char sha[DIGEST_HEX_LEN + 1]; /* what the record says; "" if nothing usable */
 	char record[48];          /* the member holding the record */
@@ -46,8 +54,10 @@ struct ex {
 	size_t nwants, cap;
 	unsigned long counter;
 	bool *pid_found;
+	bool *fd_found;           /* for each --fd N: held by a process chosen */
+	const char *record;       /* the process.json being read */
 	/* The directories of the pid being placed. */
-	int cur_pid, piddir, fddir;
+	int cur_pid, piddir, fddir, mapdir;
 };
 
 static int fail(struct ex *x, int err, const char *fmt, ...)
@@ -111,7 +121,7 @@ static bool pid_selected(struct ex *x, int pid)
 }
 
 /* fd -1 is the executable. */
-static bool fd_selected(const struct ex *x, int fd)
+static bool fd_selected(struct ex *x, int fd)
 {
 	size_t i;
 
@@ -120,17 +130,22 @@ static bool fd_selected(const struct ex *x, int fd)
 	if (fd < 0)
 		return x->o->exe;
 	for (i = 0; i < x->o->nfds; i++)
-		if (x->o->fds[i] == fd)
+		if (x->o->fds[i] == fd) {
+			x->fd_found[i] = true;
 			return true;
+		}
 	return false;
 }
 
-static void path_of(char *out, size_t n, int pid, int fd)
+/* Names from numbers only: DIR/PID/fd/N, DIR/PID/exe, DIR/PID/mapped/START-END. */
+static void path_of(char *out, size_t n, const struct which *id)
 {
-	if (fd < 0)
-		snprintf(out, n, "%d/exe", pid);
+	if (id->obj == EXTRACT_EXE)
+		snprintf(out, n, "%d/exe", id->pid);
+	else if (id->obj == EXTRACT_MAPPED)
+		snprintf(out, n, "%d/mapped/%s-%s", id->pid, id->start, id->end);
 	else
-		snprintf(out, n, "%d/fd/%d", pid, fd);
+		snprintf(out, n, "%d/fd/%d", id->pid, id->fd);
 }
 
 static struct staged *staged_get(struct ex *x, const struct snap_member *m)
@@ -223,19 +238,21 @@ static int stage(struct ex *x, struct snapreader *r, const struct snap_member *m
 }
 
 /* Records a file to place from a record's "content" object. */
-static int want(struct ex *x, const json_t *content, int pid, int fd,
+static int want(struct ex *x, const json_t *content, const struct which *id,
 		const char *record, bool deleted)
 {
 	struct snap_member cm;
 	struct buf st = BUF_INIT, raw = BUF_INIT;
 	const char *member, *sha;
-	char path[48];
+	char path[64];
 	struct want *w;
 
-	path_of(path, sizeof(path), pid, fd);
+	path_of(path, sizeof(path), id);
 	if (!json_is_object(content)) {
 		if (deleted)
 			say(x, false, "%s: deleted, but no content was recorded", path);
+		else if (x->o->nfds && id->obj == EXTRACT_FD)
+			say(x, false, "%s: not a deleted file: nothing to extract", path);
 		return 0;
 	}
 	if (snapshot_bytes(content, "status", &raw) == 1)
@@ -282,8 +299,7 @@ static int want(struct ex *x, const json_t *content, int pid, int fd,
 	}
 	w = &x->wants[x->nwants++];
 	memset(w, 0, sizeof(*w));
-	w->pid = pid;
-	w->fd = fd;
+	w->id = *id;
 	w->dev = cm.dev;
 	w->ino = cm.ino;
 	sha = snapshot_str(content, "sha256");
@@ -294,6 +310,55 @@ static int want(struct ex *x, const json_t *content, int pid, int fd,
 	snprintf(w->status, sizeof(w->status), "%.31s", st.data ? st.data : "?");
 	buf_free(&st);
 	return 0;
+}
+
+/* A mapping's start or end as part of a name: lowercase hex digits only
+ * (docs/FORMAT.md); false for anything else the archive may hold. */
+static bool hex_of(const json_t *m, const char *key, char out[17])
+{
+	const char *a = snapshot_str(m, key);
+
+	if (!a || !*a || strlen(a) > 16 || strspn(a, "0123456789abcdef") != strlen(a))
+		return false;
+	snprintf(out, 17, "%s", a);
+	return true;
+}
+
+/* The recovered objects of a process other than its fds (objects.h): its
+ * deleted executable, and, unless --fd chose fds, the deleted files it
+ * maps; a deleted cwd has no bytes to recover. */
+static int process_object(void *arg, const struct object *o)
+{
+	struct ex *x = arg;
+	struct which id = { .pid = o->pid };
+	char path[64];
+
+	if (o->gap)
+		return 0;
+	switch (o->kind) {
+	case OBJECT_TXT:
+		if (!fd_selected(x, -1))
+			return 0;
+		id.obj = EXTRACT_EXE;
+		return want(x, object_content(o), &id, x->record, true);
+	case OBJECT_MEM:
+		if (x->o->nfds)
+			return 0;
+		id.obj = EXTRACT_MAPPED;
+		if (!hex_of(o->rec, "start", id.start) || !hex_of(o->rec, "end", id.end)) {
+			say(x, true, "%d: a mapped file whose range is not hex; not extracted", o->pid);
+			return 0;
+		}
+		return want(x, object_content(o), &id, x->record, object_deleted(o) > 0);
+	case OBJECT_CWD:
+		if (x->o->nfds)
+			return 0;
+		snprintf(path, sizeof(path), "%d/cwd", o->pid);
+		say(x, false, "%s: a deleted directory: it has no bytes to recover", path);
+		return 0;
+	default:
+		return 0;
+	}
 }
 
 static int on_item(struct ex *x, struct snapreader *r, const struct snapshot_item *it,
@@ -318,25 +383,21 @@ static int on_item(struct ex *x, struct snapreader *r, const struct snapshot_ite
 		}
 		return s->needed ? stage(x, r, it->member, s) : 0;
 	case SNAPSHOT_FD: {
+		struct which id = { .obj = EXTRACT_FD, .pid = it->pid };
 		bool del = false;
 
 		snapshot_int(it->json, "fd", &fd);
 		if (!pid_selected(x, it->pid) || !fd_selected(x, (int)fd))
 			return 0;
+		id.fd = (int)fd;
 		snapshot_bool(it->json, "deleted", &del);
-		return want(x, json_object_get(it->json, "content"), it->pid, (int)fd,
-			    it->member->name, del);
+		return want(x, json_object_get(it->json, "content"), &id, it->member->name, del);
 	}
-	case SNAPSHOT_PROCESS: {
-		const json_t *exe = json_object_get(it->json, "exe");
-		bool del = false;
-
-		if (!pid_selected(x, it->pid) || !fd_selected(x, -1))
+	case SNAPSHOT_PROCESS:
+		if (!pid_selected(x, it->pid))
 			return 0;
-		snapshot_bool(exe, "deleted", &del);
-		return want(x, json_object_get(exe, "content"), it->pid, -1,
-			    it->member->name, del);
-	}
+		x->record = it->member->name;
+		return objects_of_process(it->json, process_object, x);
 	default:
 		return 0;
 	}
@@ -387,36 +448,70 @@ static void close_pid(struct ex *x)
 {
 	if (x->fddir >= 0)
 		close(x->fddir);
+	if (x->mapdir >= 0)
+		close(x->mapdir);
 	if (x->piddir >= 0)
 		close(x->piddir);
-	x->fddir = x->piddir = -1;
+	x->fddir = x->mapdir = x->piddir = -1;
 	x->cur_pid = 0;
+}
+
+/* The directory of pid (DIR/PID), opened for the pid being placed. */
+static int pid_dir(struct ex *x, int pid)
+{
+	char name[16];
+	int k;
+
+	if (x->cur_pid == pid)
+		return 0;
+	close_pid(x);
+	snprintf(name, sizeof(name), "%d", pid);
+	k = subdir(x->dirfd, name);
+	if (k < 0)
+		return fail(x, k, "cannot make %s/%s: %s", x->o->dir, name, strerror(-k));
+	x->piddir = k;
+	x->cur_pid = pid;
+	return 0;
+}
+
+/* DIR/PID/NAME (fd, mapped) into *fd, made and opened once. */
+static int sub_dir(struct ex *x, int *fd, const char *name)
+{
+	int k;
+
+	if (*fd >= 0)
+		return 0;
+	k = subdir(x->piddir, name);
+	if (k < 0)
+		return fail(x, k, "cannot make %s/%d/%s: %s", x->o->dir, x->cur_pid, name,
+			    strerror(-k));
+	*fd = k;
+	return 0;
+}
+
+static const char *object_name(enum extract_object o)
+{
+	return o == EXTRACT_EXE ? "txt" : o == EXTRACT_MAPPED ? "mem" : "fd";
 }
 
 static int place(struct ex *x, const struct want *w, struct staged *s, const char *path)
 {
-	char name[16];
+	char name[48];
 	int k, at;
 
-	if (x->cur_pid != w->pid) {
-		close_pid(x);
-		snprintf(name, sizeof(name), "%d", w->pid);
-		k = subdir(x->dirfd, name);
-		if (k < 0)
-			return fail(x, k, "cannot make %s/%s: %s", x->o->dir, name, strerror(-k));
-		x->piddir = k;
-		x->cur_pid = w->pid;
-	}
-	if (w->fd >= 0 && x->fddir < 0) {
-		k = subdir(x->piddir, "fd");
-		if (k < 0)
-			return fail(x, k, "cannot make %s/%d/fd: %s", x->o->dir, w->pid,
-				    strerror(-k));
-		x->fddir = k;
-	}
-	at = w->fd >= 0 ? x->fddir : x->piddir;
-	if (w->fd >= 0)
-		snprintf(name, sizeof(name), "%d", w->fd);
+	k = pid_dir(x, w->id.pid);
+	if (!k && w->id.obj == EXTRACT_FD)
+		k = sub_dir(x, &x->fddir, "fd");
+	if (!k && w->id.obj == EXTRACT_MAPPED)
+		k = sub_dir(x, &x->mapdir, "mapped");
+	if (k)
+		return k;
+	at = w->id.obj == EXTRACT_FD ? x->fddir : w->id.obj == EXTRACT_MAPPED ? x->mapdir
+										: x->piddir;
+	if (w->id.obj == EXTRACT_FD)
+		snprintf(name, sizeof(name), "%d", w->id.fd);
+	else if (w->id.obj == EXTRACT_MAPPED)
+		snprintf(name, sizeof(name), "%s-%s", w->id.start, w->id.end);
 	else
 		snprintf(name, sizeof(name), "exe");
 	if (linkat(x->stagefd, s->file, at, name, 0) < 0)
@@ -426,9 +521,12 @@ static int place(struct ex *x, const struct want *w, struct staged *s, const cha
 	x->res->files++;
 	if (x->o->file) {
 		struct extract_file f = {
-			.path = path, .pid = w->pid, .fd = w->fd, .sha256 = s->hex,
-			.size = s->size, .member = s->member, .status = w->status,
-			.link_of = s->first[0] ? s->first : NULL,
+			.path = path, .object = object_name(w->id.obj), .pid = w->id.pid,
+			.fd = w->id.obj == EXTRACT_FD ? w->id.fd : -1,
+			.start = w->id.obj == EXTRACT_MAPPED ? w->id.start : NULL,
+			.end = w->id.obj == EXTRACT_MAPPED ? w->id.end : NULL,
+			.sha256 = s->hex, .size = s->size, .member = s->member,
+			.status = w->status, .link_of = s->first[0] ? s->first : NULL,
 		};
 
 		x->o->file(x->o->arg, &f);
@@ -442,10 +540,10 @@ static int place(struct ex *x, const struct want *w, struct staged *s, const cha
 static int settle(struct ex *x, const struct manifest *v, const struct want *w)
 {
 	struct staged *s = u64map_get(&x->staged, w->dev, w->ino);
-	char path[48], member[64];
+	char path[64], member[64];
 	const char *expect;
 
-	path_of(path, sizeof(path), w->pid, w->fd);
+	path_of(path, sizeof(path), &w->id);
 	snprintf(member, sizeof(member), "content/%llu-%llu",
 		 (unsigned long long)w->dev, (unsigned long long)w->ino);
 	if (!s || !s->seen) {
@@ -536,6 +634,7 @@ static void cleanup(struct ex *x)
 	u64map_free(&x->staged, free_staged);
 	free(x->wants);
 	free(x->pid_found);
+	free(x->fd_found);
 }
 
 /* Marks what the second reading must fetch; true when there is any. */
@@ -559,7 +658,7 @@ int extract_run(const char *archive, const struct extract_opts *o,
 		struct extract_result *res)
 {
 	struct ex x = { .o = o, .res = res, .dirfd = -1, .stagefd = -1,
-			.piddir = -1, .fddir = -1 };
+			.piddir = -1, .fddir = -1, .mapdir = -1 };
 	struct snapshot *first = NULL;
 	struct stat st;
 	size_t i;
@@ -569,7 +668,8 @@ int extract_run(const char *archive, const struct extract_opts *o,
 	x.seekable = strcmp(archive, "-") != 0 && stat(archive, &st) == 0 &&
 		     S_ISREG(st.st_mode);
 	x.pid_found = calloc(o->npids ? o->npids : 1, sizeof(*x.pid_found));
-	if (!x.pid_found) {
+	x.fd_found = calloc(o->nfds ? o->nfds : 1, sizeof(*x.fd_found));
+	if (!x.pid_found || !x.fd_found) {
 		k = fail(&x, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -582,6 +682,12 @@ int extract_run(const char *archive, const struct extract_opts *o,
 	for (i = 0; i < o->npids; i++)
 		if (!x.pid_found[i]) {
 			k = fail(&x, -ENOENT, "pid %d is not in the snapshot", o->pids[i]);
+			goto out;
+		}
+	for (i = 0; i < o->nfds; i++)
+		if (o->fds[i] >= 0 && !x.fd_found[i]) {
+			k = fail(&x, -ENOENT, "fd %d is not in the snapshot%s", o->fds[i],
+				 o->npids ? " for the pids given" : "");
 			goto out;
 		}
 	if (plan_second(&x)) {

@@ -307,6 +307,17 @@ static int take_addr(const char **p, const char *end, int v6, char *out,
 	return 0;
 }
 
+void parse_inet_state(const char *proto, unsigned st, char *out, size_t size)
+{
+	if (strncmp(proto, "tcp", 3) == 0 && st < sizeof(tcp_states) / sizeof(*tcp_states) &&
+	    tcp_states[st])
+		snprintf(out, size, "%s", tcp_states[st]);
+	else if (strncmp(proto, "udp", 3) == 0)
+		snprintf(out, size, "%s", st == 1 ? "ESTABLISHED" : st == 7 ? "UNCONN" : "UNKNOWN");
+	else
+		snprintf(out, size, "%02X", st);
+}
+
 int parse_net_inet(const char *line, size_t n, const char *proto,
 		   struct parse_sock *out)
 {
@@ -329,14 +340,7 @@ int parse_net_inet(const char *line, size_t n, const char *proto,
 	    take_addr(&p, end, v6, out->remote, sizeof(out->remote)) ||
 	    take_u64(&p, end, 16, &st))
 		return -EINVAL;
-	if (strncmp(proto, "tcp", 3) == 0 && st < sizeof(tcp_states) / sizeof(*tcp_states) &&
-	    tcp_states[st])
-		snprintf(out->state, sizeof(out->state), "%s", tcp_states[st]);
-	else if (strncmp(proto, "udp", 3) == 0)
-		snprintf(out->state, sizeof(out->state), "%s",
-			 st == 1 ? "ESTABLISHED" : st == 7 ? "UNCONN" : "UNKNOWN");
-	else
-		snprintf(out->state, sizeof(out->state), "%02X", (unsigned)st);
+	parse_inet_state(proto, st > 255 ? 255 : (unsigned)st, out->state, sizeof(out->state));
 	/* tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode */
 	for (i = 0; i < 2; i++) {
 		if (take_u64(&p, end, 16, &skip) || p >= end || *p++ != ':' ||

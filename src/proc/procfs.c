@@ -210,6 +210,9 @@ const char *procfs_reason(int err)
 	case ENAMETOOLONG: return "too-long";
 	case ETIMEDOUT: return "timed-out";
 	case ECANCELED: return "skipped";
+	/* procsnap's own: /proc/PID exists but is not PID's (a mount covers
+	 * it, or it names another pid). */
+	case EXDEV: return "hidden";
 	default: return "error";
 	}
 }
@@ -244,6 +247,7 @@ const char *procfs_errname(int err)
 	case EISDIR: return "EISDIR";
 	case ETIMEDOUT: return "ETIMEDOUT";
 	case ECANCELED: return "ECANCELED";
+	case EXDEV: return "EXDEV";
 	default: return "E?";
 	}
 }

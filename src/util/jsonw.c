@@ -23,13 +23,36 @@ static bool plain(unsigned char c)
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
-/* Appends s as a JSON string body; bad UTF-8 bytes become U+FFFD. */
-static void put_string(struct buf *b, const void *p, size_t n)
+/* The length of the run of plain bytes that s[0..n) starts with. */
+static size_t plain_run(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && plain(s[i]))
+		i++;
+	return i;
+}
+
+/* Appends s as a JSON string body; bad UTF-8 bytes become U+FFFD.
+ * True when s was plain through (so clean UTF-8, nothing escaped). */
+static bool put_string(struct buf *b, const void *p, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = p;
 	size_t i = 0;
 
+	/* Most strings are plain through: one copy, quotes included. */
+	if (plain_run(s, n) == n) {
+		if (buf_reserve(b, n + 2))
+			return true;
+		b->data[b->len] = '"';
+		if (n)
+			memcpy(b->data + b->len + 1, s, n);
+		b->data[b->len + n + 1] = '"';
+		b->len += n + 2;
+		b->data[b->len] = '\0';
+		return true;
+	}
 	buf_putc(b, '"');
 	while (i < n) {
 		unsigned char c = s[i];
@@ -80,6 +103,7 @@ static void put_string(struct buf *b, const void *p, size_t n)
 		}
 	}
 	buf_putc(b, '"');
+	return false;
 }
 
 /* Decimal digits of v, without printf's machinery: a capture writes
@@ -100,13 +124,32 @@ static void put_u64(struct buf *b, uint64_t v, bool neg)
 
 static void key(struct jsonw *w, const char *k)
 {
+	char t[72];
+	size_t n = 0, len;
+
 	if (!w->first[w->depth])
-		buf_putc(w->out, ',');
+		t[n++] = ',';
 	w->first[w->depth] = false;
-	if (k) {
-		put_string(w->out, k, strlen(k));
-		buf_putc(w->out, ':');
+	if (!k) {
+		if (n)
+			buf_append(w->out, t, n);
+		return;
 	}
+	len = strlen(k);
+	/* Keys are procsnap's own words: ,"key": in one append. */
+	if (len <= 64 && plain_run((const unsigned char *)k, len) == len) {
+		t[n++] = '"';
+		memcpy(t + n, k, len);
+		n += len;
+		t[n++] = '"';
+		t[n++] = ':';
+		buf_append(w->out, t, n);
+		return;
+	}
+	if (n)
+		buf_append(w->out, t, n);
+	put_string(w->out, k, len);
+	buf_putc(w->out, ':');
 }
 
 static void push(struct jsonw *w, const char *k, char c)
@@ -144,8 +187,7 @@ void jsonw_str(struct jsonw *w, const char *k, const char *s)
 void jsonw_bytes(struct jsonw *w, const char *k, const void *p, size_t n)
 {
 	key(w, k);
-	put_string(w->out, p, n);
-	if (k && !escape_is_clean_utf8(p, n)) {
+	if (!put_string(w->out, p, n) && k && !escape_is_clean_utf8(p, n)) {
 		buf_putc(w->out, ',');
 		buf_putc(w->out, '"');
 		buf_puts(w->out, k);

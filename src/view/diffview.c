@@ -7,7 +7,7 @@
 #include "diffview.h"
 #include "escape.h"
 #include "snapshot.h"
-#include "snapview.h"
+#include "snapview_int.h"
 
 const char *diffview_kind_name(enum diff_kind k)
 {
@@ -94,19 +94,21 @@ static void put_fd(struct buf *out, const json_t *fd)
 		buf_putc(out, ')');
 	}
 	if (snapshot_bool(fd, "deleted", &del) && del) {
+		const json_t *c = json_object_get(fd, "content");
+
 		buf_puts(out, " [deleted");
-		if (json_object_get(fd, "sha256")) {
+		if (json_object_get(c, "sha256")) {
 			buf_puts(out, ", sha256 ");
-			snapview_text(out, fd, "sha256", "?");
+			snapview_text(out, c, "sha256", "?");
 		}
-		if (json_object_get(fd, "size")) {
+		if (json_object_get(c, "size")) {
 			buf_puts(out, ", ");
-			snapview_num(out, 0, fd, "size");
+			snapview_num(out, 0, c, "size");
 			buf_puts(out, " bytes");
 		}
-		if (json_object_get(fd, "content")) {
+		if (json_object_get(c, "status")) {
 			buf_puts(out, ", content ");
-			snapview_text(out, fd, "content", "?");
+			snapview_text(out, c, "status", "?");
 		}
 		buf_putc(out, ']');
 	}
@@ -134,17 +136,19 @@ static void put_who(struct buf *out, const struct diff_change *c)
 
 static void put_exe(struct buf *out, const json_t *s)
 {
+	const json_t *exe = json_object_get(s, "exe");
+	const json_t *c = json_object_get(exe, "content");
 	bool del = false;
 
-	if (!json_object_get(s, "exe"))
+	if (!json_is_object(exe))
 		return;
 	buf_puts(out, " exe ");
-	put_key(out, s, "exe");
-	if (snapshot_bool(s, "exe_deleted", &del) && del) {
+	snapview_text(out, exe, "target", "?");
+	if (snapshot_bool(exe, "deleted", &del) && del) {
 		buf_puts(out, " [deleted");
-		if (json_object_get(s, "exe_sha256")) {
+		if (json_object_get(c, "sha256")) {
 			buf_puts(out, ", sha256 ");
-			snapview_text(out, s, "exe_sha256", "?");
+			snapview_text(out, c, "sha256", "?");
 		}
 		buf_putc(out, ']');
 	}
@@ -325,10 +329,27 @@ static const char *change_word(const struct diff_change *c)
 	return "changed";
 }
 
+/* An fd's summary (an fd record's own keys) in the fd schema. */
+static void fd_value(struct jsonw *w, const char *key, const json_t *v)
+{
+	if (!json_is_object(v)) {
+		jsonw_null(w, key);
+		return;
+	}
+	jsonw_open(w, key);
+	snapview_record_fd(w, v, true);
+	jsonw_close(w);
+}
+
 int diffview_json(struct jsonw *w, const struct diff_change *c)
 {
-	int x;
+	bool fdish = c->kind == DIFF_FD && strcmp(c->field, "fd") == 0;
+	int x = 0;
 
+	/* An fd, a socket or a deleted file: before and after are fd
+	 * records (docs/schema/fd.json); a field's are its values. */
+	fdish = fdish || c->kind == DIFF_DELETED || c->kind == DIFF_SOCKET ||
+		c->kind == DIFF_LISTEN;
 	jsonw_open(w, NULL);
 	jsonw_str(w, "kind", diffview_kind_name(c->kind));
 	jsonw_str(w, "field", c->field);
@@ -338,6 +359,12 @@ int diffview_json(struct jsonw *w, const struct diff_change *c)
 		jsonw_int(w, "tid", c->tid);
 	if (c->kind != DIFF_FIELD && c->kind != DIFF_HOST)
 		jsonw_str(w, "change", change_word(c));
+	if (fdish) {
+		fd_value(w, "before", c->before);
+		fd_value(w, "after", c->after);
+		jsonw_close(w);
+		return buf_error(w->out);
+	}
 	x = raw(w, "before", c->before);
 	if (!x && c->before_b64)
 		x = raw(w, "before_b64", c->before_b64);
@@ -353,17 +380,13 @@ int diffview_group_json(struct jsonw *w, const struct diff_change *c)
 {
 	const json_t *s = c->kind == DIFF_STARTED ? c->after :
 			  c->kind == DIFF_EXITED ? c->before : NULL;
-	static const char *const keys[] = { "pid", "ppid", "name", "name_b64", "start_time",
-		"uid", "state", "exe", "exe_b64", "exe_deleted", "exe_sha256", "argv",
-		"argv_b64", NULL };
-	const char *const *k;
 	int x = 0;
 
+	/* A start or an exit: the process's summary, in the process schema
+	 * (docs/schema/process.json). */
 	if (s) {
-		for (k = keys; *k && !x; k++)
-			if (json_object_get(s, *k))
-				x = raw(w, *k, json_object_get(s, *k));
-		return x ? x : buf_error(w->out);
+		snapview_record_process(w, s);
+		return buf_error(w->out);
 	}
 	jsonw_int(w, "pid", c->pid);
 	x = raw(w, "name", json_object_get(c->proc, "name"));

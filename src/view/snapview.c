@@ -30,10 +30,55 @@ int snapview_num(struct buf *out, int width, const json_t *obj, const char *key)
 	int64_t v;
 
 	if (snapshot_int(obj, key, &v))
-		buf_printf(out, "%*" PRId64, width, v);
+		snapview_int(out, width, v);
 	else
-		buf_printf(out, "%*s", width, "-");
+		snapview_right(out, width, "-");
 	return buf_error(out);
+}
+
+/* Spaces, without printf's machinery: a listing pads a dozen columns
+ * per line. */
+static void spaces(struct buf *out, size_t n)
+{
+	static const char sp[] = "                                ";
+
+	while (n > 0) {
+		size_t k = n < sizeof(sp) - 1 ? n : sizeof(sp) - 1;
+
+		buf_append(out, sp, k);
+		n -= k;
+	}
+}
+
+void snapview_pad(struct buf *out, size_t start, size_t width)
+{
+	if (out->len < start + width)
+		spaces(out, start + width - out->len);
+}
+
+void snapview_right(struct buf *out, int width, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (width > 0 && n < (size_t)width)
+		spaces(out, (size_t)width - n);
+	buf_append(out, s, n);
+}
+
+void snapview_int(struct buf *out, int width, int64_t v)
+{
+	char d[24];
+	size_t n = sizeof(d) - 1;
+	uint64_t u = v < 0 ? (uint64_t)-(v + 1) + 1 : (uint64_t)v;
+
+	d[n] = '\0';
+	do {
+		d[--n] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		d[--n] = '-';
+	snapview_right(out, width, d + n);
 }
 
 int snapview_indent(struct buf *out, unsigned depth)

@@ -1,8 +1,9 @@
-/* snapview_fd: an fd record shown — its fds line, its fds --json object, sockets and notes. */
+/* snapview_fd: a row of fds shown — an fd or another object (txt, mem, cwd, nofd): its line, its --json object, sockets and notes. */
 #include <inttypes.h>
 #include <string.h>
 
 #include "escape.h"
+#include "fdflags.h"
 #include "snapshot.h"
 #include "snapview_int.h"
 
@@ -30,6 +31,34 @@ bool snapview_fd_deleted(const json_t *fd)
 	bool d = false;
 
 	return snapshot_bool(fd, "deleted", &d) && d;
+}
+
+const char *snapview_object_type(const struct object *o)
+{
+	const char *k;
+
+	if (o->gap)
+		return NULL;
+	switch (o->kind) {
+	case OBJECT_FD:
+		return snapview_fd_type(o->rec);
+	case OBJECT_MEM:
+		k = snapshot_str(o->rec, "kind");
+		return k && strcmp(k, "memfd") == 0 ? "memfd" : "file";
+	case OBJECT_CWD:
+		return "dir";
+	case OBJECT_TXT:
+		return "file";
+	case OBJECT_NOFD:
+		break;
+	}
+	return NULL;
+}
+
+const char *snapview_object_kind(const struct object *o)
+{
+	return o->gap || (o->kind != OBJECT_FD && o->kind != OBJECT_MEM) ? NULL
+									 : snapshot_str(o->rec, "kind");
 }
 
 /* The seals of a memfd, "seal,shrink,grow"; nothing when none recorded. */
@@ -72,18 +101,27 @@ int snapview_fd_notes(struct buf *out, const json_t *fd)
 	}
 	if (snapview_fd_changing(fd))
 		buf_puts(out, " [changing: size or mtime moved while it was read]");
+	/* A socket no table resolved: what the kernel calls its protocol. */
+	if (!json_is_object(json_object_get(fd, "socket")) && json_object_get(fd, "sockproto")) {
+		buf_puts(out, " [");
+		snapview_text(out, fd, "sockproto", "?");
+		buf_putc(out, ']');
+	}
 	return buf_error(out);
 }
 
-/* The size worth showing: of a file's content, else of a regular file. */
-static bool fd_size(const json_t *fd, int64_t *v)
+/* The size worth showing: of the recovered content, else of the file. */
+static bool object_size(const struct object *o, int64_t *v)
 {
-	const char *t = snapview_fd_type(fd);
+	const char *t = snapview_object_type(o);
 
-	if (snapshot_int(json_object_get(fd, "content"), "size", v))
+	if (snapshot_int(object_content(o), "size", v))
 		return true;
-	return (strcmp(t, "file") == 0 || strcmp(t, "memfd") == 0) &&
-	       snapshot_int(json_object_get(fd, "stat"), "size", v);
+	if (!t || (strcmp(t, "file") != 0 && strcmp(t, "memfd") != 0))
+		return false;
+	if (o->kind == OBJECT_MEM)
+		return snapshot_int(o->rec, "size", v);
+	return snapshot_int(json_object_get(o->rec, "stat"), "size", v);
 }
 
 /* "tcp 127.0.0.1:80->10.0.0.2:5000 (ESTABLISHED)", as lsof shows sockets;
@@ -108,7 +146,33 @@ int snapview_socket(struct buf *out, const json_t *sk)
 		snapview_text(out, sk, "state", "?");
 		buf_putc(out, ')');
 	}
+	if (json_object_get(sk, "peer")) {
+		buf_puts(out, " peer ");
+		snapview_num(out, 0, sk, "peer");
+	}
+	if (json_array_size(json_object_get(sk, "hidden")) > 0) {
+		const json_t *h = json_object_get(sk, "hidden");
+		size_t i;
+
+		buf_puts(out, " HIDDEN from");
+		for (i = 0; i < json_array_size(h); i++) {
+			const char *v = json_string_value(json_array_get(h, i));
+
+			buf_putc(out, ' ');
+			escape_text(out, v ? v : "?", v ? strlen(v) : 1);
+		}
+	}
 	return buf_error(out);
+}
+
+/* "reason (ERRNO)" of an error record. */
+static void put_reason(struct buf *out, const json_t *e)
+{
+	snapview_text(out, e, "reason", "?");
+	if (json_object_get(e, "errno")) {
+		buf_puts(out, ", ");
+		snapview_text(out, e, "errno", "?");
+	}
 }
 
 /* No target recorded: say why, from the record's errors. */
@@ -131,126 +195,292 @@ static void link_error(struct buf *out, const json_t *fd)
 	buf_puts(out, "(no target recorded)");
 }
 
-const char *snapview_fd_header(void)
+/* What could not be read, where the target would be. */
+static void put_gap(struct buf *out, const struct examined_gap *g)
 {
-	return "    PID    FD TYPE             SIZE DEL CONTENT    TARGET\n";
+	const char *what = snapshot_str(g->error, "what");
+
+	if (g->part == EXAMINED_FDS && g->tid)
+		buf_printf(out, "(thread %d's own fd table not readable: ", g->tid);
+	else if (g->part == EXAMINED_FDS && what && strcmp(what, "task") == 0)
+		buf_puts(out, "(threads not listed, their own fd tables unknown: ");
+	else if (g->part == EXAMINED_FDS && what && strncmp(what, "task/", 5) == 0)
+		buf_puts(out, "(threads' fd tables not compared (kcmp), their own unknown: ");
+	else if (g->part == EXAMINED_FDS)
+		buf_puts(out, "(fd table not readable: ");
+	else if (g->part == EXAMINED_EXE)
+		buf_puts(out, "(executable not examined: ");
+	else
+		buf_puts(out, "(memory maps not readable: ");
+	put_reason(out, g->error);
+	buf_putc(out, ')');
 }
 
-int snapview_fd_text(struct buf *out, const json_t *fd)
+const char *snapview_fd_header(void)
 {
-	const json_t *content = json_object_get(fd, "content");
-	const json_t *sk = json_object_get(fd, "socket");
-	size_t start;
+	return "COMMAND             PID    UID     FD TYPE             SIZE     OFFSET "
+	       "DEL CONTENT    TARGET\n";
+}
+
+void snapview_ctx_process(struct snapview_ctx *ctx, const json_t *proc)
+{
+	struct buf b = BUF_INIT;
+
+	/* Once per process, not once per row: the name, escaped and padded
+	 * as ps pads it; one too long for who is escaped on each row. */
+	ctx->proc = proc;
+	ctx->who[0] = '\0';
+	snapview_text(&b, proc, "name", "?");
+	while (b.len < 15 && !buf_error(&b))
+		buf_putc(&b, ' ');
+	if (b.data && !buf_error(&b) && b.len < sizeof(ctx->who))
+		memcpy(ctx->who, b.data, b.len + 1);
+	buf_free(&b);
+}
+
+/* COMMAND, PID and UID. */
+static void put_who(struct buf *out, const struct snapview_ctx *ctx, int pid)
+{
+	size_t start = out->len;
 	int64_t v;
 
-	snapview_num(out, 7, fd, "pid");
-	buf_putc(out, ' ');
-	snapview_num(out, 5, fd, "fd");
-	buf_putc(out, ' ');
-	start = out->len;
-	escape_text(out, snapview_fd_type(fd), strlen(snapview_fd_type(fd)));
-	while (out->len < start + 8)
-		buf_putc(out, ' ');
-	if (fd_size(fd, &v))
-		buf_printf(out, " %12" PRId64, v);
+	if (ctx && ctx->who[0]) {
+		buf_puts(out, ctx->who);
+	} else {
+		snapview_text(out, ctx ? ctx->proc : NULL, "name", "?");
+		snapview_pad(out, start, 15);
+	}
+	snapview_int(out, 8, pid);
+	if (ctx && snapview_proc_euid(ctx->proc, &v))
+		snapview_int(out, 7, v);
 	else
-		buf_printf(out, " %12s", "-");
-	buf_puts(out, snapview_fd_deleted(fd) ? " del " : " -   ");
-	start = out->len;
-	if (json_is_object(content))
-		snapview_text(out, content, "status", "?");
-	else
+		buf_puts(out, "      -");
+}
+
+/* FD as lsof shows it: the number and the mode letter ("3u"), or txt,
+ * mem, cwd, NOFD. */
+static void put_fdcol(struct buf *out, const struct object *o)
+{
+	int64_t fd = -1, flags;
+	char a[2] = { 0, 0 };
+
+	buf_putc(out, ' ');
+	if (o->kind != OBJECT_FD) {
+		snapview_right(out, 6, o->kind == OBJECT_NOFD ? "NOFD" : object_kind_name(o->kind));
+	} else {
+		snapshot_int(o->rec, "fd", &fd);
+		if (snapshot_int(o->rec, "flags", &flags) && fdflags_access((uint64_t)flags) != ' ')
+			a[0] = fdflags_access((uint64_t)flags);
+		/* The number right-aligned with its letter: width 5 or 6. */
+		snapview_int(out, a[0] ? 5 : 6, fd);
+		buf_puts(out, a);
+	}
+	buf_putc(out, ' ');
+}
+
+static void put_target(struct buf *out, const struct object *o)
+{
+	const json_t *sk = json_object_get(o->rec, "socket");
+
+	if (o->gap) {
+		put_gap(out, o->gap);
+		return;
+	}
+	if (o->kind == OBJECT_MEM) {
+		snapview_text(out, o->rec, "path", "?");
+		buf_puts(out, " [mapped ");
+		snapview_text(out, o->rec, "start", "?");
 		buf_putc(out, '-');
-	while (out->len < start + 10)
+		snapview_text(out, o->rec, "end", "?");
 		buf_putc(out, ' ');
-	buf_putc(out, ' ');
+		snapview_text(out, o->rec, "perms", "?");
+		if (json_object_get(o->rec, "kind")) {
+			buf_puts(out, "; ");
+			snapview_text(out, o->rec, "kind", "?");
+		}
+		buf_putc(out, ']');
+		return;
+	}
 	if (json_is_object(sk))
 		snapview_socket(out, sk);
-	else if (json_object_get(fd, "target"))
-		snapview_text(out, fd, "target", "?");
+	else if (json_object_get(o->rec, "target"))
+		snapview_text(out, o->rec, "target", "?");
 	else
-		link_error(out, fd);
-	snapview_fd_notes(out, fd);
-	if (json_is_object(content) && json_object_get(content, "reason")) {
+		link_error(out, o->rec);
+	if (o->kind == OBJECT_FD)
+		snapview_fd_notes(out, o->rec);
+}
+
+/* Why a file could not be examined, or its content not recovered. */
+static void put_why(struct buf *out, const struct object *o)
+{
+	const json_t *c = object_content(o), *e = NULL;
+
+	if (!o->gap && o->kind == OBJECT_FD && examined_fd_unknown(o->rec, &e) && e) {
+		buf_puts(out, " [not examined: ");
+		put_reason(out, e);
+		buf_putc(out, ']');
+	} else if (o->kind == OBJECT_MEM && !o->gap && json_object_get(o->rec, "errors")) {
+		e = json_array_get(json_object_get(o->rec, "errors"), 0);
+		buf_puts(out, " [not examined: ");
+		put_reason(out, e);
+		buf_putc(out, ']');
+	}
+	if (c && !o->gap && o->kind != OBJECT_FD && object_changing(o))
+		buf_puts(out, " [changing: size or mtime moved while it was read]");
+	if (c && json_object_get(c, "reason")) {
 		buf_puts(out, " [");
-		snapview_text(out, content, "reason", "");
-		if (json_object_get(content, "errno")) {
+		snapview_text(out, c, "reason", "");
+		if (json_object_get(c, "errno")) {
 			buf_puts(out, ": ");
-			snapview_text(out, content, "errno", "");
+			snapview_text(out, c, "errno", "");
 		}
 		buf_putc(out, ']');
 	}
+}
+
+int snapview_object_text(struct buf *out, const struct snapview_ctx *ctx,
+			 const struct object *o)
+{
+	const json_t *content = object_content(o);
+	const char *t = snapview_object_type(o);
+	int64_t v;
+	size_t start;
+	int del;
+
+	put_who(out, ctx, o->pid);
+	put_fdcol(out, o);
+	start = out->len;
+	if (t)
+		escape_text(out, t, strlen(t));
+	else
+		buf_putc(out, '-');
+	snapview_pad(out, start, 8);
+	if (object_size(o, &v))
+		snapview_int(out, 13, v);
+	else
+		snapview_right(out, 13, "-");
+	if (o->kind == OBJECT_FD && snapshot_int(o->rec, "pos", &v))
+		snapview_int(out, 11, v);
+	else
+		snapview_right(out, 11, "-");
+	del = object_deleted(o);
+	buf_puts(out, del > 0 ? " del " : del < 0 ? " ?   " : " -   ");
+	start = out->len;
+	if (content)
+		snapview_text(out, content, "status", "?");
+	else
+		buf_putc(out, '-');
+	snapview_pad(out, start, 10);
+	buf_putc(out, ' ');
+	put_target(out, o);
+	put_why(out, o);
 	buf_putc(out, '\n');
 	return buf_error(out);
 }
 
-int snapview_fd_json(struct buf *out, const json_t *fd)
+int snapview_fd_text(struct buf *out, const struct snapview_ctx *ctx, const json_t *fd)
 {
-	const json_t *content = json_object_get(fd, "content");
-	const json_t *sk = json_object_get(fd, "socket");
-	struct jsonw w;
+	struct object o = { .kind = OBJECT_FD, .rec = fd };
+	int64_t pid = 0;
+
+	snapshot_int(fd, "pid", &pid);
+	o.pid = pid > 0 && pid <= INT32_MAX ? (int)pid : 0;
+	return snapview_object_text(out, ctx, &o);
+}
+
+/* flags as lsof-style names, the access mode first; bits without a name
+ * for the host's architecture as one "0x..." entry. */
+static void put_flag_names(struct jsonw *w, const struct snapview_ctx *ctx, int64_t flags)
+{
+	const char *names[FDFLAGS_MAX];
+	uint64_t rest;
+	size_t i, n = fdflags_names((uint64_t)flags, ctx ? ctx->machine : NULL, names,
+				    FDFLAGS_MAX, &rest);
+	char hex[24];
+
+	jsonw_aopen(w, "flag_names");
+	for (i = 0; i < n; i++)
+		jsonw_str(w, NULL, names[i]);
+	if (rest) {
+		snprintf(hex, sizeof(hex), "0x%" PRIx64, rest);
+		jsonw_str(w, NULL, hex);
+	}
+	jsonw_aclose(w);
+}
+
+/* The process's name and effective uid on every row. */
+static void put_who_json(struct jsonw *w, const struct snapview_ctx *ctx)
+{
+	const json_t *p = ctx ? ctx->proc : NULL;
+	const json_t *name = json_object_get(p, "name");
 	int64_t v;
+
+	if (json_is_string(name) && !json_object_get(p, "name_b64"))
+		jsonw_bytes(w, "command", json_string_value(name), json_string_length(name));
+	else if (name)
+		snapview_put_bytes(w, p, "name", "command");
+	if (snapview_proc_euid(p, &v))
+		jsonw_int(w, "euid", v);
+}
+
+void snapview_object_fields(struct jsonw *w, const struct snapview_ctx *ctx,
+			    const struct object *o)
+{
+	const json_t *e = NULL;
+	int64_t v;
+
+	jsonw_str(w, "object", object_kind_name(o->kind));
+	if (o->kind != OBJECT_FD || o->gap)
+		jsonw_int(w, "pid", o->pid);
+	/* txt, mem, cwd: their type as an fd's would be (file, memfd, dir). */
+	if (o->kind != OBJECT_FD && !o->gap)
+		jsonw_str(w, "type", snapview_object_type(o));
+	if (o->gap) {
+		if (o->gap->tid)
+			jsonw_int(w, "tid", o->gap->tid);
+		snapview_unexamined(w, o->gap, 1);
+	} else if (o->kind == OBJECT_FD) {
+		snapview_record_fd(w, o->rec, ctx && ctx->full);
+		if (snapshot_int(o->rec, "flags", &v)) {
+			char a[2] = { fdflags_access((uint64_t)v), '\0' };
+
+			if (a[0] != ' ')
+				jsonw_str(w, "access", a);
+			put_flag_names(w, ctx, v);
+		}
+		if (examined_fd_unknown(o->rec, &e)) {
+			struct examined_gap g = { .part = EXAMINED_FILE, .error = e };
+
+			snapview_unexamined(w, &g, 1);
+		}
+	} else if (o->kind == OBJECT_MEM) {
+		snapview_record_mapping(w, o->rec);
+	} else {
+		snapview_record_link(w, o->rec);
+	}
+	/* The SIZE column: of the recovered content, else of the file. */
+	if (!o->gap && object_size(o, &v))
+		jsonw_int(w, "size", v);
+	put_who_json(w, ctx);
+}
+
+int snapview_object_json(struct buf *out, const struct snapview_ctx *ctx,
+			 const struct object *o)
+{
+	struct jsonw w;
 
 	jsonw_init(&w, out);
 	jsonw_open(&w, NULL);
-	snapview_put_int(&w, fd, "pid", "pid");
-	snapview_put_int(&w, fd, "fd", "fd");
-	snapview_put_bytes(&w, fd, "type", "type");
-	snapview_put_bytes(&w, fd, "target", "target");
-	jsonw_bool(&w, "deleted", snapview_fd_deleted(fd));
-	if (fd_size(fd, &v))
-		jsonw_int(&w, "size", v);
-	else
-		jsonw_null(&w, "size");
-	if (json_is_object(content)) {
-		snapview_put_bytes(&w, content, "sha256", "sha256");
-		snapview_put_bytes(&w, content, "status", "content");
-		if (json_object_get(content, "reason"))
-			snapview_put_bytes(&w, content, "reason", "content_reason");
-		if (json_object_get(content, "member"))
-			snapview_put_bytes(&w, content, "member", "member");
-		if (json_object_get(content, "stored"))
-			snapview_put_int(&w, content, "stored", "stored");
-	} else {
-		jsonw_null(&w, "sha256");
-		jsonw_null(&w, "content");
-	}
-	if (json_is_object(sk)) {
-		jsonw_open(&w, "socket");
-		snapview_put_bytes(&w, sk, "proto", "proto");
-		snapview_put_bytes(&w, sk, "local", "local");
-		if (json_object_get(sk, "remote"))
-			snapview_put_bytes(&w, sk, "remote", "remote");
-		if (json_object_get(sk, "state"))
-			snapview_put_bytes(&w, sk, "state", "state");
-		if (json_object_get(sk, "socktype"))
-			snapview_put_bytes(&w, sk, "socktype", "socktype");
-		jsonw_close(&w);
-	}
-	if (json_object_get(fd, "anon"))
-		snapview_put_bytes(&w, fd, "anon", "anon");
-	if (json_object_get(fd, "kind"))
-		snapview_put_bytes(&w, fd, "kind", "kind");
-	if (json_object_get(fd, "tid"))
-		snapview_put_int(&w, fd, "tid", "tid");
-	if (json_is_array(json_object_get(fd, "seals"))) {
-		const json_t *a = json_object_get(fd, "seals");
-		size_t i;
-
-		jsonw_aopen(&w, "seals");
-		for (i = 0; i < json_array_size(a); i++)
-			if (json_is_string(json_array_get(a, i)))
-				jsonw_str(&w, NULL, json_string_value(json_array_get(a, i)));
-		jsonw_aclose(&w);
-	}
-	jsonw_bool(&w, "changing", snapview_fd_changing(fd));
-	if (json_object_get(fd, "inode"))
-		snapview_put_int(&w, fd, "inode", "inode");
-	if (json_object_get(fd, "pos"))
-		snapview_put_int(&w, fd, "pos", "pos");
-	if (json_object_get(fd, "flags"))
-		snapview_put_int(&w, fd, "flags", "flags");
+	snapview_object_fields(&w, ctx, o);
 	jsonw_close(&w);
 	buf_putc(out, '\n');
 	return buf_error(out);
+}
+
+int snapview_fd_json(struct buf *out, const struct snapview_ctx *ctx, const json_t *fd)
+{
+	struct object o = { .kind = OBJECT_FD, .rec = fd };
+
+	return snapview_object_json(out, ctx, &o);
 }

@@ -87,7 +87,8 @@ static bool maps_other_deleted(const json_t *proc)
 
 const char *snapview_proc_header(void)
 {
-	return "    PID    PPID    UID START                S MARK CONTAINER    NAME  COMMAND\n";
+	return "    PID    PPID    UID START                S MARK  CONTAINER    NAME            "
+	       "COMMAND\n";
 }
 
 /* The container's id, shortened as docker shows it (12 characters). */
@@ -134,12 +135,12 @@ int snapview_proc_text(struct buf *out, const json_t *proc, unsigned depth,
 {
 	int64_t v;
 	bool vanished = false;
-	size_t mark;
+	size_t mark, start;
 
 	snapview_num(out, 7, proc, "pid");
 	buf_putc(out, ' ');
 	snapview_num(out, 7, proc, "ppid");
-	if (array_int(proc, "uid", 1, &v))
+	if (snapview_proc_euid(proc, &v))
 		buf_printf(out, " %6" PRId64 " ", v);
 	else
 		buf_puts(out, "      - ");
@@ -149,7 +150,9 @@ int snapview_proc_text(struct buf *out, const json_t *proc, unsigned depth,
 	buf_putc(out, ' ');
 	/* X: executable deleted; D: holds deleted files; M: maps deleted
 	 * files; T: a thread has its own fd table; K: kernel thread;
-	 * V: vanished. */
+ * V: vanished; ?: its fds, exe or maps could not be examined, so
+	 * "none" would be a guess (examined.h); H: hidden from the host's
+	 * /proc. */
 	mark = out->len;
 	if (exe_deleted(proc))
 		buf_putc(out, 'X');
@@ -164,9 +167,13 @@ int snapview_proc_text(struct buf *out, const json_t *proc, unsigned depth,
 	vanished = false;
 	if (snapshot_bool(proc, "vanished", &vanished) && vanished)
 		buf_putc(out, 'V');
+	else if (examined_process(proc, NULL, 0))
+		buf_putc(out, '?');
+	if (json_array_size(json_object_get(proc, "hidden")) > 0)
+		buf_putc(out, 'H');
 	if (out->len == mark)
 		buf_putc(out, '-');
-	while (out->len < mark + 4)
+	while (out->len < mark + 5)
 		buf_putc(out, ' ');
 	buf_putc(out, ' ');
 	put_container(out, proc, 12);
@@ -174,45 +181,15 @@ int snapview_proc_text(struct buf *out, const json_t *proc, unsigned depth,
 	if (name_at)
 		*name_at = out->len;
 	snapview_indent(out, depth);
+	start = out->len;
 	snapview_text(out, proc, "name", "?");
-	buf_puts(out, "  ");
+	/* comm is at most 15 bytes (TASK_COMM_LEN): so COMMAND lines up. */
+	while (out->len < start + 15)
+		buf_putc(out, ' ');
+	buf_putc(out, ' ');
 	snapview_cmdline(out, proc);
 	buf_putc(out, '\n');
 	return buf_error(out);
-}
-
-/* argv as an array, with a parallel argv_b64 when any element is not
- * clean UTF-8 (the convention of docs/FORMAT.md). */
-static void jput_argv(struct jsonw *w, const json_t *proc, const char *outkey)
-{
-	struct buf b = BUF_INIT, e = BUF_INIT;
-	size_t i, n = json_array_size(json_object_get(proc, "argv"));
-	bool clean = true;
-	char k[64];
-
-	jsonw_aopen(w, outkey);
-	for (i = 0; i < n; i++) {
-		if (snapshot_array_bytes(proc, "argv", i, &b) != 1) {
-			jsonw_null(w, NULL);
-			continue;
-		}
-		jsonw_bytes(w, NULL, b.data, b.len);
-		clean = clean && escape_is_clean_utf8(b.data, b.len);
-	}
-	jsonw_aclose(w);
-	if (!clean) {
-		snprintf(k, sizeof(k), "%s_b64", outkey);
-		jsonw_aopen(w, k);
-		for (i = 0; i < n; i++) {
-			buf_reset(&e);
-			if (snapshot_array_bytes(proc, "argv", i, &b) == 1)
-				escape_base64(&e, b.data, b.len);
-			jsonw_str(w, NULL, e.data ? e.data : "");
-		}
-		jsonw_aclose(w);
-	}
-	buf_free(&b);
-	buf_free(&e);
 }
 
 /* The command line joined, as ps shows it, in exact bytes. */
@@ -232,79 +209,38 @@ static void jput_cmdline(struct jsonw *w, const json_t *proc)
 	buf_free(&all);
 }
 
+void snapview_proc_fields(struct jsonw *w, const json_t *proc)
+{
+	struct examined_gap g[EXAMINED_MAX];
+	size_t n = examined_process(proc, g, EXAMINED_MAX);
+	int64_t v;
+
+	/* The record as the archive has it (docs/schema/process.json), then
+	 * what snapread derives from it, under names of their own. */
+	snapview_record_process(w, proc);
+	if (snapview_proc_euid(proc, &v))
+		jsonw_int(w, "euid", v);
+	else
+		jsonw_null(w, "euid");
+	jput_cmdline(w, proc);
+	snapview_unexamined(w, g, n < EXAMINED_MAX ? n : EXAMINED_MAX);
+}
+
 int snapview_proc_json(struct buf *out, const json_t *proc)
 {
-	const json_t *exe = json_object_get(proc, "exe");
-	const json_t *content = json_object_get(exe, "content");
 	struct jsonw w;
-	int64_t v;
 
 	jsonw_init(&w, out);
 	jsonw_open(&w, NULL);
-	snapview_put_int(&w, proc, "pid", "pid");
-	snapview_put_int(&w, proc, "ppid", "ppid");
-	/* "uid" is the effective uid, as in ps -o uid; ruid the real one. */
-	if (array_int(proc, "uid", 1, &v))
-		jsonw_int(&w, "uid", v);
-	else
-		jsonw_null(&w, "uid");
-	if (array_int(proc, "uid", 0, &v))
-		jsonw_int(&w, "ruid", v);
-	else
-		jsonw_null(&w, "ruid");
-	snapview_put_bytes(&w, proc, "name", "name");
-	jput_cmdline(&w, proc);
-	jput_argv(&w, proc, "argv");
-	snapview_put_bytes(&w, proc, "start_time", "start_time");
-	snapview_put_bytes(&w, proc, "state", "state");
-	if (json_is_object(exe))
-		snapview_put_bytes(&w, exe, "target", "exe");
-	else
-		jsonw_null(&w, "exe");
-	snapview_put_bool(&w, exe, "deleted", "exe_deleted");
-	if (json_is_object(content)) {
-		snapview_put_bytes(&w, content, "status", "exe_content");
-		snapview_put_bytes(&w, content, "sha256", "exe_sha256");
-	}
-	snapview_put_int(&w, proc, "fd_count", "fd_count");
-	snapview_put_int(&w, proc, "deleted_fds", "deleted_fds");
-	snapview_put_int(&w, proc, "threads", "threads");
-	snapview_put_bool(&w, proc, "kernel_thread", "kernel_thread");
-	snapview_put_bool(&w, proc, "vanished", "vanished");
-	snapview_put_bool(&w, proc, "self", "self");
-	{
-		const json_t *ct = json_object_get(proc, "container");
-
-		if (json_is_object(ct)) {
-			jsonw_open(&w, "container");
-			snapview_put_bytes(&w, ct, "runtime", "runtime");
-			snapview_put_bytes(&w, ct, "id", "id");
-			jsonw_close(&w);
-		} else {
-			jsonw_null(&w, "container");
-		}
-	}
-	if (json_object_get(proc, "cgroup"))
-		snapview_put_bytes(&w, proc, "cgroup", "cgroup");
-	if (json_is_object(json_object_get(proc, "ns")))
-		snapview_put_int(&w, json_object_get(proc, "ns"), "net", "net_ns");
-	if (json_is_array(json_object_get(proc, "nspid"))) {
-		const json_t *a = json_object_get(proc, "nspid");
-		size_t i;
-
-		jsonw_aopen(&w, "nspid");
-		for (i = 0; i < json_array_size(a); i++)
-			if (json_is_integer(json_array_get(a, i)))
-				jsonw_int(&w, NULL, (int64_t)json_integer_value(json_array_get(a, i)));
-		jsonw_aclose(&w);
-	}
-	jsonw_int(&w, "mapped_deleted",
-		  (int64_t)json_array_size(json_object_get(proc, "mapped_deleted")));
-	jsonw_int(&w, "thread_fd_tables",
-		  (int64_t)json_array_size(json_object_get(proc, "fd_tables")));
+	snapview_proc_fields(&w, proc);
 	jsonw_close(&w);
 	buf_putc(out, '\n');
 	return buf_error(out);
+}
+
+bool snapview_proc_euid(const json_t *proc, int64_t *v)
+{
+	return array_int(proc, "uid", 1, v);
 }
 
 bool snapview_proc_has_uid(const json_t *proc, int64_t uid)

@@ -8,6 +8,7 @@
 #include "diffview.h"
 #include "fuzz.h"
 #include "jsonw.h"
+#include "objects.h"
 #include "snapreader.h"
 #include "snapshot.h"
 #include "snapview.h"
@@ -161,8 +162,21 @@ static void read_members(const char *path)
 }
 
 /* As ps and fds show a process: text and JSON, each line checked. */
+/* Each object of a process after its fds, as fds shows it: text and JSON. */
+static int object_row(void *arg, const struct object *o)
+{
+	struct snapview_ctx ctx = { .proc = NULL };
+	struct buf *out = arg, t = BUF_INIT;
+
+	snapview_object_text(&t, &ctx, o);
+	fuzz_check_lines("fds object line", t.data, t.len);
+	buf_free(&t);
+	return snapview_object_json(out, &ctx, o);
+}
+
 static void show_process(const struct snap_process *p, struct buf *out)
 {
+	struct snapview_ctx ctx = { .machine = "x86_64" };
 	size_t i, at;
 
 	buf_reset(out);
@@ -177,15 +191,24 @@ static void show_process(const struct snap_process *p, struct buf *out)
 	snapview_errors_text(out, p->process, "  ");
 	fuzz_check_lines("errors", out->data ? out->data : "", out->len);
 	snapview_proc_has_uid(p->process, 0);
+	snapview_ctx_process(&ctx, p->process);
+	buf_reset(out);
+	objects_of_process(p->process, object_row, out);
+	fuzz_check_json_lines("fds --json objects", out->data ? out->data : "", out->len);
 	for (i = 0; i < json_array_size(p->fds); i++) {
 		const json_t *fd = json_array_get(p->fds, i);
 
 		buf_reset(out);
-		snapview_fd_text(out, fd);
+		snapview_fd_text(out, &ctx, fd);
 		fuzz_check_lines("fds line", out->data, out->len);
 		buf_reset(out);
-		snapview_fd_json(out, fd);
+		snapview_fd_json(out, &ctx, fd);
 		fuzz_check_json_lines("fds --json", out->data, out->len);
+		ctx.full = true;
+		buf_reset(out);
+		snapview_fd_json(out, &ctx, fd);
+		fuzz_check_json_lines("show --json fd", out->data, out->len);
+		ctx.full = false;
 		buf_reset(out);
 		snapview_errors_text(out, fd, "  fd ");
 		fuzz_check_lines("fd errors", out->data ? out->data : "", out->len);

@@ -52,6 +52,15 @@ static bool digits(const char *s)
 /* Every entry under the extraction directory must be one it promises. */
 static const char *g_root;
 
+/* "START-END": lowercase hex, as extract names a mapped file. */
+static bool range(const char *s)
+{
+	size_t a = strspn(s, "0123456789abcdef");
+
+	return a > 0 && a <= 16 && s[a] == '-' && strspn(s + a + 1, "0123456789abcdef") ==
+	       strlen(s + a + 1) && strlen(s + a + 1) > 0 && strlen(s + a + 1) <= 16;
+}
+
 static int check_entry(const char *path, const struct stat *st, int type,
 		       struct FTW *ftw)
 {
@@ -74,14 +83,15 @@ static int check_entry(const char *path, const struct stat *st, int type,
 			fuzz_fail("extract made %s: not a directory", rel);
 		return 0;
 	}
-	if (n == 2 && strcmp(b, "fd") == 0 && S_ISDIR(st->st_mode))
+	if (n == 2 && (strcmp(b, "fd") == 0 || strcmp(b, "mapped") == 0) && S_ISDIR(st->st_mode))
 		return 0;
-	if ((n == 2 && strcmp(b, "exe") == 0) || (n == 3 && strcmp(b, "fd") == 0 && digits(c))) {
+	if ((n == 2 && strcmp(b, "exe") == 0) || (n == 3 && strcmp(b, "fd") == 0 && digits(c)) ||
+	    (n == 3 && strcmp(b, "mapped") == 0 && range(c))) {
 		if (!S_ISREG(st->st_mode) || (st->st_mode & 07177))
 			fuzz_fail("extract made %s with mode %o", rel, (unsigned)st->st_mode);
 		return 0;
 	}
-	fuzz_fail("extract made %s: not PID/exe or PID/fd/N", rel);
+	fuzz_fail("extract made %s: not PID/exe, PID/fd/N or PID/mapped/START-END", rel);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int type,

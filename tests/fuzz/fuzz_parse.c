@@ -1,11 +1,13 @@
-/* fuzz_parse: one input as /proc text (stat, status, fdinfo, links, net tables, maps) and as raw host bytes. */
+/* fuzz_parse: one input as /proc text (stat, status, fdinfo, links, net tables, maps, mountinfo), as a sock_diag dump, and as raw host bytes. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "escape.h"
 #include "fuzz.h"
 #include "jsonw.h"
+#include "mountinfo.h"
 #include "parse.h"
+#include "sockdiag.h"
 #include "snapview.h"
 
 /*
@@ -52,6 +54,30 @@ static void check_sock(const struct parse_sock *k)
 	fuzz_check_text("socket local", k->local, strlen(k->local), true);
 }
 
+static int on_sock(const struct parse_sock *k, void *arg)
+{
+	(void)arg;
+	check_sock(k);
+	return 0;
+}
+
+static void parse_mountinfo_line(const char *s, size_t n)
+{
+	struct mountinfo_entry e;
+	char path[64];
+
+	if (mountinfo_parse_line(s, n, &e))
+		return;
+	within("mountinfo root", e.root, e.root_len, s, n);
+	within("mountinfo point", e.point, e.point_len, s, n);
+	within("mountinfo fstype", e.fstype, e.fstype_len, s, n);
+	within("mountinfo source", e.source, e.source_len, s, n);
+	within("mountinfo super", e.super, e.super_len, s, n);
+	if (mountinfo_unescape(e.point, e.point_len, path, sizeof(path)) > e.point_len)
+		fuzz_fail("mountinfo_unescape: longer than its input");
+	mountinfo_path_is(e.point, e.point_len, "/proc", true);
+}
+
 static void parse_text(const char *s, size_t n)
 {
 	struct parse_stat st;
@@ -60,6 +86,7 @@ static void parse_text(const char *s, size_t n)
 	const char *val, *name, *bounds[2] = { s, s + n };
 	size_t vlen, name_len;
 	uint64_t ino, v;
+	int k;
 
 	if (parse_stat(s, n, &st) == 0 && st.comm_len > sizeof(st.comm))
 		fuzz_fail("parse_stat: comm of %zu bytes", st.comm_len);
@@ -71,6 +98,9 @@ static void parse_text(const char *s, size_t n)
 		within("parse_link", name, name_len, s, n);
 	parse_btime(s, n, &v);
 	parse_nul_list(s, n, on_elem, bounds);
+	/* s is a heap copy: aligned, as a dump read into a buffer is. */
+	for (k = 0; k < SOCKDIAG_NKINDS; k++)
+		sockdiag_parse(s, n, (enum sockdiag_kind)k, NULL, on_sock, NULL);
 }
 
 static void parse_line(const char *s, size_t n, struct snapview_maps *maps)
@@ -87,6 +117,7 @@ static void parse_line(const char *s, size_t n, struct snapview_maps *maps)
 	memset(&k, 0, sizeof(k));
 	if (parse_net_unix(s, n, &k) == 0)
 		check_sock(&k);
+	parse_mountinfo_line(s, n);
 	snapview_maps_add(maps, s, n);
 }
 

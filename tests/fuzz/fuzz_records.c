@@ -4,6 +4,7 @@
 
 #include "escape.h"
 #include "fuzz.h"
+#include "objects.h"
 #include "snapshot.h"
 #include "snapview.h"
 
@@ -15,8 +16,21 @@
  * wrong type, huge, negative, or a _b64 that is not base64.
  */
 
+/* Each object of a process after its fds, as fds shows it: text and JSON. */
+static int object_row(void *arg, const struct object *o)
+{
+	struct snapview_ctx ctx = { .machine = "aarch64" };
+	struct buf *out = arg, t = BUF_INIT;
+
+	snapview_object_text(&t, &ctx, o);
+	fuzz_check_lines("fds object line", t.data, t.len);
+	buf_free(&t);
+	return snapview_object_json(out, &ctx, o);
+}
+
 static void show(const json_t *rec)
 {
+	struct snapview_ctx ctx = { .machine = "x86_64" };
 	static const char *const keys[] = {
 		"name", "target", "state", "start_time", "type", "anon", "fdinfo",
 		"status", "member", "sha256", "reason", "errno", "nope", NULL,
@@ -35,11 +49,19 @@ static void show(const json_t *rec)
 	snapview_proc_json(&out, rec);
 	fuzz_check_json_lines("ps --json", out.data, out.len);
 	buf_reset(&out);
-	snapview_fd_text(&out, rec);
+	snapview_ctx_process(&ctx, rec);
+	snapview_fd_text(&out, &ctx, rec);
 	fuzz_check_lines("fds line", out.data, out.len);
 	buf_reset(&out);
-	snapview_fd_json(&out, rec);
+	snapview_fd_json(&out, &ctx, rec);
 	fuzz_check_json_lines("fds --json", out.data, out.len);
+	buf_reset(&out);
+	ctx.full = true;
+	snapview_fd_json(&out, &ctx, rec);
+	fuzz_check_json_lines("show --json fd", out.data, out.len);
+	buf_reset(&out);
+	objects_of_process(rec, object_row, &out);
+	fuzz_check_json_lines("fds --json objects", out.data ? out.data : "", out.len);
 	buf_reset(&out);
 	snapview_cmdline(&out, rec);
 	fuzz_check_text("cmdline", out.data ? out.data : "", out.len, true);
