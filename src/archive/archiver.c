@@ -134,12 +134,18 @@ static int run_op(struct snapwriter *w, const struct sw_op *op,
 	case OP_END:
 		r = archiver_check(w, archive_write_finish_entry(w->a), member(w));
 		break;
-	case OP_LENT: {
-		struct sw_lent l;
+	case OP_READ: {
+		struct sw_ticket *t;
 
-		memcpy(&l, payload, sizeof(l));
-		r = write_all(w, l.p, l.n, member(w));
-		l.release(l.arg);
+		/* Read here unless the caller got to it first. */
+		memcpy(&t, payload, sizeof(t));
+		if (!sw_ticket_read(w, t, false)) {
+			pthread_mutex_lock(&w->mu);
+			sw_ticket_wait(w, t);
+			pthread_mutex_unlock(&w->mu);
+		}
+		r = write_all(w, t->buf, t->n, member(w));
+		sw_ticket_done(t);
 		break;
 	}
 	case OP_CLOSE:
@@ -156,14 +162,20 @@ static int run_op(struct snapwriter *w, const struct sw_op *op,
 
 /* Gives back what a block lent, without writing it (the archive failed
  * or is abandoned). */
-static void release_lent(const struct sw_op *op, const unsigned char *payload)
+static void release_lent(struct snapwriter *w, const struct sw_op *op,
+			 const unsigned char *payload)
 {
-	struct sw_lent l;
+	struct sw_ticket *t;
 
-	if (op->type != OP_LENT)
+	if (op->type != OP_READ)
 		return;
-	memcpy(&l, payload, sizeof(l));
-	l.release(l.arg);
+	memcpy(&t, payload, sizeof(t));
+	if (!sw_ticket_read(w, t, true)) {
+		pthread_mutex_lock(&w->mu);
+		sw_ticket_wait(w, t);
+		pthread_mutex_unlock(&w->mu);
+	}
+	sw_ticket_done(t);
 }
 
 bool archiver_stopped(struct snapwriter *w)
@@ -193,7 +205,7 @@ static int run_block(struct snapwriter *w, const struct sw_block *b, int failed)
 			failed = 1;
 		}
 		if (failed)
-			release_lent(&op, payload);
+			release_lent(w, &op, payload);
 		else if (run_op(w, &op, payload))
 			failed = 1;
 		if (op.type == OP_CLOSE)
@@ -203,7 +215,7 @@ static int run_block(struct snapwriter *w, const struct sw_block *b, int failed)
 	return 0;
 }
 
-void archiver_discard(const struct sw_block *b)
+void archiver_discard(struct snapwriter *w, const struct sw_block *b)
 {
 	size_t off = 0;
 
@@ -211,7 +223,7 @@ void archiver_discard(const struct sw_block *b)
 		struct sw_op op;
 
 		memcpy(&op, b->data + off, sizeof(op));
-		release_lent(&op, b->data + off + sizeof(op));
+		release_lent(w, &op, b->data + off + sizeof(op));
 		off += sizeof(op) + pad8(op.len);
 	}
 }
