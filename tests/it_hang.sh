@@ -56,7 +56,7 @@ eq "hang: deleted file's bytes match" "$sha" \
 	"$(sha256sum "$S/$(jq -r .content.member <<<"$rec")" | cut -c1-64)"
 
 # A signal while the capture waits on the stuck read (a long timeout):
-# it stops within 2 s all the same, and removes its partial archive.
+# it stops within 2 s all the same, and leaves no archive.
 mkdir -p "$T/sig"
 "$PROCSNAP" -o "$T/sig" --read-timeout 60 -p "$spid" >/dev/null 2>"$T/sig.err" &
 cp=$!

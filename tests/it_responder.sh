@@ -15,8 +15,9 @@ GIB=1073741824
 
 # now_ms: a monotonic-enough clock for bounds of seconds.
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-# partial_size DIR: bytes of the .partial in DIR (0 when none).
-partial_size() { local f; f=$(ls "$1"/*.partial 2>/dev/null | head -n1); [ -n "$f" ] && stat -c %s "$f" 2>/dev/null || echo 0; }
+# written PID: bytes the process has written so far (its archive is a
+# nameless O_TMPFILE file, so there is no partial file to look at).
+written() { awk '$1 == "wchar:" {print $2; f = 1} END {if (!f) print 0}' "/proc/$1/io" 2>/dev/null || echo 0; }
 no_file_left() { [ -z "$(ls -A "$1" 2>/dev/null)" ]; }
 
 start_holder BIG deleted "$T" 1G || { fail "responder: holder of 1 GiB starts" "see above"; finish; exit $?; }
@@ -27,28 +28,28 @@ for sig in INT TERM HUP; do
 	d="$T/stop$sig"; mkdir -p "$d"
 	"$PROCSNAP" -o "$d" -p "$pid" >"$d.out" 2>"$d.err" &
 	cp=$!
-	# Mid-copy: 64 MiB of the file are in the partial archive.
+	# Mid-copy: 64 MiB of the file are in the archive.
 	deadline=$((SECONDS + 120))
-	while [ "$(partial_size "$d")" -lt $((64 << 20)) ] && kill -0 "$cp" 2>/dev/null &&
+	while [ "$(written "$cp")" -lt $((64 << 20)) ] && kill -0 "$cp" 2>/dev/null &&
 	      [ "$SECONDS" -lt "$deadline" ]; do
 		sleep 0.02
 	done
-	at=$(partial_size "$d")
+	at=$(written "$cp")
 	eq "SIG$sig mid-copy: the capture is running when signalled" yes \
 		"$(kill -0 "$cp" 2>/dev/null && echo yes)"
 	t0=$(now_ms)
 	kill -"$sig" "$cp"
 	wait "$cp"; rc=$?
 	took=$(( $(now_ms) - t0 ))
-	check "SIG$sig mid-copy: the signal came while copying (partial $at bytes)" \
+	check "SIG$sig mid-copy: the signal came while copying ($at bytes written)" \
 		test "$at" -ge $((64 << 20)) -a "$at" -lt "$GIB"
 	eq "SIG$sig mid-copy: exit 2" 2 "$rc"
 	check "SIG$sig mid-copy: stopped within 2 s of the signal (took $took ms)" test "$took" -le 2000
-	check "SIG$sig mid-copy: the partial archive is removed" no_file_left "$d"
+	check "SIG$sig mid-copy: no archive is left" no_file_left "$d"
 	eq "SIG$sig mid-copy: acknowledged at once, once" 1 \
-		"$(grep -c "^procsnap: SIG$sig received: stopping; the partial archive will be removed$" "$d.err")"
+		"$(grep -c "^procsnap: SIG$sig received: stopping; no archive will be left$" "$d.err")"
 	eq "SIG$sig mid-copy: the last line says it stopped" \
-		"procsnap: stopped by signal $(kill -l "$sig") (SIG$sig); partial output removed" "$(tail -n1 "$d.err")"
+		"procsnap: stopped by signal $(kill -l "$sig") (SIG$sig); no archive left" "$(tail -n1 "$d.err")"
 	eq "SIG$sig mid-copy: two lines on stderr, nothing else" 2 "$(wc -l <"$d.err")"
 	eq "SIG$sig mid-copy: no path on stdout" "" "$(cat "$d.out")"
 done
