@@ -27,7 +27,7 @@ TEST_CMDS := jq bsdtar sha256sum setpriv zstd python3 ansible-playbook /usr/sbin
 # output against docs/schema/ (tests/tools/schema_check.py).
 TEST_PYMODS := yaml jsonschema
 # The static archives `make static` links (docs: "On a compromised host").
-STATIC_ARCHIVES := libc.a libarchive.a libcrypto.a libzstd.a libz.a
+STATIC_ARCHIVES := libc.a libarchive.a libcrypto.a libzstd.a libz.a libdeflate.a
 
 # What `make bench` runs beside procsnap (tests/bench/run.sh): installed by
 # bench-deps, apart from the rest.  python3 is the workload's interpreter.
@@ -82,7 +82,7 @@ PROGS := $(BUILD)/procsnap $(BUILD)/snapread
 # procsnap-static (`make static`, below) and what only it links.
 STATIC_BIN   := $(BUILD)/procsnap-static
 STATIC_SRC   := $(wildcard src/static/*.c)
-STATIC_LIBS  := -larchive -lcrypto -lzstd -lz -lpthread
+STATIC_LIBS  := -larchive -lcrypto -lzstd -lz -ldeflate -lpthread
 STATIC_STRIP ?= -s
 # The integration tests that capture (the others test snapread).
 STATIC_IT    := tests/it_capture.sh tests/it_deep.sh tests/it_bounds.sh \
