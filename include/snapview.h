@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "jsonfast.h"
 #include "jsonw.h"
 #include "objects.h"
 
@@ -45,6 +46,9 @@ int snapview_indent(struct buf *out, unsigned depth);
  * as recorded (uid an array, exe an object, ...), then euid, cmdline and
  * unexamined, derived. */
 int snapview_proc_json(struct buf *out, const json_t *proc);
+/* The members of an fd record that a row of fds --json (ctx->full false)
+ * never reads, for snapshot_opts.fd_prune.  Static. */
+const struct jsonfast_prune *snapview_fd_lean_prune(void);
 /* The same fields, into an object the caller opened in w. */
 void snapview_proc_fields(struct jsonw *w, const json_t *proc);
 /* The effective uid (uid[1]). */
@@ -90,6 +94,9 @@ int snapview_object_csv(struct buf *out, const struct snapview_ctx *ctx,
  * euid, access (r, w, u), flag_names and unexamined, derived. */
 int snapview_object_json(struct buf *out, const struct snapview_ctx *ctx,
 			 const struct object *o);
+/* The members of an fd record that a row of fds --json (ctx->full false)
+ * never reads, for snapshot_opts.fd_prune.  Static. */
+const struct jsonfast_prune *snapview_fd_lean_prune(void);
 /* The same fields, into an object the caller opened in w. */
 void snapview_object_fields(struct jsonw *w, const struct snapview_ctx *ctx,
 			    const struct object *o);

@@ -74,6 +74,8 @@ struct snapreader {
 	bool ended;
 	int err;              /* sticky: once set, every call returns it */
 	struct buf q;         /* scratch for quoting archive text */
+	struct jsonfast *jf;  /* made on the first JSON parsed */
+	bool jf_tried;
 	char msg[1024];
 };
 

@@ -260,6 +260,10 @@ static int list(const char *path, struct fds *f)
 	/* With --pid, the other processes' records are passed over unparsed:
 	 * parsing is most of the time (docs/PERFORMANCE.md). */
 	so.fd_text = f->npids > 0;
+	/* A --json row leaves the stat, fdinfo and marks unwritten: they are
+	 * validated, not built (about half of each record). */
+	if (f->json)
+		so.fd_prune = snapview_fd_lean_prune();
 	x = snapshot_open(&s, path, &so);
 	if (!x && f->csv)
 		buf_puts(&f->out, snapview_fd_csv_header());

@@ -79,7 +79,7 @@ static int parse_fd(struct snapshot *s, int pid, const char *what, const char *t
 	*out = NULL;
 	if (len == 0)
 		return fail(s, -EBADMSG, "%s is empty", what);
-	x = snapreader_parse_json(s->r, what, text, len, &j);
+	x = snapreader_parse_json_pruned(s->r, what, text, len, s->o.fd_prune, &j);
 	if (x)
 		return x;
 	x = check_pid(s, j, pid, what);
