@@ -34,18 +34,21 @@ void jsonfast_free(struct jsonfast *jf)
 	delete jf;
 }
 
-/* A key jansson takes: no NUL (it refuses those even with
- * JSON_ALLOW_NUL), valid UTF-8 once unescaped. */
-static bool key_ok(std::string_view k)
-{
-	return !std::memchr(k.data(), 0, k.size()) && simdjson::validate_utf8(k.data(), k.size());
-}
-
-/* simdjson has let a lone surrogate through in some versions: jansson
- * refuses it, and its UTF-8 form is not valid UTF-8. */
+/* Valid UTF-8 once unescaped.  simdjson validated the text itself, and
+ * refuses a lone surrogate escape (\ud800) as jansson does; were one to
+ * pass in some version, its UTF-8 form would begin with 0xed, which a
+ * string without that byte cannot hold: only those are checked again. */
 static bool string_ok(std::string_view s)
 {
-	return simdjson::validate_utf8(s.data(), s.size());
+	return !std::memchr(s.data(), 0xed, s.size()) ||
+	       simdjson::validate_utf8(s.data(), s.size());
+}
+
+/* A key jansson takes: no NUL (it refuses those even with
+ * JSON_ALLOW_NUL), valid UTF-8. */
+static bool key_ok(std::string_view k)
+{
+	return !std::memchr(k.data(), 0, k.size()) && string_ok(k);
 }
 
 /* e is what jansson would accept, without building it. */
