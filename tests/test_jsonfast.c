@@ -91,6 +91,9 @@ static void test_jsonfast_records(void **state)
 	assert_int_equal(both(jf, S("{\"stat\":[1,2]}")), 1);
 	assert_int_equal(both(jf, S("{\"stat\":null,\"marks\":7}")), 1);
 	assert_int_equal(both(jf, S("{\"a\":1}  \n")), 1);
+	/* Keys alike in length and first 8 bytes are not duplicates. */
+	assert_int_equal(both(jf, S("{\"marks\":[{\"abcdefghX\":1,\"abcdefghY\":2,\"abc\":3,"
+				    "\"abd\":4}],\"stat\":{\"size\":1,\"sizes\":2}}")), 1);
 	jsonfast_free(jf);
 }
 
@@ -101,7 +104,8 @@ static void test_jsonfast_hostile(void **state)
 	static const char *const bad[] = {
 		"{\"a\":1,\"a\":2}", "{\"s\":{\"b\":1,\"b\":1}}", "{\"stat\":{\"size\":1,\"size\":2}}",
 		"{\"stat\":{\"dev\":1,\"dev\":2}}", "{\"marks\":[{\"on\":1,\"on\":2}]}",
-		"{\"fdinfo\":1,\"fdinfo\":2}", "{\"stat\":{},\"stat\":{}}",
+		"{\"fdinfo\":1,\"fdinfo\":2}", "{\"marks\":[{\"abcdefghX\":1,\"abcdefghX\":2}]}",
+		"{\"stat\":{\"\":1,\"\":2}}", "{\"stat\":{},\"stat\":{}}",
 		"{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00\"}", "{\"marks\":\"\\ud800x\"}",
 		"{\"stat\":{\"atime\":\"\\udfff\"}}", "{\"a\\u0000\":1}", "{\"marks\":{\"\\u0000\":1}}",
 		"{\"a\":9223372036854775808}", "{\"a\":-9223372036854775809}",

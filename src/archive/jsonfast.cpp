@@ -40,15 +40,51 @@ void jsonfast_free(struct jsonfast *jf)
  * string without that byte cannot hold: only those are checked again. */
 static bool string_ok(std::string_view s)
 {
-	return !std::memchr(s.data(), 0xed, s.size()) ||
-	       simdjson::validate_utf8(s.data(), s.size());
+	bool ed = false;
+
+	/* Records are mostly short strings: a loop, memchr for the rest. */
+	if (s.size() > 32)
+		ed = std::memchr(s.data(), 0xed, s.size()) != nullptr;
+	else
+		for (unsigned char c : s)
+			ed |= c == 0xed;
+	return !ed || simdjson::validate_utf8(s.data(), s.size());
 }
 
 /* A key jansson takes: no NUL (it refuses those even with
  * JSON_ALLOW_NUL), valid UTF-8. */
 static bool key_ok(std::string_view k)
 {
-	return !std::memchr(k.data(), 0, k.size()) && string_ok(k);
+	bool nul = false, ed = false;
+
+	if (k.size() > 32)
+		return !std::memchr(k.data(), 0, k.size()) && string_ok(k);
+	for (unsigned char c : k) {
+		nul |= c == 0;
+		ed |= c == 0xed;
+	}
+	return !nul && (!ed || simdjson::validate_utf8(k.data(), k.size()));
+}
+
+/* A key told apart from others by its length and first 8 bytes; only
+ * equal ones are compared whole. */
+struct key_sig {
+	std::string_view k;
+	uint64_t head;
+};
+
+static key_sig sig(std::string_view k)
+{
+	key_sig g = { k, 0 };
+
+	std::memcpy(&g.head, k.data(), k.size() < 8 ? k.size() : 8);
+	return g;
+}
+
+static bool same_key(const key_sig &a, const key_sig &b)
+{
+	return a.head == b.head && a.k.size() == b.k.size() &&
+	       (a.k.size() <= 8 || a.k == b.k);
 }
 
 /* e is what jansson would accept, without building it. */
@@ -57,7 +93,7 @@ static bool check(element e)
 	switch (e.type()) {
 	case element_type::OBJECT: {
 		simdjson::dom::object o = e.get_object().value_unsafe();
-		std::string_view keys[PAIRWISE_MAX];
+		key_sig keys[PAIRWISE_MAX];
 		size_t n = 0;
 
 		if (o.size() > PAIRWISE_MAX)
@@ -65,10 +101,11 @@ static bool check(element e)
 		for (simdjson::dom::key_value_pair kv : o) {
 			if (!key_ok(kv.key) || !check(kv.value))
 				return false;
+			keys[n] = sig(kv.key);
 			for (size_t i = 0; i < n; i++)
-				if (keys[i] == kv.key)
+				if (same_key(keys[i], keys[n]))
 					return false;
-			keys[n++] = kv.key;
+			n++;
 		}
 		return true;
 	}

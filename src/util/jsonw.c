@@ -135,6 +135,8 @@ static void put_u64(struct buf *b, uint64_t v, bool neg)
 	buf_append(b, d + n, sizeof(d) - n);
 }
 
+#define KEY_FAST 64
+
 static void key(struct jsonw *w, const char *k)
 {
 	struct buf *b = w->out;
@@ -148,26 +150,28 @@ static void key(struct jsonw *w, const char *k)
 			buf_putc(b, ',');
 		return;
 	}
-	len = strlen(k);
-	/* Keys are procsnap's own words: ,"key": written in place. */
-	if (plain_run((const unsigned char *)k, len) == len) {
-		if (buf_reserve(b, len + 4))
-			return;
-		d = b->data + b->len;
-		if (comma)
-			*d++ = ',';
-		*d++ = '"';
-		memcpy(d, k, len);
-		d += len;
+	/* Keys are procsnap's own words: ,"key": copied in place in one
+	 * pass (no strlen), when plain and at most KEY_FAST bytes. */
+	if (buf_reserve(b, KEY_FAST + 4))
+		return;
+	d = b->data + b->len;
+	if (comma)
+		*d++ = ',';
+	*d++ = '"';
+	for (len = 0; len < KEY_FAST && k[len] && plain_tab[(unsigned char)k[len]]; len++)
+		*d++ = k[len];
+	if (!k[len]) {
 		*d++ = '"';
 		*d++ = ':';
 		*d = '\0';
 		b->len = (size_t)(d - b->data);
 		return;
 	}
+	/* Not plain, or long: escaped from the start (nothing was counted). */
+	b->data[b->len] = '\0';
 	if (comma)
 		buf_putc(b, ',');
-	put_string(b, k, len);
+	put_string(b, k, strlen(k));
 	buf_putc(b, ':');
 }
 
