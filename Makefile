@@ -19,7 +19,7 @@ TEST_PKGS := cmocka
 FIXTURE_PKGS := fuse3
 # Debian packages providing them, plus the command-line tools the tests use.
 DEB_PKGS  := pkg-config python3 libarchive-dev libssl-dev zlib1g-dev libdeflate-dev libjansson-dev \
-             libsimdjson-dev \
+             libsimdjson-dev g++ \
              libcmocka-dev libzstd-dev libarchive-tools jq zstd libfuse3-dev \
              ansible openssh-server openssh-client python3-yaml python3-jsonschema \
              mandoc libc6-dev binutils openssl sleuthkit
@@ -128,7 +128,7 @@ deps:
 	@missing=""; \
 	for p in $(PKGS) $(TEST_PKGS) $(FIXTURE_PKGS); do \
 	  pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
-	for c in $(TEST_CMDS); do \
+	for c in $(TEST_CMDS) $(CXX); do \
 	  command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
 	for a in $(STATIC_ARCHIVES); do \
 	  case "$$($(CC) -print-file-name=$$a)" in /*) ;; *) missing="$$missing $$a";; esac; done; \
