@@ -10,13 +10,16 @@ MANDIR   = $(PREFIX)/share/man/man1
 VERSION := 0.1.0
 
 CC      ?= cc
+# The reader's JSON parser, simdjson, is C++: one file (src/archive/jsonfast.cpp).
+CXX     ?= g++
 # Libraries the core links; checked with pkg-config by `deps`.
-PKGS      := libarchive libcrypto zlib libdeflate jansson
+PKGS      := libarchive libcrypto zlib libdeflate jansson simdjson
 TEST_PKGS := cmocka
 # The fixture fakeproc (a FUSE /proc that hides what a rootkit would).
 FIXTURE_PKGS := fuse3
 # Debian packages providing them, plus the command-line tools the tests use.
 DEB_PKGS  := pkg-config python3 libarchive-dev libssl-dev zlib1g-dev libdeflate-dev libjansson-dev \
+             libsimdjson-dev g++ \
              libcmocka-dev libzstd-dev libarchive-tools jq zstd libfuse3-dev \
              ansible openssh-server openssh-client python3-yaml python3-jsonschema \
              mandoc libc6-dev binutils openssl sleuthkit gdb strace
@@ -51,11 +54,17 @@ BUILD ?= build
 # Recursively expanded on purpose: evaluated when a recipe runs, after
 # `deps` has had the chance to install what pkg-config could not find.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstdc++
 TEST_LIBS  = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
 CPPFLAGS += -Iinclude -D_GNU_SOURCE -DPROCSNAP_VERSION='"$(VERSION)"'
 CFLAGS   += -std=c11 $(OPT) $(WARN) -MMD -MP
+# C's warnings that C++ has; no exceptions (simdjson's error codes), no RTTI.
+CXXWARN  := $(filter-out -Wstrict-prototypes -Wmissing-prototypes,$(WARN))
+CXXFLAGS += -std=c++17 $(OPT) $(CXXWARN) -MMD -MP -fno-exceptions -fno-rtti
+ifeq ($(SANITIZE),1)
+CXXFLAGS += -fno-sanitize=vptr
+endif
 ifeq ($(SANITIZE),1)
 LDFLAGS  += -fsanitize=address,undefined
 endif
@@ -65,7 +74,8 @@ endif
 # command files.
 LIB_DIRS := util proc capture archive model view
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
-LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
+LIB_CXX_SRC := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.cpp))
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(LIB_CXX_SRC:src/%.cpp=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libprocsnap.a
 # Program-side code both programs share (signals, the status line);
 # procsnap_*.c are procsnap's own, cmd*.c snapread's.
@@ -120,7 +130,7 @@ deps:
 	@missing=""; \
 	for p in $(PKGS) $(TEST_PKGS) $(FIXTURE_PKGS); do \
 	  pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
-	for c in $(TEST_CMDS); do \
+	for c in $(TEST_CMDS) $(CXX); do \
 	  command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
 	for a in $(STATIC_ARCHIVES); do \
 	  case "$$($(CC) -print-file-name=$$a)" in /*) ;; *) missing="$$missing $$a";; esac; done; \
@@ -142,6 +152,10 @@ deps:
 $(BUILD)/obj/%.o: src/%.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/%.o: src/%.cpp | deps
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(PKG_CFLAGS) $(CXXFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -213,6 +227,7 @@ bench: bench-deps $(PROGS) $(BUILD)/holder $(BENCH_BIN)
 # FUZZ_SEEDS_TARGET; crashes go to FUZZ_BUILD/artifacts/TARGET/.
 #     make fuzz FUZZ_TARGETS=archive FUZZ_TIME=3600
 FUZZ_CC    ?= clang
+FUZZ_CXX   ?= clang++
 FUZZ_BUILD ?= build-fuzz
 FUZZ_TIME  ?= 60
 FUZZ_PKGS  := clang libclang-rt-14-dev
@@ -260,7 +275,12 @@ $(FUZZ_BUILD)/obj/%.o: src/%.c | deps fuzz-deps
 	$(FUZZ_CC) $(CPPFLAGS) $(PKG_CFLAGS) -std=c11 $(WARN) -MMD -MP $(FUZZ_OPT) \
 	  -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_LIB): $(LIB_SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o)
+$(FUZZ_BUILD)/obj/%.o: src/%.cpp | deps fuzz-deps
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) $(CPPFLAGS) $(PKG_CFLAGS) -std=c++17 $(CXXWARN) -MMD -MP $(FUZZ_OPT) \
+	  -fno-exceptions -fno-rtti -fno-sanitize=vptr -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_LIB): $(LIB_SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o) $(LIB_CXX_SRC:src/%.cpp=$(FUZZ_BUILD)/obj/%.o)
 	@rm -f $@
 	$(AR) rcs $@ $^
 

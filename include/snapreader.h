@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "digest.h"
+#include "jsonfast.h"
 #include "manifest.h"
 
 /*
@@ -179,6 +180,12 @@ int snapreader_json(struct snapreader *r, size_t max, json_t **out);
  * names the text in a message ("proc/4/fds.jsonl line 3"). */
 int snapreader_parse_json(struct snapreader *r, const char *what,
 			  const char *text, size_t len, json_t **out);
+/* The same, with the members prune names validated but not built
+ * (jsonfast.h; NULL: none).  A text whose pruned members jansson would
+ * refuse is refused, in the same words. */
+int snapreader_parse_json_pruned(struct snapreader *r, const char *what,
+				 const char *text, size_t len,
+				 const struct jsonfast_prune *prune, json_t **out);
 
 /*
  * The rest of the current member written into fd (borrowed) at its

@@ -60,6 +60,10 @@ struct snapshot_opts {
 	bool fd_text;      /* with fds: FD items unparsed, json NULL; see
 	                    * snapshot_fd_parse() */
 	bool other;        /* hand out SNAPSHOT_OTHER members */
+	/* With fds: members of each fd record the caller never reads,
+	 * validated but not built (snapreader_parse_json_pruned; NULL: none).
+	 * Borrowed: lives as long as the snapshot. */
+	const struct jsonfast_prune *fd_prune;
 	struct snapreader_opts reader; /* hashing, verification, problems */
 };
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "jsonfast.h"
 #include "jsonw.h"
 #include "objects.h"
 
@@ -90,6 +91,16 @@ int snapview_object_csv(struct buf *out, const struct snapview_ctx *ctx,
  * euid, access (r, w, u), flag_names and unexamined, derived. */
 int snapview_object_json(struct buf *out, const struct snapview_ctx *ctx,
 			 const struct object *o);
+/* The same row in two parts, head + tail: what the object's own record
+ * gives, and what its process gives (command, euid, and the row's end),
+ * the same for every row of a process.  fds writes the heads of a
+ * process's fds as it reads them, before its process.json. */
+int snapview_object_json_head(struct buf *out, const struct snapview_ctx *ctx,
+			      const struct object *o);
+int snapview_object_json_tail(struct buf *out, const struct snapview_ctx *ctx);
+/* The members of an fd record that a row of fds --json (ctx->full false)
+ * never reads, for snapshot_opts.fd_prune.  Static. */
+const struct jsonfast_prune *snapview_fd_lean_prune(void);
 /* The same fields, into an object the caller opened in w. */
 void snapview_object_fields(struct jsonw *w, const struct snapview_ctx *ctx,
 			    const struct object *o);

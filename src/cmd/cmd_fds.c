@@ -57,6 +57,10 @@ struct fds {
 	/* The process being read: its fd records, until its process.json. */
 	json_t *held;
 	size_t held_bytes;
+	/* With --json, its rows instead, but for their process's part: the
+	 * heads one after another, ends[i] where row i's ends. */
+	struct buf heads, tail;
+	size_t *ends, nends, cap_ends;
 	struct snapview_ctx ctx;
 	struct buf out;
 };
@@ -111,6 +115,26 @@ static int row(void *arg, const struct object *o)
 	return w ? w : cmd_flush(&f->out);
 }
 
+/* The --json rows held: each head, then the process's tail. */
+static int json_rows(struct fds *f)
+{
+	size_t i, at = 0;
+	int w = 0;
+
+	buf_reset(&f->tail);
+	if (snapview_object_json_tail(&f->tail, &f->ctx))
+		return -ENOMEM;
+	for (i = 0; i < f->nends && !w; i++) {
+		buf_append(&f->out, f->heads.data + at, f->ends[i] - at);
+		buf_append(&f->out, f->tail.data, f->tail.len);
+		at = f->ends[i];
+		w = cmd_flush(&f->out);
+	}
+	buf_reset(&f->heads);
+	f->nends = 0;
+	return w;
+}
+
 /* The held fds of pid, then its other objects, once its process.json is
  * read: the rows need its name and uid. */
 static int process_rows(struct fds *f, const json_t *proc, int pid)
@@ -120,6 +144,8 @@ static int process_rows(struct fds *f, const json_t *proc, int pid)
 	int w = 0;
 
 	snapview_ctx_process(&f->ctx, proc);
+	if (f->json)
+		w = json_rows(f);
 	for (i = 0; i < json_array_size(f->held) && !w; i++) {
 		o.rec = json_array_get(f->held, i);
 		w = row(f, &o);
@@ -215,6 +241,32 @@ static int mistakes(const struct fds *f, const char *path)
 	return CMD_OK;
 }
 
+/*
+ * With --json, a wanted fd's row but for its process's part, written
+ * now: the record is freed as soon as it is read (the next snapshot_next),
+ * not held by the thousand, which is most of the time a reader spends in
+ * malloc.  The row is the same (snapview_object_json_head).
+ */
+static int hold_head(struct fds *f, json_t *rec, int pid)
+{
+	struct object o = { .kind = OBJECT_FD, .pid = pid, .rec = rec };
+	size_t *e;
+
+	if (!wanted(f, &o))
+		return 0;
+	if (f->nends == f->cap_ends) {
+		e = realloc(f->ends, (f->cap_ends ? f->cap_ends * 2 : 256) * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		f->ends = e;
+		f->cap_ends = f->cap_ends ? f->cap_ends * 2 : 256;
+	}
+	if (snapview_object_json_head(&f->heads, &f->ctx, &o))
+		return -ENOMEM;
+	f->ends[f->nends++] = f->heads.len;
+	return 0;
+}
+
 /* Holds an fd record of a wanted process until its process.json. */
 static int hold(struct fds *f, struct snapshot *s, const struct snapshot_item *it, bool text)
 {
@@ -231,8 +283,15 @@ static int hold(struct fds *f, struct snapshot *s, const struct snapshot_item *i
 		x = snapshot_fd_parse(s, it->pid, it->line, it->text, it->len, &j);
 		if (x)
 			return x;
+		if (f->json) {
+			x = hold_head(f, j, it->pid);
+			json_decref(j);
+			return x;
+		}
 		return json_array_append_new(f->held, j) ? -ENOMEM : 0;
 	}
+	if (f->json)
+		return hold_head(f, it->json, it->pid);
 	return json_array_append(f->held, it->json) ? -ENOMEM : 0;
 }
 
@@ -260,6 +319,10 @@ static int list(const char *path, struct fds *f)
 	/* With --pid, the other processes' records are passed over unparsed:
 	 * parsing is most of the time (docs/PERFORMANCE.md). */
 	so.fd_text = f->npids > 0;
+	/* A --json row leaves the stat, fdinfo and marks unwritten: they are
+	 * validated, not built (about half of each record). */
+	if (f->json)
+		so.fd_prune = snapview_fd_lean_prune();
 	x = snapshot_open(&s, path, &so);
 	if (!x && f->csv)
 		buf_puts(&f->out, snapview_fd_csv_header());
@@ -290,7 +353,7 @@ static int list(const char *path, struct fds *f)
 
 int cmd_fds(int argc, char **argv)
 {
-	struct fds f = { .out = BUF_INIT };
+	struct fds f = { .out = BUF_INIT, .heads = BUF_INIT, .tail = BUF_INIT };
 	int rc = parse(argc, argv, &f);
 
 	if (rc < 0) {
@@ -305,6 +368,9 @@ int cmd_fds(int argc, char **argv)
 	}
 	json_decref(f.held);
 	buf_free(&f.out);
+	buf_free(&f.heads);
+	buf_free(&f.tail);
+	free(f.ends);
 	free(f.pids);
 	free(f.pid_met);
 	free(f.types);

@@ -79,7 +79,7 @@ static int parse_fd(struct snapshot *s, int pid, const char *what, const char *t
 	*out = NULL;
 	if (len == 0)
 		return fail(s, -EBADMSG, "%s is empty", what);
-	x = snapreader_parse_json(s->r, what, text, len, &j);
+	x = snapreader_parse_json_pruned(s->r, what, text, len, s->o.fd_prune, &j);
 	if (x)
 		return x;
 	x = check_pid(s, j, pid, what);
@@ -111,6 +111,28 @@ int snapshot_fd_parse(struct snapshot *s, int pid, unsigned long line,
 	return parse_fd(s, pid, what, text, len, out, &fd, &tid);
 }
 
+/* "NAME line N" into what (sized for the longest member name), for the
+ * messages of a parse: made for every line, so without printf. */
+static void name_line(char *what, size_t size, const char *name, unsigned long line)
+{
+	char d[24];
+	size_t n = strlen(name), k = sizeof(d);
+
+	do {
+		d[--k] = (char)('0' + line % 10);
+		line /= 10;
+	} while (line);
+	if (n > size - 1)
+		n = size - 1;
+	memcpy(what, name, n);
+	if (size - 1 - n >= 6 + sizeof(d) - k) {
+		memcpy(what + n, " line ", 6);
+		memcpy(what + n + 6, d + k, sizeof(d) - k);
+		n += 6 + sizeof(d) - k;
+	}
+	what[n] = '\0';
+}
+
 static int next_fd(struct snapshot *s, struct snapshot_item *it)
 {
 	char what[SNAPREADER_MAX_NAME + 32];
@@ -128,7 +150,7 @@ static int next_fd(struct snapshot *s, struct snapshot_item *it)
 		return fail(s, -EBADMSG, "%s line %lu is empty", s->m->name, s->line);
 	if (!s->o.fd_text) {
 		/* Named only for a parse: with fd_text most lines never are. */
-		snprintf(what, sizeof(what), "%s line %lu", s->m->name, s->line);
+		name_line(what, sizeof(what), s->m->name, s->line);
 		x = parse_fd(s, s->m->pid, what, s->text.data, s->text.len, &j, &fd, &tid);
 		if (x)
 			return x;

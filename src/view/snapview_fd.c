@@ -587,8 +587,9 @@ static void put_who_json(struct jsonw *w, const struct snapview_ctx *ctx)
 		jsonw_int(w, "euid", v);
 }
 
-void snapview_object_fields(struct jsonw *w, const struct snapview_ctx *ctx,
-			    const struct object *o)
+/* All fields but the process's (command, euid), which come last. */
+static void object_own_fields(struct jsonw *w, const struct snapview_ctx *ctx,
+			      const struct object *o)
 {
 	const json_t *e = NULL;
 	int64_t v;
@@ -625,6 +626,12 @@ void snapview_object_fields(struct jsonw *w, const struct snapview_ctx *ctx,
 	/* The SIZE column: of the recovered content, else of the file. */
 	if (!o->gap && object_size(o, &v))
 		jsonw_int(w, "size", v);
+}
+
+void snapview_object_fields(struct jsonw *w, const struct snapview_ctx *ctx,
+			    const struct object *o)
+{
+	object_own_fields(w, ctx, o);
 	put_who_json(w, ctx);
 }
 
@@ -636,6 +643,32 @@ int snapview_object_json(struct buf *out, const struct snapview_ctx *ctx,
 	jsonw_init(&w, out);
 	jsonw_open(&w, NULL);
 	snapview_object_fields(&w, ctx, o);
+	jsonw_close(&w);
+	buf_putc(out, '\n');
+	return buf_error(out);
+}
+
+int snapview_object_json_head(struct buf *out, const struct snapview_ctx *ctx,
+			      const struct object *o)
+{
+	struct jsonw w;
+
+	jsonw_init(&w, out);
+	jsonw_open(&w, NULL);
+	object_own_fields(&w, ctx, o);
+	return buf_error(out);
+}
+
+int snapview_object_json_tail(struct buf *out, const struct snapview_ctx *ctx)
+{
+	struct jsonw w;
+
+	/* Inside the row's object, after its first field ("object"): the
+	 * writer's state as the head left it. */
+	jsonw_init(&w, out);
+	w.depth = 1;
+	w.first[1] = false;
+	put_who_json(&w, ctx);
 	jsonw_close(&w);
 	buf_putc(out, '\n');
 	return buf_error(out);

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "jsonfast.h"
 #include "snapshot.h"
 #include "snapview_int.h"
 
@@ -329,6 +330,20 @@ SPEC(s_fd_lean, { "pid", R_INT, NULL }, { "fd", R_INT, NULL }, { "tid", R_INT, N
      { "euid", R_DERIVED, NULL }, { "access", R_DERIVED, NULL },
      { "flag_names", R_DERIVED, NULL }, { "unexamined", R_DERIVED, NULL },
      { "size", R_DERIVED, NULL });
+
+/* What a row of s_fd_lean leaves unread of an fd record, for the reader
+ * to validate without building (snapshot_opts.fd_prune): the fields it
+ * drops, and of "stat" the size (object_size(); that "stat" is an object
+ * says the file was examined, examined_fd_unknown()).  "fdinfo_b64" is
+ * not dropped by s_fd_lean: it stays.  Change with s_fd_lean. */
+static const struct jsonfast_prune fd_lean_prune[] = {
+	{ "fdinfo", NULL }, { "marks", NULL }, { "stat", "size" }, { NULL, NULL },
+};
+
+const struct jsonfast_prune *snapview_fd_lean_prune(void)
+{
+	return fd_lean_prune;
+}
 
 /* What an fds row adds to a link or a mapping: the record's own keys
  * of these names are dropped, not written twice. */

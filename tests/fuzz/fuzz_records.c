@@ -4,6 +4,7 @@
 
 #include "escape.h"
 #include "fuzz.h"
+#include "jsonfast.h"
 #include "objects.h"
 #include "snapshot.h"
 #include "snapview.h"
@@ -90,11 +91,38 @@ static void show(const json_t *rec)
 	buf_free(&b);
 }
 
+/* The reader's simdjson path answers as jansson does, or defers to it
+ * (jsonfast.h): never a value jansson would not have built, nor one it
+ * would have refused; pruned, never one it would have refused. */
+static void same_as_jansson(const uint8_t *data, size_t size, const json_t *j)
+{
+	static struct jsonfast *jf;
+	json_t *f, *p;
+	char *a, *b;
+
+	if (!jf)
+		jf = jsonfast_new();
+	f = jsonfast_load(jf, (const char *)data, size, NULL);
+	p = jsonfast_load(jf, (const char *)data, size, snapview_fd_lean_prune());
+	if ((f || p) && !json_is_object(j))
+		fuzz_fail("jsonfast built what jansson refuses");
+	a = f ? json_dumps(f, JSON_COMPACT) : NULL;
+	b = f ? json_dumps(j, JSON_COMPACT) : NULL;
+	if (f && (!a || !b || strcmp(a, b) != 0 || !json_equal(f, j)))
+		fuzz_fail("jsonfast built otherwise than jansson");
+	free(a);
+	free(b);
+	json_decref(f);
+	json_decref(p);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	json_error_t je;
 	json_t *j = json_loadb((const char *)data, size,
 			       JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+
+	same_as_jansson(data, size, j);
 
 	if (json_is_object(j)) {
 		show(j);
