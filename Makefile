@@ -10,8 +10,9 @@ MANDIR   = $(PREFIX)/share/man/man1
 VERSION := 0.1.0
 
 CC      ?= cc
-# Libraries the core links; checked with pkg-config by `deps`.
-PKGS      := libarchive libcrypto zlib jansson
+# Libraries the core links; checked with pkg-config by `deps`.  libyara
+# scans recovered files for snapread triage --yara (docs/TRIAGE.md).
+PKGS      := libarchive libcrypto zlib jansson yara
 TEST_PKGS := cmocka
 # The fixture fakeproc (a FUSE /proc that hides what a rootkit would).
 FIXTURE_PKGS := fuse3
@@ -19,7 +20,7 @@ FIXTURE_PKGS := fuse3
 DEB_PKGS  := pkg-config python3 libarchive-dev libssl-dev zlib1g-dev libjansson-dev \
              libcmocka-dev libzstd-dev libarchive-tools jq zstd libfuse3-dev \
              ansible openssh-server openssh-client python3-yaml python3-jsonschema \
-             mandoc libc6-dev binutils openssl
+             mandoc libc6-dev binutils openssl libyara-dev
 TEST_CMDS := jq bsdtar sha256sum setpriv zstd python3 ansible-playbook /usr/sbin/sshd \
              mandoc unshare readelf openssl iconv
 # Python modules the tests import: jsonschema validates every --json
@@ -64,7 +65,10 @@ endif
 # command files.
 LIB_DIRS := util proc capture archive model view
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
-LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
+# Sources made from data files at build time (in BUILD/gen/): the built-in
+# allowlist of snapread triage, docs/triage-allow.conf as a C string.
+GEN      := triage_allow_conf
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(GEN:%=$(BUILD)/obj/gen/%.o)
 LIB      := $(BUILD)/libprocsnap.a
 # Program-side code both programs share (signals).
 PROG_COMMON_SRC := $(filter-out src/cmd/procsnap.c src/cmd/snapread.c src/cmd/cmd.c src/cmd/cmd_%.c,$(wildcard src/cmd/*.c))
@@ -73,7 +77,7 @@ SNAPREAD_SRC := src/cmd/snapread.c src/cmd/cmd.c $(wildcard src/cmd/cmd_*.c) $(P
 
 UNIT_SRC   := $(wildcard tests/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
-FIXTURE_BIN := $(BUILD)/holder $(BUILD)/stress $(BUILD)/fakeproc
+FIXTURE_BIN := $(BUILD)/holder $(BUILD)/stress $(BUILD)/fakeproc $(BUILD)/planted
 
 PROGS := $(BUILD)/procsnap $(BUILD)/snapread
 
@@ -139,6 +143,23 @@ $(BUILD)/obj/%.o: src/%.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
 
+# docs/triage-allow.conf as one C string, line by line (\ and " escaped).
+# $(1): the build directory.
+define gen_allow
+$(1)/gen/triage_allow_conf.c: docs/triage-allow.conf
+	@mkdir -p $$(@D)
+	{ echo '/* Made from docs/triage-allow.conf by the Makefile: snapread triage'"'"'s built-in allowlist. */'; \
+	  echo 'extern const char triage_allow_builtin[];'; \
+	  echo 'const char triage_allow_builtin[] = ""'; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$$$/\\n"/' $$<; \
+	  echo ';'; } >$$@.tmp && mv $$@.tmp $$@
+endef
+$(eval $(call gen_allow,$(BUILD)))
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
@@ -157,6 +178,10 @@ $(BUILD)/tests/%: tests/%.c $(LIB) | deps
 $(BUILD)/holder: fixtures/holder.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -lcrypto -lpthread
+
+$(BUILD)/planted: fixtures/planted.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
 $(BUILD)/stress: fixtures/stress.c | deps
 	@mkdir -p $(@D)
@@ -253,7 +278,13 @@ $(FUZZ_BUILD)/obj/%.o: src/%.c | deps fuzz-deps
 	$(FUZZ_CC) $(CPPFLAGS) $(PKG_CFLAGS) -std=c11 $(WARN) -MMD -MP $(FUZZ_OPT) \
 	  -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_LIB): $(LIB_SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o)
+$(eval $(call gen_allow,$(FUZZ_BUILD)))
+
+$(FUZZ_BUILD)/obj/gen/%.o: $(FUZZ_BUILD)/gen/%.c | deps fuzz-deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) $(FUZZ_OPT) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_LIB): $(LIB_SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o) $(GEN:%=$(FUZZ_BUILD)/obj/gen/%.o)
 	@rm -f $@
 	$(AR) rcs $@ $^
 

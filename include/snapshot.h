@@ -40,12 +40,15 @@ enum snapshot_kind {
 	SNAPSHOT_PROCESS,  /* process.json */
 	SNAPSHOT_RAW,      /* proc/PID/<file>, data unread (opts.raw) */
 	SNAPSHOT_CONTENT,  /* content/DEV-INO, data unread (opts.content) */
+	SNAPSHOT_HOSTFILE, /* host/etc/..., host/proc/...: a raw copy of a host
+	                    * file, data unread (opts.host_files) */
 };
 
 struct snapshot_opts {
 	bool fds;          /* parse fds.jsonl into SNAPSHOT_FD items (else skipped) */
 	bool raw;          /* hand out raw /proc members */
 	bool content;      /* hand out content members */
+	bool host_files;   /* hand out host files (host/etc/..., host/proc/...) */
 	bool ordered;      /* refuse pids that do not ascend */
 	bool fd_text;      /* with fds: FD items unparsed, json NULL; see
 	                    * snapshot_fd_parse() */
@@ -61,7 +64,8 @@ struct snapshot_opts {
 struct snapshot_item {
 	enum snapshot_kind kind;
 	/* FD, PROCESS, RAW: the process.  CONTENT: the pid whose members came
-	 * just before (the process that first held the file); 0 if none. */
+	 * just before (the process that first held the file); 0 if none.
+	 * HOSTFILE: 0 (member->file names it: "etc/ld.so.preload"...). */
 	int pid;
 	json_t *json;                     /* HOST, SUMMARY, FD (unless opts.fd_text), PROCESS */
 	const char *text;                 /* FD: the line, len bytes, no newline */
@@ -90,8 +94,8 @@ int snapshot_next(struct snapshot *s, struct snapshot_item *it);
 int snapshot_fd_parse(struct snapshot *s, int pid, unsigned long line,
 		      const char *text, size_t len, json_t **out);
 
-/* One process and its fds (forces opts.fds; RAW, CONTENT, HOST and
- * SUMMARY items are passed over). */
+/* One process and its fds (forces opts.fds; RAW, CONTENT, HOSTFILE, HOST
+ * and SUMMARY items are passed over). */
 struct snap_process {
 	int pid;
 	json_t *process;  /* process.json, an object */

@@ -16,6 +16,7 @@ static const struct {
 	{ "extract", cmd_extract, "write the recovered files to a directory, verified" },
 	{ "verify", cmd_verify, "check every member against the manifest" },
 	{ "diff", cmd_diff, "what changed between two snapshots (A before, B after)" },
+	{ "triage", cmd_triage, "what looks wrong, each finding with its evidence" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(*commands))
@@ -38,8 +39,9 @@ static void usage(FILE *f)
 "  snapread --version      the version and the archive format it reads\n"
 "  snapread help COMMAND   the help of one command\n"
 "\n"
-"Exit status: 0 fine, 1 a failed verification or differences found by\n"
-"diff, 2 trouble (unreadable, corrupt or hostile archive, bad usage).\n"
+"Exit status: 0 fine, 1 a failed verification, differences found by diff\n"
+"or findings of triage, 2 trouble (unreadable, corrupt or hostile archive,\n"
+"bad usage).\n"
 "See snapread(1).\n");
 }
 

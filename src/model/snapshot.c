@@ -245,6 +245,12 @@ int snapshot_next(struct snapshot *s, struct snapshot_item *it)
 			it->pid = s->block_pid;
 			it->member = m;
 			return 1;
+		case SNAP_M_HOSTFILE:
+			if (!s->o.host_files)
+				break;
+			it->kind = SNAPSHOT_HOSTFILE;
+			it->member = m;
+			return 1;
 		case SNAP_M_FDS:
 			s->block_pid = m->pid;
 			s->fds_pid = m->pid;

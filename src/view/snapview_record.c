@@ -412,3 +412,13 @@ void snapview_record_content(struct jsonw *w, const char *key, const json_t *c)
 {
 	put_record(w, key, &s_content, c);
 }
+
+void snapview_record_socket(struct jsonw *w, const char *key, const json_t *sk)
+{
+	put_record(w, key, &s_socket, sk);
+}
+
+void snapview_record_map(struct jsonw *w, const char *key, const json_t *m)
+{
+	put_record(w, key, &s_mapping, m);
+}
