@@ -85,10 +85,12 @@ static int line(struct triage_ioc *l, char *s, size_t n, const char *path, unsig
 	}
 	while (e < n && (s[e] == ' ' || s[e] == '\t' || s[e] == '*'))
 		e++;
-	if (e < n && s[e] == '#')
-		for (e++; e < n && s[e] == ' '; e++)
-			;
-	return add(l, hex, s + e, n - e);
+	/* The label ends where a comment starts. */
+	for (k = e; k < n && !(s[k] == '#' && (k == e || s[k - 1] == ' ' || s[k - 1] == '\t')); k++)
+		;
+	while (k > e && (s[k - 1] == ' ' || s[k - 1] == '\t'))
+		k--;
+	return add(l, hex, s + e, k - e);
 }
 
 int triage_ioc_load(struct triage_ioc **out, const char *path, char *err, size_t errlen)

@@ -97,14 +97,30 @@ static void exe_staging(struct triage_ctx *c)
 
 /* ---- names ---- */
 
-/* comm (at most 15 bytes: TASK_COMM_LEN) is name, or name cut there. */
+/* n without a version at its end: "python3.11" and "python3" are
+ * "python" (a link python3 -> python3.11 names the process python3). */
+static size_t unversioned(const char *s, size_t n)
+{
+	while (n && ((s[n - 1] >= '0' && s[n - 1] <= '9') || s[n - 1] == '.'))
+		n--;
+	return n;
+}
+
+/* comm (at most 15 bytes: TASK_COMM_LEN) is name, or name cut there, or
+ * name with another version. */
 static bool comm_is(const struct buf *comm, const char *name, size_t n)
 {
+	size_t a, b;
+
 	if (!comm->len || !n)
 		return false;
 	if (comm->len == 15 && n > 15)
 		n = 15;
-	return comm->len == n && memcmp(comm->data, name, n) == 0;
+	if (comm->len == n && memcmp(comm->data, name, n) == 0)
+		return true;
+	a = unversioned(comm->data, comm->len);
+	b = unversioned(name, n);
+	return a && a == b && memcmp(comm->data, name, a) == 0;
 }
 
 static void kthread_impostor(struct triage_ctx *c)
