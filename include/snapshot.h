@@ -109,6 +109,12 @@ struct snapreader *snapshot_reader(struct snapshot *s);
 /* host.json, once read (it comes before every process); else NULL.
  * Borrowed; lives as long as s. */
 const json_t *snapshot_host(const struct snapshot *s);
+/* The host's user and group names (users.h), from host/etc/passwd and
+ * host/etc/group, which come before every process; NULL when the archive
+ * has neither (written before they were captured).  Borrowed; lives as
+ * long as s. */
+struct users;
+const struct users *snapshot_users(const struct snapshot *s);
 const char *snapshot_error(const struct snapshot *s);
 void snapshot_free(struct snapshot *s);
 

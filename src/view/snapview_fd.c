@@ -316,7 +316,7 @@ static void put_gap(struct buf *out, const struct examined_gap *g)
 
 const char *snapview_fd_header(void)
 {
-	return "COMMAND             PID    UID     FD TYPE             SIZE     OFFSET "
+	return "COMMAND             PID    UID USER         FD TYPE             SIZE     OFFSET "
 	       "DEL CONTENT    TARGET\n";
 }
 
@@ -336,11 +336,12 @@ void snapview_ctx_process(struct snapview_ctx *ctx, const json_t *proc)
 	buf_free(&b);
 }
 
-/* COMMAND, PID and UID. */
+/* COMMAND, PID, UID and USER. */
 static void put_who(struct buf *out, const struct snapview_ctx *ctx, int pid)
 {
 	size_t start = out->len;
-	int64_t v;
+	bool known;
+	int64_t v = -1;
 
 	if (ctx && ctx->who[0]) {
 		buf_puts(out, ctx->who);
@@ -349,10 +350,13 @@ static void put_who(struct buf *out, const struct snapview_ctx *ctx, int pid)
 		snapview_pad(out, start, 15);
 	}
 	snapview_int(out, 8, pid);
-	if (ctx && snapview_proc_euid(ctx->proc, &v))
+	known = ctx && snapview_proc_euid(ctx->proc, &v);
+	if (known)
 		snapview_int(out, 7, v);
 	else
 		buf_puts(out, "      -");
+	buf_putc(out, ' ');
+	snapview_user(out, ctx ? ctx->users : NULL, known, v, 8);
 }
 
 /* FD as lsof shows it: the number and the mode letter ("3u"), or txt,

@@ -87,8 +87,8 @@ static bool maps_other_deleted(const json_t *proc)
 
 const char *snapview_proc_header(void)
 {
-	return "    PID    PPID    UID START                S MARK  CONTAINER    NAME            "
-	       "COMMAND\n";
+	return "    PID    PPID    UID USER     START                S MARK  CONTAINER    NAME"
+	       "            COMMAND\n";
 }
 
 /* The container's id, shortened as docker shows it (12 characters). */
@@ -130,20 +130,24 @@ bool snapview_proc_in_container(const json_t *proc, const char *id)
 	return match;
 }
 
-int snapview_proc_text(struct buf *out, const json_t *proc, unsigned depth,
-		       size_t *name_at)
+int snapview_proc_text(struct buf *out, const json_t *proc, const struct users *users,
+		       unsigned depth, size_t *name_at)
 {
-	int64_t v;
-	bool vanished = false;
+	int64_t v = -1;
+	bool vanished = false, known;
 	size_t mark, start;
 
 	snapview_num(out, 7, proc, "pid");
 	buf_putc(out, ' ');
 	snapview_num(out, 7, proc, "ppid");
-	if (snapview_proc_euid(proc, &v))
+	known = snapview_proc_euid(proc, &v);
+	if (known)
 		buf_printf(out, " %6" PRId64 " ", v);
 	else
 		buf_puts(out, "      - ");
+	/* The name beside the number, as ps -o user shows it (8 wide). */
+	snapview_user(out, users, known, v, 8);
+	buf_putc(out, ' ');
 	put_start(out, proc);
 	buf_putc(out, ' ');
 	snapview_text(out, proc, "state", "-");
