@@ -19,9 +19,10 @@ FIXTURE_PKGS := fuse3
 DEB_PKGS  := pkg-config python3 libarchive-dev libssl-dev zlib1g-dev libjansson-dev \
              libcmocka-dev libzstd-dev libarchive-tools jq zstd libfuse3-dev \
              ansible openssh-server openssh-client python3-yaml python3-jsonschema \
-             mandoc libc6-dev binutils openssl
+             mandoc libc6-dev binutils openssl sleuthkit
+# mactime (sleuthkit) reads snapread timeline's bodyfile (tests/it_timeline.sh).
 TEST_CMDS := jq bsdtar sha256sum setpriv zstd python3 ansible-playbook /usr/sbin/sshd \
-             mandoc unshare readelf openssl iconv
+             mandoc unshare readelf openssl iconv mactime
 # Python modules the tests import: jsonschema validates every --json
 # output against docs/schema/ (tests/tools/schema_check.py).
 TEST_PYMODS := yaml jsonschema

@@ -38,6 +38,12 @@ int snapview_num(struct buf *out, int width, const json_t *obj, const char *key)
 const char *snapview_proc_header(void);
 int snapview_proc_text(struct buf *out, const json_t *proc, const struct users *users,
 		       unsigned depth, size_t *name_at);
+/* ps --csv: the same columns, RFC 4180 (csv.h): host bytes exact and
+ * guarded, numbers as numbers, nothing for what is not recorded (MARK
+ * empty for none; USER the whole name, empty when none; COMMAND the whole
+ * command line). */
+const char *snapview_proc_csv_header(void);
+int snapview_proc_csv(struct buf *out, const json_t *proc, const struct users *users);
 /* The indentation of --tree for depth (capped), appended. */
 int snapview_indent(struct buf *out, unsigned depth);
 /* ps --json: one object per line, docs/schema/process.json: process.json
@@ -80,6 +86,12 @@ const char *snapview_fd_header(void);
 void snapview_ctx_process(struct snapview_ctx *ctx, const json_t *proc);
 int snapview_object_text(struct buf *out, const struct snapview_ctx *ctx,
 			 const struct object *o);
+/* fds --csv: the same columns, RFC 4180 (csv.h): COMMAND and TARGET the
+ * exact bytes (TARGET with the text's notes), guarded; numbers as
+ * numbers; DEL "del", "?" or empty. */
+const char *snapview_fd_csv_header(void);
+int snapview_object_csv(struct buf *out, const struct snapview_ctx *ctx,
+			const struct object *o);
 /* fds --json: docs/schema/fd.json: "object", the record as recorded (an
  * fd record, the exe or cwd link, a mapped_deleted entry), then command,
  * euid, access (r, w, u), flag_names and unexamined, derived. */

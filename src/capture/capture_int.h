@@ -68,6 +68,7 @@
 #include "fsnotify.h"
 #include "jsonw.h"
 #include "locks.h"
+#include "procfs.h"
 #include "sockets.h"
 #include "u64map.h"
 
@@ -210,6 +211,7 @@ struct fd_item {
 	long fs_magic;        /* statfs f_type of an anon inode fd, or 0 */
 	int tid;              /* 0: the process's table; else the thread's */
 	struct stat st;
+	struct procfs_btime btime; /* st's birth time, when known */
 	int pinfd;            /* a deleted regular file's O_PATH pin, or -1 */
 	bool info_truncated;  /* fdinfo was longer than its bound */
 	char sockproto[16];   /* a socket's system.sockprotoname, or "" */
@@ -228,6 +230,7 @@ struct map_item {
 	bool have_stat;
 	bool memfd_fs, shmem_fs;
 	struct stat st;
+	struct procfs_btime btime;
 	int pinfd;            /* the first mapping of a file pins it; or -1 */
 };
 
@@ -265,9 +268,11 @@ struct proc_item {
 	struct span link[NLINKS];
 	bool exe_have_stat;
 	struct stat exe_st;
+	struct procfs_btime exe_btime;
 	int exe_pin;              /* a deleted exe's O_PATH pin, or -1 */
 	bool cwd_have_stat;       /* cwd_st holds stat() of the cwd */
 	struct stat cwd_st;
+	struct procfs_btime cwd_btime;
 	struct span ns[NNS];      /* readlink of ns/NAME */
 	uint64_t ns_ino[NNS];     /* ... its inode, 0 when unread */
 	struct span mountinfo;    /* read when first in its mount namespace */
@@ -584,7 +589,9 @@ const char *touch_via_name(enum touch_via via);
 void record_error(struct capture *c, struct jsonw *errs, const char *what, int err);
 void record_time(struct capture *c, struct jsonw *j, const char *key,
 		 const struct timespec *ts);
-void record_stat(struct capture *c, struct jsonw *j, const struct stat *st);
+/* "stat": st's fields and times; "btime" only when bt says it is known. */
+void record_stat(struct capture *c, struct jsonw *j, const struct stat *st,
+		 const struct procfs_btime *bt);
 void record_content(struct capture *c, struct jsonw *j, const struct stored *s);
 void record_argv(struct jsonw *j, const char *s, size_t n);
 /* The kind of a file on the kernel's internal shmem mount, or NULL. */

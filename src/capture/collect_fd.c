@@ -31,8 +31,10 @@ static void pin_file(struct batch *b, struct fd_item *it, int fddir, const char 
 		it->have_stat = false;
 		return;
 	}
-	if (fstat(pin, &it->st) < 0) {
-		FD_ERR(it, "fstat", -errno);
+	int e = procfs_statx(pin, "", AT_EMPTY_PATH, &it->st, &it->btime);
+
+	if (e) {
+		FD_ERR(it, "fstat", e);
 		it->have_stat = false;
 		close(pin);
 		return;
@@ -91,8 +93,10 @@ static void sock_proto(struct fd_item *it, int fddir, const char *name)
 static void stat_fd(struct batch *b, struct fd_item *it, int fddir, const char *name,
 		    bool memfd_name)
 {
-	if (fstatat(fddir, name, &it->st, 0) < 0) {
-		FD_ERR(it, "pin", -errno);
+	int e = procfs_statx(fddir, name, 0, &it->st, &it->btime);
+
+	if (e) {
+		FD_ERR(it, "pin", e);
 		return;
 	}
 	it->have_stat = true;

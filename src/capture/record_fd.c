@@ -245,7 +245,7 @@ int record_fd(struct capture *c, struct batch *b, struct fd_item *it)
 	if (lk == PARSE_LINK_ANON && record_marks(c, b, it, &j, anon, anon_len))
 		return wfail(c, -ENOMEM, "pid %d: fd %d: out of memory", b->pid, it->fd);
 	if (it->have_stat) {
-		record_stat(c, &j, &it->st);
+		record_stat(c, &j, &it->st, &it->btime);
 		touch_record_fd(c, &j, &it->st);
 	}
 	if (lk == PARSE_LINK_SOCKET || lk == PARSE_LINK_PIPE)

@@ -68,7 +68,8 @@ void record_time(struct capture *c, struct jsonw *j, const char *key,
 	jsonw_raw(j, key, s, n + 13);
 }
 
-void record_stat(struct capture *c, struct jsonw *j, const struct stat *st)
+void record_stat(struct capture *c, struct jsonw *j, const struct stat *st,
+		 const struct procfs_btime *bt)
 {
 	jsonw_open(j, "stat");
 	jsonw_uint(j, "dev", (uint64_t)st->st_dev);
@@ -83,6 +84,10 @@ void record_stat(struct capture *c, struct jsonw *j, const struct stat *st)
 	record_time(c, j, "atime", &st->st_atim);
 	record_time(c, j, "mtime", &st->st_mtim);
 	record_time(c, j, "ctime", &st->st_ctim);
+	/* Absent when the file system keeps none (or statx was refused):
+	 * unknown, never 1970. */
+	if (bt && bt->known)
+		record_time(c, j, "btime", &bt->ts);
 	jsonw_close(j);
 }
 

@@ -139,7 +139,7 @@ static int record_links(struct capture *c, struct batch *b)
 			bool deleted = S_ISREG(p->exe_st.st_mode) && p->exe_st.st_nlink == 0;
 
 			jsonw_bool(j, "deleted", deleted);
-			record_stat(c, j, &p->exe_st);
+			record_stat(c, j, &p->exe_st, &p->exe_btime);
 			if (deleted) {
 				struct recover_src src = { p->exe_pin, &p->exe_st, b->pid, -1,
 							   batch_text(b, &p->link[i]),
@@ -159,7 +159,7 @@ static int record_links(struct capture *c, struct batch *b)
 
 			jsonw_bool(j, "deleted", gone);
 			if (gone)
-				record_stat(c, j, &p->cwd_st);
+				record_stat(c, j, &p->cwd_st, &p->cwd_btime);
 		}
 		if (i == 0 && p->exe_pin >= 0) {
 			close(p->exe_pin);

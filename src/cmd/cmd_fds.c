@@ -12,7 +12,7 @@
 
 static const char usage[] =
 "usage: snapread fds [--pid PID[,PID...]] [--deleted] [--changing] [--type TYPE]\n"
-"                    [--json] SNAP\n"
+"                    [--json | --csv] SNAP\n"
 "What each process holds, as lsof lists it: COMMAND, PID, UID (effective),\n"
 "FD (the number and its mode: r read, w write, u both; txt a deleted\n"
 "executable, mem a deleted file mapped, cwd a deleted working directory,\n"
@@ -32,6 +32,8 @@ static const char usage[] =
 "                  chr, blk, anon, other, unknown; or this kind: tmpfile,\n"
 "                  pidfd, eventfd, eventpoll, ... (repeatable)\n"
 "  --json          one JSON object per row per line (docs/schema/fd.json)\n"
+"  --csv           the same columns as CSV (RFC 4180, a header row; TARGET\n"
+"                  the exact bytes; cells beginning = + - @ written '=)\n"
 "  --help          this help\n";
 
 /* The names --type knows without looking (docs/FORMAT.md, fds.jsonl). */
@@ -45,7 +47,7 @@ static const char *const known_kinds[] = {
 };
 
 struct fds {
-	bool json, deleted, changing;
+	bool json, csv, deleted, changing;
 	int *pids;
 	size_t npids;
 	bool *pid_met;
@@ -103,7 +105,8 @@ static int row(void *arg, const struct object *o)
 	if (!wanted(f, o))
 		return 0;
 	w = f->json ? snapview_object_json(&f->out, &f->ctx, o)
-		    : snapview_object_text(&f->out, &f->ctx, o);
+	    : f->csv ? snapview_object_csv(&f->out, &f->ctx, o)
+		     : snapview_object_text(&f->out, &f->ctx, o);
 	/* A row at a time: the buffer stays small (and in cache). */
 	return w ? w : cmd_flush(&f->out);
 }
@@ -151,13 +154,14 @@ static int add_type(struct fds *f, const char *t)
 /* The options into f: -1 to go on, else the exit status. */
 static int parse(int argc, char **argv, struct fds *f)
 {
-	enum { OPT_PID = 256, OPT_DELETED, OPT_CHANGING, OPT_TYPE, OPT_JSON, OPT_HELP };
+	enum { OPT_PID = 256, OPT_DELETED, OPT_CHANGING, OPT_TYPE, OPT_JSON, OPT_CSV, OPT_HELP };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, OPT_PID },
 		{ "deleted", no_argument, NULL, OPT_DELETED },
 		{ "changing", no_argument, NULL, OPT_CHANGING },
 		{ "type", required_argument, NULL, OPT_TYPE },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "csv", no_argument, NULL, OPT_CSV },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -169,6 +173,7 @@ static int parse(int argc, char **argv, struct fds *f)
 		case OPT_DELETED: f->deleted = true; break;
 		case OPT_CHANGING: f->changing = true; break;
 		case OPT_JSON: f->json = true; break;
+		case OPT_CSV: f->csv = true; break;
 		case OPT_HELP: help = true; break;
 		case OPT_PID:
 			if (cmd_pids(optarg, "--pid", &f->pids, &f->npids))
@@ -182,6 +187,8 @@ static int parse(int argc, char **argv, struct fds *f)
 			return CMD_TROUBLE;
 		}
 	}
+	if (!help && f->csv && f->json)
+		return cmd_usage_error("--csv: not with --json");
 	return cmd_operands(argc, argv, 1, help, usage);
 }
 
@@ -254,7 +261,9 @@ static int list(const char *path, struct fds *f)
 	 * parsing is most of the time (docs/PERFORMANCE.md). */
 	so.fd_text = f->npids > 0;
 	x = snapshot_open(&s, path, &so);
-	if (!x && !f->json)
+	if (!x && f->csv)
+		buf_puts(&f->out, snapview_fd_csv_header());
+	else if (!x && !f->json)
 		buf_puts(&f->out, snapview_fd_header());
 	/* One process at a time: memory does not grow with the snapshot. */
 	while (!x && !w && (x = snapshot_next(s, &it)) > 0) {

@@ -2,10 +2,12 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "csv.h"
 #include "escape.h"
 #include "fdflags.h"
 #include "snapshot.h"
 #include "snapview_int.h"
+#include "users.h"
 
 const char *snapview_fd_type(const json_t *fd)
 {
@@ -380,7 +382,22 @@ static void put_fdcol(struct buf *out, const struct object *o)
 	buf_putc(out, ' ');
 }
 
-static void put_target(struct buf *out, const struct object *o)
+/* obj[key]: escaped for a text line, or its exact bytes (csv, whose
+ * writer guards them). */
+static void put_name(struct buf *out, const json_t *obj, const char *key, bool exact)
+{
+	struct buf b = BUF_INIT;
+
+	if (!exact)
+		snapview_text(out, obj, key, "?");
+	else if (snapshot_bytes(obj, key, &b) == 1)
+		buf_append(out, b.data ? b.data : "", b.len);
+	else
+		buf_putc(out, '?');
+	buf_free(&b);
+}
+
+static void put_target(struct buf *out, const struct object *o, bool exact)
 {
 	const json_t *sk = json_object_get(o->rec, "socket");
 
@@ -389,7 +406,7 @@ static void put_target(struct buf *out, const struct object *o)
 		return;
 	}
 	if (o->kind == OBJECT_MEM) {
-		snapview_text(out, o->rec, "path", "?");
+		put_name(out, o->rec, "path", exact);
 		buf_puts(out, " [mapped ");
 		snapview_text(out, o->rec, "start", "?");
 		buf_putc(out, '-');
@@ -406,7 +423,7 @@ static void put_target(struct buf *out, const struct object *o)
 	if (json_is_object(sk))
 		snapview_socket(out, sk);
 	else if (json_object_get(o->rec, "target"))
-		snapview_text(out, o->rec, "target", "?");
+		put_name(out, o->rec, "target", exact);
 	else
 		link_error(out, o->rec);
 	if (o->kind == OBJECT_FD)
@@ -475,9 +492,66 @@ int snapview_object_text(struct buf *out, const struct snapview_ctx *ctx,
 		buf_putc(out, '-');
 	snapview_pad(out, start, 10);
 	buf_putc(out, ' ');
-	put_target(out, o);
+	put_target(out, o, false);
 	put_why(out, o);
 	buf_putc(out, '\n');
+	return buf_error(out);
+}
+
+const char *snapview_fd_csv_header(void)
+{
+	return "COMMAND,PID,UID,USER,FD,TYPE,SIZE,OFFSET,DEL,CONTENT,TARGET\r\n";
+}
+
+int snapview_object_csv(struct buf *out, const struct snapview_ctx *ctx,
+			const struct object *o)
+{
+	const json_t *content = object_content(o);
+	const char *t = snapview_object_type(o), *name = NULL;
+	struct buf b = BUF_INIT;
+	size_t len = 0;
+	int64_t v;
+	int del;
+
+	if (snapshot_bytes(ctx ? ctx->proc : NULL, "name", &b) == 1)
+		csv_text(out, true, b.data ? b.data : "", b.len);
+	else
+		csv_empty(out, true);
+	csv_int(out, false, o->pid);
+	if (ctx && snapview_proc_euid(ctx->proc, &v)) {
+		csv_int(out, false, v);
+		name = v >= 0 ? users_user(ctx->users, (uint64_t)v, &len) : NULL;
+	} else {
+		csv_empty(out, false);
+	}
+	/* USER: the whole name, exact; empty when the snapshot has none. */
+	if (name)
+		csv_text(out, false, name, len);
+	else
+		csv_empty(out, false);
+	/* FD as the text column has it ("3u", txt, NOFD): snapread's words. */
+	buf_reset(&b);
+	put_fdcol(&b, o);
+	csv_text(out, false, b.data + strspn(b.data, " "), strcspn(b.data + strspn(b.data, " "), " "));
+	csv_str(out, false, t ? t : "");
+	if (object_size(o, &v))
+		csv_int(out, false, v);
+	else
+		csv_empty(out, false);
+	if (o->kind == OBJECT_FD && snapshot_int(o->rec, "pos", &v))
+		csv_int(out, false, v);
+	else
+		csv_empty(out, false);
+	del = object_deleted(o);
+	csv_str(out, false, del > 0 ? "del" : del < 0 ? "?" : "");
+	csv_str(out, false, content ? snapshot_str(content, "status") : "");
+	/* TARGET: the exact bytes of the link or path, then the notes. */
+	buf_reset(&b);
+	put_target(&b, o, true);
+	put_why(&b, o);
+	csv_text(out, false, b.data ? b.data : "", b.len);
+	csv_end(out);
+	buf_free(&b);
 	return buf_error(out);
 }
 

@@ -64,7 +64,8 @@ SPEC(s_content, { "status", R_STR, NULL }, { "member", R_STR, NULL },
 SPEC(s_stat, { "dev", R_INT, NULL }, { "ino", R_INT, NULL }, { "mode", R_INT, NULL },
      { "nlink", R_INT, NULL }, { "uid", R_INT, NULL }, { "gid", R_INT, NULL },
      { "size", R_INT, NULL }, { "blocks", R_INT, NULL }, { "rdev", R_INT, NULL },
-     { "atime", R_STR, NULL }, { "mtime", R_STR, NULL }, { "ctime", R_STR, NULL });
+     { "atime", R_STR, NULL }, { "mtime", R_STR, NULL }, { "ctime", R_STR, NULL },
+     { "btime", R_STR, NULL });
 SPEC(s_socket, { "proto", R_STR, NULL }, { "local", R_BYTES, NULL },
      { "remote", R_BYTES, NULL }, { "state", R_STR, NULL }, { "socktype", R_STR, NULL },
      { "peer", R_INT, NULL }, { "hidden", R_STRS, NULL });
@@ -73,7 +74,8 @@ SPEC(s_link, { "target", R_BYTES, NULL }, { "deleted", R_BOOL, NULL },
 SPEC(s_mapping, { "start", R_STR, NULL }, { "end", R_STR, NULL }, { "offset", R_INT, NULL },
      { "perms", R_STR, NULL }, { "path", R_BYTES, NULL }, { "kind", R_STR, NULL },
      { "dev", R_INT, NULL }, { "ino", R_INT, NULL }, { "size", R_INT, NULL },
-     { "content", R_OBJ, &s_content }, { "errors", R_OBJS, &s_error });
+     { "stat", R_OBJ, &s_stat }, { "content", R_OBJ, &s_content },
+     { "errors", R_OBJS, &s_error });
 SPEC(s_exec, { "kind", R_STR, NULL }, { "path", R_BYTES, NULL }, { "dev", R_INT, NULL },
      { "ino", R_INT, NULL }, { "size", R_INT, NULL }, { "deleted", R_BOOL, NULL },
      { "sha256", R_STR, NULL }, { "unhashed", R_STR, NULL }, { "errno", R_STR, NULL },

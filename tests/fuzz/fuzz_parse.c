@@ -73,6 +73,8 @@ static void on_name(const char *name, void *arg)
 {
 	(void)arg;
 	fuzz_check_text("fsnotify mask name", name, strlen(name), false);
+}
+
 static int on_sock(const struct parse_sock *k, void *arg)
 {
 	(void)arg;
@@ -100,7 +102,6 @@ static void parse_mountinfo_line(const char *s, size_t n)
 static void parse_text(const char *s, size_t n)
 {
 	size_t marks = 0;
-
 	struct parse_stat st;
 	struct parse_status ss;
 	struct parse_fdinfo fi;

@@ -26,6 +26,7 @@ SCHEMA_OF = {
     "verify": "verify.json",
     "diff": "diff.json",
     "diff-summary": "diff-summary.json",
+    "timeline": "timeline.json",
 }
 
 
