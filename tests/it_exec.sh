@@ -23,8 +23,9 @@ cp "$LIB" "$T/lib/libexecmark.so"
 SLEEP_SHA=$(sha256sum "$T/bin/mysleep" | cut -c1-64)
 LIB_SHA=$(sha256sum "$T/lib/libexecmark.so" | cut -c1-64)
 PIDS=()
-# run VAR CMD...: starts CMD in the background, its pid into VAR.  The
-# program must have mapped its libraries: wait until maps names it.
+# run VAR WANT CMD...: starts CMD in the background, its pid into VAR, and
+# waits until its maps names WANT: a file only the program maps (the
+# shell forked to run it maps libc before it execs).
 run() {
 	local var=$1 p want=$2; shift 2
 	"$@" &
@@ -96,6 +97,36 @@ eq "exec: ps --json has exec_files as recorded" "$SLEEP_SHA" \
 eq "exec: the host's names are in the archive" "$(sha256sum /etc/passwd | cut -c1-64)" \
 	"$(sha256sum "$S/host/etc/passwd" | cut -c1-64)"
 
+# --- a name that now leads to another file: the mapped file is hashed ----
+# In a mount namespace of its own, the program maps the library, then a
+# bind mount puts another file over its name: the maps line still names
+# it, /proc/PID/root/NAME is now the other file (another inode), so the
+# capture must take the mapped file through map_files.
+cp "$LIB" "$T/lib/covered.so"
+printf 'not the library\n' >"$T/lib/cover"
+COV_SHA=$(sha256sum "$T/lib/covered.so" | cut -c1-64)
+unshare -m --propagation private bash -c '
+	LD_PRELOAD="$1/lib/covered.so" "$1/bin/mysleep" 1000 &
+	for _ in $(seq 1 200); do grep -q covered.so "/proc/$!/maps" 2>/dev/null && break; sleep 0.05; done
+	mount --bind "$1/lib/cover" "$1/lib/covered.so" && echo "$!" >"$1/covered.pid"
+	wait' _ "$T" &
+HOLDER_PIDS+=("$!")
+for _ in $(seq 1 200); do [ -s "$T/covered.pid" ] && break; sleep 0.05; done
+pc=$(cat "$T/covered.pid" 2>/dev/null)
+PIDS+=("$pc")
+HOLDER_PIDS+=("$pc")
+A=$(capture "$T/cv" --no-content -p "$pc")
+S=$(extract "$A" "$T/cv/x")
+e=$(entry "$S/proc/$pc/process.json" "$T/lib/covered.so")
+eq "covered name: the mapped library, not what its name leads to now" \
+	"$COV_SHA $(stat -c %i "$T/lib/covered.so")" "$(jq -r '"\(.sha256) \(.ino)"' <<<"$e")"
+# Without hashing nothing is pinned: the listed file is the stat's alone.
+A=$(capture "$T/cv2" --no-content --no-hash -p "$pc")
+S=$(extract "$A" "$T/cv2/x")
+eq "covered name, --no-hash: the mapped file's inode and size listed" \
+	"$(stat -c '%i %s' "$T/lib/covered.so")" \
+	"$(entry "$S/proc/$pc/process.json" "$T/lib/covered.so" | jq -r '"\(.ino) \(.size)"')"
+
 # --- the bound: a small --hash-max-size ----------------------------------
 A=$(capture "$T/c2" --no-content --hash-max-size 16K -p "$p1")
 S=$(extract "$A" "$T/c2/x")
@@ -124,7 +155,7 @@ eq "no-hash: host.json hash_max_size 0" 0 "$(jq -r .hash_max_size "$S/host.json"
 
 # --- a deleted executable ----------------------------------------------------
 cp /bin/sleep "$T/del/gone"
-run pd libc "$T/del/gone" 1000
+run pd "$T/del/gone" "$T/del/gone" 1000
 rm -f "$T/del/gone"
 A=$(capture "$T/c4" -p "$pd")
 S=$(extract "$A" "$T/c4/x")
@@ -133,7 +164,8 @@ e=$(jq -c '.exec_files[0]' "$P")
 eq "deleted: the exe entry says deleted" "exe true" "$(jq -r '"\(.kind) \(.deleted)"' <<<"$e")"
 eq "deleted: its name as the kernel gives it" "$T/del/gone (deleted)" "$(jq -r .path <<<"$e")"
 eq "deleted: hashed" "$SLEEP_SHA" "$(jq -r .sha256 <<<"$e")"
-eq "deleted: the same digest as the recovered bytes" "$(jq -r .exe.content.sha256 "$P")" "$(jq -r .sha256 <<<"$e")"
+eq "deleted: the same digest as the recovered bytes" "$SLEEP_SHA $SLEEP_SHA" \
+	"$(jq -r .exe.content.sha256 "$P") $(jq -r .sha256 <<<"$e")"
 eq "deleted: the recovered bytes are the program" "$SLEEP_SHA" \
 	"$(sha256sum "$S/$(jq -r .exe.content.member "$P")" | cut -c1-64)"
 A=$(capture "$T/c5" --no-content -p "$pd")
