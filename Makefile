@@ -89,11 +89,13 @@ STATIC_LIBS  := -larchive -lcrypto -lzstd -lz -lpthread
 STATIC_STRIP ?= -s
 # The integration tests that capture (the others test snapread).
 STATIC_IT    := tests/it_capture.sh tests/it_deep.sh tests/it_bounds.sh \
-                tests/it_faults.sh tests/it_hang.sh tests/it_pidns.sh
+                tests/it_faults.sh tests/it_hang.sh tests/it_pidns.sh tests/it_exec.sh
 
 # What it_preload.sh runs both programs under: a test rootkit that hides
 # a process and a port, and a library that says when it was loaded.
 PRELOAD_LIBS := $(BUILD)/tests/libhide.so $(BUILD)/tests/libinject.so
+# What it_exec.sh maps into a copied program: a library of known bytes.
+EXEC_LIBS    := $(BUILD)/tests/libexecmark.so
 # The static program cannot be built with the sanitizers: the tests that
 # run it skip it then, saying so.
 IT_STATIC    := $(if $(filter 1,$(SANITIZE)),,$(STATIC_BIN))
@@ -362,7 +364,8 @@ $(BUILD)/tests/lib%.so: tests/preload/%.c | deps
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
 
-integration: $(PROGS) $(FIXTURE_BIN) $(BUILD)/tests/golden-shim.so $(PRELOAD_LIBS) $(IT_STATIC)
+integration: $(PROGS) $(FIXTURE_BIN) $(BUILD)/tests/golden-shim.so $(PRELOAD_LIBS) $(EXEC_LIBS) \
+		$(IT_STATIC)
 	BUILD=$(BUILD) bash tests/integration.sh
 
 # ---- `make static`: build/procsnap-static ----------------------------------
@@ -398,7 +401,7 @@ $(STATIC_BIN): $(PROCSNAP_SRC:src/%.c=$(BUILD)/obj/%.o) $(STATIC_SRC:src/%.c=$(B
 
 # The capture tests again, against procsnap-static (snapread stays the
 # dynamic one).
-integration-static: $(STATIC_BIN) $(PROGS) $(FIXTURE_BIN)
+integration-static: $(STATIC_BIN) $(PROGS) $(FIXTURE_BIN) $(EXEC_LIBS)
 	BUILD=$(BUILD) PROCSNAP=$(CURDIR)/$(STATIC_BIN) bash tests/integration.sh $(STATIC_IT)
 endif
 

@@ -127,6 +127,8 @@ int parse_ns_link(const char *s, size_t n, uint64_t *ino);
 struct parse_map {
 	uint64_t start, end, offset;
 	char perms[5];
+	uint64_t major, minor;  /* the device, as the kernel prints it (hex) */
+	uint64_t inode;         /* 0: no file (anonymous, [heap], [vdso]...) */
 	const char *path;
 	size_t path_len;
 };

@@ -48,7 +48,9 @@ struct snapshot_opts {
 	bool fds;          /* parse fds.jsonl into SNAPSHOT_FD items (else skipped) */
 	bool raw;          /* hand out raw /proc members */
 	bool content;      /* hand out content members */
-	bool host_files;   /* hand out host files (host/etc/..., host/proc/...) */
+	bool host_files;   /* hand out host files (host/etc/..., host/proc/...);
+	                    * etc/passwd and etc/group come with their data
+	                    * read already, into snapshot_users() */
 	bool ordered;      /* refuse pids that do not ascend */
 	bool fd_text;      /* with fds: FD items unparsed, json NULL; see
 	                    * snapshot_fd_parse() */
@@ -113,6 +115,12 @@ struct snapreader *snapshot_reader(struct snapshot *s);
 /* host.json, once read (it comes before every process); else NULL.
  * Borrowed; lives as long as s. */
 const json_t *snapshot_host(const struct snapshot *s);
+/* The host's user and group names (users.h), from host/etc/passwd and
+ * host/etc/group, which come before every process; NULL when the archive
+ * has neither (written before they were captured).  Borrowed; lives as
+ * long as s. */
+struct users;
+const struct users *snapshot_users(const struct snapshot *s);
 const char *snapshot_error(const struct snapshot *s);
 void snapshot_free(struct snapshot *s);
 

@@ -87,7 +87,11 @@ void batch_clear(struct batch *b)
 	for (i = 0; i < b->nmaps; i++)
 		if (b->maps[i].pinfd >= 0)
 			close(b->maps[i].pinfd);
+	for (i = 0; i < b->nexecs; i++)
+		if (b->execs[i].pinfd >= 0)
+			close(b->execs[i].pinfd);
 	b->nmaps = 0;
+	b->nexecs = 0;
 	b->ntables = 0;
 	b->next = NULL;
 	b->pid = 0;
@@ -106,6 +110,7 @@ void batch_free(struct batch *b)
 		batch_clear(b);
 		free(b->fds);
 		free(b->maps);
+		free(b->execs);
 		while (b->tabcap)
 			free(b->tables[--b->tabcap].tids);
 		free(b->tables);

@@ -176,6 +176,7 @@ static void host_capture(struct capture *c, struct jsonw *j)
 	jsonw_str(j, "compression", snapwriter_compress_name(c->o.compress));
 	jsonw_bool(j, "content", !c->o.no_content);
 	jsonw_uint(j, "max_file_size", c->o.max_file_size);
+	jsonw_uint(j, "hash_max_size", c->o.no_hash ? 0 : c->o.hash_max_size);
 	host_touch(c, j);
 }
 
@@ -324,6 +325,9 @@ int host_summary(struct capture *c)
 	jsonw_uint(&j, "read_timeouts", s->read_timeouts);
 	jsonw_uint(&j, "processes_denied", s->procs_denied);
 	jsonw_uint(&j, "mapped_deleted", s->mapped_deleted);
+	jsonw_uint(&j, "exec_files_hashed", s->exec_hashed);
+	jsonw_uint(&j, "exec_files_unhashed", s->exec_unhashed);
+	jsonw_uint(&j, "exec_hash_bytes", s->exec_hash_bytes);
 	jsonw_uint(&j, "thread_fd_tables", s->thread_tables);
 	jsonw_uint(&j, "thread_fds", s->thread_fds);
 	jsonw_uint(&j, "net_namespaces", s->net_namespaces);

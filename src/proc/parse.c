@@ -470,8 +470,6 @@ int parse_ns_link(const char *s, size_t n, uint64_t *ino)
 int parse_maps_line(const char *s, size_t n, struct parse_map *out)
 {
 	const char *p = s, *end = s + n;
-	uint64_t skip;
-
 	memset(out, 0, sizeof(*out));
 	if (take_u64(&p, end, 16, &out->start) || p >= end || *p++ != '-' ||
 	    take_u64(&p, end, 16, &out->end) || out->end < out->start)
@@ -483,8 +481,8 @@ int parse_maps_line(const char *s, size_t n, struct parse_map *out)
 	p += 5;
 	/* offset, dev (MAJ:MIN), inode */
 	if (take_u64(&p, end, 16, &out->offset) ||
-	    take_u64(&p, end, 16, &skip) || p >= end || *p++ != ':' ||
-	    take_u64(&p, end, 16, &skip) || take_u64(&p, end, 10, &skip))
+	    take_u64(&p, end, 16, &out->major) || p >= end || *p++ != ':' ||
+	    take_u64(&p, end, 16, &out->minor) || take_u64(&p, end, 10, &out->inode))
 		return -EINVAL;
 	while (p < end && *p == ' ')
 		p++;

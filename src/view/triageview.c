@@ -126,7 +126,9 @@ static void missing_text(struct buf *out, const json_t *missing)
 		if (i)
 			buf_puts(out, "; ");
 		snapview_text(out, e, "part", "?");
-		if (json_object_get(e, "what")) {
+		/* "process (hidden, EXDEV)", not "process process ...". */
+		if (json_object_get(e, "what") &&
+		    !json_equal(json_object_get(e, "what"), json_object_get(e, "part"))) {
 			buf_putc(out, ' ');
 			snapview_text(out, e, "what", "?");
 		}
@@ -176,8 +178,7 @@ int triageview_footer_text(struct buf *out, const struct triage *t, size_t shown
 			   st->ioc_hashes, st->hashes_checked, st->exec_unhashed);
 	if (st->scanned)
 		buf_printf(out, "yara: %" PRIu64 " of %" PRIu64 " recovered files scanned, %" PRIu64
-			   " of them could not be (see below)\n", st->scanned, st->contents,
-			   st->scan_failed);
+			   " could not be (not decided)\n", st->scanned, st->contents, st->scan_failed);
 	if (!n)
 		return buf_error(out);
 	buf_printf(out, "not decided (unknown, never clean): %zu %s the rules needed "

@@ -16,6 +16,18 @@ RUNS=${AB_RUNS:-15}
 for f in "$OLD" "$NEW" "$B/holder" "$B/bench/timeit" "$B/bench/floor"; do
 	[ -x "$f" ] || { echo "ab: $f is missing" >&2; exit 2; }
 done
+# children PID: its child processes, from /proc/*/stat (the ppid after the
+# last ')').  Not pgrep: it reads every process's cmdline, which waits for
+# ever on a process whose mmap lock a hung FUSE or NFS fault holds (a
+# shared test machine has had one).
+children() {
+	local parent=$1 d line ppid
+	for d in /proc/[0-9]*; do
+		{ read -r line <"$d/stat"; } 2>/dev/null || continue
+		read -r _ ppid _ <<<"${line##*) }"
+		[ "$ppid" = "$parent" ] && echo "${d#/proc/}"
+	done
+}
 W=$(mktemp -d /var/tmp/procsnap-ab.XXXXXX)
 HP=; SP=
 cleanup() { [ -n "$SP" ] && kill "$SP" 2>/dev/null; [ -n "$HP" ] && kill -TERM "$HP" 2>/dev/null; wait 2>/dev/null; rm -rf "$W"; }
@@ -30,13 +42,20 @@ for _ in $(seq 1 3000); do grep -q '^READY' "$W/out" && break; kill -0 "$HP" || 
 grep -q '^READY' "$W/out" || { echo "ab: the workload did not start: $(cat "$W/err")" >&2; exit 2; }
 pid=$(tr ' ' '\n' <"$W/out" | sed -n 's/^pid=//p' | head -n1)
 P=""; F=""
-for p in $pid $(pgrep -P "$pid"); do P="$P -p $p"; F="$F $p"; done
+for p in $pid $(children "$pid"); do P="$P -p $p"; F="$F $p"; done
 mkdir -p "$W/o"
 echo "ab: $(wc -w <<<"$F") processes; $RUNS alternating runs each"
 "$B/bench/timeit" -n "$RUNS" -w 1 -p "rm -rf $W/o/*" \
 	old="$OLD -q --no-content $P -o $W/o" new="$NEW -q --no-content $P -o $W/o" \
 	floor="$B/bench/floor $F" |
 	awk -F'\t' '{printf "  %-6s median %.3f s (min %.3f, max %.3f)  cpu %.3f s  peak RSS %.1f MiB\n", $1, $3, $4, $5, $6, $7/1024}'
+# What each build's capture hashed for exec_files (summary.json; "-" for a
+# build that does not hash).
+for v in old new; do
+	bin=$OLD; [ $v = new ] && bin=$NEW
+	"$bin" -q --no-content $P -o - 2>/dev/null | tar xzOf - --wildcards '*/summary.json' 2>/dev/null |
+		jq -r --arg v "$v" '"  \($v) exec_files: \(.exec_files_hashed // "-") distinct files hashed, \(.exec_files_unhashed // "-") not, \(.exec_hash_bytes // "-") bytes read"'
+done
 if command -v valgrind >/dev/null; then
 	for v in old new; do
 		bin=$OLD; [ $v = new ] && bin=$NEW

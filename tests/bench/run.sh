@@ -51,6 +51,19 @@ else
 	RUNS=11; RUNS_BIG=5; RUNS_CONTENT=5; CONTENT_SIZE=1G
 fi
 
+# children PID: its child processes, from /proc/*/stat (the ppid after the
+# last ')').  Not pgrep: it reads every process's cmdline, which waits for
+# ever on a process whose mmap lock a hung FUSE or NFS fault holds (a
+# shared test machine has had one).
+children() {
+	local parent=$1 d line ppid
+	for d in /proc/[0-9]*; do
+		{ read -r line <"$d/stat"; } 2>/dev/null || continue
+		read -r _ ppid _ <<<"${line##*) }"
+		[ "$ppid" = "$parent" ] && echo "${d#/proc/}"
+	done
+}
+
 # ---- workloads: started here, always cleaned up --------------------------
 # A holder's stdin is a FIFO whose only writer is a `sleep` of ours: killing
 # the sleep is the EOF that releases it.  Neither this shell nor a later
@@ -130,7 +143,7 @@ hostfds() { "$FLOOR" "$@" 2>&1 >/dev/null | awk '{print $2, $4}'; }
 # the holder and its children, or with BENCH_SCOPE=host everything.
 scope() {
 	local pids p
-	pids="$1 $(pgrep -P "$1" | tr '\n' ' ')"
+	pids="$1 $(children "$1" | tr '\n' ' ')"
 	S_PIDS=$pids
 	if [ "$SCOPE" = host ]; then
 		S_SNAP=""; S_LSOF=""; S_PS="aux"; S_FLOOR=""
@@ -182,7 +195,7 @@ echo "== A: 300 processes of a dynamically linked interpreter" >&2
 start_holder A 300 interp "$W" 300 25
 scope "$(field "$A" pid)"
 read -r a_pids a_fds <<<"$(hostfds $S_FLOOR)"
-a_maps=$(awk 'END {print NR}' /proc/"$(pgrep -P "$(field "$A" pid)" | head -n1)"/maps)
+a_maps=$(awk 'END {print NR}' /proc/"$(children "$(field "$A" pid)" | head -n1)"/maps)
 mkdir -p "$W/o"
 measure A -n "$RUNS" -w 1 -p "rm -rf $W/o/* $W/x.txt" \
 	procsnap="$PROCSNAP -q --no-content $S_SNAP -o $W/o" \
@@ -190,10 +203,14 @@ measure A -n "$RUNS" -w 1 -p "rm -rf $W/o/* $W/x.txt" \
 	floor="$FLOOR $S_FLOOR" \
 	"ps=ps $S_PS >$W/x.txt" \
 	procsnap-zstd="$PROCSNAP -q --no-content --compress zstd $S_SNAP -o $W/o" \
-	procsnap-none="$PROCSNAP -q --no-content --compress none $S_SNAP -o $W/o"
+	procsnap-none="$PROCSNAP -q --no-content --compress none $S_SNAP -o $W/o" \
+	procsnap-nohash="$PROCSNAP -q --no-content --no-hash $S_SNAP -o $W/o"
 # Sizes, and the uncompressed archive for the compression study.
 mkdir -p "$W/levels"
 "$PROCSNAP" -q --no-content --compress none $S_SNAP -o - >"$W/levels/meta-300.tar" 2>>"$ERRLOG"
+# What exec_files read (summary.json): distinct files hashed, bytes.
+a_exec=$(tar xOf "$W/levels/meta-300.tar" --wildcards '*/summary.json' 2>/dev/null |
+	jq -r '"\(.exec_files_hashed // "-") files hashed (\(.exec_files_unhashed // "-") not), \(.exec_hash_bytes // "-") bytes read"' 2>/dev/null)
 a_size_none=$(stat -c %s "$W/levels/meta-300.tar")
 a_size_gzip=$("$PROCSNAP" -q --no-content $S_SNAP -o - 2>>"$ERRLOG" | wc -c)
 a_size_zstd=$("$PROCSNAP" -q --no-content --compress zstd $S_SNAP -o - 2>>"$ERRLOG" | wc -c)
@@ -243,7 +260,7 @@ mkdir -p "$W/snap3" "$W/x"
 start_holder BX 120 many "$W/x" 2 5000
 x_pid=$(field "$BX" pid)
 x_snap=""
-[ "$SCOPE" = host ] || for p in $x_pid $(pgrep -P "$x_pid"); do x_snap="$x_snap -p $p"; done
+[ "$SCOPE" = host ] || for p in $x_pid $(children "$x_pid"); do x_snap="$x_snap -p $p"; done
 SNAP3=$("$PROCSNAP" -q --no-content $S_SNAP $x_snap -o "$W/snap3" 2>>"$ERRLOG")
 stop_holder BX
 "$PROCSNAP" -q --no-content --compress none $S_SNAP -o - >"$W/levels/meta-100k.tar" 2>>"$ERRLOG"
@@ -400,6 +417,8 @@ T1=$(date +%s)
 			printf "| %s | %s | %s | %.3f | %.3f | %.3f | %.3f | %.1f | %s | %s |\n", f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8] / 1024, r, f[9] } }' "$RES"
 	echo
 	echo "Archive sizes, workload A metadata: gzip $a_size_gzip, zstd $a_size_zstd, none $a_size_none bytes (lsof -n -P printed $a_lsof_lines lines). Snapshot for the reader: $r_size1 bytes."
+	echo
+	echo "Executables and libraries of workload A (exec_files, summary.json): ${a_exec:-not recorded}; procsnap-nohash is the same capture with --no-hash (listed, not read)."
 	echo
 	if [ -n "$CG" ]; then
 		echo "## Instruction counts (callgrind, user space only; the kernel's work is not in them)"

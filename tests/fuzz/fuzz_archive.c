@@ -174,13 +174,14 @@ static int object_row(void *arg, const struct object *o)
 	return snapview_object_json(out, &ctx, o);
 }
 
-static void show_process(const struct snap_process *p, struct buf *out)
+static void show_process(const struct snap_process *p, const struct users *users,
+			 struct buf *out)
 {
-	struct snapview_ctx ctx = { .machine = "x86_64" };
+	struct snapview_ctx ctx = { .machine = "x86_64", .users = users };
 	size_t i, at;
 
 	buf_reset(out);
-	snapview_proc_text(out, p->process, (unsigned)p->pid % 80, &at);
+	snapview_proc_text(out, p->process, users, (unsigned)p->pid % 80, &at);
 	if (at > out->len)
 		fuzz_fail("name offset past the line");
 	fuzz_check_lines("ps line", out->data, out->len);
@@ -190,6 +191,12 @@ static void show_process(const struct snap_process *p, struct buf *out)
 	buf_reset(out);
 	snapview_errors_text(out, p->process, "  ");
 	fuzz_check_lines("errors", out->data ? out->data : "", out->len);
+	buf_reset(out);
+	snapview_exec_text(out, p->process);
+	fuzz_check_lines("exec files", out->data, out->len);
+	buf_reset(out);
+	snapview_ids(out, users, p->process, "gid", true);
+	fuzz_check_text("ids", out->data ? out->data : "", out->len, true);
 	snapview_proc_has_uid(p->process, 0);
 	snapview_ctx_process(&ctx, p->process);
 	buf_reset(out);
@@ -259,7 +266,7 @@ static void read_processes(const char *path)
 		last = p.pid;
 		if (!json_is_object(p.process) || !json_is_array(p.fds))
 			fuzz_fail("pid %d: process or fds of the wrong type", p.pid);
-		show_process(&p, &out);
+		show_process(&p, snapshot_users(s), &out);
 		if (n < TREE_MAX) {
 			snapshot_int(p.process, "ppid", &v);
 			pid[n] = p.pid;
