@@ -396,15 +396,30 @@ eq "triage: --yara rules that do not compile: exit 2, one line, no output" "2 1 
 	"$? $(wc -l <"$T/e") $(wc -c <"$T/o")"
 check "triage: --yara: the error names the file and line" grep -q "broken.yar:[0-9]*: " "$T/e"
 
-printf '# the test'"'"'s IOCs\n%s  blob.bin\n%s *planted\n' "$blob_sha" "$elf_sha" >"$T/ioc.txt"
+# The C library every planted process maps: a library's hash (exec_files).
+LIBC=$(awk '$NF ~ /\/libc\.so\.6$/ { print $NF; exit }' "/proc/$ren/maps")
+libc_sha=$(sha256sum "$LIBC" | cut -d' ' -f1)
+printf '# the test'"'"'s IOCs\n%s  blob.bin\n%s *planted\n%s libc # a library\n' \
+	"$blob_sha" "$elf_sha" "$libc_sha" >"$T/ioc.txt"
 triage_json "$PL" --ioc "$T/ioc.txt"
 has "--ioc: the recovered blob, with its label" \
 	".rule == \"ioc\" and .pid == $drop and .fd == $fd_blob and .evidence.sha256 == \"$blob_sha\" and .evidence.name == \"blob.bin\""
 has "--ioc: the deleted executable's recovered bytes" \
 	".rule == \"ioc\" and .pid == $dexe and .evidence.object == \"exe\" and .evidence.sha256 == \"$elf_sha\""
 has "--ioc: the memfd holding the same bytes" ".rule == \"ioc\" and .pid == $melf and .fd == $melffd"
-has "--ioc: a process without hashed executables is unknown, not clean" \
-	".object == \"unknown\" and .pid == $ren and (.missing | map(.part) | index(\"exec_files\")) and (.rules | index(\"ioc\"))"
+has "--ioc: a running executable, by its exec_files hash" \
+	".rule == \"ioc\" and .pid == $ren and .evidence.object == \"exe\" and .evidence.sha256 == \"$elf_sha\" and .evidence.path == \"$PLANTED\""
+has "--ioc: a library mapped, with its label" \
+	".rule == \"ioc\" and .pid == $ren and .evidence.object == \"lib\" and .evidence.sha256 == \"$libc_sha\" and .evidence.name == \"libc\""
+eq "triage: --ioc: once per hash and process (the deleted exe's bytes and its exec_files entry are one)" 1 \
+	"$(jq -r "select(.rule == \"ioc\" and .pid == $dexe and .evidence.sha256 == \"$elf_sha\") | .pid" "$J" | wc -l)"
+# Executables not hashed (--no-hash): not known, never clean.
+mkdir -p "$T/nohash"
+"$PROCSNAP" -q -o "$T/nohash" --no-hash -p "$ren" >"$T/nohash.path"
+triage_json "$(cat "$T/nohash.path")" --ioc "$T/ioc.txt"
+has "--ioc: executables not hashed are unknown, not clean" \
+	".object == \"unknown\" and .pid == $ren and (.missing | map(select(.part == \"exec_files\" and .reason == \"skipped\")) | length > 0) and (.rules | index(\"ioc\"))"
+eq "triage: --ioc: and no finding of them" "" "$(jq -r 'select(.rule == "ioc") | .pid' "$J")"
 printf 'not-a-hash\n' >"$T/badioc.txt"
 "$SNAPREAD" triage --ioc "$T/badioc.txt" "$PL" >/dev/null 2>"$T/e"
 eq "triage: --ioc with a line that is not a hash: exit 2, one line" "2 1" "$? $(wc -l <"$T/e")"

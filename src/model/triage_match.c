@@ -106,25 +106,26 @@ static void not_recovered(struct triage_ctx *c, const struct evidence *e, const 
 
 /* ---- --ioc ---- */
 
+/* The (hash, path) pairs flagged for this process: a deleted executable
+ * is both an exec_files entry and recovered bytes, one finding. */
 struct seen {
-	char (*hex)[65];
-	size_t len;
+	struct buf keys;          /* hex, path, '\0', one after the other */
 };
 
-/* True when hex was flagged for this process already; else remembers it. */
-static bool seen_before(struct seen *s, const char *hex)
+/* True when (hex, path) was flagged for this process already; else
+ * remembers it. */
+static bool seen_before(struct seen *s, const char *hex, const struct buf *path)
 {
-	char (*v)[65];
-	size_t i;
+	const char *k = s->keys.data, *end = k + s->keys.len;
+	size_t n = 64 + path->len;
 
-	for (i = 0; i < s->len; i++)
-		if (strcmp(s->hex[i], hex) == 0)
+	for (; k && k < end; k += strlen(k) + 1)
+		if (strlen(k) == n && memcmp(k, hex, 64) == 0 &&
+		    memcmp(k + 64, path->data ? path->data : "", path->len) == 0)
 			return true;
-	v = realloc(s->hex, (s->len + 1) * sizeof(*v));
-	if (!v)
-		return false;
-	s->hex = v;
-	memcpy(s->hex[s->len++], hex, 65);
+	buf_append(&s->keys, hex, 64);
+	buf_append(&s->keys, path->data ? path->data : "", path->len);
+	buf_putc(&s->keys, '\0');
 	return false;
 }
 
@@ -148,6 +149,7 @@ static void ioc_hit(struct triage_ctx *c, struct triage_finding *f, const char *
 static void ioc_recovered(struct triage_ctx *c, const struct evidence *e, void *arg)
 {
 	const char *hex = snapshot_str(e->content, "sha256"), *label;
+	struct triage_finding *f;
 
 	if (!hex) {
 		not_recovered(c, e, NULL);
@@ -155,8 +157,13 @@ static void ioc_recovered(struct triage_ctx *c, const struct evidence *e, void *
 	}
 	c->stats->hashes_checked++;
 	label = triage_ioc_get(c->ioc, hex);
-	if (label && !seen_before(arg, hex))
-		ioc_hit(c, about(c, e), hex, label);
+	if (!label)
+		return;
+	f = about(c, e);
+	if (f && seen_before(arg, hex, &f->path))
+		triage_finding_free(f);
+	else
+		ioc_hit(c, f, hex, label);
 }
 
 /* exec_files (docs/FORMAT.md): the executable and each file mapped
@@ -190,7 +197,7 @@ static void ioc_exec_files(struct triage_ctx *c, struct seen *s)
 		}
 		c->stats->hashes_checked++;
 		label = triage_ioc_get(c->ioc, hex);
-		if (label && !seen_before(s, hex)) {
+		if (label && !seen_before(s, hex, &p)) {
 			struct triage_finding *f = triage_new(c);
 
 			if (f) {
@@ -205,13 +212,15 @@ static void ioc_exec_files(struct triage_ctx *c, struct seen *s)
 
 void triage_check_ioc(struct triage_ctx *c)
 {
-	struct seen s = { NULL, 0 };
+	struct seen s = { BUF_INIT };
 
 	if (!c->ioc || gaps(c))
 		return;
 	ioc_exec_files(c, &s);
 	each_recovered(c, ioc_recovered, &s);
-	free(s.hex);
+	if (buf_error(&s.keys))
+		c->err = -ENOMEM;
+	buf_free(&s.keys);
 }
 
 /* ---- --yara ---- */
