@@ -12,6 +12,8 @@
 #include "snapreader.h"
 #include "snapshot.h"
 #include "snapview.h"
+#include "triage.h"
+#include "triageview.h"
 #include "verify.h"
 
 /*
@@ -25,6 +27,8 @@
  *  3. snapshot_next with fds, raw and content as `show` reads it: maps
  *     summarised line by line, status slurped, content streamed;
  *  4. verify_archive, as `snapread verify`;
+ *  6. triage with the built-in allowlist, as `snapread triage`: every
+ *     finding and unknown rendered as text and JSON (after 5, below);
  *  5. diff against a real archive (FUZZ_DIFF_BASE), both ways, each
  *     change rendered as text and JSON, as `snapread diff` does: the
  *     input's fd lines that differ from the base's are parsed, the others
@@ -379,6 +383,40 @@ static void diff_with_base(const char *a, const char *b)
 	buf_free(&o.json);
 }
 
+/* snapread triage: whatever the archive holds, findings print safely. */
+static void triage(const char *path)
+{
+	const struct triage_opts o = { 0 };
+	struct triage *t = NULL;
+	struct buf out = BUF_INIT, js = BUF_INIT;
+	const struct triage_finding *f;
+	size_t i;
+	int x;
+
+	if (triage_open(&t, &o))
+		fuzz_fail("triage_open: %s", triage_error(t));
+	x = triage_run(t, path);
+	check_error("triage_run", x, triage_error(t));
+	buf_puts(&out, triageview_header());
+	for (i = 0; (f = triage_finding(t, i)) != NULL; i++) {
+		if (i && f->severity > triage_finding(t, i - 1)->severity)
+			fuzz_fail("triage: findings are not sorted by severity");
+		triageview_finding_text(&out, f);
+		triageview_finding_json(&js, f);
+	}
+	for (i = 0; i < triage_unknown_count(t); i++)
+		triageview_unknown_json(&js, triage_unknown(t, i));
+	triageview_footer_text(&out, t, triage_count(t), true);
+	triageview_summary_json(&js, t);
+	if (buf_error(&out) || buf_error(&js))
+		fuzz_fail("triage: out of memory");
+	fuzz_check_lines("triage text", out.data, out.len);
+	fuzz_check_json_lines("triage --json", js.data, js.len);
+	buf_free(&out);
+	buf_free(&js);
+	triage_free(t);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char path[64];
@@ -390,6 +428,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	verify(path);
 	diff_with_base(path, FUZZ_DIFF_BASE);
 	diff_with_base(FUZZ_DIFF_BASE, path);
+	triage(path);
 	close(fd);
 	return 0;
 }
