@@ -48,11 +48,26 @@ static bool met(const struct batch *b, const struct stat *st)
 	return false;
 }
 
+/* "map_files/START-END" for a mapping (proc(5)): lowercase hex, no 0x. */
+static void map_files_name(char out[64], const struct parse_map *pm)
+{
+	snprintf(out, 64, "map_files/%llx-%llx", (unsigned long long)pm->start,
+		 (unsigned long long)pm->end);
+}
+
+/* Whether it's file is to be pinned by this process: it will be read (not
+ * --no-hash, regular, within the bound) and no lower pid met it. */
+static bool wants_pin(struct capture *c, const struct batch *b, const struct exec_item *it)
+{
+	return !c->o.no_hash && S_ISREG(it->st.st_mode) &&
+	       (uint64_t)it->st.st_size <= c->o.hash_max_size &&
+	       exec_cache_wanted(c->exec, &it->st, b->pid);
+}
+
 /*
- * Pins it's file (piddir/name, O_PATH: no one is told) when this process
- * is the first, by pid, to meet it and it will be read: the formatter
- * hashes what the pin holds.  Not for --no-hash, a file that is not
- * regular or is over the bound: those are recorded from the stat alone.
+ * Pins it's file (piddir/name, O_PATH: no one is told), which wants_pin
+ * said this process must do: the formatter hashes what the pin holds.
+ * The others are recorded from the stat alone.
  */
 static int pin(struct capture *c, struct batch *b, struct exec_item *it, int piddir,
 	       const char *name, size_t *pins)
@@ -60,10 +75,6 @@ static int pin(struct capture *c, struct batch *b, struct exec_item *it, int pid
 	struct stat st;
 	int fd, r;
 
-	if (c->o.no_hash || !S_ISREG(it->st.st_mode) ||
-	    (uint64_t)it->st.st_size > c->o.hash_max_size ||
-	    !exec_cache_wanted(c->exec, &it->st, b->pid))
-		return 0;
 	if (*pins == MAX_EXEC_PINS) {
 		it->err = -EMFILE;
 		it->what = "exec-pin";
@@ -108,7 +119,7 @@ static int add_exe(struct capture *c, struct batch *b, int piddir, size_t *pins)
 	if (p->exe_have_stat) {
 		it->have_stat = true;
 		it->st = p->exe_st;
-		return pin(c, b, it, piddir, "exe", pins);
+		return wants_pin(c, b, it) ? pin(c, b, it, piddir, "exe", pins) : 0;
 	}
 	for (i = 0; i < p->nerrs; i++)
 		if (strncmp(p->errs[i].what, "exe-", 4) == 0)
@@ -119,37 +130,46 @@ static int add_exe(struct capture *c, struct batch *b, int piddir, size_t *pins)
 }
 
 /*
- * The mapped file's stat by its name in the process's root
- * (/proc/PID/root/NAME), taken only when the file found there has the
- * device and inode the maps line gives: what lsof does.  A path lookup
- * costs a fraction of a map_files one, which makes a proc inode and takes
- * the process's mmap lock for every mapping (300 interpreters map 4,000
- * executable files).  False when the name is not plain (" (deleted)", a
- * memfd, an escape: maps writes a newline as \012) or is another file
- * now (replaced, a mount over it, a file system whose st_dev is not its
- * superblock's: btrfs, overlayfs): map_files decides then.
+ * The mapped file's stat by its name in the process's root (*rootfd: its
+ * /proc/PID/root, opened O_PATH at the first mapping; -2 when that
+ * failed), taken only when the file found there has the device and inode
+ * the maps line gives: what lsof does.  A path lookup costs a fraction of
+ * a map_files one, which makes a proc inode and takes the process's mmap
+ * lock for every mapping (300 interpreters map 3,300 executable files).
+ * The name is walked from that root: a symbolic link or a ".." met on the
+ * way may lead elsewhere, but only the same device and inode are taken.
+ * False when the name is not plain (" (deleted)", a memfd, an escape:
+ * maps writes a newline as \012) or is another file now (replaced, a
+ * mount over it, a file system whose st_dev is not its superblock's:
+ * btrfs, overlayfs): map_files decides then.
  */
-static bool stat_by_name(int piddir, const struct parse_map *pm, struct stat *st)
+static bool stat_by_name(int piddir, int *rootfd, const struct parse_map *pm, struct stat *st)
 {
 	static const char del[] = " (deleted)";
-	char path[PATH_MAX + 8];
+	char path[PATH_MAX];
 	size_t n = pm->path_len;
 
-	if (!n || pm->path[0] != '/' || n >= PATH_MAX || memchr(pm->path, '\\', n) ||
+	if (n < 2 || pm->path[0] != '/' || n >= PATH_MAX || memchr(pm->path, '\\', n) ||
 	    memchr(pm->path, '\0', n) ||
 	    (n >= sizeof(del) - 1 && memcmp(pm->path + n - (sizeof(del) - 1), del, sizeof(del) - 1) == 0))
 		return false;
-	memcpy(path, "root", 4);
-	memcpy(path + 4, pm->path, n);
-	path[4 + n] = '\0';
-	return fstatat(piddir, path, st, AT_NO_AUTOMOUNT) == 0 && st->st_ino == pm->inode &&
+	if (*rootfd == -1) {
+		*rootfd = openat(piddir, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (*rootfd < 0)
+			*rootfd = -2;
+	}
+	if (*rootfd < 0)
+		return false;
+	memcpy(path, pm->path + 1, n - 1);
+	path[n - 1] = '\0';
+	return fstatat(*rootfd, path, st, AT_NO_AUTOMOUNT) == 0 && st->st_ino == pm->inode &&
 	       major(st->st_dev) == pm->major && minor(st->st_dev) == pm->minor;
 }
 
 /* One executable file mapping of the maps text: a new item unless its
  * file was met already in this process. */
 static int add_map(struct capture *c, struct batch *b, const struct parse_map *pm, int piddir,
-		   size_t *pins)
+		   int *rootfd, size_t *pins)
 {
 	const struct proc_item *p = &b->proc;
 	struct exec_item *it;
@@ -171,18 +191,23 @@ static int add_map(struct capture *c, struct batch *b, const struct parse_map *p
 	it->path.len = pm->path_len;
 	it->what = "map_files";
 	/* map_files/START-END is the mapped file itself, whatever its name
-	 * says now (proc(5)); following it needs CAP_SYS_ADMIN. */
-	snprintf(name, sizeof(name), "map_files/%llx-%llx", (unsigned long long)pm->start,
-		 (unsigned long long)pm->end);
-	if (!stat_by_name(piddir, pm, &it->st) && fstatat(piddir, name, &it->st, 0) < 0) {
-		it->err = -errno;
-		return 0;
+	 * says now (proc(5)); following it needs CAP_SYS_ADMIN.  Named only
+	 * when it is needed: most mappings are not pinned. */
+	if (!stat_by_name(piddir, rootfd, pm, &it->st)) {
+		map_files_name(name, pm);
+		if (fstatat(piddir, name, &it->st, 0) < 0) {
+			it->err = -errno;
+			return 0;
+		}
 	}
 	it->have_stat = true;
 	if (met(b, &it->st)) {
 		b->nexecs--;
 		return 0;
 	}
+	if (!wants_pin(c, b, it))
+		return 0;
+	map_files_name(name, pm);
 	return pin(c, b, it, piddir, name, pins);
 }
 
@@ -190,7 +215,7 @@ int collect_exec(struct capture *c, struct batch *b, int piddir)
 {
 	struct proc_item *p = &b->proc;
 	size_t off, end, pins = 0, i;
-	int r;
+	int r, rootfd = -1;
 
 	r = add_exe(c, b, piddir, &pins);
 	if (r)
@@ -204,13 +229,15 @@ int collect_exec(struct capture *c, struct batch *b, int piddir)
 		const char *line = b->text.data + off;
 		const char *nl = memchr(line, '\n', end - off);
 		size_t len = nl ? (size_t)(nl - line) : end - off;
+		const char *sp = memchr(line, ' ', len);
 		struct parse_map pm;
 		bool again = false;
 
 		off += len + 1;
-		/* File-backed (an inode) and executable: "r-xp". */
-		if (parse_maps_line(line, len, &pm) || pm.perms[2] != 'x' || !pm.inode ||
-		    !pm.path_len)
+		/* Executable ("r-xp": the x after the range, looked at before
+		 * the line is parsed: most lines are not) and file-backed. */
+		if (!sp || (size_t)(sp - line) + 4 >= len || sp[3] != 'x' ||
+		    parse_maps_line(line, len, &pm) || !pm.inode || !pm.path_len)
 			continue;
 		/* A file mapped executable twice: the first range stands. */
 		for (i = 0; i < b->nexecs && !again; i++)
@@ -222,9 +249,11 @@ int collect_exec(struct capture *c, struct batch *b, int piddir)
 			p->execs_dropped = true;
 			break;
 		}
-		r = add_map(c, b, &pm, piddir, &pins);
+		r = add_map(c, b, &pm, piddir, &rootfd, &pins);
 		if (r)
-			return r;
+			break;
 	}
-	return 0;
+	if (rootfd >= 0)
+		close(rootfd);
+	return r;
 }
