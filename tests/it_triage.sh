@@ -9,7 +9,8 @@
 # hidden by a bind mount over /proc/PID, a traced process, rwx and
 # anonymous executable memory, a deleted library, a flagged listener, a
 # shell under a web server, deleted ELF and #! payloads in /tmp and
-# /dev/shm, a memfd holding an ELF); each rule must fire on its pid.  YARA
+# /dev/shm, a memfd holding an ELF, inotify tripwires on a deleted file and
+# on one in /dev/shm); each rule must fire on its pid.  YARA
 # and IOC matching run on recovered files whose bytes the test wrote; the
 # kernel's taint and modules come from the fixed tree fixtures/proctree.
 # Every process started is killed by its pid, every mount is made in a
@@ -268,6 +269,16 @@ elf_sha=$(sha256sum "$PLANTED" | cut -d' ' -f1)
 start_p DROP hold-files "$T/dropped.elf" "$T/stage.sh" "$SHM/run.sh" "$T/blob.bin"
 drop=$(field "$DROP" pid)
 IFS=, read -r fd_elf fd_sh fd_shm fd_blob <<<"$(field "$DROP" fds)"
+# Tripwires (#20): a process watching its own dropped file (deleted) and
+# a file it keeps in /dev/shm; and a deleted file's holder watched by
+# another process met after it in pid order (fixtures/holder.c watched).
+printf 'tripwire\n' >"$T/trip.bin"
+printf 'live\n' >"$SHM/live.txt"
+start_p WAT watch-files "$T/trip.bin" --keep "$SHM/live.txt"
+wat=$(field "$WAT" pid); watin=$(field "$WAT" inotify)
+mkdir -p "$T/wd"
+HOLDER="$B/holder" start_holder WD watched "$T/wd" 16K after || fail "triage: the watched holder starts" "see above"
+wdh=$(field "$WD" pid); wdw=$(field "$WD" watcher); wdwfd=$(field "$WD" wfd)
 # A web server that runs a shell.
 HOLDER=python3 start_holder SVC -c '
 import http.server, os, subprocess, sys
@@ -284,7 +295,7 @@ svc_sh=$(field "$SVC" pid); svc=$(field "$SVC" server)
 mkdir -p "$T/empty" "$T/planted"
 plist=()
 for p in "$dexe" "$memx" "$kw" "$ren" "$pre" "$traced" "$tracer" "$inj" "$dlib" "$rev" "$melf" \
-	"$hid" "$drop" "$svc_sh" "$svc"; do
+	"$hid" "$drop" "$svc_sh" "$svc" "$wat" "$wdh" "$wdw"; do
 	plist+=(-p "$p")
 done
 unshare -m --propagation private bash -c '
@@ -328,6 +339,13 @@ eq "triage: payload-tmp: the ELF, the script and /dev/shm's, not the blob" \
 	"$fd_elf $fd_sh $fd_shm" \
 	"$(jq -r "select(.rule == \"payload-tmp\" and .pid == $drop) | .fd" "$J" | sort -n | tr '\n' ' ' | sed 's/ $//')"
 fires "a memfd holding an ELF" memfd-elf "$melf"
+fires "inotify watches on a deleted file or one in /dev/shm" watch-tripwire "$wat" "$wdw"
+has "watch-tripwire: its own deleted file, high, the inotify fd and the recovered bytes" \
+	".rule == \"watch-tripwire\" and .pid == $wat and .fd == $watin and .severity == \"high\" and .evidence.path == \"$T/trip.bin (deleted)\" and (.evidence.member | startswith(\"content/\"))"
+has "watch-tripwire: a file kept in /dev/shm, medium" \
+	".rule == \"watch-tripwire\" and .pid == $wat and .severity == \"medium\" and .evidence.path == \"$SHM/live.txt\""
+has "watch-tripwire: another process's deleted file, the holder named" \
+	".rule == \"watch-tripwire\" and .pid == $wdw and .fd == $wdwfd and .severity == \"high\" and (.what | test(\"held by pid $wdh as fd\"))"
 # What no fixture should trip.
 eq "triage: planted: no ld.so.preload, no taint here" "" \
 	"$(jq -r 'select(.object == "finding" and .pid == null) | .rule' "$J")"
@@ -424,7 +442,7 @@ printf 'not-a-hash\n' >"$T/badioc.txt"
 "$SNAPREAD" triage --ioc "$T/badioc.txt" "$PL" >/dev/null 2>"$T/e"
 eq "triage: --ioc with a line that is not a hash: exit 2, one line" "2 1" "$? $(wc -l <"$T/e")"
 
-for v in DEXE MEMX KW REN PRE TR INJ DLIB REV MELF HID DROP SVC; do stop_holder "$v"; done
+for v in DEXE MEMX KW REN PRE TR INJ DLIB REV MELF HID DROP SVC WAT WD; do stop_holder "$v"; done
 
 # ---- the kernel: taint, modules, ld.so.preload -----------------------------
 # The fixed tree holds a tainted kernel (12288: O and E) with an unsigned

@@ -17,7 +17,7 @@ static const char *const tested[] = {
 	"deleted-lib-exec", "memfd-exec-mapping", "payload-tmp", "memfd-elf", "ioc", "yara",
 	"ld-so-preload", "module-unsigned", "traced", "shell-from-service", "exe-deleted",
 	"exe-staging", "name-mismatch", "kernel-tainted", "module-out-of-tree",
-	"ld-library-path", "listener-flagged", NULL,
+	"ld-library-path", "listener-flagged", "watch-tripwire", NULL,
 };
 
 static struct triage *open_t(const struct triage_opts *o)
@@ -455,6 +455,77 @@ static void test_triage_relations(void **state)
 	triage_free(t);
 }
 
+/* A file's fd record: its target and stat (dev 5), deleted or not. */
+#define STATFD(pid, fd, target, ino, del) \
+	"{\"pid\":" #pid ",\"fd\":" #fd ",\"type\":\"file\",\"deleted\":" #del \
+	",\"target\":\"" target "\",\"stat\":{\"dev\":5,\"ino\":" #ino "}" \
+	",\"content\":{\"status\":\"captured\",\"member\":\"content/5-" #ino "\"," \
+	"\"sha256\":\"" SHA_W "\"}}"
+#define SHA_W "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+/* An inotify fd record with marks (JSON objects). */
+#define NOTIFYFD(pid, fd, extra, marks) \
+	"{\"pid\":" #pid ",\"fd\":" #fd ",\"type\":\"anon\",\"anon\":\"inotify\"," \
+	"\"kind\":\"inotify\"" extra ",\"marks\":[" marks "]}"
+#define MARK(dev, ino) \
+	"{\"on\":\"inode\",\"dev\":" #dev ",\"ino\":" #ino ",\"wd\":1," \
+	"\"events\":[\"open\",\"access\"]}"
+
+static void test_triage_watchers(void **state)
+{
+	struct triage *t = open_t(NULL);
+	const struct triage_finding *f = NULL, *g;
+	size_t i, high = 0, medium = 0;
+
+	(void)state;
+	/* The holder: a deleted file and a live one in /tmp, one at home. */
+	add(t, PROC(110, EXE("/usr/bin/x", false)),
+	    "[" STATFD(110, 3, "/tmp/drop (deleted)", 50, true) ","
+	    STATFD(110, 4, "/tmp/live", 51, false) "," STATFD(110, 5, "/home/u/f", 52, false) "]",
+	    NULL);
+	/* Its watcher (met after it), and marks no record resolves: an inode
+	 * nobody holds, a whole mount. */
+	add(t, PROC(111, EXE("/usr/bin/x", false)),
+	    "[" NOTIFYFD(111, 7, "", MARK(5, 50) "," MARK(5, 51) "," MARK(5, 52) "," MARK(5, 99) ","
+			 "{\"on\":\"mount\",\"mnt_id\":3}") "]", NULL);
+	/* A watcher whose marks were not all recorded: not decided. */
+	add(t, PROC(112, EXE("/usr/bin/x", false)),
+	    "[" NOTIFYFD(112, 3, ",\"marks_total\":300", MARK(5, 99)) "]", NULL);
+	/* A watcher met before the file it watches: its own deleted
+	 * executable (dev 9, ino 9), which pid 114 runs. */
+	add(t, PROC(113, EXE("/usr/bin/y", false)), "[" NOTIFYFD(113, 4, "", MARK(9, 9)) "]", NULL);
+	add(t, PROC(114, EXE("/var/lib/x (deleted)", true)), "[]", NULL);
+	/* A process that watches nothing suspect is never a finding. */
+	add(t, PROC(115, EXE("/usr/bin/x", false)), "[" NOTIFYFD(115, 3, "", MARK(5, 52)) "]", NULL);
+	assert_int_equal(triage_end(t, NULL), 0);
+	assert_int_equal(found(t, "watch-tripwire", 111, NULL), 2);
+	for (i = 0; (g = triage_finding(t, i)) != NULL; i++) {
+		if (strcmp(g->rule->id, "watch-tripwire") != 0 || g->pid != 111)
+			continue;
+		assert_int_equal(g->fd, 7);
+		if (g->severity == TRIAGE_HIGH) {
+			high++;
+			assert_memory_equal(g->path.data, "/tmp/drop (deleted)", g->path.len);
+			assert_string_equal(g->sha256, SHA_W);
+			assert_non_null(strstr(g->what.data, "held by pid 110 as fd 3"));
+			assert_non_null(strstr(g->what.data, "(inotify open,access)"));
+		} else if (g->severity == TRIAGE_MEDIUM) {
+			medium++;
+			assert_memory_equal(g->path.data, "/tmp/live", g->path.len);
+		}
+	}
+	assert_int_equal(high, 1);
+	assert_int_equal(medium, 1);
+	assert_true(has_unknown(t, 112));
+	assert_true(unknown_of(t, 112)->rules & (1ull << rule_index("watch-tripwire")));
+	assert_int_equal(found(t, "watch-tripwire", 112, NULL), 0);
+	f = one(t, "watch-tripwire", 113);
+	assert_int_equal(f->severity, TRIAGE_HIGH);
+	assert_non_null(strstr(f->what.data, "the executable of pid 114"));
+	assert_int_equal(found(t, "watch-tripwire", 115, NULL), 0);
+	assert_int_equal(found(t, "watch-tripwire", 110, NULL) + found(t, "watch-tripwire", 114, NULL), 0);
+	triage_free(t);
+}
+
 static void test_triage_unknown_parts(void **state)
 {
 	struct triage *t = open_t(NULL);
@@ -721,6 +792,7 @@ int main(void)
 		cmocka_unit_test(test_triage_deleted_mappings),
 		cmocka_unit_test(test_triage_payloads),
 		cmocka_unit_test(test_triage_relations),
+		cmocka_unit_test(test_triage_watchers),
 		cmocka_unit_test(test_triage_unknown_parts),
 		cmocka_unit_test(test_triage_host_files),
 		cmocka_unit_test(test_triage_ioc),

@@ -149,6 +149,7 @@ void triage_free(struct triage *t)
 		triage_unknown_free(t->unknowns.v[i]);
 	free(t->unknowns.v);
 	for (i = 0; i < t->nprocs; i++) {
+		triage_watch_free(t->procs[i]);
 		triage_pinfo_free(t->procs[i]);
 		free(t->procs[i]);
 	}
@@ -347,7 +348,7 @@ int triage_add_process(struct triage *t, const json_t *proc, const json_t *fds)
 		free(p);
 		return fail(t, -ENOMEM, "out of memory");
 	}
-	if (triage_pinfo_fill(p, proc, fds))
+	if (triage_pinfo_fill(p, proc, fds) || triage_watch_fill(p, proc, fds))
 		return fail(t, -ENOMEM, "out of memory");
 	if (t->raw.pid != p->pid)
 		triage_raw_reset(&t->raw, p->pid);

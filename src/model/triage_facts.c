@@ -392,7 +392,7 @@ void triage_basename(const char *p, size_t n, const char **b, size_t *bn)
 }
 
 /* p starts with the directory d ("/tmp"): d itself or below it. */
-static bool under(const char *p, size_t n, const char *d)
+bool triage_under(const char *p, size_t n, const char *d)
 {
 	size_t k = strlen(d);
 
@@ -407,7 +407,7 @@ bool triage_staging_path(const char *p, size_t n, const char **why)
 
 	n = triage_undeleted(p, n);
 	for (i = 0; dirs[i]; i++)
-		if (under(p, n, dirs[i])) {
+		if (triage_under(p, n, dirs[i])) {
 			*why = dirs[i];
 			return true;
 		}

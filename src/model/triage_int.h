@@ -20,6 +20,8 @@
  *   triage_relate.c  rules over the host files, and between processes
  *                    (parent, tracer, a flagged process's listener)
  *   triage_match.c   rules that match evidence against lists (--ioc, --yara)
+ *   triage_watch.c   inotify and fanotify marks joined with the files
+ *                    held, run or mapped: a watch as a tripwire
  *   triage_yara.c    libyara: rules compiled, members scanned as streams
  *   triage_ioc.c     the --ioc list of SHA-256 hashes
  *   triage_facts.c   what rules read beyond the records: raw status,
@@ -73,6 +75,8 @@ void triage_check_module_out_of_tree(struct triage_ctx *c);
 void triage_check_traced(struct triage_ctx *c);
 void triage_check_shell_from_service(struct triage_ctx *c);
 void triage_check_listener_flagged(struct triage_ctx *c);
+/* ... triage_watch.c */
+void triage_check_watch_tripwire(struct triage_ctx *c);
 /* ... and triage_match.c */
 void triage_check_ioc(struct triage_ctx *c);
 void triage_check_yara(struct triage_ctx *c);
@@ -147,7 +151,40 @@ struct triage_pinfo {
 	unsigned missing;           /* the parts its records lack (PART_*) */
 	json_t *why[TRIAGE_PARTS];  /* ... each one's error, or NULL (owned) */
 	struct triage_unknown *unknown; /* its entry among the unknowns, or NULL */
+	/* triage_watch.c: its inotify and fanotify marks on inodes, and the
+	 * files it holds, runs or maps that a watch would make a tripwire */
+	struct triage_mark *marks;
+	size_t nmarks;
+	int marks_partial_fd;       /* a notify fd whose marks were not all
+	                             * recorded, -1 none */
+	struct triage_held *held;
+	size_t nheld;
 };
+
+/* An inotify or fanotify mark on an inode. */
+struct triage_mark {
+	int fd;                     /* the notify fd */
+	uint64_t dev, ino;          /* st_dev, as the fd records' stat */
+	const char *api;            /* "inotify", "fanotify"; static */
+	json_t *events;             /* the mark's events (owned), or NULL */
+};
+
+/* A file a process holds, runs or maps that is deleted, or in /tmp or
+ * /dev/shm. */
+struct triage_held {
+	uint64_t dev, ino;
+	int fd;                     /* TRIAGE_HELD_EXE, TRIAGE_HELD_MAP, or the fd */
+	bool deleted;
+	struct buf path;            /* exact bytes */
+	json_t *content;            /* its recovered content record (owned), or NULL */
+};
+#define TRIAGE_HELD_EXE (-1)
+#define TRIAGE_HELD_MAP (-2)
+
+/* Fills p's marks and held files from its records (triage_pinfo_fill()
+ * done); 0 or -ENOMEM.  triage_watch_free() frees them. */
+int triage_watch_fill(struct triage_pinfo *p, const json_t *proc, const json_t *fds);
+void triage_watch_free(struct triage_pinfo *p);
 
 /* pinfo from process.json (and its fds); 0 or -ENOMEM. */
 int triage_pinfo_fill(struct triage_pinfo *p, const json_t *proc, const json_t *fds);
@@ -175,6 +212,8 @@ bool triage_content_id(const char *member, uint64_t *dev, uint64_t *ino);
 void triage_basename(const char *p, size_t n, const char **b, size_t *bn);
 /* n without a trailing " (deleted)". */
 size_t triage_undeleted(const char *p, size_t n);
+/* p is below directory d ("/tmp": "/tmp/x", not "/tmp" or "/tmpx"). */
+bool triage_under(const char *p, size_t n, const char *d);
 /* Under /tmp, /var/tmp, /dev/shm, /run/user or a hidden directory
  * (a component starting with '.'): where intruders stage files. */
 bool triage_staging_path(const char *p, size_t n, const char **why);

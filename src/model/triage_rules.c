@@ -636,6 +636,10 @@ const struct triage_rule triage_table[] = {
 	    "a shell whose parent is a network service (listens on TCP; sshd and init "
 	    "excepted)" },
 	  PHASE_RELATION, P, triage_check_shell_from_service },
+	{ { "watch-tripwire", TRIAGE_HIGH, "T1497.002",
+	    "watches (inotify, fanotify) a deleted file (high) or a file in /tmp or /dev/shm "
+	    "(medium): a tripwire that sees a responder read it" },
+	  PHASE_RELATION, P | PART_FDS, triage_check_watch_tripwire },
 	{ { "exe-deleted", TRIAGE_MEDIUM, "T1070.004",
 	    "the executable was deleted while it runs" },
 	  PHASE_PROCESS, P | PART_EXE, exe_deleted },
