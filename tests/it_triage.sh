@@ -9,7 +9,8 @@
 # hidden by a bind mount over /proc/PID, a traced process, rwx and
 # anonymous executable memory, a deleted library, a flagged listener, a
 # shell under a web server, deleted ELF and #! payloads in /tmp and
-# /dev/shm, a memfd holding an ELF, inotify tripwires on a deleted file and
+# /dev/shm, a memfd holding an ELF, an executable in /tmp, one deleted
+# outside /usr, LD_AUDIT and LD_LIBRARY_PATH, inotify tripwires on a deleted file and
 # on one in /dev/shm); each rule must fire on its pid.  YARA
 # and IOC matching run on recovered files whose bytes the test wrote; the
 # kernel's taint and modules come from the fixed tree fixtures/proctree.
@@ -29,12 +30,13 @@ fi
 
 # What lives outside $T, removed whatever happens.
 ULIB=$(mktemp -d /usr/lib/procsnap-triage.XXXXXX)
+VLIB=$(mktemp -d /var/lib/procsnap-triage.XXXXXX)
 SHM="/dev/shm/procsnap-triage.$$"
 BG_PIDS=()
 cleanup_triage() {
 	local p
 	for p in "${BG_PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
-	rm -rf "$ULIB" "$SHM"
+	rm -rf "$ULIB" "$VLIB" "$SHM"
 	cleanup
 }
 trap cleanup_triage EXIT
@@ -257,6 +259,22 @@ start_p DLIB deleted-lib "$T"; dlib=$(field "$DLIB" pid)
 start_p REV revshell; rev=$(field "$REV" pid)
 start_p MELF memfd-elf; melf=$(field "$MELF" pid); melffd=$(field "$MELF" fd)
 start_p HID hold; hid=$(field "$HID" pid)
+# An executable run from /tmp (not deleted); one deleted outside the
+# staging directories and outside /usr (where the allowlist takes it for
+# a package upgrade); LD_AUDIT and
+# LD_LIBRARY_PATH in an environment (files that do not exist: the loader
+# says so and loads nothing).
+cp "$PLANTED" "$T/stagedprog"
+HOLDER="$T/stagedprog" start_holder STG hold || fail "triage: planted from /tmp starts" "see above"
+stg=$(field "$STG" pid)
+cp "$PLANTED" "$VLIB/oldprog"
+HOLDER="$VLIB/oldprog" start_holder ODEL hold --unlink "$VLIB/oldprog" ||
+	fail "triage: planted deleted outside /tmp starts" "see above"
+odel=$(field "$ODEL" pid)
+HOLDER=env start_holder AUD LD_AUDIT=/nonexistent-procsnap-planted/audit.so \
+	LD_LIBRARY_PATH=/nonexistent-procsnap-planted "$PLANTED" hold ||
+	fail "triage: planted with LD_AUDIT starts" "see above"
+aud=$(field "$AUD" pid)
 # The payloads: bytes the test writes, an ELF and a script in /tmp, a
 # script in /dev/shm; the marker is what YARA and the IOC list look for.
 MARK="procsnap-triage-marker-$$-$RANDOM$RANDOM"
@@ -295,7 +313,7 @@ svc_sh=$(field "$SVC" pid); svc=$(field "$SVC" server)
 mkdir -p "$T/empty" "$T/planted"
 plist=()
 for p in "$dexe" "$memx" "$kw" "$ren" "$pre" "$traced" "$tracer" "$inj" "$dlib" "$rev" "$melf" \
-	"$hid" "$drop" "$svc_sh" "$svc" "$wat" "$wdh" "$wdw"; do
+	"$hid" "$drop" "$svc_sh" "$svc" "$wat" "$wdh" "$wdw" "$stg" "$odel" "$aud"; do
 	plist+=(-p "$p")
 done
 unshare -m --propagation private bash -c '
@@ -319,7 +337,12 @@ has "name != exe name" ".rule == \"name-mismatch\" and .pid == $ren and .command
 fires "a shell with a socket on fd 0-2" reverse-shell "$rev"
 has "the reverse shell's socket is the evidence" \
 	".rule == \"reverse-shell\" and .pid == $rev and .fd == 0 and .evidence.socket.state == \"ESTABLISHED\""
-fires "LD_PRELOAD in environ" ld-preload-env "$pre"
+fires "LD_PRELOAD or LD_AUDIT in environ" ld-preload-env "$pre" "$aud"
+has "LD_AUDIT named" ".rule == \"ld-preload-env\" and .pid == $aud and (.what | test(\"LD_AUDIT=/nonexistent-procsnap-planted/audit.so\"))"
+fires "LD_LIBRARY_PATH in environ" ld-library-path "$aud"
+# (python3 may run from a hidden directory here, ~/.pyenv: exe-staging too.)
+has "an executable run from /tmp: exe-staging" ".rule == \"exe-staging\" and .pid == $stg and .severity == \"medium\""
+fires "an executable deleted outside the staging directories" exe-deleted "$odel"
 fires "hidden by a bind mount" hidden-process "$hid"
 fires "traced by a tracer that is no debugger" traced "$traced"
 has "the tracer named" ".rule == \"traced\" and .pid == $traced and .tracer == $tracer and .severity == \"high\""
@@ -442,7 +465,7 @@ printf 'not-a-hash\n' >"$T/badioc.txt"
 "$SNAPREAD" triage --ioc "$T/badioc.txt" "$PL" >/dev/null 2>"$T/e"
 eq "triage: --ioc with a line that is not a hash: exit 2, one line" "2 1" "$? $(wc -l <"$T/e")"
 
-for v in DEXE MEMX KW REN PRE TR INJ DLIB REV MELF HID DROP SVC WAT WD; do stop_holder "$v"; done
+for v in DEXE MEMX KW REN PRE TR INJ DLIB REV MELF HID DROP SVC WAT WD STG ODEL AUD; do stop_holder "$v"; done
 
 # ---- the kernel: taint, modules, ld.so.preload -----------------------------
 # The fixed tree holds a tainted kernel (12288: O and E) with an unsigned
