@@ -22,6 +22,7 @@ struct triage {
 	struct triage_ioc *ioc;
 	struct triage_yara *yara;
 	struct triage_heads heads;
+	struct u64map held;     /* (dev, ino) -> struct triage_held (triage_watch) */
 	struct triage_raw raw;
 	struct triage_findings findings;
 	struct triage_unknowns unknowns;
@@ -141,6 +142,7 @@ void triage_free(struct triage *t)
 	triage_ioc_free(t->ioc);
 	triage_yara_free(t->yara);
 	triage_heads_free(&t->heads);
+	u64map_free(&t->held, NULL);
 	triage_raw_free(&t->raw);
 	for (i = 0; i < t->findings.len; i++)
 		triage_finding_free(t->findings.v[i]);
@@ -307,6 +309,7 @@ static void base_ctx(struct triage *t, struct triage_ctx *c)
 	c->ioc = t->ioc;
 	c->yara = t->yara;
 	c->heads = &t->heads;
+	c->held = &t->held;
 	c->allow = t->allow;
 	c->stats = &t->stats;
 	c->out = &t->findings;
@@ -348,7 +351,8 @@ int triage_add_process(struct triage *t, const json_t *proc, const json_t *fds)
 		free(p);
 		return fail(t, -ENOMEM, "out of memory");
 	}
-	if (triage_pinfo_fill(p, proc, fds) || triage_watch_fill(p, proc, fds))
+	if (triage_pinfo_fill(p, proc, fds) || triage_watch_fill(p, proc, fds) ||
+	    triage_watch_index(&t->held, p))
 		return fail(t, -ENOMEM, "out of memory");
 	if (t->raw.pid != p->pid)
 		triage_raw_reset(&t->raw, p->pid);

@@ -154,11 +154,11 @@ struct triage_pinfo {
 	/* triage_watch.c: its inotify and fanotify marks on inodes, and the
 	 * files it holds, runs or maps that a watch would make a tripwire */
 	struct triage_mark *marks;
-	size_t nmarks;
+	size_t nmarks, markcap;
 	int marks_partial_fd;       /* a notify fd whose marks were not all
 	                             * recorded, -1 none */
 	struct triage_held *held;
-	size_t nheld;
+	size_t nheld, heldcap;
 };
 
 /* An inotify or fanotify mark on an inode. */
@@ -172,6 +172,7 @@ struct triage_mark {
 /* A file a process holds, runs or maps that is deleted, or in /tmp or
  * /dev/shm. */
 struct triage_held {
+	int pid;                    /* whose */
 	uint64_t dev, ino;
 	int fd;                     /* TRIAGE_HELD_EXE, TRIAGE_HELD_MAP, or the fd */
 	bool deleted;
@@ -184,6 +185,9 @@ struct triage_held {
 /* Fills p's marks and held files from its records (triage_pinfo_fill()
  * done); 0 or -ENOMEM.  triage_watch_free() frees them. */
 int triage_watch_fill(struct triage_pinfo *p, const json_t *proc, const json_t *fds);
+/* Puts p's held files into m by (dev, ino), a deleted one before any
+ * other; 0 or -ENOMEM.  The entries stay p's. */
+int triage_watch_index(struct u64map *m, const struct triage_pinfo *p);
 void triage_watch_free(struct triage_pinfo *p);
 
 /* pinfo from process.json (and its fds); 0 or -ENOMEM. */
@@ -318,6 +322,7 @@ struct triage_ctx {
 	const struct triage_ioc *ioc;
 	const struct triage_yara *yara;
 	const struct triage_heads *heads;
+	const struct u64map *held;   /* every process's held files (triage_watch) */
 	const struct triage_allow *allow;
 	struct triage_stats *stats;
 	/* out */

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "snapshot.h"
@@ -13,7 +14,9 @@
  * are seen too; docs/FORMAT.md "What a read disturbs").  The capture
  * records each notify fd's marks (fd `marks`: the inode's dev and ino),
  * and every file's stat; the join is done here, over the whole snapshot,
- * so the order the processes were met in does not matter.  Only the files
+ * so the order the processes were met in does not matter: the files are
+indexed by (dev, ino) as processes are added (triage_watch_index), and
+each mark is one look-up.  Only the files
  * that make a watch suspect are kept: a deleted one, or one in /tmp or
  * /dev/shm.  A mark on an inode no record names (a file nobody holds
  * open, runs or maps) has no path in the archive and is not judged.
@@ -40,13 +43,19 @@ static int add_held(struct triage_pinfo *p, int fd, const json_t *rec, const cha
 		buf_free(&name);
 		return 0;
 	}
-	v = realloc(p->held, (p->nheld + 1) * sizeof(*v));
-	if (!v) {
-		buf_free(&name);
-		return -ENOMEM;
+	if (p->nheld == p->heldcap) {
+		size_t cap = p->heldcap ? p->heldcap * 2 : 8;
+
+		v = realloc(p->held, cap * sizeof(*v));
+		if (!v) {
+			buf_free(&name);
+			return -ENOMEM;
+		}
+		p->held = v;
+		p->heldcap = cap;
 	}
-	p->held = v;
-	h = &v[p->nheld++];
+	h = &p->held[p->nheld++];
+	h->pid = p->pid;
 	h->dev = (uint64_t)dev;
 	h->ino = (uint64_t)ino;
 	h->fd = fd;
@@ -84,10 +93,16 @@ static int add_marks(struct triage_pinfo *p, const json_t *fd, int n)
 		if (!on || strcmp(on, "inode") != 0 || !snapshot_int(m, "dev", &dev) ||
 		    !snapshot_int(m, "ino", &ino))
 			continue;
-		v = realloc(p->marks, (p->nmarks + 1) * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		p->marks = v;
+		if (p->nmarks == p->markcap) {
+			size_t cap = p->markcap ? p->markcap * 2 : 8;
+
+			v = realloc(p->marks, cap * sizeof(*v));
+			if (!v)
+				return -ENOMEM;
+			p->marks = v;
+			p->markcap = cap;
+		}
+		v = p->marks;
 		v[p->nmarks].fd = n;
 		v[p->nmarks].dev = (uint64_t)dev;
 		v[p->nmarks].ino = (uint64_t)ino;
@@ -140,45 +155,37 @@ void triage_watch_free(struct triage_pinfo *p)
 	free(p->held);
 	p->marks = NULL;
 	p->held = NULL;
-	p->nmarks = p->nheld = 0;
+	p->nmarks = p->nheld = p->markcap = p->heldcap = 0;
 }
 
-/* The file a mark is on, among every process's held files: a deleted
- * one first.  False when none is. */
-static bool find_held(const struct triage_ctx *c, const struct triage_mark *m,
-		      const struct triage_pinfo **who, const struct triage_held **h)
+int triage_watch_index(struct u64map *m, const struct triage_pinfo *p)
 {
-	size_t i, k;
+	const struct triage_held *old;
+	size_t i;
 
-	*h = NULL;
-	for (i = 0; i < c->nprocs; i++)
-		for (k = 0; k < c->procs[i]->nheld; k++) {
-			const struct triage_held *x = &c->procs[i]->held[k];
-
-			if (x->dev != m->dev || x->ino != m->ino || (*h && (*h)->deleted))
-				continue;
-			if (!*h || x->deleted) {
-				*h = x;
-				*who = c->procs[i];
-			}
-		}
-	return *h != NULL;
+	for (i = 0; i < p->nheld; i++) {
+		old = u64map_get(m, p->held[i].dev, p->held[i].ino);
+		if (old && (old->deleted || !p->held[i].deleted))
+			continue;
+		if (u64map_put(m, p->held[i].dev, p->held[i].ino, (void *)(uintptr_t)&p->held[i]))
+			return -ENOMEM;
+	}
+	return 0;
 }
 
-static void held_how(struct triage_finding *f, const struct triage_pinfo *who,
-		     const struct triage_held *h)
+static void held_how(struct triage_finding *f, const struct triage_held *h)
 {
 	if (h->fd == TRIAGE_HELD_EXE)
-		triage_what(f, ", the executable of pid %d", who->pid);
+		triage_what(f, ", the executable of pid %d", h->pid);
 	else if (h->fd == TRIAGE_HELD_MAP)
-		triage_what(f, ", mapped by pid %d", who->pid);
+		triage_what(f, ", mapped by pid %d", h->pid);
 	else
-		triage_what(f, ", held by pid %d as fd %d", who->pid, h->fd);
+		triage_what(f, ", held by pid %d as fd %d", h->pid, h->fd);
 }
 
 void triage_check_watch_tripwire(struct triage_ctx *c)
 {
-	const struct triage_pinfo *me = c->me, *who = NULL;
+	const struct triage_pinfo *me = c->me;
 	const struct triage_held *h;
 	struct triage_finding *f;
 	const json_t *e;
@@ -190,7 +197,8 @@ void triage_check_watch_tripwire(struct triage_ctx *c)
 		triage_unknown_note(c, PART_FDS, NULL, what, "not every mark of it was recorded");
 	}
 	for (i = 0; i < me->nmarks; i++) {
-		if (!find_held(c, &me->marks[i], &who, &h) || !(f = triage_new(c)))
+		h = u64map_get(c->held, me->marks[i].dev, me->marks[i].ino);
+		if (!h || !(f = triage_new(c)))
 			continue;
 		f->severity = h->deleted ? TRIAGE_HIGH : TRIAGE_MEDIUM;
 		f->fd = me->marks[i].fd;
@@ -201,7 +209,7 @@ void triage_check_watch_tripwire(struct triage_ctx *c)
 				triage_what(f, "%s%s", k ? "," : " ", json_string_value(e));
 		triage_what(f, ") %s: ", h->deleted ? "a deleted file" : "a file in /tmp or /dev/shm");
 		triage_what_bytes(f, h->path.data, h->path.len);
-		held_how(f, who, h);
+		held_how(f, h);
 		triage_set_path(f, h->path.data, h->path.len);
 		triage_set_content(f, h->content);
 		triage_emit(c, f);
