@@ -42,6 +42,11 @@ enum snapshot_kind {
 	SNAPSHOT_CONTENT,  /* content/DEV-INO, data unread (opts.content) */
 	SNAPSHOT_HOSTFILE, /* host/etc/..., host/proc/...: a raw copy of a host
 	                    * file, data unread (opts.host_files) */
+	SNAPSHOT_OTHER,    /* any other member but format.json and the manifest,
+	                    * data unread (opts.other): host/net and host/mnt
+	                    * tables, and with opts.reader.allow_unknown the
+	                    * members this reader has no name for (e.g. the
+	                    * host files of a newer capture, host/etc/passwd) */
 };
 
 struct snapshot_opts {
@@ -54,6 +59,9 @@ struct snapshot_opts {
 	bool ordered;      /* refuse pids that do not ascend */
 	bool fd_text;      /* with fds: FD items unparsed, json NULL; see
 	                    * snapshot_fd_parse() */
+	bool other;        /* hand out SNAPSHOT_OTHER members; without
+	                    * host_files, host files come as such too (their
+	                    * data unread: snapshot_users() then has none) */
 	struct snapreader_opts reader; /* hashing, verification, problems */
 };
 

@@ -84,5 +84,7 @@ diff-json|diff --json golden.tar golden.tar
 extract-json|extract --json -o ex golden.tar
 triage|triage golden.tar
 triage-json|triage --json golden.tar
+stack|stack golden.tar
+stack-json|stack --json golden.tar
 VIEWLIST
 finish

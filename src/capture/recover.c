@@ -55,8 +55,11 @@ struct stored *recover_file(struct capture *c, const struct recover_src *src, in
 		s->res.size = (uint64_t)st->st_size;
 		s->res.why = "--no-content";
 	} else {
+		progress_file(c, src->pinfd, st->st_size > 0 && (uint64_t)st->st_size < c->o.max_file_size
+					? (uint64_t)st->st_size : c->o.max_file_size);
 		*rc = content_capture(c->w, src->pinfd, st, c->o.max_file_size,
 				      s->member, &guard, &s->res);
+		progress_file_done(c, *rc ? 0 : s->res.stored);
 		if (*rc) {
 			wfail(c, *rc, "%s", snapwriter_error(c->w));
 			recover_free(s);

@@ -126,10 +126,11 @@ static int next_fd(struct snapshot *s, struct snapshot_item *it)
 		return x;
 	}
 	s->line++;
-	snprintf(what, sizeof(what), "%s line %lu", s->m->name, s->line);
 	if (s->text.len == 0)
-		return fail(s, -EBADMSG, "%s is empty", what);
+		return fail(s, -EBADMSG, "%s line %lu is empty", s->m->name, s->line);
 	if (!s->o.fd_text) {
+		/* Named only for a parse: with fd_text most lines never are. */
+		snprintf(what, sizeof(what), "%s line %lu", s->m->name, s->line);
 		x = parse_fd(s, s->m->pid, what, s->text.data, s->text.len, &j, &fd, &tid);
 		if (x)
 			return x;
@@ -285,6 +286,13 @@ int snapshot_next(struct snapshot *s, struct snapshot_item *it)
 			s->block_pid = m->pid;
 			return on_process(s, it);
 		case SNAP_M_HOSTFILE:
+			/* A reader that asks for other members, not host files
+			 * (snapread stack), reads them itself, data unread. */
+			if (!s->o.host_files && s->o.other) {
+				it->kind = SNAPSHOT_OTHER;
+				it->member = m;
+				return 1;
+			}
 			x = load_users(s, m);
 			if (x)
 				return x;
@@ -293,8 +301,15 @@ int snapshot_next(struct snapshot *s, struct snapshot_item *it)
 			it->kind = SNAPSHOT_HOSTFILE;
 			it->member = m;
 			return 1;
-		default:
+		case SNAP_M_FORMAT:
+		case SNAP_M_MANIFEST:
 			break;
+		default:
+			if (!s->o.other)
+				break;
+			it->kind = SNAPSHOT_OTHER;
+			it->member = m;
+			return 1;
 		}
 	}
 }

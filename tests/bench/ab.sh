@@ -16,18 +16,6 @@ RUNS=${AB_RUNS:-15}
 for f in "$OLD" "$NEW" "$B/holder" "$B/bench/timeit" "$B/bench/floor"; do
 	[ -x "$f" ] || { echo "ab: $f is missing" >&2; exit 2; }
 done
-# children PID: its child processes, from /proc/*/stat (the ppid after the
-# last ')').  Not pgrep: it reads every process's cmdline, which waits for
-# ever on a process whose mmap lock a hung FUSE or NFS fault holds (a
-# shared test machine has had one).
-children() {
-	local parent=$1 d line ppid
-	for d in /proc/[0-9]*; do
-		{ read -r line <"$d/stat"; } 2>/dev/null || continue
-		read -r _ ppid _ <<<"${line##*) }"
-		[ "$ppid" = "$parent" ] && echo "${d#/proc/}"
-	done
-}
 W=$(mktemp -d /var/tmp/procsnap-ab.XXXXXX)
 HP=; SP=
 cleanup() { [ -n "$SP" ] && kill "$SP" 2>/dev/null; [ -n "$HP" ] && kill -TERM "$HP" 2>/dev/null; wait 2>/dev/null; rm -rf "$W"; }
@@ -42,7 +30,10 @@ for _ in $(seq 1 3000); do grep -q '^READY' "$W/out" && break; kill -0 "$HP" || 
 grep -q '^READY' "$W/out" || { echo "ab: the workload did not start: $(cat "$W/err")" >&2; exit 2; }
 pid=$(tr ' ' '\n' <"$W/out" | sed -n 's/^pid=//p' | head -n1)
 P=""; F=""
-for p in $pid $(children "$pid"); do P="$P -p $p"; F="$F $p"; done
+# Its children from /proc/*/stat alone (pgrep also reads command lines,
+# and on a shared machine a stuck process's blocks).
+kids=$(sed -n 's/^\([0-9]*\) (.*) [A-Za-z] \([0-9]*\) .*/\1 \2/p' /proc/[0-9]*/stat 2>/dev/null | awk -v p="$pid" '$2 == p {print $1}')
+for p in $pid $kids; do P="$P -p $p"; F="$F $p"; done
 mkdir -p "$W/o"
 echo "ab: $(wc -w <<<"$F") processes; $RUNS alternating runs each"
 "$B/bench/timeit" -n "$RUNS" -w 1 -p "rm -rf $W/o/*" \

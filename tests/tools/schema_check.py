@@ -28,6 +28,7 @@ SCHEMA_OF = {
     "diff-summary": "diff-summary.json",
     "timeline": "timeline.json",
     "triage": "triage.json",
+    "stack": "stack.json",
 }
 
 
