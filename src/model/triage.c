@@ -397,7 +397,10 @@ int triage_end(struct triage *t, const json_t *host)
 	struct triage_ctx c;
 	size_t i;
 
-	qsort(t->procs, t->nprocs, sizeof(*t->procs), by_pid);
+	/* No process (an archive of host files alone): procs is NULL, which
+	 * qsort must not be given even for zero elements. */
+	if (t->nprocs)
+		qsort(t->procs, t->nprocs, sizeof(*t->procs), by_pid);
 	base_ctx(t, &c);
 	c.host = host;
 	c.ld_preload = t->host_got[HF_PRELOAD] ? &t->host[HF_PRELOAD] : NULL;

@@ -131,7 +131,7 @@ int triage_ioc_load(struct triage_ioc **out, const char *path, char *err, size_t
 		snprintf(err, errlen, "out of memory");
 	free(buf);
 	fclose(f);
-	if (!x)
+	if (!x && l->len)   /* an empty list's v is NULL: not for qsort */
 		qsort(l->v, l->len, sizeof(*l->v), cmp);
 	return x;
 }
@@ -140,7 +140,7 @@ const char *triage_ioc_get(const struct triage_ioc *l, const char *hex)
 {
 	struct ioc key, *hit;
 
-	if (!l || !hex || !hexdigits(hex, strlen(hex), key.hex))
+	if (!l || !l->len || !hex || !hexdigits(hex, strlen(hex), key.hex))
 		return NULL;
 	hit = bsearch(&key, l->v, l->len, sizeof(*l->v), cmp);
 	return hit ? hit->label : NULL;
