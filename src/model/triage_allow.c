@@ -139,9 +139,15 @@ static int add_rules(struct parser *p, struct entry *e, const char *list)
 		e->rules[e->nrules] = strndup(c, n);
 		if (!e->rules[e->nrules])
 			return -ENOMEM;
-		if (strcmp(e->rules[e->nrules], "*") != 0 && !p->known(e->rules[e->nrules]))
-			return bad(p, "'%s' is not a rule id (snapread triage --list-rules)",
-				   e->rules[e->nrules]);
+		if (strcmp(e->rules[e->nrules], "*") != 0 && !p->known(e->rules[e->nrules])) {
+			int x = bad(p, "'%s' is not a rule id (snapread triage --list-rules)",
+				    e->rules[e->nrules]);
+
+			/* Not counted in nrules: the entry's free would miss it. */
+			free(e->rules[e->nrules]);
+			e->rules[e->nrules] = NULL;
+			return x;
+		}
 		e->nrules++;
 		c = comma ? comma + 1 : NULL;
 	} while (c);
