@@ -12,8 +12,9 @@ VERSION := 0.1.0
 CC      ?= cc
 # The reader's JSON parser, simdjson, is C++: one file (src/archive/jsonfast.cpp).
 CXX     ?= g++
-# Libraries the core links; checked with pkg-config by `deps`.
-PKGS      := libarchive libcrypto zlib libdeflate jansson simdjson
+# Libraries the core links; checked with pkg-config by `deps`.  libyara
+# scans recovered files for snapread triage --yara (docs/TRIAGE.md).
+PKGS      := libarchive libcrypto zlib libdeflate jansson simdjson yara
 TEST_PKGS := cmocka
 # The fixture fakeproc (a FUSE /proc that hides what a rootkit would).
 FIXTURE_PKGS := fuse3
@@ -22,7 +23,7 @@ DEB_PKGS  := pkg-config python3 libarchive-dev libssl-dev zlib1g-dev libdeflate-
              libsimdjson-dev g++ \
              libcmocka-dev libzstd-dev libarchive-tools jq zstd libfuse3-dev \
              ansible openssh-server openssh-client python3-yaml python3-jsonschema \
-             mandoc libc6-dev binutils openssl sleuthkit gdb strace
+             mandoc libc6-dev binutils openssl libyara-dev sleuthkit gdb strace
 # mactime (sleuthkit) reads snapread timeline's bodyfile (tests/it_timeline.sh).
 TEST_CMDS := jq bsdtar sha256sum setpriv zstd python3 ansible-playbook /usr/sbin/sshd \
              mandoc unshare readelf openssl iconv mactime gdb strace
@@ -75,7 +76,11 @@ endif
 LIB_DIRS := util proc capture archive model view
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
 LIB_CXX_SRC := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.cpp))
-LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(LIB_CXX_SRC:src/%.cpp=$(BUILD)/obj/%.o)
+# Sources made from data files at build time (in BUILD/gen/): the built-in
+# allowlist of snapread triage, docs/triage-allow.conf as a C string.
+GEN      := triage_allow_conf
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(LIB_CXX_SRC:src/%.cpp=$(BUILD)/obj/%.o) \
+            $(GEN:%=$(BUILD)/obj/gen/%.o)
 LIB      := $(BUILD)/libprocsnap.a
 # Program-side code both programs share (signals, the status line);
 # procsnap_*.c are procsnap's own, cmd*.c snapread's.
@@ -85,7 +90,7 @@ SNAPREAD_SRC := src/cmd/snapread.c $(wildcard src/cmd/snapread_*.c) src/cmd/cmd.
 
 UNIT_SRC   := $(wildcard tests/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
-FIXTURE_BIN := $(BUILD)/holder $(BUILD)/stress $(BUILD)/fakeproc
+FIXTURE_BIN := $(BUILD)/holder $(BUILD)/stress $(BUILD)/fakeproc $(BUILD)/planted
 
 PROGS := $(BUILD)/procsnap $(BUILD)/snapread
 
@@ -97,11 +102,13 @@ STATIC_STRIP ?= -s
 # The integration tests that capture (the others test snapread).
 STATIC_IT    := tests/it_capture.sh tests/it_deep.sh tests/it_bounds.sh \
                 tests/it_faults.sh tests/it_hang.sh tests/it_pidns.sh \
-                tests/it_memory.sh
+                tests/it_memory.sh tests/it_exec.sh
 
 # What it_preload.sh runs both programs under: a test rootkit that hides
 # a process and a port, and a library that says when it was loaded.
 PRELOAD_LIBS := $(BUILD)/tests/libhide.so $(BUILD)/tests/libinject.so
+# What it_exec.sh maps into a copied program: a library of known bytes.
+EXEC_LIBS    := $(BUILD)/tests/libexecmark.so
 # The static program cannot be built with the sanitizers: the tests that
 # run it skip it then, saying so.
 IT_STATIC    := $(if $(filter 1,$(SANITIZE)),,$(STATIC_BIN))
@@ -157,6 +164,23 @@ $(BUILD)/obj/%.o: src/%.cpp | deps
 	@mkdir -p $(@D)
 	$(CXX) $(CPPFLAGS) $(PKG_CFLAGS) $(CXXFLAGS) -c -o $@ $<
 
+# docs/triage-allow.conf as one C string, line by line (\ and " escaped).
+# $(1): the build directory.
+define gen_allow
+$(1)/gen/triage_allow_conf.c: docs/triage-allow.conf
+	@mkdir -p $$(@D)
+	{ echo '/* Made from docs/triage-allow.conf by the Makefile: snapread triage'"'"'s built-in allowlist. */'; \
+	  echo 'extern const char triage_allow_builtin[];'; \
+	  echo 'const char triage_allow_builtin[] = ""'; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$$$/\\n"/' $$<; \
+	  echo ';'; } >$$@.tmp && mv $$@.tmp $$@
+endef
+$(eval $(call gen_allow,$(BUILD)))
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
@@ -176,6 +200,10 @@ $(BUILD)/holder: fixtures/holder.c fixtures/holder_mem.c fixtures/holder.h | dep
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ fixtures/holder.c fixtures/holder_mem.c $(LDFLAGS) \
 	  -lcrypto -lpthread
+
+$(BUILD)/planted: fixtures/planted.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
 $(BUILD)/stress: fixtures/stress.c | deps
 	@mkdir -p $(@D)
@@ -280,7 +308,14 @@ $(FUZZ_BUILD)/obj/%.o: src/%.cpp | deps fuzz-deps
 	$(FUZZ_CXX) $(CPPFLAGS) $(PKG_CFLAGS) -std=c++17 $(CXXWARN) -MMD -MP $(FUZZ_OPT) \
 	  -fno-exceptions -fno-rtti -fno-sanitize=vptr -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_LIB): $(LIB_SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o) $(LIB_CXX_SRC:src/%.cpp=$(FUZZ_BUILD)/obj/%.o)
+$(eval $(call gen_allow,$(FUZZ_BUILD)))
+
+$(FUZZ_BUILD)/obj/gen/%.o: $(FUZZ_BUILD)/gen/%.c | deps fuzz-deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) $(FUZZ_OPT) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_LIB): $(LIB_SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o) $(LIB_CXX_SRC:src/%.cpp=$(FUZZ_BUILD)/obj/%.o) \
+            $(GEN:%=$(FUZZ_BUILD)/obj/gen/%.o)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
@@ -357,7 +392,8 @@ $(BUILD)/tests/lib%.so: tests/preload/%.c | deps
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
 
-integration: $(PROGS) $(FIXTURE_BIN) $(BUILD)/tests/golden-shim.so $(PRELOAD_LIBS) $(IT_STATIC)
+integration: $(PROGS) $(FIXTURE_BIN) $(BUILD)/tests/golden-shim.so $(PRELOAD_LIBS) $(EXEC_LIBS) \
+		$(IT_STATIC)
 	BUILD=$(BUILD) bash tests/integration.sh
 
 # ---- `make static`: build/procsnap-static ----------------------------------
@@ -393,7 +429,7 @@ $(STATIC_BIN): $(PROCSNAP_SRC:src/%.c=$(BUILD)/obj/%.o) $(STATIC_SRC:src/%.c=$(B
 
 # The capture tests again, against procsnap-static (snapread stays the
 # dynamic one).
-integration-static: $(STATIC_BIN) $(PROGS) $(FIXTURE_BIN)
+integration-static: $(STATIC_BIN) $(PROGS) $(FIXTURE_BIN) $(EXEC_LIBS)
 	BUILD=$(BUILD) PROCSNAP=$(CURDIR)/$(STATIC_BIN) bash tests/integration.sh $(STATIC_IT)
 endif
 

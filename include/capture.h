@@ -21,6 +21,9 @@ struct privproc;
 /* Default --read-timeout: how long a read of cmdline, environ or maps (which
  * wait on the target's mmap lock) may take before it is walked away from. */
 #define CAPTURE_DEFAULT_READ_TIMEOUT_MS 5000
+/* Default --hash-max-size: the largest executable or library hashed
+ * (exec_files); a larger one is recorded "too-large" with its size. */
+#define CAPTURE_DEFAULT_HASH_MAX (256ULL << 20)
 /* Raw /proc files above this are stored truncated and marked so. */
 #define CAPTURE_MAX_RAW (64ULL << 20)
 /* Defaults of --max-memory (all processes) and --max-process-memory: the
@@ -91,6 +94,12 @@ struct capture_opts {
 	enum snap_compress compress;
 	bool no_content;             /* metadata only */
 	uint64_t max_file_size;
+	/* The SHA-256 of every executable and executable file mapping
+	 * (exec_files), once per (dev, ino, size, mtime): files larger than
+	 * hash_max_size (0: CAPTURE_DEFAULT_HASH_MAX) are not read; no_hash
+	 * lists them unhashed. */
+	bool no_hash;
+	uint64_t hash_max_size;
 	long read_timeout_ms;        /* 0: CAPTURE_DEFAULT_READ_TIMEOUT_MS */
 	enum capture_memory memory;  /* FULL needs pids (capture_new: -EINVAL) */
 	uint64_t max_memory;         /* 0: CAPTURE_DEFAULT_MAX_MEMORY */
@@ -151,6 +160,9 @@ struct capture_stats {
 	uint64_t unexamined_denied, unexamined_vanished, unexamined_timed_out,
 		 unexamined_other;
 	uint64_t mapped_deleted; /* mappings of deleted files */
+	uint64_t exec_hashed;    /* distinct executables and libraries hashed */
+	uint64_t exec_unhashed;  /* ... not hashed (each with why) */
+	uint64_t exec_hash_bytes;/* bytes read to hash them */
 	uint64_t thread_tables;  /* threads' own fd tables (unshare(CLONE_FILES)) */
 	uint64_t thread_fds;     /* fds in them */
 	uint64_t net_namespaces, mount_namespaces; /* distinct, met */
@@ -218,7 +230,11 @@ struct capture_proc_watcher {
 
 /* A file whose opening a lease holder or watcher notices: what was done. */
 struct capture_touch {
-	const char *member;      /* content/DEV-INO */
+	const char *member;      /* content/DEV-INO; "" for a file opened only
+				  * to hash it (exec_files) */
+	const char *path;        /* that file's path, as the kernel gave it
+				  * (raw bytes: escape them), or NULL */
+	uint64_t dev, ino;
 	int pid, fd;             /* its first holder met; fd -1: exe or mapping */
 	bool opened;
 	bool lease_conflict, lease_broken;

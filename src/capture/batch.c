@@ -88,11 +88,15 @@ void batch_clear(struct batch *b)
 	for (i = 0; i < b->nmaps; i++)
 		if (b->maps[i].pinfd >= 0)
 			close(b->maps[i].pinfd);
+	for (i = 0; i < b->nexecs; i++)
+		if (b->execs[i].pinfd >= 0)
+			close(b->execs[i].pinfd);
 	b->nmaps = 0;
 	for (i = 0; i < b->nmems; i++)
 		wd_result_free(&b->mems[i].res);
 	b->nmems = 0;
 	b->mem_bytes = 0;
+	b->nexecs = 0;
 	b->ntables = 0;
 	b->next = NULL;
 	b->pid = 0;
@@ -112,6 +116,7 @@ void batch_free(struct batch *b)
 		free(b->fds);
 		free(b->maps);
 		free(b->mems);
+		free(b->execs);
 		while (b->tabcap)
 			free(b->tables[--b->tabcap].tids);
 		free(b->tables);

@@ -45,6 +45,8 @@ int capture_new(struct capture **out, const struct capture_opts *opts)
 		c->o.proc_root = "/proc";
 	if (!c->o.max_file_size)
 		c->o.max_file_size = CAPTURE_DEFAULT_MAX_FILE;
+	if (!c->o.hash_max_size)
+		c->o.hash_max_size = CAPTURE_DEFAULT_HASH_MAX;
 	if (!c->o.read_timeout_ms)
 		c->o.read_timeout_ms = CAPTURE_DEFAULT_READ_TIMEOUT_MS;
 	atomic_init(&c->abandoned, 0);
@@ -329,6 +331,9 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 	r = hidden_mounts(c);
 	if (r)
 		return r;
+	r = exec_cache_new(c);
+	if (r)
+		return fail(c, r, "out of memory");
 	pthread_mutex_init(&c->nsmu, NULL);
 	pthread_cond_init(&c->nscv, NULL);
 	c->ns_ready = true;
@@ -434,6 +439,7 @@ void capture_free(struct capture *c)
 	if (!c)
 		return;
 	stop_formatter(c, true);
+	exec_read_stop(c);
 	for (i = 0; i < NLANES; i++)
 		batch_free(c->lanes[i].head);
 	batch_free(c->spare);
@@ -454,6 +460,8 @@ void capture_free(struct capture *c)
 		pthread_cond_destroy(&c->nscv);
 	}
 	u64map_free(&c->stored, recover_free);
+	u64map_free(&c->exec_guards, recover_free);
+	exec_cache_free(c->exec);
 	progress_free(c);
 	touch_free(&c->touch);
 	host_files_free(c->host_copies);

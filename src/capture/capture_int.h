@@ -37,13 +37,20 @@
  * namespace's sockets are read by both views in netview.c and written by
  * record_net.c.
  *
+ * The code a process runs (exec_files: its executable and every file it
+ * maps executable) is stat'ed and, the first time a file is met, pinned by
+ * collect_exec.c; record_exec.c hashes it once per (dev, ino, size, mtime)
+ * (exec_hash.c, the cache the lanes and the formatter share) on a thread
+ * walked away from when the read stops (exec_read.c).
+ *
  * Dependencies run one way, top to bottom: capture.c; host.c; host_files.c,
  * host_pidns.c, selfcheck.c; record_proc.c; record_fd.c, record_ns.c,
- * record_maps.c, record_mem.c, record_net.c; record_fields.c, recover.c;
- * collect_proc.c; collect_fd.c, collect_ns.c, collect_maps.c,
- * collect_tasks.c, collect_watch.c, collect_mem.c; unlisted.c; hidden.c,
- * netview.c; touch.c; memsel.c; watchdog.c; memread.c; batch.c; threads.c;
- * progress.c; stamp.c.
+ * record_maps.c, record_mem.c, record_net.c, record_exec.c; record_fields.c,
+ * recover.c; collect_proc.c; collect_fd.c, collect_ns.c, collect_maps.c,
+ * collect_tasks.c, collect_watch.c, collect_mem.c, collect_exec.c;
+ * unlisted.c; hidden.c, netview.c; touch.c; memsel.c; exec_hash.c,
+ * exec_read.c; watchdog.c; memread.c; batch.c; threads.c; progress.c;
+ * stamp.c.
  */
 
 #include <pthread.h>
@@ -174,9 +181,16 @@ struct touch_seen {
 	bool late;                /* met after the file was read */
 };
 
-/* A recovered file, shared by every fd that holds the same (dev, ino). */
+/* A recovered file, shared by every fd that holds the same (dev, ino).
+ * The same record guards a file opened only to hash it (exec_files,
+ * record_exec.c): then member is "" and path its name. */
 struct stored {
 	char member[64];
+	bool live;                /* not deleted: its directory is found by its
+				   * name as it is, and a directory mark sees
+				   * it as a live child */
+	char *path;               /* a hashed file's name (malloc'ed), or NULL */
+	size_t path_len;
 	struct content_result res;
 	/* Who would notice it opened (touch.c). */
 	uint64_t dev, ino;
@@ -266,6 +280,20 @@ struct map_item {
 	int pinfd;            /* the first mapping of a file pins it; or -1 */
 };
 
+/* A file the process runs: its executable, or a file it maps executable
+ * (collect_exec.c).  Each (dev, ino) once per process. */
+struct exec_item {
+	bool exe;             /* the executable; else a mapping */
+	struct span path;     /* exe's link, or the maps line's path */
+	uint64_t start, end;  /* a mapping: its first executable range */
+	uint64_t maps_dev, maps_ino; /* ... the device and inode maps gives */
+	bool have_stat;
+	struct stat st;       /* stat through map_files (or exe) */
+	int err;              /* -errno: the stat or the pin failed */
+	const char *what;     /* ... which: "exe", "map_files", "exec-pin" */
+	int pinfd;            /* O_PATH pin when this process hashes it, or -1 */
+};
+
 /* A thread whose fd table is not the process's (unshare(CLONE_FILES)),
  * with the threads that share it. */
 struct fd_table {
@@ -314,6 +342,8 @@ struct proc_item {
 	bool maps_scanned;        /* deleted mappings were looked for */
 	bool mem_looked;          /* mappings were chosen by --memory */
 	bool mem_more;            /* ... more than MAX_MEM_REGIONS of them */
+	bool execs_scanned;       /* exec_files were looked for */
+	bool execs_dropped;       /* ... more than the bound: the rest not */
 	int kcmp_err;             /* -errno of the first kcmp refused */
 	int kcmp_tid;             /* ... for this thread */
 	size_t kcmp_failed;       /* threads whose table is unknown */
@@ -336,11 +366,15 @@ struct batch {
 	struct mem_item *mems;    /* when begin: memory regions chosen */
 	size_t nmems, memcap;
 	size_t mem_bytes;         /* memory data held (counted by the queue) */
+	struct exec_item *execs;  /* when begin: the files it runs */
+	size_t nexecs, execcap;
 	size_t npins;
 	struct buf text;          /* the bytes read, see struct span */
 };
 
 struct reader;
+struct exec_cache;
+struct hasher;
 
 /* One collector's queue to the formatter, and how it ended. */
 struct lane {
@@ -458,6 +492,11 @@ struct capture {
 	bool proc_opts_known;
 	struct hidden hid;        /* hidden.c, unlisted.c */
 	struct u64map stored;     /* formatter: (dev, ino) -> struct stored */
+	struct exec_cache *exec;  /* exec_hash.c: shared, its own mutex */
+	struct u64map exec_guards;/* formatter: (dev, ino) -> struct stored of a
+				   * file opened only to hash it */
+	struct hasher *hasher;    /* formatter: exec_read.c's thread, or NULL */
+	int hashers_hung;         /* formatter: hashers walked away from */
 	struct touch touch;       /* leases and watchers (touch.c) */
 	struct buf json, fds, raw, errbuf, fderr;
 	const char *topdir;       /* borrowed during capture_run */
@@ -754,6 +793,68 @@ void record_tables(struct capture *c, struct batch *b);
 /* One batch: a process's first (its record opens), its fds, its last
  * (fds.jsonl and process.json written). */
 int record_batch(struct capture *c, struct batch *b);
+
+/* ---- exec_files: the code a process runs, hashed once a file ---- */
+
+/* What is known of one file (dev, ino, size, mtime) that runs. */
+struct exec_result {
+	char sha256[DIGEST_HEX_LEN + 1]; /* "" when not hashed */
+	const char *unhashed;     /* else why: "too-large", "denied", "vanished",
+				   * "io-error", "timed-out", "skipped", "changed" */
+	int err;                  /* -errno, or 0 */
+	const char *reason;       /* more words, or NULL (static, or the guard's
+				   * why: lives as long as the capture) */
+	struct stored *guard;     /* who would notice it opened, or NULL */
+};
+
+/* exec_hash.c: the cache, by (dev, ino, size, mtime), shared by the lanes
+ * (which claim a file the first time they meet it, and pin it) and the
+ * formatter (which hashes what a process claimed, in pid order).  The
+ * formatter takes processes in ascending pid order, so a file claimed by
+ * a lower pid is known by the time a higher pid is written. */
+int exec_cache_new(struct capture *c);
+void exec_cache_free(struct exec_cache *x);
+/* Whether process pid must pin st's file for it to be hashed: no one met
+ * it yet, or only higher pids did. */
+bool exec_cache_wanted(struct exec_cache *x, const struct stat *st, int pid);
+/* pid holds a pin of st's file: 1 claimed (keep the pin), 0 a lower pid
+ * claimed it meanwhile (close it), or -ENOMEM. */
+int exec_cache_claim(struct exec_cache *x, const struct stat *st, int pid);
+/* The formatter: the result known for st's file, copied into *out. */
+bool exec_cache_get(struct exec_cache *x, const struct stat *st, struct exec_result *out);
+/* The formatter: st's file's result (1 when it was new, for the counts),
+ * or -ENOMEM. */
+int exec_cache_set(struct exec_cache *x, const struct stat *st, const struct exec_result *res);
+
+/* exec_read.c: the file behind pinfd (borrowed) opened as gate says
+ * (content_open) and hashed whole, on a thread of the formatter's that is
+ * walked away from when the open or a read makes no progress for
+ * read_timeout_ms (a hung NFS or FUSE server).  key is its stat when met:
+ * its size is read, and a size or mtime that moves makes it "changed".
+ * 0 with *out, or -EINTR (the capture was stopped) / -ENOMEM, which end
+ * the capture. */
+struct hash_read {
+	char sha256[DIGEST_HEX_LEN + 1]; /* set when read whole, unchanged */
+	uint64_t bytes;           /* read */
+	int err;                  /* -errno of the open or a read; -ETIMEDOUT
+				   * walked away; -ECANCELED too many hung */
+	bool short_read;          /* end of file before its size */
+	bool changed;             /* size or mtime moved */
+	bool opened;              /* opened (or may have been: walked away) */
+};
+int exec_read(struct capture *c, int pinfd, enum content_gate gate, const struct stat *key,
+	      struct hash_read *out);
+/* The idle hasher told to quit, and joined. */
+void exec_read_stop(struct capture *c);
+
+/* collect_exec.c: the executable and every file mapped executable, from
+ * the maps already read: stat'ed, and pinned when this process is the
+ * first (lowest pid) to meet them.  0, or -ENOMEM. */
+int collect_exec(struct capture *c, struct batch *b, int piddir);
+
+/* record_exec.c: process.json "exec_files", hashing what this process
+ * pinned.  0, or -errno when the capture must end. */
+int record_exec(struct capture *c, struct batch *b);
 
 /* ---- hidden.c, unlisted.c: what was hidden from the host's /proc ---- */
 

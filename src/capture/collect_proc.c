@@ -194,6 +194,8 @@ int collect_process(struct capture *c, struct lane *l, int pid)
 	if (!rc)
 		rc = collect_mem(c, l, b, piddir);
 	if (!rc)
+		rc = collect_exec(c, b, piddir);
+	if (!rc)
 		rc = collect_tasks(b, piddir, pid);
 	if (rc)
 		goto out;

@@ -181,6 +181,7 @@ static void host_capture(struct capture *c, struct jsonw *j)
 	jsonw_uint(j, "max_memory", c->o.max_memory);
 	jsonw_uint(j, "max_process_memory", c->o.max_process_memory);
 	jsonw_uint(j, "page_size", c->page);
+	jsonw_uint(j, "hash_max_size", c->o.no_hash ? 0 : c->o.hash_max_size);
 	host_touch(c, j);
 }
 
@@ -347,6 +348,9 @@ int host_summary(struct capture *c)
 	jsonw_uint(&j, "processes_denied", s->procs_denied);
 	summary_unexamined(&j, s);
 	jsonw_uint(&j, "mapped_deleted", s->mapped_deleted);
+	jsonw_uint(&j, "exec_files_hashed", s->exec_hashed);
+	jsonw_uint(&j, "exec_files_unhashed", s->exec_unhashed);
+	jsonw_uint(&j, "exec_hash_bytes", s->exec_hash_bytes);
 	jsonw_uint(&j, "thread_fd_tables", s->thread_tables);
 	jsonw_uint(&j, "thread_fds", s->thread_fds);
 	jsonw_uint(&j, "net_namespaces", s->net_namespaces);

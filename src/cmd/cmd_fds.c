@@ -331,9 +331,12 @@ static int list(const char *path, struct fds *f)
 	/* One process at a time: memory does not grow with the snapshot. */
 	while (!x && !w && (x = snapshot_next(s, &it)) > 0) {
 		x = 0;
-		if (it.kind == SNAPSHOT_HOST)
+		if (it.kind == SNAPSHOT_HOST) {
 			f->ctx.machine = snapshot_str(json_object_get(snapshot_host(s), "uname"),
 						      "machine");
+			/* The host's names come before host.json. */
+			f->ctx.users = snapshot_users(s);
+		}
 		else if (it.kind == SNAPSHOT_FD && pid_wanted(f, it.pid, false))
 			x = hold(f, s, &it, so.fd_text);
 		else if (it.kind == SNAPSHOT_PROCESS && pid_wanted(f, it.pid, true))

@@ -36,6 +36,10 @@ static void usage(FILE *f)
 "  --max-file-size N   store at most N bytes of each recovered file\n"
 "                      (K/M/G/T suffixes; default 4G); larger ones are\n"
 "                      stored truncated and marked so\n"
+"  --hash-max-size N   hash each executable and library (exec_files) up\n"
+"                      to N bytes (default 256M); larger ones are listed\n"
+"                      unhashed, too-large\n"
+"  --no-hash           list executables and libraries without reading them\n"
 "  --read-timeout SECS give up on a read of a process's cmdline, environ\n"
 "                      or maps after SECS seconds (default 5; it waits on\n"
 "                      the process's memory lock): recorded as ETIMEDOUT,\n"
@@ -167,6 +171,9 @@ static void summary(const struct capture_stats *s, const char *where)
 		(unsigned long long)s->vanished_items,
 		(unsigned long long)s->read_timeouts,
 		(unsigned long long)s->other_errors, s->seconds, where);
+	fprintf(stderr, "procsnap: %llu executables and libraries hashed (%llu bytes read), "
+		"%llu not hashed (see exec_files)\n", (unsigned long long)s->exec_hashed,
+		(unsigned long long)s->exec_hash_bytes, (unsigned long long)s->exec_unhashed);
 	if (s->mapped_deleted || s->thread_tables || s->net_namespaces)
 		fprintf(stderr,
 			"procsnap: %llu mappings of deleted files, %llu threads' own fd "
@@ -204,27 +211,36 @@ static void summary(const struct capture_stats *s, const char *where)
  * will have seen it. */
 static void touch_line(const struct capture_touch *t, void *arg)
 {
+	static struct buf path = BUF_INIT;
+	const char *what;
 	char holder[48];
 	size_t i;
 
 	(void)arg;
 	if (t->fd >= 0)
 		snprintf(holder, sizeof(holder), "pid %d fd %d", t->pid, t->fd);
-	else
+	else if (t->member[0])
 		snprintf(holder, sizeof(holder), "pid %d", t->pid);
+	else
+		snprintf(holder, sizeof(holder), "pid %d, to hash it", t->pid);
+	/* A file opened only to hash it has no member: its path, escaped. */
+	buf_reset(&path);
+	if (!t->member[0])
+		escape_text(&path, t->path ? t->path : "?", t->path ? strlen(t->path) : 1);
+	what = !t->member[0] && path.data && !buf_error(&path) ? path.data : t->member;
 	if (!t->opened) {
-		fprintf(stderr, "procsnap: not read: %s (%s): %s\n", t->member, holder,
+		fprintf(stderr, "procsnap: not read: %s (%s): %s\n", what, holder,
 			t->why ? t->why : "not opened");
 		return;
 	}
 	if (t->lease_broken)
 		fprintf(stderr, "procsnap: LEASE BROKEN: %s (%s) was read through a lease; "
-			"its holder was signalled (--break-leases)\n", t->member, holder);
+			"its holder was signalled (--break-leases)\n", what, holder);
 	for (i = 0; i < t->nshown; i++) {
 		const struct capture_watcher *w = &t->watchers[i];
 
 		fprintf(stderr, "procsnap: SEEN: the read of %s (%s) was visible to pid %d "
-			"(fd %d, %s on its %s)%s\n", t->member, holder, w->pid, w->fd,
+			"(fd %d, %s on its %s)%s\n", what, holder, w->pid, w->fd,
 			w->fanotify ? "fanotify" : "inotify", w->via,
 			w->late ? ", met after the read" : "");
 	}
@@ -407,12 +423,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 	enum { OPT_COMPRESS = 256, OPT_NO_CONTENT, OPT_MAX, OPT_PROC, OPT_TIMEOUT,
 	       OPT_MEMORY, OPT_MAX_MEMORY, OPT_MAX_PROC_MEMORY, OPT_HOST_ROOT,
 	       OPT_BREAK_LEASES, OPT_NO_TOUCH_WATCHED, OPT_PROBE, OPT_NO_PROBE,
-	       OPT_NO_DIAG, OPT_PROGRESS };
+	       OPT_NO_DIAG, OPT_HASH_MAX, OPT_NO_HASH, OPT_PROGRESS };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "compress", required_argument, NULL, OPT_COMPRESS },
 		{ "no-content", no_argument, NULL, OPT_NO_CONTENT },
 		{ "max-file-size", required_argument, NULL, OPT_MAX },
+		{ "hash-max-size", required_argument, NULL, OPT_HASH_MAX },
+		{ "no-hash", no_argument, NULL, OPT_NO_HASH },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "proc", required_argument, NULL, OPT_PROC },
 		{ "host-root", required_argument, NULL, OPT_HOST_ROOT },
@@ -453,6 +471,16 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_MAX:
 			if (parse_size(optarg, &a->o.max_file_size) || !a->o.max_file_size)
 				return usage_error("--max-file-size: '%s' is not a size like 512M", optarg);
+			break;
+		case OPT_HASH_MAX:
+			if (parse_size(optarg, &a->o.hash_max_size) || !a->o.hash_max_size) {
+				fprintf(stderr, "procsnap: --hash-max-size: '%s' is not a size like "
+					"256M\n", optarg);
+				return 2;
+			}
+			break;
+		case OPT_NO_HASH:
+			a->o.no_hash = true;
 			break;
 		case 'p':
 			if (add_pid(a, optarg))

@@ -9,6 +9,7 @@
 #include "escape.h"
 #include "snapshot.h"
 #include "u64map.h"
+#include "users.h"
 
 struct snapshot {
 	struct snapshot_opts o;
@@ -24,6 +25,7 @@ struct snapshot {
 	struct u64map pids;      /* pids whose process.json was read */
 	json_t *item;            /* what the last item lent out */
 	json_t *host;
+	struct users *users;     /* from host/etc/passwd and group, or NULL */
 	struct buf text;
 	/* snapshot_next_process() */
 	json_t *proc, *fds;
@@ -212,6 +214,32 @@ static int on_process(struct snapshot *s, struct snapshot_item *it)
 	return 1;
 }
 
+/*
+ * The host's names for uids and gids (host/etc/passwd, host/etc/group:
+ * written before host.json, so known before any process).  A file over
+ * USERS_MAX_BYTES gives no names (its text is passed over); only the
+ * first copy of each is read.
+ */
+static int load_users(struct snapshot *s, const struct snap_member *m)
+{
+	bool passwd = strcmp(m->file, "etc/passwd") == 0;
+	int x;
+
+	if ((!passwd && strcmp(m->file, "etc/group") != 0) || m->size > USERS_MAX_BYTES ||
+	    (s->users && (passwd ? users_have_passwd(s->users) : users_have_group(s->users))))
+		return 0;
+	if (!s->users && users_new(&s->users))
+		return fail(s, -ENOMEM, "out of memory");
+	x = snapreader_slurp(s->r, USERS_MAX_BYTES, &s->text);
+	if (x)
+		return x;
+	x = passwd ? users_add_passwd(s->users, s->text.data, s->text.len)
+		   : users_add_group(s->users, s->text.data, s->text.len);
+	if (x == -ENOMEM)
+		return fail(s, x, "out of memory");
+	return 0;
+}
+
 int snapshot_next(struct snapshot *s, struct snapshot_item *it)
 {
 	const struct snap_member *m;
@@ -290,6 +318,22 @@ int snapshot_next(struct snapshot *s, struct snapshot_item *it)
 		case SNAP_M_PROCESS:
 			s->block_pid = m->pid;
 			return on_process(s, it);
+		case SNAP_M_HOSTFILE:
+			/* A reader that asks for other members, not host files
+			 * (snapread stack), reads them itself, data unread. */
+			if (!s->o.host_files && s->o.other) {
+				it->kind = SNAPSHOT_OTHER;
+				it->member = m;
+				return 1;
+			}
+			x = load_users(s, m);
+			if (x)
+				return x;
+			if (!s->o.host_files)
+				break;
+			it->kind = SNAPSHOT_HOSTFILE;
+			it->member = m;
+			return 1;
 		case SNAP_M_FORMAT:
 		case SNAP_M_MANIFEST:
 			break;
@@ -358,6 +402,11 @@ const json_t *snapshot_host(const struct snapshot *s)
 	return s->host;
 }
 
+const struct users *snapshot_users(const struct snapshot *s)
+{
+	return s ? s->users : NULL;
+}
+
 const char *snapshot_error(const struct snapshot *s)
 {
 	if (!s)
@@ -376,6 +425,7 @@ void snapshot_free(struct snapshot *s)
 	json_decref(s->proc);
 	json_decref(s->fds);
 	buf_free(&s->text);
+	users_free(s->users);
 	free(s);
 }
 

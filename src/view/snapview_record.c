@@ -77,6 +77,11 @@ SPEC(s_mapping, { "start", R_STR, NULL }, { "end", R_STR, NULL }, { "offset", R_
      { "dev", R_INT, NULL }, { "ino", R_INT, NULL }, { "size", R_INT, NULL },
      { "stat", R_OBJ, &s_stat }, { "content", R_OBJ, &s_content },
      { "errors", R_OBJS, &s_error });
+SPEC(s_exec, { "kind", R_STR, NULL }, { "path", R_BYTES, NULL }, { "dev", R_INT, NULL },
+     { "ino", R_INT, NULL }, { "size", R_INT, NULL }, { "deleted", R_BOOL, NULL },
+     { "sha256", R_STR, NULL }, { "unhashed", R_STR, NULL }, { "errno", R_STR, NULL },
+     { "reason", R_STR, NULL }, { "leases", R_OBJS, &s_lease },
+     { "lease_broken", R_BOOL, NULL }, { "watchers", R_OBJS, &s_watcher });
 SPEC(s_table, { "tid", R_INT, NULL }, { "tids", R_INTS, NULL }, { "fd_count", R_INT, NULL },
      { "errors", R_OBJS, &s_error });
 SPEC(s_container, { "runtime", R_STR, NULL }, { "id", R_BYTES, NULL });
@@ -100,7 +105,8 @@ SPEC(s_process, { "pid", R_INT, NULL }, { "self", R_BOOL, NULL },
      { "fd_count", R_INT, NULL }, { "deleted_fds", R_INT, NULL }, { "ns", R_OBJ, &s_ns },
      { "nspid", R_INTS, NULL }, { "cgroup", R_BYTES, NULL },
      { "container", R_OBJ, &s_container }, { "mountinfo", R_STR, NULL },
-     { "mapped_deleted", R_OBJS, &s_mapping }, { "fd_tables", R_OBJS, &s_table },
+     { "mapped_deleted", R_OBJS, &s_mapping }, { "exec_files", R_OBJS, &s_exec },
+     { "fd_tables", R_OBJS, &s_table },
      { "thread_fds", R_INT, NULL }, { "threads_table_unknown", R_INT, NULL },
      { "hidden", R_STRS, NULL }, { "found_via", R_STR, NULL },
      { "hidden_mounts", R_BYTESV, NULL },
@@ -428,4 +434,14 @@ void snapview_record_error(struct jsonw *w, const char *key, const json_t *e)
 void snapview_record_content(struct jsonw *w, const char *key, const json_t *c)
 {
 	put_record(w, key, &s_content, c);
+}
+
+void snapview_record_socket(struct jsonw *w, const char *key, const json_t *sk)
+{
+	put_record(w, key, &s_socket, sk);
+}
+
+void snapview_record_map(struct jsonw *w, const char *key, const json_t *m)
+{
+	put_record(w, key, &s_mapping, m);
 }

@@ -43,6 +43,13 @@ echo "ab: $(wc -w <<<"$F") processes; $RUNS alternating runs each; options: $OPT
 	old="$OLD -q $OPTS $P -o $W/o" new="$NEW -q $OPTS $P -o $W/o" \
 	floor="$B/bench/floor $F" |
 	awk -F'\t' '{printf "  %-6s median %.3f s (min %.3f, max %.3f)  cpu %.3f s  peak RSS %.1f MiB\n", $1, $3, $4, $5, $6, $7/1024}'
+# What each build's capture hashed for exec_files (summary.json; "-" for a
+# build that does not hash).
+for v in old new; do
+	bin=$OLD; [ $v = new ] && bin=$NEW
+	"$bin" -q --no-content $P -o - 2>/dev/null | tar xzOf - --wildcards '*/summary.json' 2>/dev/null |
+		jq -r --arg v "$v" '"  \($v) exec_files: \(.exec_files_hashed // "-") distinct files hashed, \(.exec_files_unhashed // "-") not, \(.exec_hash_bytes // "-") bytes read"'
+done
 if command -v valgrind >/dev/null; then
 	for v in old new; do
 		bin=$OLD; [ $v = new ] && bin=$NEW

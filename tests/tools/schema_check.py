@@ -27,6 +27,7 @@ SCHEMA_OF = {
     "diff": "diff.json",
     "diff-summary": "diff-summary.json",
     "timeline": "timeline.json",
+    "triage": "triage.json",
     "stack": "stack.json",
 }
 
