@@ -305,8 +305,8 @@ eq "fleet: no password login (key refused -> denied)" 255 \
 cat >"$F/inventory.ini" <<EOF
 [fleet]
 alpha   ansible_host=${ADDR[alpha]}
-bravo   ansible_host=${ADDR[bravo]} procsnap_pids="${PID[bravo]}"
-charlie ansible_host=${ADDR[charlie]} procsnap_compress=zstd procsnap_read_timeout=2 procsnap_max_file_size=1M
+bravo   ansible_host=${ADDR[bravo]} procsnap_pids="${PID[bravo]}" procsnap_extra_args='["--no-probe-pids", "--memory", "none"]'
+charlie ansible_host=${ADDR[charlie]} procsnap_compress=zstd procsnap_read_timeout=2 procsnap_max_file_size=1M procsnap_extra_args="--no-sock-diag --hash-max-size 64M"
 delta   ansible_host=${ADDR[delta]}
 echo    ansible_host=${ADDR[echo]} procsnap_read_timeout=bogus
 
@@ -366,6 +366,8 @@ eq "fleet: ansible-playbook exits 2 (some hosts failed)" 2 "$rc"
 LOG="$F/collected/custody.jsonl"
 # rec HOST JQ: JQ holds for HOST's custody record.
 rec() { jq -c --arg h "$1" 'select(.host == $h)' "$LOG" | jq -e "$2" >/dev/null; }
+# hj HOST JQ: JQ holds for the host.json in HOST's archive.
+hj() { bsdtar -xOf "$(jq -r --arg h "$1" 'select(.host == $h) | .archive' "$LOG")" '*/host.json' | jq -e "$2" >/dev/null; }
 check "fleet: the custody log exists" test -s "$LOG"
 check "fleet: every custody line is JSON" jq -e . "$LOG"
 eq "fleet: one custody record per host" "alpha bravo charlie delta echo" \
@@ -411,6 +413,14 @@ eq "bravo: only the chosen pid (procsnap_pids)" "${PID[bravo]}" \
 check "charlie: zstd, read-timeout and max-file-size passed" rec charlie '
 	(.archive | endswith(".tar.zst")) and (.argv | index("--read-timeout") != null)
 	and (.argv | index("--max-file-size") != null) and (.argv | index("--no-content") != null)'
+# procsnap_extra_args: a string split at spaces, and a list, appended as is.
+check "charlie: procsnap_extra_args as a string, split at spaces" rec charlie '
+	.argv[-3:] == ["--no-sock-diag", "--hash-max-size", "64M"]'
+check "charlie: and they took effect (host.json)" hj charlie '
+	.hash_max_size == 67108864 and .sock_diag.used == false and .max_file_size == 1048576'
+check "bravo: procsnap_extra_args as a list" rec bravo '
+	.argv[-3:] == ["--no-probe-pids", "--memory", "none"]'
+check "bravo: and they took effect (host.json)" hj bravo '.memory == "none"'
 check "alpha: the whole host, metadata only" rec alpha '
 	.argv == ["-o", (.remote_archive | split("/")[:-1] | join("/")), "--no-content", "--compress", "gzip"]'
 eq "fleet: no other archives on the controller" 3 "$(ls "$F/collected" | grep -c '\.tar')"
