@@ -65,8 +65,8 @@ LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libprocsnap.a
 # Program-side code both programs share (signals).
-PROG_COMMON_SRC := $(filter-out src/cmd/procsnap.c src/cmd/snapread.c src/cmd/cmd.c src/cmd/cmd_%.c,$(wildcard src/cmd/*.c))
-PROCSNAP_SRC := src/cmd/procsnap.c $(PROG_COMMON_SRC)
+PROG_COMMON_SRC := $(filter-out src/cmd/procsnap.c src/cmd/series.c src/cmd/snapread.c src/cmd/cmd.c src/cmd/cmd_%.c,$(wildcard src/cmd/*.c))
+PROCSNAP_SRC := src/cmd/procsnap.c src/cmd/series.c $(PROG_COMMON_SRC)
 SNAPREAD_SRC := src/cmd/snapread.c src/cmd/cmd.c $(wildcard src/cmd/cmd_*.c) $(PROG_COMMON_SRC)
 
 UNIT_SRC   := $(wildcard tests/test_*.c)

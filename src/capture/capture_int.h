@@ -38,8 +38,8 @@
  * Dependencies run one way, top to bottom: capture.c; host.c; record_proc.c;
  * record_fd.c, record_ns.c, record_maps.c, record_net.c; record_fields.c,
  * recover.c; collect_proc.c; collect_fd.c, collect_ns.c, collect_maps.c,
- * collect_tasks.c; unlisted.c; hidden.c, netview.c; watchdog.c; batch.c;
- * threads.c; stamp.c.
+ * collect_tasks.c; unlisted.c; hidden.c, netview.c; children.c; watchdog.c;
+ * batch.c; threads.c; stamp.c; reuse.c (beside recover.c).
  */
 
 #include <pthread.h>
@@ -56,6 +56,7 @@
 #include "capture.h"
 #include "content.h"
 #include "jsonw.h"
+#include "reuse.h"
 #include "sockets.h"
 #include "u64map.h"
 
@@ -107,6 +108,9 @@ extern const char *const ns_names[NNS];
 struct stored {
 	char member[64];
 	struct content_result res;
+	/* CONTENT_REUSED: where an earlier round of the series stored the
+	 * bytes (borrowed from the capture's reuse table). */
+	const struct reuse_entry *from;
 };
 
 /* Something that could not be read: what, and -errno. */
@@ -170,6 +174,7 @@ struct proc_item {
 	struct span raw[NRAW];
 	bool raw_truncated[NRAW];
 	struct span link[NLINKS];
+	struct span io;           /* /proc/PID/io */
 	bool exe_have_stat;
 	struct stat exe_st;
 	int exe_pin;              /* a deleted exe's O_PATH pin, or -1 */
@@ -473,6 +478,13 @@ int unlisted_find(struct capture *c, uint64_t listed_at, int **pids, size_t *n);
 uint64_t unlisted_clock(const struct capture *c);
 /* -p pids that exist but are missing from the listing: marked. */
 int unlisted_check_given(struct capture *c, const int *pids, size_t n);
+
+/* ---- children.c: --children ---- */
+
+/* The descendants of the pids in *pids (malloc'ed; replaced), added
+ * after them, each once: from task/ * /children, or every process's
+ * parent where the kernel has no such file.  0 or -ENOMEM (said). */
+int children_add(struct capture *c, int **pids, size_t *n);
 
 /* ---- record_net.c: a network namespace's members ---- */
 

@@ -14,6 +14,7 @@
 #include "output.h"
 #include "parse.h"
 #include "privproc.h"
+#include "series.h"
 #include "signals.h"
 
 static void usage(FILE *f)
@@ -35,6 +36,14 @@ static void usage(FILE *f)
 "                      the process's memory lock): recorded as ETIMEDOUT,\n"
 "                      its other such reads skipped, the capture goes on\n"
 "  -p, --pid PID       capture only this process (repeatable)\n"
+"  --children          with -p: its descendants too\n"
+"  --every SECS        a series: a capture every SECS seconds (0.1 or\n"
+"                      more), each round a complete archive of its own in\n"
+"                      DIR, named so that names sort in time order\n"
+"  --count N           with --every: N rounds (default 0: until a signal)\n"
+"  --no-reuse          with --every: copy every recovered file in every\n"
+"                      round (default: a file an earlier round stored,\n"
+"                      unchanged since, is referenced, not copied again)\n"
 "  --proc DIR          read this proc tree instead of /proc (testing; no\n"
 "                      private /proc then)\n"
 "  --probe-pids        look for processes hidden from /proc's listing by\n"
@@ -125,7 +134,54 @@ struct args {
 	int *pids;        /* malloc'ed; o.pids borrows it */
 	size_t npids;
 	bool quiet;
+	struct series_opts series; /* every_ms 0: one capture */
+	bool count_given;
 };
+
+/* --every SECS, --count N.  0, or 2 after saying why. */
+static int set_series(struct args *a, bool every, const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (every && (errno || *end || end == s || !(v >= 0.1 && v <= 86400))) {
+		fprintf(stderr, "procsnap: --every: '%s' is not a number of seconds "
+			"(0.1 to 86400)\n", s);
+		return 2;
+	}
+	if (!every && (errno || *end || end == s || !(v >= 0 && v <= 1e9) || v != (double)(unsigned long)v)) {
+		fprintf(stderr, "procsnap: --count: '%s' is not a number of rounds\n", s);
+		return 2;
+	}
+	if (every)
+		a->series.every_ms = (uint64_t)(v * 1000 + 0.5);
+	else
+		a->series.count = (unsigned long)v, a->count_given = true;
+	return 0;
+}
+
+/* The options that go together: 0, or 2 after saying why. */
+static int check_series(struct args *a)
+{
+	if (a->count_given && !a->series.every_ms) {
+		fprintf(stderr, "procsnap: --count needs --every\n");
+		return 2;
+	}
+	if (a->o.children && !a->npids) {
+		fprintf(stderr, "procsnap: --children needs -p PID\n");
+		return 2;
+	}
+	if (a->series.every_ms && strcmp(a->dir, "-") == 0) {
+		fprintf(stderr, "procsnap: --every writes an archive per round: give -o DIR, "
+			"not -o -\n");
+		return 2;
+	}
+	a->series.suffix = snapwriter_suffix(a->o.compress);
+	a->series.quiet = a->quiet;
+	return 0;
+}
 
 /* -p PID: appended to a->pids.  0, or 2 after saying why. */
 static int add_pid(struct args *a, const char *s)
@@ -174,7 +230,8 @@ static int set_timeout(struct args *a, const char *s)
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum { OPT_COMPRESS = 256, OPT_NO_CONTENT, OPT_MAX, OPT_PROC, OPT_TIMEOUT,
-	       OPT_PROBE, OPT_NO_PROBE, OPT_NO_DIAG };
+	       OPT_PROBE, OPT_NO_PROBE, OPT_NO_DIAG, OPT_CHILDREN, OPT_EVERY, OPT_COUNT,
+	       OPT_NO_REUSE };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "compress", required_argument, NULL, OPT_COMPRESS },
@@ -186,6 +243,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "probe-pids", no_argument, NULL, OPT_PROBE },
 		{ "no-probe-pids", no_argument, NULL, OPT_NO_PROBE },
 		{ "no-sock-diag", no_argument, NULL, OPT_NO_DIAG },
+		{ "children", no_argument, NULL, OPT_CHILDREN },
+		{ "every", required_argument, NULL, OPT_EVERY },
+		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "no-reuse", no_argument, NULL, OPT_NO_REUSE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -233,6 +294,17 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_NO_DIAG:
 			a->o.no_sock_diag = true;
 			break;
+		case OPT_CHILDREN:
+			a->o.children = true;
+			break;
+		case OPT_EVERY:
+		case OPT_COUNT:
+			if (set_series(a, opt == OPT_EVERY, optarg))
+				return 2;
+			break;
+		case OPT_NO_REUSE:
+			a->series.reuse = false;
+			break;
 		case 'q':
 			a->quiet = true;
 			break;
@@ -257,6 +329,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		fprintf(stderr, "procsnap: refusing to write an archive to a terminal; redirect stdout\n");
 		return 2;
 	}
+	if (check_series(a))
+		return 2;
 	a->o.pids = a->pids;
 	a->o.npids = a->npids;
 	a->o.argc = argc;
@@ -264,9 +338,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return -1;
 }
 
-/* One capture into a->dir: 0 when a complete archive was written, else 2
- * (said on stderr, nothing left under a final name). */
-static int capture_once(struct args *a)
+/* One capture into a->dir, as base (NULL: named for now): 0 when a
+ * complete archive was written, else 2 (said on stderr, nothing left
+ * under a final name). */
+static int capture_once(struct args *a, const char *given)
 {
 	struct output out = OUTPUT_INIT;
 	struct privproc priv = PRIVPROC_INIT;
@@ -275,8 +350,12 @@ static int capture_once(struct args *a)
 	char base[160], name[200];
 	int rc = 2, r;
 
-	snprintf(base, sizeof(base), "%s", uname(&u) == 0 ? u.nodename : "unknown");
-	capture_basename(base, sizeof(base), u.nodename, time(NULL));
+	if (given)
+		snprintf(base, sizeof(base), "%s", given);
+	else if (uname(&u) == 0)
+		capture_basename(base, sizeof(base), u.nodename, time(NULL));
+	else
+		capture_basename(base, sizeof(base), "unknown", time(NULL));
 	snprintf(name, sizeof(name), "%s%s", base, snapwriter_suffix(a->o.compress));
 	r = output_open(&out, a->dir, name);
 	if (r) {
@@ -320,9 +399,23 @@ out:
 	return rc;
 }
 
+/* One round of a series (series.c), in a process of its own: procsnap's
+ * own two processes are both "self". */
+static int capture_round(void *arg, const char *base, const struct capture_series *round,
+			 struct reuse *reuse)
+{
+	struct args *a = arg;
+
+	a->o.series = round;
+	a->o.reuse = reuse;
+	a->o.parent_self = (int)getppid();
+	return capture_once(a, base);
+}
+
 int main(int argc, char **argv)
 {
-	struct args a = { .o = { .compress = SNAP_COMPRESS_GZIP }, .dir = "." };
+	struct args a = { .o = { .compress = SNAP_COMPRESS_GZIP }, .dir = ".",
+			  .series = { .reuse = true } };
 	const volatile sig_atomic_t *stop;
 	int rc;
 
@@ -330,7 +423,11 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		goto out;
 	a.o.stop = stop = signals_install();
-	rc = capture_once(&a);
+	if (a.series.every_ms) {
+		rc = series_run(&a.series, stop, capture_round, &a);
+		goto out;
+	}
+	rc = capture_once(&a, NULL);
 	if (*stop && rc)
 		fprintf(stderr, "procsnap: stopped by signal %d; partial output removed\n",
 			(int)*stop);
