@@ -9,10 +9,11 @@
 #include "objects.h"
 #include "snapshot.h"
 #include "snapview.h"
+#include "tally.h"
 
 static const char usage[] =
-"usage: snapread fds [--pid PID[,PID...]] [--deleted] [--changing] [--type TYPE]\n"
-"                    [--json] SNAP\n"
+"usage: snapread fds [--pid PID[,PID...]] [--fd N] [--deleted] [--changing]\n"
+"                    [--type TYPE] [--count] [--json] SNAP\n"
 "What each process holds, as lsof lists it: COMMAND, PID, UID (effective),\n"
 "FD (the number and its mode: r read, w write, u both; txt a deleted\n"
 "executable, mem a deleted file mapped, cwd a deleted working directory,\n"
@@ -26,12 +27,18 @@ static const char usage[] =
 "not be read is a row of its own, never left out.\n"
 "\n"
 "  --pid PID       only these processes (repeatable, or comma-separated)\n"
+"  --fd N          only fd N (repeatable); a table that could not be read\n"
+"                  is still a row: it may hold fd N\n"
 "  --deleted       only what is deleted, or may be: every recovered object\n"
 "  --changing      only files that changed while they were read\n"
 "  --type TYPE     only this type: file, memfd, dir, socket, pipe, fifo,\n"
 "                  chr, blk, anon, other, unknown; or this kind: tmpfile,\n"
 "                  pidfd, eventfd, eventpoll, ... (repeatable)\n"
-"  --json          one JSON object per row per line (docs/schema/fd.json)\n"
+"  --count         count the rows by target (the link, as ls -l shows it),\n"
+"                  most frequent first: COUNT, TYPE, TARGET; what could not\n"
+"                  be read is counted apart, never as a target\n"
+"  --json          one JSON object per row per line (docs/schema/fd.json;\n"
+"                  with --count, per target: docs/schema/fds-count.json)\n"
 "  --help          this help\n";
 
 /* The names --type knows without looking (docs/FORMAT.md, fds.jsonl). */
@@ -45,7 +52,12 @@ static const char *const known_kinds[] = {
 };
 
 struct fds {
-	bool json, deleted, changing;
+	bool json, deleted, changing, count;
+	int *fdnums;              /* --fd */
+	size_t nfdnums;
+	bool *fd_met;
+	struct tally tally;       /* --count */
+	struct buf key;
 	int *pids;
 	size_t npids;
 	bool *pid_met;
@@ -86,8 +98,29 @@ static bool type_wanted(struct fds *f, const struct object *o)
 	return ok || o->kind == OBJECT_NOFD;
 }
 
+/* --fd: an fd of those numbers, or a table not read (it may hold one). */
+static bool fd_wanted(struct fds *f, const struct object *o)
+{
+	int64_t n;
+	size_t i;
+	bool ok = false;
+
+	if (!f->nfdnums)
+		return true;
+	if (o->kind == OBJECT_NOFD)
+		return true;
+	if (o->kind != OBJECT_FD || !snapshot_int(o->rec, "fd", &n))
+		return false;
+	for (i = 0; i < f->nfdnums; i++)
+		if (f->fdnums[i] == n)
+			ok = f->fd_met[i] = true;
+	return ok;
+}
+
 static bool wanted(struct fds *f, const struct object *o)
 {
+	if (!fd_wanted(f, o))
+		return false;
 	if (f->deleted && !object_maybe_deleted(o))
 		return false;
 	if (f->changing && !object_changing(o))
@@ -102,9 +135,22 @@ static int row(void *arg, const struct object *o)
 
 	if (!wanted(f, o))
 		return 0;
+	if (f->count) {
+		w = snapview_count_key(&f->key, o);
+		return w ? w : tally_add(&f->tally, f->key.data, f->key.len, o->pid);
+	}
 	w = f->json ? snapview_object_json(&f->out, &f->ctx, o)
 		    : snapview_object_text(&f->out, &f->ctx, o);
 	/* A row at a time: the buffer stays small (and in cache). */
+	return w ? w : cmd_flush(&f->out);
+}
+
+/* One group of --count. */
+static int group(void *arg, const struct tally_group *g)
+{
+	struct fds *f = arg;
+	int w = f->json ? snapview_count_json(&f->out, g) : snapview_count_text(&f->out, g);
+
 	return w ? w : cmd_flush(&f->out);
 }
 
@@ -148,15 +194,40 @@ static int add_type(struct fds *f, const char *t)
 	return 0;
 }
 
+/* Adds --fd N: 0, or CMD_TROUBLE. */
+static int add_fd(struct fds *f, const char *arg)
+{
+	int n, *v;
+	bool *m;
+
+	if (cmd_number(arg, "--fd", &n))
+		return CMD_TROUBLE;
+	v = realloc(f->fdnums, (f->nfdnums + 1) * sizeof(*v));
+	if (v)
+		f->fdnums = v;
+	m = v ? realloc(f->fd_met, (f->nfdnums + 1) * sizeof(*m)) : NULL;
+	if (!m) {
+		cmd_error("out of memory");
+		return CMD_TROUBLE;
+	}
+	f->fd_met = m;
+	m[f->nfdnums] = false;
+	f->fdnums[f->nfdnums++] = n;
+	return 0;
+}
+
 /* The options into f: -1 to go on, else the exit status. */
 static int parse(int argc, char **argv, struct fds *f)
 {
-	enum { OPT_PID = 256, OPT_DELETED, OPT_CHANGING, OPT_TYPE, OPT_JSON, OPT_HELP };
+	enum { OPT_PID = 256, OPT_DELETED, OPT_CHANGING, OPT_TYPE, OPT_JSON, OPT_HELP, OPT_FD,
+	       OPT_COUNT };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, OPT_PID },
 		{ "deleted", no_argument, NULL, OPT_DELETED },
 		{ "changing", no_argument, NULL, OPT_CHANGING },
 		{ "type", required_argument, NULL, OPT_TYPE },
+		{ "fd", required_argument, NULL, OPT_FD },
+		{ "count", no_argument, NULL, OPT_COUNT },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -170,6 +241,11 @@ static int parse(int argc, char **argv, struct fds *f)
 		case OPT_CHANGING: f->changing = true; break;
 		case OPT_JSON: f->json = true; break;
 		case OPT_HELP: help = true; break;
+		case OPT_COUNT: f->count = true; break;
+		case OPT_FD:
+			if (add_fd(f, optarg))
+				return CMD_TROUBLE;
+			break;
 		case OPT_PID:
 			if (cmd_pids(optarg, "--pid", &f->pids, &f->npids))
 				return CMD_TROUBLE;
@@ -194,6 +270,12 @@ static int mistakes(const struct fds *f, const char *path)
 	for (i = 0; i < f->npids; i++)
 		if (!f->pid_met[i]) {
 			cmd_error("%s: pid %d is not in the snapshot", cmd_path(path), f->pids[i]);
+			return CMD_TROUBLE;
+		}
+	for (i = 0; i < f->nfdnums; i++)
+		if (!f->fd_met[i]) {
+			cmd_error("%s: no process %s holds fd %d", cmd_path(path),
+				  f->npids ? "asked for" : "in the snapshot", f->fdnums[i]);
 			return CMD_TROUBLE;
 		}
 	for (i = 0; i < f->ntypes; i++)
@@ -255,7 +337,7 @@ static int list(const char *path, struct fds *f)
 	so.fd_text = f->npids > 0;
 	x = snapshot_open(&s, path, &so);
 	if (!x && !f->json)
-		buf_puts(&f->out, snapview_fd_header());
+		buf_puts(&f->out, f->count ? snapview_count_header() : snapview_fd_header());
 	/* One process at a time: memory does not grow with the snapshot. */
 	while (!x && !w && (x = snapshot_next(s, &it)) > 0) {
 		x = 0;
@@ -267,6 +349,8 @@ static int list(const char *path, struct fds *f)
 		else if (it.kind == SNAPSHOT_PROCESS && pid_wanted(f, it.pid, true))
 			w = process_rows(f, it.json, it.pid);
 	}
+	if (!x && !w && f->count)
+		w = tally_groups(&f->tally, group, f);
 	if (x == -EFBIG && f->held_bytes > SNAPSHOT_MAX_FD_BYTES) {
 		cmd_flush(&f->out);
 		rc = CMD_TROUBLE; /* hold() said why */
@@ -281,7 +365,7 @@ static int list(const char *path, struct fds *f)
 
 int cmd_fds(int argc, char **argv)
 {
-	struct fds f = { .out = BUF_INIT };
+	struct fds f = { .out = BUF_INIT, .key = BUF_INIT, .tally = TALLY_INIT };
 	int rc = parse(argc, argv, &f);
 
 	if (rc < 0) {
@@ -296,6 +380,10 @@ int cmd_fds(int argc, char **argv)
 	}
 	json_decref(f.held);
 	buf_free(&f.out);
+	buf_free(&f.key);
+	tally_free(&f.tally);
+	free(f.fdnums);
+	free(f.fd_met);
 	free(f.pids);
 	free(f.pid_met);
 	free(f.types);
