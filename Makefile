@@ -71,7 +71,7 @@ SNAPREAD_SRC := src/cmd/snapread.c src/cmd/cmd.c $(wildcard src/cmd/cmd_*.c) $(P
 
 UNIT_SRC   := $(wildcard tests/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
-FIXTURE_BIN := $(BUILD)/holder $(BUILD)/stress $(BUILD)/fakeproc
+FIXTURE_BIN := $(BUILD)/holder $(BUILD)/stress $(BUILD)/fakeproc $(BUILD)/pacer
 
 PROGS := $(BUILD)/procsnap $(BUILD)/snapread
 
@@ -137,6 +137,10 @@ $(BUILD)/tests/%: tests/%.c $(LIB) | deps
 $(BUILD)/holder: fixtures/holder.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -lcrypto -lpthread
+
+$(BUILD)/pacer: fixtures/pacer.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
 $(BUILD)/stress: fixtures/stress.c | deps
 	@mkdir -p $(@D)
