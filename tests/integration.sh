@@ -9,7 +9,7 @@ for t in tests/it_*.sh; do
 	bash "$t" || status=1
 done
 # Every command's --json was validated against docs/schema/ by some test.
-for c in ps fds show extract verify diff; do
+for c in ps fds show extract verify diff watch; do
 	if grep -qx "json $c" "$RESULTS"; then
 		echo "pass json schema: some $c --json output validated" >>"$RESULTS"
 	else
