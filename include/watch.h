@@ -105,6 +105,9 @@ const char *watch_host(const struct watch *w);
  * reason in watch_error(), naming the archive).
  */
 int watch_run(struct watch *w, const struct watch_opts *o, watch_fn fn, void *arg);
+/* After watch_run: true when pid was seen alive in some snapshot (not
+ * as one of procsnap's own). */
+bool watch_saw(const struct watch *w, int pid);
 const char *watch_error(const struct watch *w);
 void watch_free(struct watch *w);
 

@@ -210,6 +210,13 @@ static int run(struct args *a)
 	}
 	if (!x)
 		x = watch_run(w, &wo, on_event, &o);
+	for (size_t i = 0; !x && i < a->npids; i++)
+		if (!watch_saw(w, a->pids[i])) {
+			cmd_error("pid %d is in none of the %zu snapshots", a->pids[i],
+				  watch_snapshots(w));
+			rc = CMD_TROUBLE;
+			break;
+		}
 	if (x) {
 		/* A write error (EPIPE...) is the output's; else the reader's. */
 		if (o.werr && o.werr != -ENOMEM)

@@ -159,6 +159,16 @@ const char *watch_host(const struct watch *w)
 	return w && w->n ? snapshot_str(w->snaps[0].host, "hostname") : NULL;
 }
 
+bool watch_saw(const struct watch *w, int pid)
+{
+	size_t i;
+
+	for (i = 0; i < w->procs.cap; i++)
+		if (w->procs.slots[i].value && w->procs.slots[i].a == (uint64_t)pid)
+			return true;
+	return false;
+}
+
 const char *watch_error(const struct watch *w)
 {
 	return !w ? "out of memory" : w->err[0] ? w->err : "unknown error";
