@@ -181,8 +181,9 @@ $(BUILD)/bench/views: tests/bench/views.c $(LIB) | deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(PKG_LIBS) -lpthread
 
-bench: bench-deps $(PROGS) $(BUILD)/holder $(BENCH_BIN)
+bench: bench-deps $(PROGS) $(BUILD)/holder $(BUILD)/pacer $(BENCH_BIN)
 	BUILD=$(BUILD) bash tests/bench/run.sh
+	BUILD=$(BUILD) bash tests/bench/series.sh
 
 # ---- fuzzing: `make fuzz` -------------------------------------------------
 # clang with libFuzzer (Debian: clang and libclang-rt-14-dev, installed by
