@@ -201,6 +201,7 @@ static int run(struct args *a)
 	struct out o = { .json = a->json, .b = BUF_INIT };
 	struct watch *w = NULL;
 	int x, rc = CMD_OK;
+	size_t i;
 
 	x = watch_open(&w, (const char *const *)a->paths, a->npaths);
 	if (!x && !a->json) {
@@ -210,7 +211,7 @@ static int run(struct args *a)
 	}
 	if (!x)
 		x = watch_run(w, &wo, on_event, &o);
-	for (size_t i = 0; !x && i < a->npids; i++)
+	for (i = 0; !x && i < a->npids; i++)
 		if (!watch_saw(w, a->pids[i])) {
 			cmd_error("pid %d is in none of the %zu snapshots", a->pids[i],
 				  watch_snapshots(w));
