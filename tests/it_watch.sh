@@ -148,6 +148,22 @@ else
 	stop_holder PR
 fi
 
+# --- processes that start and exit during a series (--children) ---------------
+bash -c 'sleep 0.7; sleep 1.2 & wait; exec sleep 30' &
+BP=$!
+HOLDER_PIDS+=("$BP")
+mkdir -p "$T/kids-series"
+"$PROCSNAP" -q -o "$T/kids-series" -p "$BP" --children --every 0.4 --count 7 >/dev/null 2>&1
+sr watch --json "$T/kids-series" >"$T/kids.json"
+eq "watch: a child that exited" true \
+	"$(jq -r 'select(.event == "exited") | .name' "$T/kids.json" | grep -qx sleep && echo true)"
+eq "watch: a child that started, with its command line" true \
+	"$(jq -r 'select(.event == "started") | .process.argv | join(" ")' "$T/kids.json" | grep -qx 'sleep 1.2' && echo true)"
+eq "watch: the series' own processes left out" 0 \
+	"$(jq -r 'select(.name == "procsnap")' "$T/kids.json" | wc -l)"
+check "watch: started in text" bash -c "'$SNAPREAD' watch '$T/kids-series' | grep -q ' started: sleep 1.2 (ppid $BP)'"
+kill "$BP" 2>/dev/null
+
 # --- content referenced from an earlier round -----------------------------------
 start_holder HD deleted "$T" 4M || true
 if [ -z "${HD:-}" ]; then
