@@ -19,12 +19,15 @@ FIXTURE_PKGS := fuse3
 DEB_PKGS  := pkg-config python3 libarchive-dev libssl-dev zlib1g-dev libjansson-dev \
              libcmocka-dev libzstd-dev libarchive-tools jq zstd libfuse3-dev \
              ansible openssh-server openssh-client python3-yaml python3-jsonschema \
-             mandoc
+             mandoc libc6-dev binutils openssl sleuthkit
+# mactime (sleuthkit) reads snapread timeline's bodyfile (tests/it_timeline.sh).
 TEST_CMDS := jq bsdtar sha256sum setpriv zstd python3 ansible-playbook /usr/sbin/sshd \
-             mandoc
+             mandoc unshare readelf openssl iconv mactime
 # Python modules the tests import: jsonschema validates every --json
 # output against docs/schema/ (tests/tools/schema_check.py).
 TEST_PYMODS := yaml jsonschema
+# The static archives `make static` links (docs: "On a compromised host").
+STATIC_ARCHIVES := libc.a libarchive.a libcrypto.a libzstd.a libz.a
 
 # What `make bench` runs beside procsnap (tests/bench/run.sh): installed by
 # bench-deps, apart from the rest.  python3 is the workload's interpreter.
@@ -75,6 +78,22 @@ FIXTURE_BIN := $(BUILD)/holder $(BUILD)/stress $(BUILD)/fakeproc $(BUILD)/pacer
 
 PROGS := $(BUILD)/procsnap $(BUILD)/snapread
 
+# procsnap-static (`make static`, below) and what only it links.
+STATIC_BIN   := $(BUILD)/procsnap-static
+STATIC_SRC   := $(wildcard src/static/*.c)
+STATIC_LIBS  := -larchive -lcrypto -lzstd -lz -lpthread
+STATIC_STRIP ?= -s
+# The integration tests that capture (the others test snapread).
+STATIC_IT    := tests/it_capture.sh tests/it_deep.sh tests/it_bounds.sh \
+                tests/it_faults.sh tests/it_hang.sh tests/it_pidns.sh
+
+# What it_preload.sh runs both programs under: a test rootkit that hides
+# a process and a port, and a library that says when it was loaded.
+PRELOAD_LIBS := $(BUILD)/tests/libhide.so $(BUILD)/tests/libinject.so
+# The static program cannot be built with the sanitizers: the tests that
+# run it skip it then, saying so.
+IT_STATIC    := $(if $(filter 1,$(SANITIZE)),,$(STATIC_BIN))
+
 # Fuzzing (tests/fuzz/, docs in README "Fuzzing").  Each harness
 # fuzz_TARGET.c is built twice: with libFuzzer by `make fuzz` (clang, its
 # own build of the library in FUZZ_BUILD), and with replay.c by `make
@@ -91,7 +110,7 @@ FUZZ_SEEDS_parse   := fixtures/proc fixtures/sockdiag fixtures/fuzz/regress/pars
 FUZZ_SEEDS_records := fixtures/fuzz/seed/records fixtures/fuzz/regress/records
 
 .PHONY: all deps check layers man-lint schema-lint unit integration run install uninstall clean bench bench-deps \
-	fuzz fuzz-deps fuzz-build fuzz-replay
+	fuzz fuzz-deps fuzz-build fuzz-replay static integration-static
 all: $(PROGS)
 
 deps:
@@ -100,6 +119,8 @@ deps:
 	  pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
 	for c in $(TEST_CMDS); do \
 	  command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
+	for a in $(STATIC_ARCHIVES); do \
+	  case "$$($(CC) -print-file-name=$$a)" in /*) ;; *) missing="$$missing $$a";; esac; done; \
 	for m in $(TEST_PYMODS); do \
 	  python3 -c "import $$m" >/dev/null 2>&1 || missing="$$missing python3-$$m"; done; \
 	if [ -n "$$missing" ]; then \
@@ -264,7 +285,10 @@ fuzz: $(FUZZ_BIN)
 	  -max_total_time=$(FUZZ_TIME) $(FUZZ_ARGS) \
 	  -artifact_prefix=$(FUZZ_BUILD)/artifacts/$(t)/ && ) true
 
+# The static program's capture tests run after the others, not beside
+# them (make -j2): two suites at once on two cores would time each other out.
 check: unit integration fuzz-replay layers man-lint schema-lint
+	@$(MAKE) --no-print-directory integration-static
 
 # The man pages: mandoc -T lint has nothing to say (docs/*.1).
 man-lint: | deps
@@ -306,8 +330,51 @@ $(BUILD)/tests/golden-shim.so: tests/golden/shim.c | deps
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
 
-integration: $(PROGS) $(FIXTURE_BIN) $(BUILD)/tests/golden-shim.so
+# The test rootkit and the injection probe (tests/preload/), never
+# instrumented: they are loaded into other programs.
+$(BUILD)/tests/lib%.so: tests/preload/%.c | deps
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
+
+integration: $(PROGS) $(FIXTURE_BIN) $(BUILD)/tests/golden-shim.so $(PRELOAD_LIBS) $(IT_STATIC)
 	BUILD=$(BUILD) bash tests/integration.sh
+
+# ---- `make static`: build/procsnap-static ----------------------------------
+# The capture program with no program interpreter (a static PIE): no
+# LD_PRELOAD, no /etc/ld.so.preload, no library from the suspect's disk.
+# Linked from Debian's own static archives (STATIC_ARCHIVES, checked by
+# deps).  --gc-sections keeps it small: libarchive.a's table of every
+# writer format would pull in the xar, 7zip, iso9660... writers and with
+# them libxml2, ICU, nettle, lzma, bzip2, lz4 and acl (40 MB); Debian
+# builds it with -ffunction-sections, so only what the pax writer reaches
+# stays, and the others' undefined references go with them.
+# --fatal-warnings: glibc's "Using 'dlopen' / 'getaddrinfo' in statically
+# linked applications" must stay absent: a module loader or NSS in the
+# binary would mean code from the host again.  src/static/ holds what only
+# this program links.  Stripped to carry (STATIC_STRIP= keeps symbols);
+# its variables are with the others at the top.
+ifeq ($(SANITIZE),1)
+static:
+	@echo "static: not with SANITIZE=1: ASan and UBSan cannot link a static program" >&2; exit 2
+integration-static:
+	@echo "integration-static: skipped under SANITIZE=1 (ASan and UBSan cannot" \
+	  "link a static program); the plain make check runs it"
+else
+static: $(STATIC_BIN)
+
+$(STATIC_BIN): $(PROCSNAP_SRC:src/%.c=$(BUILD)/obj/%.o) $(STATIC_SRC:src/%.c=$(BUILD)/obj/%.o) $(LIB)
+	$(CC) -static-pie $(STATIC_STRIP) -Wl,--gc-sections -Wl,--fatal-warnings $(LDFLAGS) \
+	  -o $@ $^ $(STATIC_LIBS)
+	@if readelf -lW $@ | grep -q ' INTERP ' || readelf -dW $@ | grep -q '(NEEDED)'; then \
+	  echo "static: $@ has a program interpreter or needs a shared library" >&2; \
+	  rm -f $@; exit 1; fi
+	@echo "static: $@ is static ($$(stat -c %s $@) bytes)"
+
+# The capture tests again, against procsnap-static (snapread stays the
+# dynamic one).
+integration-static: $(STATIC_BIN) $(PROGS) $(FIXTURE_BIN)
+	BUILD=$(BUILD) PROCSNAP=$(CURDIR)/$(STATIC_BIN) bash tests/integration.sh $(STATIC_IT)
+endif
 
 SNAPDIR ?= snapshots
 run: $(PROGS)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "selfcheck.h"
 #include "snapwriter.h"
 
 struct privproc;
@@ -52,12 +53,21 @@ struct capture_series {
 
 struct capture_opts {
 	const char *proc_root;       /* "/proc" normally */
+	const char *host_root;       /* "/" normally: where the host's files
+				      * outside /proc (/etc/ld.so.preload) are read */
 	enum snap_compress compress;
 	bool no_content;             /* metadata only */
 	uint64_t max_file_size;
 	long read_timeout_ms;        /* 0: CAPTURE_DEFAULT_READ_TIMEOUT_MS */
 	const int *pids;             /* borrowed; NULL/0: every process */
 	size_t npids;
+	/* A file with a lease that an open for reading breaks (a WRITE
+	 * lease: its holder is signalled) is not opened, unless this. */
+	bool break_leases;
+	/* A file that an inotify or fanotify watcher would see opened or
+	 * read is skipped instead of read; every process's marks are read
+	 * first, so the watchers met later in pid order are known too. */
+	bool no_touch_watched;
 	/* Borrowed: the private /proc the program set up (privproc.h), or
 	 * why there is none; NULL: not tried.  The proc root is read as
 	 * given either way. */
@@ -77,6 +87,9 @@ struct capture_opts {
 	/* Borrowed; when it becomes non-zero the capture stops, fails with
 	 * -EINTR and leaves no complete archive. */
 	const volatile sig_atomic_t *stop;
+	/* Borrowed: what procsnap found in itself at start, recorded in
+	 * host.json; NULL: the capture checks itself when writing it. */
+	const struct selfcheck *selfcheck;
 };
 
 struct capture_stats {
@@ -84,7 +97,9 @@ struct capture_stats {
 	uint64_t procs_vanished; /* exited before or while being read */
 	uint64_t fds;
 	uint64_t sockets, sockets_resolved;
-	uint64_t deleted;        /* fds and exes whose open file has nlink 0 */
+	uint64_t deleted;        /* fds and exes whose open regular file has nlink 0 */
+	uint64_t deleted_special;/* fds whose open FIFO, socket file, device node,
+				  * directory has nlink 0: never opened */
 	uint64_t recovered;      /* distinct files whose bytes were stored */
 	uint64_t truncated, shrunk, failed, changed;
 	uint64_t content_bytes;  /* logical bytes of recovered files */
@@ -104,6 +119,23 @@ struct capture_stats {
 	bool restricted_view;
 	char hidepid[16];
 	bool not_root;           /* euid != 0: other users' items are denied */
+	/* Who noticed the capture (touch.c): */
+	uint64_t leased;         /* files not opened: a lease that breaks */
+	uint64_t leases_broken;  /* ... opened all the same (break_leases) */
+	uint64_t watched_reads;  /* files opened that a watcher saw */
+	uint64_t watched_skipped;/* files not opened: watched (no_touch_watched) */
+	uint64_t watch_marks;    /* inotify and fanotify marks met */
+	uint64_t global_marks;   /* ... of them on a whole mount or file system */
+	uint64_t proc_marks;     /* ... on files of the /proc in use */
+	bool watchers_incomplete;/* some marks could not be read or kept */
+	bool watchers_scanned;   /* every process's marks were read first */
+	/* procsnap runs in a pid namespace that is not the initial one: the
+	 * host's other processes are not visible, unless the /proc in use is
+	 * a parent namespace's, where procsnap is proc_pid (not its getpid();
+	 * 0: it is not in that namespace at all). */
+	bool child_pid_ns;
+	int proc_pid;
+	bool ld_so_preload;      /* /etc/ld.so.preload exists and is not empty */
 	/* What was hidden from the host's view (hidden.c, unlisted.c). */
 	bool private_proc;       /* read a proc instance of procsnap's own */
 	char private_proc_why[96]; /* when not: "STEP: strerror", or a reason */
@@ -119,6 +151,34 @@ struct capture_stats {
 	double search_seconds[3];
 	uint64_t sockets_hidden; /* sockets seen by one view, not the other */
 	double seconds;
+};
+
+/* A watcher that saw (or would have seen) procsnap open a file. */
+struct capture_watcher {
+	int pid, fd;
+	const char *via;         /* "file", "directory", "mount", "filesystem" */
+	bool fanotify;           /* else inotify */
+	bool late;               /* met after the read, in pid order */
+};
+
+/* A mark on a file of the /proc in use: its watcher saw the capture. */
+struct capture_proc_watcher {
+	int pid, fd;
+	bool fanotify;
+	uint64_t ino;            /* of the /proc file or directory watched */
+	const char *path;        /* "/proc/1234/status", or "" when not found */
+	bool sees_reads;         /* open, access or close_nowrite events */
+};
+
+/* A file whose opening a lease holder or watcher notices: what was done. */
+struct capture_touch {
+	const char *member;      /* content/DEV-INO */
+	int pid, fd;             /* its first holder met; fd -1: exe or mapping */
+	bool opened;
+	bool lease_conflict, lease_broken;
+	const char *why;         /* why it was not opened, or NULL */
+	const struct capture_watcher *watchers; /* the first nshown of nwatchers */
+	size_t nwatchers, nshown;
 };
 
 struct capture;
@@ -144,6 +204,18 @@ int capture_run(struct capture *c, int fd, const char *topdir);
 /* Start of the capture (UTC), known once capture_run() has begun. */
 time_t capture_started(const struct capture *c);
 const struct capture_stats *capture_stats(const struct capture *c);
+/* Calls fn for every file a lease or a watcher concerned, in (pid, fd)
+ * order; after capture_run.  What fn is given lives until it returns. */
+void capture_each_touch(const struct capture *c,
+			void (*fn)(const struct capture_touch *t, void *arg), void *arg);
+
+/* Calls fn for every inotify or fanotify mark met on a file of the /proc
+ * in use (anyone may watch /proc, /proc/locks or another process's
+ * world-readable files; a process its own); after capture_run. */
+void capture_each_proc_watcher(const struct capture *c,
+			       void (*fn)(const struct capture_proc_watcher *w, void *arg),
+			       void *arg);
+
 /* Why capture_run failed; "" if it did not.  Lives as long as c. */
 const char *capture_error(const struct capture *c);
 void capture_free(struct capture *c);

@@ -19,6 +19,7 @@ int cmd_show(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_timeline(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 
 struct option;

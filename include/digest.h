@@ -1,4 +1,4 @@
-/* digest: SHA-256 through OpenSSL's EVP interface. */
+/* digest: SHA-256 through OpenSSL's SHA256_* functions (no EVP: see digest.c). */
 #ifndef PROCSNAP_DIGEST_H
 #define PROCSNAP_DIGEST_H
 
@@ -9,7 +9,7 @@
 
 /* An incremental SHA-256.  Start with DIGEST_INIT; digest_free accepts it. */
 struct digest {
-	void *ctx; /* EVP_MD_CTX, kept opaque so callers need no OpenSSL headers */
+	void *ctx; /* SHA256_CTX, kept opaque so callers need no OpenSSL headers */
 };
 #define DIGEST_INIT { NULL }
 

@@ -4,7 +4,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "buf.h"
 
@@ -40,6 +42,27 @@ int procfs_read(int dirfd, const char *name, size_t max, struct buf *out,
  */
 int procfs_read_append(int dirfd, const char *name, size_t max, unsigned flags,
 		       struct buf *out, bool *truncated);
+
+/*
+ * A file's birth time, which struct stat has no room for: statx(2)
+ * STATX_BTIME, when the file system keeps one (ext4, xfs, btrfs, tmpfs
+ * since 5.x); known is false when it does not say, never a zero time.
+ */
+struct procfs_btime {
+	struct timespec ts;
+	bool known;
+};
+
+/*
+ * fstatat(dirfd, name, st, flags) through statx(2), which also gives the
+ * birth time into *bt (may be NULL).  flags: 0 (follows a magic link such
+ * as fd/N or exe to the open file, as stat(2) does) or AT_EMPTY_PATH with
+ * name "" for an fd itself (an O_PATH pin).  Where statx is refused
+ * (ENOSYS: an old kernel; EPERM: a seccomp filter that predates it) the
+ * stat comes from fstatat and the birth time is not known.  0 or -errno.
+ */
+int procfs_statx(int dirfd, const char *name, int flags, struct stat *st,
+		 struct procfs_btime *bt);
 
 /* readlinkat(dirfd, name) into out, exact bytes, any length. */
 int procfs_readlink(int dirfd, const char *name, struct buf *out);

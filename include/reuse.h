@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "content.h"
 #include "digest.h"
 
 /*
@@ -46,6 +47,7 @@ struct reuse_entry {
 	struct timespec mtime, ctime;
 	char sha256[DIGEST_HEX_LEN + 1];
 	uint64_t stored, data;    /* as the storing round recorded them */
+	uint64_t regions, holes_filled;
 	bool sparse;
 	char member[64];          /* "content/DEV-INO", relative to top */
 	char *archive;            /* the archive's file name, in the series'
@@ -68,13 +70,13 @@ int reuse_new(struct reuse **r);
 const struct reuse_entry *reuse_find(struct reuse *r, int pinfd, const struct stat *st);
 
 /*
- * This round stored the whole file st describes as member, read from
- * read_start on: offered to later rounds (pending until reuse_send) when
- * it may be trusted, as above.  0 or -ENOMEM.
+ * This round stored the whole file st describes as member (res: how),
+ * read from read_start on: offered to later rounds (pending until
+ * reuse_send) when it may be trusted, as above.  0 or -ENOMEM.
  */
 int reuse_offer(struct reuse *r, int pinfd, const struct stat *st,
 		const struct timespec *read_start, const char *member,
-		const char *sha256, uint64_t stored, uint64_t data, bool sparse);
+		const struct content_result *res);
 
 /* Files referenced this round and their bytes (sizes). */
 void reuse_hits(const struct reuse *r, uint64_t *files, uint64_t *bytes);

@@ -60,6 +60,7 @@ enum snap_kind {
 	SNAP_M_SUMMARY,  /* summary.json */
 	SNAP_M_MANIFEST, /* MANIFEST.sha256 */
 	SNAP_M_MOUNTS,   /* host/mnt/NSINO/mountinfo: one mount namespace's */
+	SNAP_M_HOSTFILE, /* host/etc/..., host/proc/...: a raw copy of a host file */
 	SNAP_M_UNKNOWN,  /* a safe name no pattern knows (only with allow_unknown) */
 };
 
@@ -74,7 +75,8 @@ struct snap_member {
 	bool sparse;        /* only content members may be sparse */
 	uint64_t index;     /* position in the archive; format.json is 0 */
 	int pid;            /* SNAP_M_RAW, SNAP_M_FDS, SNAP_M_PROCESS; else 0 */
-	const char *file;   /* SNAP_M_RAW: "stat"...; SNAP_M_NET: "tcp"...; else "" */
+	const char *file;   /* SNAP_M_RAW: "stat"...; SNAP_M_NET: "tcp"...;
+			     * SNAP_M_HOSTFILE: "etc/ld.so.preload"...; else "" */
 	uint64_t dev, ino;  /* SNAP_M_CONTENT */
 	uint64_t ns;        /* SNAP_M_NET: the namespace's inode, 0 for
 			     * procsnap's own; SNAP_M_MOUNTS: the mount ns */

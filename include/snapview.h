@@ -34,6 +34,11 @@ int snapview_num(struct buf *out, int width, const json_t *obj, const char *key)
 const char *snapview_proc_header(void);
 int snapview_proc_text(struct buf *out, const json_t *proc, unsigned depth,
 		       size_t *name_at);
+/* ps --csv: the same columns, RFC 4180 (csv.h): host bytes exact and
+ * guarded, numbers as numbers, nothing for what is not recorded (MARK
+ * empty for none; COMMAND the whole command line). */
+const char *snapview_proc_csv_header(void);
+int snapview_proc_csv(struct buf *out, const json_t *proc);
 /* The indentation of --tree for depth (capped), appended. */
 int snapview_indent(struct buf *out, unsigned depth);
 /* ps --json: one object per line, docs/schema/process.json: process.json
@@ -74,6 +79,12 @@ const char *snapview_fd_header(void);
 void snapview_ctx_process(struct snapview_ctx *ctx, const json_t *proc);
 int snapview_object_text(struct buf *out, const struct snapview_ctx *ctx,
 			 const struct object *o);
+/* fds --csv: the same columns, RFC 4180 (csv.h): COMMAND and TARGET the
+ * exact bytes (TARGET with the text's notes), guarded; numbers as
+ * numbers; DEL "del", "?" or empty. */
+const char *snapview_fd_csv_header(void);
+int snapview_object_csv(struct buf *out, const struct snapview_ctx *ctx,
+			const struct object *o);
 /* fds --json: docs/schema/fd.json: "object", the record as recorded (an
  * fd record, the exe or cwd link, a mapped_deleted entry), then command,
  * euid, access (r, w, u), flag_names and unexamined, derived. */
@@ -99,6 +110,9 @@ const char *snapview_count_header(void);
 struct tally_group;
 int snapview_count_text(struct buf *out, const struct tally_group *g);
 int snapview_count_json(struct buf *out, const struct tally_group *g);
+/* --count --csv: COUNT,TYPE,TARGET (the target's exact bytes). */
+const char *snapview_count_csv_header(void);
+int snapview_count_csv(struct buf *out, const struct tally_group *g);
 
 /* The same for an fd record. */
 int snapview_fd_text(struct buf *out, const struct snapview_ctx *ctx, const json_t *fd);

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# integration.sh: runs every tests/it_*.sh and prints the combined count.
+# integration.sh [TEST...]: runs the given tests/it_*.sh (default: every
+# one) and prints the combined count.  PROCSNAP, when set, is the capture
+# program they run (tests/lib.sh).
 set -u
 cd "$(dirname "$0")/.."
 export RESULTS=$(mktemp /tmp/procsnap-results.XXXXXX)
 status=0
-for t in tests/it_*.sh; do
+[ $# -gt 0 ] || set -- tests/it_*.sh
+[ -n "${PROCSNAP:-}" ] && echo "integration: capture program $PROCSNAP"
+for t in "$@"; do
 	echo "== $t"
 	bash "$t" || status=1
 done
 # Every command's --json was validated against docs/schema/ by some test.
-for c in ps fds show extract verify diff watch; do
+for c in ps fds show extract verify diff timeline watch; do
 	if grep -qx "json $c" "$RESULTS"; then
 		echo "pass json schema: some $c --json output validated" >>"$RESULTS"
 	else

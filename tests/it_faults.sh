@@ -9,7 +9,10 @@ if ! need_root; then
 fi
 
 # no_final DIR: no complete-looking archive and no partial left in DIR.
-no_final() { ! ls "$1" 2>/dev/null | grep -q 'procsnap-'; }
+no_final() { [ -z "$(ls -A "$1" 2>/dev/null)" ]; }
+# writing PID DIR: procsnap PID has its nameless archive file in DIR open
+# (O_TMPFILE: its link reads "DIR/#INODE (deleted)").
+writing() { ls -l "/proc/$1/fd" 2>/dev/null | grep -q -- "-> $2/#[0-9]* (deleted)"; }
 
 out=$("$PROCSNAP" -q -o "$T/does-not-exist" 2>&1); rc=$?
 eq "bad -o: exit 2" 2 "$rc"
@@ -52,14 +55,24 @@ for sig in INT TERM; do
 	mkdir -p "$T/sig$sig"
 	"$PROCSNAP" -q -o "$T/sig$sig" -p "$pid" --compress gzip >/dev/null 2>"$T/sig$sig.err" &
 	cp=$!
-	# Wait until the partial file exists, so the signal lands mid-capture.
-	for i in $(seq 1 100); do ls "$T/sig$sig" | grep -q partial && break; sleep 0.02; done
+	# Wait until the archive is being written, so the signal lands
+	# mid-capture; it has no name meanwhile (O_TMPFILE).
+	for i in $(seq 1 100); do writing "$cp" "$T/sig$sig" && break; sleep 0.02; done
+	eq "SIG$sig: the archive being written has no name" "" "$(ls -A "$T/sig$sig")"
 	kill -"$sig" "$cp"
 	wait "$cp"; rc=$?
 	eq "SIG$sig: non-zero exit" true "$([ "$rc" -ne 0 ] && echo true)"
 	check "SIG$sig: no file left, final or partial" no_final "$T/sig$sig"
 	eq "SIG$sig: says it was stopped" true "$(grep -q 'stopped by signal' "$T/sig$sig.err" && echo true)"
 done
+# SIGKILL cannot be caught: a named partial file would stay behind; the
+# nameless one goes with the process.
+mkdir -p "$T/sigKILL"
+"$PROCSNAP" -q -o "$T/sigKILL" -p "$pid" --compress gzip >/dev/null 2>&1 &
+cp=$!
+for i in $(seq 1 100); do writing "$cp" "$T/sigKILL" && break; sleep 0.02; done
+kill -KILL "$cp"; wait "$cp" 2>/dev/null
+check "SIGKILL: nothing left behind" no_final "$T/sigKILL"
 # Streaming interrupted: what reached stdout has no manifest.
 "$PROCSNAP" -q -o - -p "$pid" --compress none >"$T/stream.tar" 2>/dev/null &
 cp=$!

@@ -5,7 +5,9 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-build}
 B="$ROOT/$BUILD"
-PROCSNAP="$B/procsnap"
+# PROCSNAP from the environment runs the capture tests against another
+# build of the program (make integration-static: procsnap-static).
+PROCSNAP=${PROCSNAP:-$B/procsnap}
 SNAPREAD_BIN="$B/snapread"
 HOLDER="$B/holder"
 RESULTS=${RESULTS:-/dev/null}

@@ -1,4 +1,5 @@
 /* test_capture: a capture of a fake proc tree, read back member by member. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -222,28 +223,89 @@ static void test_capture_basename(void **state)
 	assert_string_equal(b, "procsnap-.._evil_host_-19700101T000000Z");
 }
 
-/* The partial file is renamed only on commit; removed otherwise. */
+/* Names in a directory, but "." and ".." (how many). */
+static int names_in(const char *dir)
+{
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+/* The archive has no name until it is whole: nothing while it is
+ * written, nothing after a failure, the final name on commit. */
+static void test_output_nameless_then_final(void **state)
+{
+	struct fx *f = *state;
+	struct output o = OUTPUT_INIT;
+	char p[256], dir[128];
+
+	snprintf(dir, sizeof(dir), "%s/out", f->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+
+	assert_int_equal(output_open(&o, dir, "a.tar.gz"), 0);
+	assert_false(o.named);
+	assert_int_equal(write(o.fd, "x", 1), 1);
+	assert_int_equal(names_in(dir), 0);
+	output_close(&o, false);
+	assert_int_equal(names_in(dir), 0);
+
+	assert_int_equal(output_open(&o, dir, "a.tar.gz"), 0);
+	assert_int_equal(write(o.fd, "archive", 7), 7);
+	assert_int_equal(output_commit(&o), 0);
+	output_close(&o, false);
+	snprintf(p, sizeof(p), "%s/a.tar.gz", dir);
+	assert_int_equal(access(p, F_OK), 0);
+	assert_int_equal(names_in(dir), 1);
+	/* Never overwrite an existing archive. */
+	assert_int_equal(output_open(&o, dir, "a.tar.gz"), -EEXIST);
+	output_close(&o, false);
+	assert_int_equal(access(p, F_OK), 0);
+	/* Taken while written: the commit fails, nothing is replaced. */
+	assert_int_equal(output_open(&o, dir, "b.tar.gz"), 0);
+	snprintf(p, sizeof(p), "%s/b.tar.gz", dir);
+	close(open(p, O_WRONLY | O_CREAT, 0600));
+	assert_int_equal(output_commit(&o), -EEXIST);
+	output_close(&o, false);
+	assert_int_equal(names_in(dir), 2);
+}
+
+/* Without O_TMPFILE: a partial file under a random hidden name, renamed
+ * on commit, removed otherwise. */
 static void test_output_partial_then_final(void **state)
 {
 	struct fx *f = *state;
 	struct output o = OUTPUT_INIT;
-	char p[256];
+	char p[256], first[32], dir[128];
 
-	assert_int_equal(output_open(&o, f->dir, "a.tar.gz"), 0);
-	snprintf(p, sizeof(p), "%s/a.tar.gz.partial", f->dir);
+	snprintf(dir, sizeof(dir), "%s/out", f->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+
+	o.named = true;
+	assert_int_equal(output_open(&o, dir, "a.tar.gz"), 0);
+	assert_non_null(o.tmp);
+	assert_int_equal(strlen(o.tmp), 25); /* "." 16 hex ".partial" */
+	assert_int_equal(strncmp(o.tmp + 17, ".partial", 8), 0);
+	assert_null(strstr(o.tmp, "a.tar.gz"));
+	snprintf(first, sizeof(first), "%s", o.tmp);
+	snprintf(p, sizeof(p), "%s/%s", dir, o.tmp);
 	assert_int_equal(access(p, F_OK), 0);
 	output_close(&o, false);
 	assert_int_not_equal(access(p, F_OK), 0);
 
-	assert_int_equal(output_open(&o, f->dir, "a.tar.gz"), 0);
+	o.named = true;
+	assert_int_equal(output_open(&o, dir, "a.tar.gz"), 0);
+	assert_string_not_equal(o.tmp, first);
 	assert_int_equal(output_commit(&o), 0);
 	output_close(&o, false);
-	snprintf(p, sizeof(p), "%s/a.tar.gz", f->dir);
+	snprintf(p, sizeof(p), "%s/a.tar.gz", dir);
 	assert_int_equal(access(p, F_OK), 0);
-	/* Never overwrite an existing archive. */
-	assert_int_equal(output_open(&o, f->dir, "a.tar.gz"), -EEXIST);
-	output_close(&o, false);
-	assert_int_equal(access(p, F_OK), 0);
+	assert_int_equal(names_in(dir), 1);
 }
 
 int main(void)
@@ -253,6 +315,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_capture_stop_leaves_no_manifest, setup, teardown),
 		cmocka_unit_test(test_capture_bad_root),
 		cmocka_unit_test(test_capture_basename),
+		cmocka_unit_test_setup_teardown(test_output_nameless_then_final, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_output_partial_then_final, setup, teardown),
 	};
 

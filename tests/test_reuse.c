@@ -11,6 +11,16 @@
 #include "testutil.h"
 #include "reuse.h"
 
+/* A whole copy of n bytes, as content_capture reports one. */
+static struct content_result whole(uint64_t n, const char *sha)
+{
+	struct content_result r = { .status = CONTENT_CAPTURED, .size = n, .stored = n,
+				    .read = n, .data = n, .regions = 1 };
+
+	snprintf(r.sha256, sizeof(r.sha256), "%s", sha);
+	return r;
+}
+
 #define SHA "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 struct fx {
@@ -70,6 +80,7 @@ static void test_reuse_round_trip(void **state)
 	struct reuse *r = NULL, *series = NULL;
 	const struct reuse_entry *e;
 	struct timespec t = later(&f->st, 5);
+	struct content_result res = whole(5, SHA);
 	char text[512];
 	uint64_t files, bytes;
 	int p[2];
@@ -80,7 +91,7 @@ static void test_reuse_round_trip(void **state)
 	assert_int_equal(reuse_new(&r), 0);
 	assert_int_equal(reuse_new(&series), 0);
 	assert_null(reuse_find(r, f->pin, &f->st));
-	assert_int_equal(reuse_offer(r, f->pin, &f->st, &t, "content/1-2", SHA, 5, 5, false), 0);
+	assert_int_equal(reuse_offer(r, f->pin, &f->st, &t, "content/1-2", &res), 0);
 	/* Pending: not found before the round's archive is complete. */
 	assert_null(reuse_find(r, f->pin, &f->st));
 	assert_int_equal(pipe(p), 0);
@@ -115,25 +126,26 @@ static void test_reuse_only_what_can_be_trusted(void **state)
 	struct timespec soon = later(&f->st, 0), t = later(&f->st, 5);
 	char line[256];
 	struct stat st = f->st;
+	struct content_result res = whole(5, SHA), bad = whole(5, "abc");
 	int p[2];
 
 	if (f->pin == -2)
 		skip();
 	assert_int_equal(reuse_new(&r), 0);
-	assert_int_equal(reuse_offer(r, f->pin, &st, &soon, "content/1-2", SHA, 5, 5, false), 0);
+	assert_int_equal(reuse_offer(r, f->pin, &st, &soon, "content/1-2", &res), 0);
 	assert_int_equal(pipe(p), 0);
 	assert_int_equal(reuse_send(r, p[1]), 0);
 	close(p[1]);
 	assert_int_equal(read(p[0], line, sizeof(line)), 0);
 	close(p[0]);
 	/* Quiet, but not a hash: not offered either. */
-	assert_int_equal(reuse_offer(r, f->pin, &st, &t, "content/1-2", "abc", 5, 5, false), 0);
+	assert_int_equal(reuse_offer(r, f->pin, &st, &t, "content/1-2", &bad), 0);
 	assert_int_equal(pipe(p), 0);
 	assert_int_equal(reuse_send(r, p[1]), 0);
 	close(p[1]);
 	assert_int_equal(read(p[0], line, sizeof(line)), 0);
 	close(p[0]);
-	snprintf(line, sizeof(line), "%llu %llu 5 %lld %ld %lld %ld 5 5 0 " SHA "\n",
+	snprintf(line, sizeof(line), "%llu %llu 5 %lld %ld %lld %ld 5 5 1 0 0 " SHA "\n",
 		 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
 		 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, (long long)st.st_ctim.tv_sec,
 		 st.st_ctim.tv_nsec);
@@ -158,6 +170,7 @@ static void test_reuse_never_shmem(void **state)
 	struct stat st;
 	struct timespec t;
 	char line[256];
+	struct content_result res = whole(3, SHA);
 	int m = memfd_create("x", 0);
 
 	(void)state;
@@ -167,8 +180,8 @@ static void test_reuse_never_shmem(void **state)
 	t = st.st_mtim;
 	t.tv_sec += 5;
 	assert_int_equal(reuse_new(&r), 0);
-	assert_int_equal(reuse_offer(r, m, &st, &t, "content/1-2", SHA, 3, 3, false), 0);
-	snprintf(line, sizeof(line), "%llu %llu 3 %lld %ld %lld %ld 3 3 0 " SHA "\n",
+	assert_int_equal(reuse_offer(r, m, &st, &t, "content/1-2", &res), 0);
+	snprintf(line, sizeof(line), "%llu %llu 3 %lld %ld %lld %ld 3 3 1 0 0 " SHA "\n",
 		 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
 		 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, (long long)st.st_ctim.tv_sec,
 		 st.st_ctim.tv_nsec);
@@ -183,12 +196,13 @@ static void test_reuse_never_shmem(void **state)
 static void test_reuse_bad_lines(void **state)
 {
 	static const char *const bad[] = {
-		"1 2 3 4 5 6 7 8 9 0 " SHA,                       /* no newline */
-		"1 2 3 4 5 6 7 8 9 0\n",                          /* no hash */
-		"1 2 3 4 5 6 7 8 9 0 xyz\n",                      /* not hex */
-		"1 2 3 4 5 6 7 8 9 2 " SHA "\n",                  /* sparse 2 */
-		"1 2 3 4 1000000000 6 7 8 9 0 " SHA "\n",         /* nanoseconds */
-		"1 2 3 4 5 6 7 8 9 0 " SHA " more\n",
+		"1 2 3 4 5 6 7 8 9 1 0 0 " SHA,                   /* no newline */
+		"1 2 3 4 5 6 7 8 9 1 0 0\n",                      /* no hash */
+		"1 2 3 4 5 6 7 8 9 1 0 0 xyz\n",                  /* not hex */
+		"1 2 3 4 5 6 7 8 9 1 0 2 " SHA "\n",              /* sparse 2 */
+		"1 2 3 4 1000000000 6 7 8 9 1 0 0 " SHA "\n",     /* nanoseconds */
+		"1 2 3 4 5 6 7 8 9 1 0 0 " SHA " more\n",
+		"1 2 3 4 5 6 7 8 9 0 " SHA "\n",                  /* the old line */
 	};
 	struct reuse *r = NULL;
 	size_t i;

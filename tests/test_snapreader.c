@@ -45,6 +45,16 @@ static void test_snapreader_classify(void **state)
 		{ "host/mnt/4026531841/mountinfo", SNAP_M_MOUNTS, 0 },
 		{ "host/mnt/4026531841/mounts", SNAP_M_UNKNOWN, 0 },
 		{ "host/mnt/x/mountinfo", SNAP_M_UNKNOWN, 0 },
+		{ "host/etc/ld.so.preload", SNAP_M_HOSTFILE, 0 },
+		{ "host/proc/sys/kernel/tainted", SNAP_M_HOSTFILE, 0 },
+		{ "host/proc/mounts", SNAP_M_HOSTFILE, 0 },
+		{ "host/etc/", SNAP_M_UNKNOWN, 0 },
+		{ "host/etc/a//b", SNAP_M_UNKNOWN, 0 },
+		{ "host/etc/../host.json", SNAP_M_UNKNOWN, 0 },
+		{ "host/proc/./mounts", SNAP_M_UNKNOWN, 0 },
+		{ "host/proc/mounts/", SNAP_M_UNKNOWN, 0 },
+		{ "host/etc/pass wd", SNAP_M_UNKNOWN, 0 },
+		{ "host/usr/lib/x.so", SNAP_M_UNKNOWN, 0 },
 		{ "proc/1/stat", SNAP_M_RAW, 1 },
 		{ "proc/42/fds.jsonl", SNAP_M_FDS, 42 },
 		{ "proc/2147483647/process.json", SNAP_M_PROCESS, 2147483647 },
@@ -74,6 +84,8 @@ static void test_snapreader_classify(void **state)
 	snapreader_classify("content/65024-10952814", &m);
 	assert_int_equal(m.dev, 65024);
 	assert_int_equal(m.ino, 10952814);
+	snapreader_classify("host/etc/ld.so.preload", &m);
+	assert_string_equal(m.file, "etc/ld.so.preload");
 }
 
 /* Every member, in order; hashes as the manifest lists them. */

@@ -18,6 +18,7 @@ const char *snapreader_kind_name(enum snap_kind k)
 		[SNAP_M_RAW] = "raw", [SNAP_M_CONTENT] = "content", [SNAP_M_FDS] = "fds",
 		[SNAP_M_PROCESS] = "process", [SNAP_M_SUMMARY] = "summary",
 		[SNAP_M_MANIFEST] = "manifest", [SNAP_M_MOUNTS] = "mounts",
+		[SNAP_M_HOSTFILE] = "hostfile",
 		[SNAP_M_UNKNOWN] = "unknown",
 	};
 
@@ -42,6 +43,41 @@ static bool number(const char **p, uint64_t max, uint64_t *out)
 	return true;
 }
 
+/*
+ * host/etc/PATH, host/proc/PATH: a raw copy of a host file, PATH as on
+ * the host (docs/FORMAT.md, "Host files").  Any such PATH of plain
+ * segments ([A-Za-z0-9._-], no "." or ".."), so that a file added to the
+ * writer's table needs no reader change.
+ */
+static bool host_file_name(const char *rel)
+{
+	const char *p, *seg;
+
+	if (strncmp(rel, "host/etc/", 9) == 0)
+		p = rel + 9;
+	else if (strncmp(rel, "host/proc/", 10) == 0)
+		p = rel + 10;
+	else
+		return false;
+	if (strlen(p) > 128)
+		return false;
+	for (seg = p;; p++) {
+		if (*p == '/' || !*p) {
+			size_t n = (size_t)(p - seg);
+
+			if (n == 0 || (n == 1 && seg[0] == '.') ||
+			    (n == 2 && seg[0] == '.' && seg[1] == '.'))
+				return false;
+			if (!*p)
+				return true;
+			seg = p + 1;
+		} else if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			     (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-')) {
+			return false;
+		}
+	}
+}
+
 enum snap_kind snapreader_classify(const char *rel, struct snap_member *m)
 {
 	const char *p;
@@ -59,6 +95,10 @@ enum snap_kind snapreader_classify(const char *rel, struct snap_member *m)
 		return SNAP_M_SUMMARY;
 	if (strcmp(rel, "MANIFEST.sha256") == 0)
 		return SNAP_M_MANIFEST;
+	if (host_file_name(rel)) {
+		m->file = rel + 5;
+		return SNAP_M_HOSTFILE;
+	}
 	if (strncmp(rel, "host/mnt/", 9) == 0) {
 		p = rel + 9;
 		if (!number(&p, UINT64_MAX, &a) || a == 0 || strcmp(p, "/mountinfo") != 0)
@@ -193,7 +233,8 @@ static uint64_t size_limit(enum snap_kind k)
 	case SNAP_M_FORMAT: return SNAPREADER_MAX_FORMAT;
 	case SNAP_M_HOST: case SNAP_M_SUMMARY: case SNAP_M_PROCESS: return SNAPREADER_MAX_JSON;
 	case SNAP_M_MANIFEST: return SNAPREADER_MAX_MANIFEST;
-	case SNAP_M_RAW: case SNAP_M_NET: case SNAP_M_MOUNTS: return SNAPREADER_MAX_RAW;
+	case SNAP_M_RAW: case SNAP_M_NET: case SNAP_M_MOUNTS: case SNAP_M_HOSTFILE:
+		return SNAPREADER_MAX_RAW;
 	default: return 0;
 	}
 }

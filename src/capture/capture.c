@@ -236,7 +236,11 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 	c->st.not_root = geteuid() != 0;
 	c->own_net = host_own_ns(c, "net");
 	c->own_mnt = host_own_ns(c, "mnt");
+	host_pidns_probe(c);
 	host_proc_view(c);
+	r = host_files_read(c);
+	if (r)
+		return r;
 	r = hidden_mounts(c);
 	if (r)
 		return r;
@@ -247,6 +251,12 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 	if (r)
 		return fail(c, r, "%s", snapwriter_error(c->w));
 	c->topdir = topdir;
+	/* Before any file is opened: who would notice (touch.c); and before
+	 * the formatter, whose host.json says whether every process's marks
+	 * were read. */
+	touch_start(c);
+	if (c->o.no_touch_watched)
+		collect_watchers(c);
 	r = start_formatter(c);
 	if (r)
 		goto out;
@@ -312,6 +322,19 @@ const struct capture_stats *capture_stats(const struct capture *c)
 	return &c->st;
 }
 
+void capture_each_proc_watcher(const struct capture *c,
+			       void (*fn)(const struct capture_proc_watcher *w, void *arg),
+			       void *arg)
+{
+	touch_each_proc(c, fn, arg);
+}
+
+void capture_each_touch(const struct capture *c,
+			void (*fn)(const struct capture_touch *t, void *arg), void *arg)
+{
+	touch_each(c, fn, arg);
+}
+
 const char *capture_error(const struct capture *c)
 {
 	return c ? c->err : "out of memory";
@@ -344,6 +367,8 @@ void capture_free(struct capture *c)
 		pthread_cond_destroy(&c->nscv);
 	}
 	u64map_free(&c->stored, recover_free);
+	touch_free(&c->touch);
+	host_files_free(c->host_copies);
 	buf_free(&c->json);
 	buf_free(&c->fds);
 	buf_free(&c->raw);

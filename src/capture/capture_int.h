@@ -11,7 +11,9 @@
  *   record_*.c      the formatter thread parses a batch, writes the JSON
  *                   records and recovers deleted files (recover.c,
  *                   content.c) into the archive writer;
- *   host.c          host facts first, the summary last;
+ *   host.c          host facts first, the summary last (host_files.c the
+ *                   raw copies of host files, host_pidns.c the pid
+ *                   namespace, selfcheck.c the code mapped into procsnap);
  *   capture.c       the orchestration: the threads and what crosses between
  *                   them.
  *
@@ -35,11 +37,12 @@
  * namespace's sockets are read by both views in netview.c and written by
  * record_net.c.
  *
- * Dependencies run one way, top to bottom: capture.c; host.c; record_proc.c;
- * record_fd.c, record_ns.c, record_maps.c, record_net.c; record_fields.c,
- * recover.c; collect_proc.c; collect_fd.c, collect_ns.c, collect_maps.c,
- * collect_tasks.c; unlisted.c; hidden.c, netview.c; children.c; watchdog.c;
- * batch.c; threads.c; stamp.c; reuse.c (beside recover.c).
+ * Dependencies run one way, top to bottom: capture.c; host.c; host_files.c,
+ * host_pidns.c, selfcheck.c; record_proc.c; record_fd.c, record_ns.c,
+ * record_maps.c, record_net.c; record_fields.c, recover.c; collect_proc.c;
+ * collect_fd.c, collect_ns.c, collect_maps.c, collect_tasks.c,
+ * collect_watch.c; unlisted.c; hidden.c, netview.c; children.c; touch.c;
+ * watchdog.c; batch.c; threads.c; stamp.c; reuse.c (beside recover.c).
  */
 
 #include <pthread.h>
@@ -55,7 +58,10 @@
 #include "buf.h"
 #include "capture.h"
 #include "content.h"
+#include "fsnotify.h"
 #include "jsonw.h"
+#include "locks.h"
+#include "procfs.h"
 #include "reuse.h"
 #include "sockets.h"
 #include "u64map.h"
@@ -104,14 +110,73 @@ extern const char *const ns_names[NNS];
 #define MAX_TABLES 64
 #define MAX_NSPID 32
 
+/* A watcher's mark, as met in its inotify or fanotify fd's fdinfo. */
+struct touch_mark {
+	int pid, fd;
+	dev_t dev;                /* INODE and FS marks: sdev as st_dev encodes it */
+	struct fsnotify_mark m;
+	uint32_t next;            /* the next mark on the same inode: index + 1, or 0 */
+};
+
+/* How a watcher sees a file's reads: a mark on the file itself, on its
+ * directory, on the mount it is opened through, on its file system. */
+enum touch_via { TOUCH_VIA_INODE, TOUCH_VIA_DIR, TOUCH_VIA_MOUNT, TOUCH_VIA_FS };
+
+/* A watcher that sees (or would have seen) procsnap open a file. */
+struct touch_seen {
+	uint32_t mark;            /* index in touch.marks */
+	enum touch_via via;
+	bool late;                /* met after the file was read */
+};
+
 /* A recovered file, shared by every fd that holds the same (dev, ino). */
 struct stored {
 	char member[64];
 	struct content_result res;
+	/* Who would notice it opened (touch.c). */
+	uint64_t dev, ino;
+	int pid, fd;              /* the first holder met (fd -1: exe or mapping) */
+	bool have_parent;         /* its directory, found by the name it had */
+	uint64_t pdev, pino;
+	int mnt_id;               /* the mount it is opened through, or -1 */
+	bool lease_conflict;      /* a lease that an open for reading breaks */
+	bool lease_broken;        /* ... opened anyway: --break-leases */
+	bool gated;               /* touch.c has looked at it (leases, watchers) */
+	bool opened;              /* opened, for its bytes or its seals */
+	char why[224];            /* res.why, when touch.c said not to open */
+	struct touch_seen *seen;  /* the watchers that see its reads (malloc'ed) */
+	size_t nseen, seencap;
+	struct stored *sibling;   /* the next stored file of the same directory */
 	/* CONTENT_REUSED: where an earlier round of the series stored the
 	 * bytes (borrowed from the capture's reuse table). */
 	const struct reuse_entry *from;
 };
+
+/* Who would notice a read: the leases of /proc/locks and every fsnotify
+ * mark met.  Filled before the formatter starts (leases; marks too when
+ * every process is scanned first), then the formatter's alone. */
+struct touch {
+	int locks_err;            /* reading /proc/locks: 0 or -errno */
+	struct locks_entry *leases; /* leases and delegations only */
+	size_t nleases;
+	struct touch_mark *marks; /* every mark met, up to TOUCH_MAX_MARKS */
+	size_t nmarks, mcap;
+	size_t marks_dropped;     /* beyond TOUCH_MAX_MARKS */
+	size_t marks_unread;      /* mark lines unparsed, fdinfo cut at its bound */
+	struct u64map inodes;     /* (dev, ino) -> first mark on it (index + 1) */
+	uint32_t *global;         /* the marks on mounts, file systems, namespaces */
+	size_t nglobal, gcap;
+	struct u64map dirs;       /* (dev, dir ino) -> first stored file in it */
+	bool scanned;             /* every process's marks read before any file */
+	bool locks_read;          /* /proc/locks was read (lazily, once) */
+	uint64_t proc_dev;        /* st_dev of the /proc in use: marks there
+				   * see the capture's own reads of /proc */
+	uint32_t *proc;           /* the marks on it */
+	size_t nproc, pcap;
+	int scan_err;             /* ... the first error listing processes */
+	size_t scan_fds;          /* fds looked at by that scan */
+};
+#define TOUCH_MAX_MARKS (1u << 18)
 
 /* Something that could not be read: what, and -errno. */
 struct item_err {
@@ -136,7 +201,9 @@ struct fd_item {
 	long fs_magic;        /* statfs f_type of an anon inode fd, or 0 */
 	int tid;              /* 0: the process's table; else the thread's */
 	struct stat st;
+	struct procfs_btime btime; /* st's birth time, when known */
 	int pinfd;            /* a deleted regular file's O_PATH pin, or -1 */
+	bool info_truncated;  /* fdinfo was longer than its bound */
 	char sockproto[16];   /* a socket's system.sockprotoname, or "" */
 	struct item_err errs[4];
 	int nerrs;
@@ -153,6 +220,7 @@ struct map_item {
 	bool have_stat;
 	bool memfd_fs, shmem_fs;
 	struct stat st;
+	struct procfs_btime btime;
 	int pinfd;            /* the first mapping of a file pins it; or -1 */
 };
 
@@ -177,9 +245,11 @@ struct proc_item {
 	struct span io;           /* /proc/PID/io */
 	bool exe_have_stat;
 	struct stat exe_st;
+	struct procfs_btime exe_btime;
 	int exe_pin;              /* a deleted exe's O_PATH pin, or -1 */
 	bool cwd_have_stat;       /* cwd_st holds stat() of the cwd */
 	struct stat cwd_st;
+	struct procfs_btime cwd_btime;
 	struct span ns[NNS];      /* readlink of ns/NAME */
 	uint64_t ns_ino[NNS];     /* ... its inode, 0 when unread */
 	struct span mountinfo;    /* read when first in its mount namespace */
@@ -290,6 +360,8 @@ struct capture {
 	struct netview ownnet;    /* procsnap's own namespace: the formatter's */
 	const struct sockets *cur_socks; /* formatter: the process's netns's */
 	uint64_t own_net, own_mnt;    /* procsnap's own namespaces, or 0 */
+	uint64_t own_pid, proc_pid_ns; /* its pid namespace, the /proc's; or 0 */
+	struct host_copies *host_copies; /* host_files.c: read before collecting */
 	/* Namespaces met: nsmu guards them; nscv says a netns is ready. */
 	pthread_mutex_t nsmu;
 	pthread_cond_t nscv;
@@ -301,6 +373,7 @@ struct capture {
 	bool proc_opts_known;
 	struct hidden hid;        /* hidden.c, unlisted.c */
 	struct u64map stored;     /* formatter: (dev, ino) -> struct stored */
+	struct touch touch;       /* leases and watchers (touch.c) */
 	struct buf json, fds, raw, errbuf, fderr;
 	const char *topdir;       /* borrowed during capture_run */
 	char err[512];
@@ -309,6 +382,7 @@ struct capture {
 	struct jsonw j, errs;
 	bool dir_failed, have_stat;
 	uint64_t deleted_fds;
+	uint64_t deleted_special;  /* deleted fds of other kinds (never opened) */
 	uint64_t thread_fds;      /* fds in threads' own tables */
 	bool proc_denied;         /* an item of this process was denied */
 	time_t tcache_sec;        /* record_time's last second, formatted */
@@ -425,6 +499,55 @@ int collect_tasks(struct batch *b, int piddir, int pid);
 /* One whole process, into one or more batches sent to the lane. */
 int collect_process(struct capture *c, struct lane *l, int pid);
 
+/* Every process's inotify and fanotify marks, before any file is read
+ * (--no-touch-watched): into c->touch, c->touch.scanned set. */
+void collect_watchers(struct capture *c);
+
+/* ---- touch.c: who would notice a read — leases and fsnotify marks ---- */
+
+/* The /proc in use, whose watchers see the capture itself. */
+void touch_start(struct capture *c);
+/* The marks in the fdinfo text of pid's inotify or fanotify fd: kept,
+ * and matched against the files already read (a watcher met late).
+ * Returns 0 or -ENOMEM. */
+int touch_add_marks(struct capture *c, int pid, int fd, const char *text, size_t len,
+		    bool truncated);
+/* The record of such an fd: its marks ("marks"), dev in st_dev's encoding. */
+void touch_record_marks(struct jsonw *j, const char *text, size_t len);
+/* What content.c asks before it opens a file (see content_guard): the
+ * first time, where the file lives is found (touch.c, locate): its
+ * directory, by the name the kernel gives it (path: an fd link's, an
+ * exe's or a mapping's text), and the mount it is opened through. */
+struct touch_ask {
+	struct capture *c;
+	struct stored *s;         /* s->dev, s->ino, s->pid set */
+	int pinfd;
+	const char *path;
+	size_t path_len;
+	int mnt_id;               /* the holder's fd's mount (fdinfo), or -1 */
+};
+enum content_gate touch_gate(void *ask, const struct stat *st, struct content_result *res);
+/* s's file was opened (for its bytes or its seals): indexed by its
+ * directory, for the watchers met later (out of memory: counted in
+ * marks_unread, since the watchers are then not all known). */
+void touch_opened(struct capture *c, struct stored *s);
+/* In a content object: leases and the watchers that see its reads. */
+void touch_record_content(struct capture *c, struct jsonw *j, const struct stored *s);
+/* In an fd record: the marks on the open file itself ("watchers"). */
+void touch_record_fd(struct capture *c, struct jsonw *j, const struct stat *st);
+/* summary.json: what the leases and watchers changed, and the marks that
+ * see a whole mount or file system. */
+void touch_summary(struct capture *c, struct jsonw *j);
+/* See capture_each_proc_watcher. */
+void touch_each_proc(const struct capture *c,
+		     void (*fn)(const struct capture_proc_watcher *w, void *arg), void *arg);
+/* See capture_each_touch. */
+void touch_each(const struct capture *c, void (*fn)(const struct capture_touch *t, void *arg),
+		void *arg);
+void touch_free(struct touch *t);
+/* The watchers of a mark, as text for the stderr summary. */
+const char *touch_via_name(enum touch_via via);
+
 /* ---- the formatter: record_*.c, recover.c ---- */
 
 /* Counts an item that could not be read, and records it in errs[] (when
@@ -432,8 +555,10 @@ int collect_process(struct capture *c, struct lane *l, int pid);
 void record_error(struct capture *c, struct jsonw *errs, const char *what, int err);
 void record_time(struct capture *c, struct jsonw *j, const char *key,
 		 const struct timespec *ts);
-void record_stat(struct capture *c, struct jsonw *j, const struct stat *st);
-void record_content(struct jsonw *j, const struct stored *s);
+/* "stat": st's fields and times; "btime" only when bt says it is known. */
+void record_stat(struct capture *c, struct jsonw *j, const struct stat *st,
+		 const struct procfs_btime *bt);
+void record_content(struct capture *c, struct jsonw *j, const struct stored *s);
 void record_argv(struct jsonw *j, const char *s, size_t n);
 /* The kind of a file on the kernel's internal shmem mount, or NULL. */
 const char *record_shmem_kind(const char *target, size_t n, bool memfd);
@@ -441,8 +566,19 @@ const char *record_shmem_kind(const char *target, size_t n, bool memfd);
 /* The bytes of a deleted regular file, stored once per (dev, ino).
  * Returns the record (borrowed from c->stored), or NULL with *rc set when
  * the archive itself failed. */
-const struct stored *recover_file(struct capture *c, int pinfd, const struct stat *st,
-				  int *rc);
+struct recover_src {
+	int pinfd;                /* the O_PATH pin, or -1 */
+	const struct stat *st;    /* the pin's fstat */
+	int pid, fd;              /* who holds it (fd -1: exe, mapping) */
+	const char *path;         /* the name the kernel gives it, for its directory */
+	size_t path_len;
+	int mnt_id;               /* the holder's fdinfo mnt_id, or -1 */
+};
+struct stored *recover_file(struct capture *c, const struct recover_src *src, int *rc);
+/* A memfd's seals, through the same guard as its bytes: 0, -ECANCELED
+ * (not opened: a lease or a watcher, see s's content), or -errno. */
+int recover_seals(struct capture *c, struct stored *s, const struct recover_src *src,
+		  int *seals);
 void recover_free(void *p);
 
 int record_fd(struct capture *c, struct batch *b, struct fd_item *it);
@@ -503,9 +639,25 @@ void record_netview_status(struct jsonw *j, const struct netview *v);
 uint64_t host_own_ns(struct capture *c, const char *name);
 /* The view of /proc in use (hidepid), into c->proc_opts and c->st. */
 void host_proc_view(struct capture *c);
-/* format.json, host.json and the host's network tables. */
+/* format.json, host.json, the host's network tables and host files. */
 int host_record(struct capture *c, const char *topdir);
 /* summary.json. */
 int host_summary(struct capture *c);
+
+/* ---- host_files.c: raw copies of host files (/etc/ld.so.preload...) ---- */
+
+/* Reads them, before any collector starts (so /proc/self/mounts is the
+ * mount namespace procsnap was started in).  0, or -ENOMEM (said). */
+int host_files_read(struct capture *c);
+/* Their members, and host.json's "host_files" list.  0 or -errno (said). */
+int host_files_record(struct capture *c, struct jsonw *j);
+void host_files_free(struct host_copies *h);
+
+/* ---- host_pidns.c: pid namespaces, and which pid is procsnap ---- */
+
+/* c->self, c->own_pid, c->proc_pid_ns and their stats, from the proc root. */
+void host_pidns_probe(struct capture *c);
+/* host.json's "proc_pid", "pid_ns_initial", "proc_pid_ns". */
+void host_pidns_json(struct capture *c, struct jsonw *j);
 
 #endif

@@ -31,8 +31,10 @@ static void pin_file(struct batch *b, struct fd_item *it, int fddir, const char 
 		it->have_stat = false;
 		return;
 	}
-	if (fstat(pin, &it->st) < 0) {
-		FD_ERR(it, "fstat", -errno);
+	int e = procfs_statx(pin, "", AT_EMPTY_PATH, &it->st, &it->btime);
+
+	if (e) {
+		FD_ERR(it, "fstat", e);
 		it->have_stat = false;
 		close(pin);
 		return;
@@ -91,8 +93,10 @@ static void sock_proto(struct fd_item *it, int fddir, const char *name)
 static void stat_fd(struct batch *b, struct fd_item *it, int fddir, const char *name,
 		    bool memfd_name)
 {
-	if (fstatat(fddir, name, &it->st, 0) < 0) {
-		FD_ERR(it, "pin", -errno);
+	int e = procfs_statx(fddir, name, 0, &it->st, &it->btime);
+
+	if (e) {
+		FD_ERR(it, "pin", e);
 		return;
 	}
 	it->have_stat = true;
@@ -118,7 +122,7 @@ static void stat_fd(struct batch *b, struct fd_item *it, int fddir, const char *
 static int collect_fd(struct batch *b, int fddir, int infodir, int fd, int tid)
 {
 	struct fd_item *it;
-	bool truncated, memfd_name = false;
+	bool memfd_name = false;
 	char name[16];
 	int r;
 
@@ -152,7 +156,7 @@ static int collect_fd(struct batch *b, int fddir, int infodir, int fd, int tid)
 		return 0;
 	r = infodir < 0 ? infodir
 			: batch_keep_file(b, infodir, name, 1 << 20, PROCFS_ONE_SHOT,
-					  &it->info, &truncated);
+					  &it->info, &it->info_truncated);
 	if (r)
 		FD_ERR(it, "fdinfo", r);
 	return 0;

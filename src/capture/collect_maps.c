@@ -64,9 +64,10 @@ static void pin_map(struct batch *b, struct map_item *m, int piddir, const char 
 {
 	struct statfs sf;
 	int pin = openat(piddir, name, O_PATH | O_CLOEXEC);
+	int e = pin < 0 ? -errno : procfs_statx(pin, "", AT_EMPTY_PATH, &m->st, &m->btime);
 
-	if (pin < 0 || fstat(pin, &m->st) < 0) {
-		m->err = -errno;
+	if (e) {
+		m->err = e;
 		m->what = "map_files-pin";
 		if (pin >= 0)
 			close(pin);
@@ -86,8 +87,10 @@ static void look_map(struct batch *b, struct map_item *m, int piddir, size_t *pi
 	char name[64];
 
 	map_files_name(name, sizeof(name), m->start, m->end);
-	if (fstatat(piddir, name, &m->st, 0) < 0) {
-		m->err = -errno;
+	int e = procfs_statx(piddir, name, 0, &m->st, &m->btime);
+
+	if (e) {
+		m->err = e;
 		m->what = "map_files";
 		return;
 	}

@@ -28,22 +28,27 @@ static void collect_links(struct batch *b, int piddir)
 			continue;
 		}
 		if (i == 1) {
-			p->cwd_have_stat = fstatat(piddir, "cwd", &p->cwd_st, 0) == 0;
-			if (!p->cwd_have_stat)
-				PROC_ERR(p, "cwd-stat", -errno);
+			int e = procfs_statx(piddir, "cwd", 0, &p->cwd_st, &p->cwd_btime);
+
+			p->cwd_have_stat = e == 0;
+			if (e)
+				PROC_ERR(p, "cwd-stat", e);
 			continue;
 		}
 		if (i != 0)
 			continue;
-		if (fstatat(piddir, "exe", &p->exe_st, 0) < 0) {
-			PROC_ERR(p, "exe-pin", -errno);
+		int e = procfs_statx(piddir, "exe", 0, &p->exe_st, &p->exe_btime);
+
+		if (e) {
+			PROC_ERR(p, "exe-pin", e);
 		} else if (S_ISREG(p->exe_st.st_mode) && p->exe_st.st_nlink == 0) {
 			int pin = openat(piddir, "exe", O_PATH | O_CLOEXEC);
 
 			if (pin < 0) {
 				PROC_ERR(p, "exe-pin", -errno);
-			} else if (fstat(pin, &p->exe_st) < 0) {
-				PROC_ERR(p, "exe-fstat", -errno);
+			} else if ((e = procfs_statx(pin, "", AT_EMPTY_PATH, &p->exe_st,
+						     &p->exe_btime)) != 0) {
+				PROC_ERR(p, "exe-fstat", e);
 				close(pin);
 			} else {
 				p->exe_have_stat = true;

@@ -10,8 +10,9 @@
 
 #include "content.h"
 
-/* A file with more data regions than this is stored with its small holes
- * filled: bounded memory for the region list, whatever the file. */
+/* A file with more data regions than this is stored with its smallest
+ * holes filled (see struct regions): bounded memory for the region list,
+ * whatever the file. */
 #define MAX_REGIONS 1024
 #define CHUNK (1 << 20)
 
@@ -29,24 +30,48 @@ const char *content_status_name(enum content_status s)
 	return "unknown";
 }
 
-static int reopen(int pinfd)
+/*
+ * The one way a pinned file is opened, for its bytes or its seals.  The
+ * guard is asked first: the open is what a lease holder or an fsnotify
+ * watcher sees, not the O_PATH pin (fsnotify ignores FMODE_PATH files).
+ * Returns the fd, -ECANCELED when the guard refused (res says why), or
+ * -errno.
+ */
+static int guarded_open(int pinfd, const struct stat *st, const struct content_guard *g,
+			struct content_result *res)
 {
+	enum content_gate gate = g ? g->gate(g->arg, st, res) : CONTENT_GATE_OPEN;
+	/* O_NONBLOCK: an open that would break a lease fails with
+	 * EWOULDBLOCK instead of waiting (it still starts the break, which
+	 * is why the guard is asked); without it the open waits until the
+	 * holder lets go or lease-break-time passes (fcntl(2)). */
+	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY |
+		    (gate == CONTENT_GATE_OPEN_WAIT ? 0 : O_NONBLOCK);
 	char path[64];
 	int fd;
 
+	if (gate == CONTENT_GATE_REFUSE)
+		return -ECANCELED;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", pinfd);
 	/* O_NOATIME keeps the evidence's atime; it needs ownership or
 	 * CAP_FOWNER, so fall back without it (open(2)). */
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOATIME | O_CLOEXEC | O_NOCTTY);
+	fd = open(path, flags | O_NOATIME);
 	if (fd < 0 && errno == EPERM)
-		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	return fd < 0 ? -errno : fd;
+		fd = open(path, flags);
+	if (fd < 0)
+		return -errno;
+	res->opened = true;
+	return fd;
 }
 
-int content_seals(int pinfd, int *seals)
+int content_seals(int pinfd, const struct stat *st, const struct content_guard *guard,
+		  int *seals, bool *opened)
 {
-	int fd = reopen(pinfd), r;
+	struct content_result res = { .status = CONTENT_NONE };
+	int fd = guarded_open(pinfd, st, guard, &res), r;
 
+	*seals = 0;
+	*opened = res.opened;
 	if (fd < 0)
 		return fd;
 	r = fcntl(fd, F_GET_SEALS);
@@ -57,18 +82,93 @@ int content_seals(int pinfd, int *seals)
 }
 
 /*
- * The data regions of [0, limit) from SEEK_DATA/SEEK_HOLE.  When the file
- * system cannot tell (EINVAL/ENXIO quirks) the whole range is one region.
- * A file with no data at all gets its last byte as a one-byte region, so
- * the member is still sparse and costs nothing.
+ * The data regions of [0, limit) from SEEK_DATA/SEEK_HOLE, at most
+ * MAX_REGIONS of them.  A file with more (a sparse file written in
+ * scattered blocks) has its smallest holes filled: when the list is full,
+ * every hole in it smaller than the one a quarter of the way up is merged
+ * into the data around it, and so is every later hole smaller than that
+ * (the bound only grows).  A merge frees slots, at most about a quarter,
+ * so the work stays O(n log n) and the holes kept are the largest.
+ * A filled hole is read from the file, which gives zeros: the bytes stay
+ * exact, only the member is larger.
  */
-static int map_regions(int fd, uint64_t limit, struct snap_region *reg,
-		       size_t *n, uint64_t *data)
+struct regions {
+	struct snap_region *reg;  /* MAX_REGIONS */
+	uint64_t *holes;          /* MAX_REGIONS: scratch for the median */
+	size_t n;
+	uint64_t fill_below;      /* holes smaller than this are filled */
+	uint64_t found;           /* data regions in the file */
+	uint64_t data;            /* bytes in them */
+	uint64_t filled;          /* bytes of holes stored as data */
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Fills the holes smaller than the one a quarter of the way up. */
+static void compact(struct regions *r)
+{
+	uint64_t bound;
+	size_t i, k = 0;
+
+	for (i = 1; i < r->n; i++)
+		r->holes[i - 1] = r->reg[i].offset - (r->reg[i - 1].offset + r->reg[i - 1].length);
+	qsort(r->holes, r->n - 1, sizeof(*r->holes), cmp_u64);
+	bound = r->holes[(r->n - 1) / 4];
+	if (bound == r->holes[0])
+		bound++; /* the smallest quarter is one size: those go */
+	if (bound > r->fill_below)
+		r->fill_below = bound;
+	for (i = 1; i < r->n; i++) {
+		struct snap_region *last = &r->reg[k];
+		uint64_t end = last->offset + last->length, hole = r->reg[i].offset - end;
+
+		if (hole < r->fill_below) {
+			r->filled += hole;
+			last->length = r->reg[i].offset + r->reg[i].length - last->offset;
+		} else {
+			r->reg[++k] = r->reg[i];
+		}
+	}
+	r->n = k + 1;
+}
+
+static void add_region(struct regions *r, uint64_t off, uint64_t len)
+{
+	struct snap_region *last = r->n ? &r->reg[r->n - 1] : NULL;
+
+	r->found++;
+	r->data += len;
+	if (last && off - (last->offset + last->length) < r->fill_below) {
+		r->filled += off - (last->offset + last->length);
+		last->length = off + len - last->offset;
+		return;
+	}
+	if (r->n == MAX_REGIONS) {
+		compact(r);
+		last = &r->reg[r->n - 1];
+		if (off - (last->offset + last->length) < r->fill_below) {
+			r->filled += off - (last->offset + last->length);
+			last->length = off + len - last->offset;
+			return;
+		}
+	}
+	r->reg[r->n].offset = off;
+	r->reg[r->n].length = len;
+	r->n++;
+}
+
+/* When the file system cannot tell (EINVAL/ENXIO quirks) the whole range
+ * is one region.  A file with no data at all gets its last byte as a
+ * one-byte region, so the member is still sparse and costs nothing. */
+static void map_regions(int fd, uint64_t limit, struct regions *r)
 {
 	off_t pos = 0;
-	size_t k = 0;
 
-	*data = 0;
 	while ((uint64_t)pos < limit) {
 		off_t d = lseek(fd, pos, SEEK_DATA), h;
 
@@ -84,34 +184,22 @@ static int map_regions(int fd, uint64_t limit, struct snap_region *reg,
 			goto whole;
 		if ((uint64_t)h > limit)
 			h = (off_t)limit;
-		if (k == MAX_REGIONS) {
-			/* Too fragmented: the last region runs to the end. */
-			reg[k - 1].length = limit - reg[k - 1].offset;
-			*data += limit - (uint64_t)d;
-			k = MAX_REGIONS;
-			goto done;
-		}
-		reg[k].offset = (uint64_t)d;
-		reg[k].length = (uint64_t)(h - d);
-		*data += reg[k].length;
-		k++;
+		add_region(r, (uint64_t)d, (uint64_t)(h - d));
 		pos = h;
 	}
-	if (k == 0 && limit > 0) {
-		reg[0].offset = limit - 1;
-		reg[0].length = 1;
-		k = 1;
-		*data = 1;
+	if (r->n == 0 && limit > 0) {
+		r->reg[0].offset = limit - 1;
+		r->reg[0].length = 1;
+		r->n = 1;
+		r->data = 1;
 	}
-done:
-	*n = k;
-	return 0;
+	return;
 whole:
-	reg[0].offset = 0;
-	reg[0].length = limit;
-	*data = limit;
-	*n = limit ? 1 : 0;
-	return 0;
+	r->reg[0].offset = 0;
+	r->reg[0].length = limit;
+	r->data = limit;
+	r->found = r->n = limit ? 1 : 0;
+	r->filled = 0;
 }
 
 /*
@@ -409,11 +497,12 @@ static void judge(const struct feed *f, const struct stat *st, struct content_re
 }
 
 int content_capture(struct snapwriter *w, int pinfd, const struct stat *st,
-		    uint64_t max, const char *name, struct content_result *res)
+		    uint64_t max, const char *name, const struct content_guard *guard,
+		    struct content_result *res)
 {
 	struct feed f = { .w = w, .fd = -1, .res = res };
-	struct snap_region *reg = NULL;
-	size_t n = 0, i;
+	struct regions rg = { 0 };
+	size_t i;
 	int r = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -423,7 +512,11 @@ int content_capture(struct snapwriter *w, int pinfd, const struct stat *st,
 		res->why = "not a regular file";
 		return 0;
 	}
-	f.fd = reopen(pinfd);
+	f.fd = guarded_open(pinfd, st, guard, res);
+	if (f.fd == -ECANCELED && !res->opened) {
+		f.fd = -1; /* the guard's decision is in res */
+		goto out;
+	}
 	if (f.fd < 0) {
 		res->status = CONTENT_FAILED;
 		res->err = f.fd;
@@ -431,23 +524,29 @@ int content_capture(struct snapwriter *w, int pinfd, const struct stat *st,
 		f.fd = -1;
 		goto out;
 	}
-	reg = malloc(MAX_REGIONS * sizeof(*reg));
-	if (!reg) {
+	rg.reg = malloc(MAX_REGIONS * sizeof(*rg.reg));
+	rg.holes = malloc(MAX_REGIONS * sizeof(*rg.holes));
+	if (!rg.reg || !rg.holes) {
 		r = -ENOMEM;
 		goto out;
 	}
 	/* A growing file is read up to its size when pinned, so a busy log
 	 * cannot keep the capture running. */
 	f.limit = res->size < max ? res->size : max;
-	map_regions(f.fd, f.limit, reg, &n, &res->data);
-	res->sparse = res->data < f.limit;
+	map_regions(f.fd, f.limit, &rg);
+	res->data = rg.data;
+	res->regions = rg.found;
+	res->holes_filled = rg.filled;
+	/* What the member stores (data, and the holes filled) is what is
+	 * read; sparse when that is less than the whole. */
+	res->sparse = rg.data + rg.filled < f.limit;
 	res->status = CONTENT_CAPTURED;
-	f.reg = reg;
-	f.nreg = n;
+	f.reg = rg.reg;
+	f.nreg = rg.n;
 	r = feed_setup(&f);
 	if (!r)
-		r = snapwriter_begin(w, name, f.limit, res->sparse ? reg : NULL,
-				     res->sparse ? n : 0);
+		r = snapwriter_begin(w, name, f.limit, res->sparse ? rg.reg : NULL,
+				     res->sparse ? rg.n : 0);
 	if (!r)
 		r = f.threaded ? consume(&f) : feed_file(&f);
 	if (f.mu_ready) {
@@ -461,7 +560,8 @@ int content_capture(struct snapwriter *w, int pinfd, const struct stat *st,
 out:
 	if (f.fd >= 0)
 		close(f.fd);
-	free(reg);
+	free(rg.reg);
+	free(rg.holes);
 	free(f.chunk);
 	for (i = 0; i < RING; i++)
 		free(f.ring[i].buf);

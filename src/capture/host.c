@@ -141,6 +141,22 @@ static void host_series(struct jsonw *j, const struct capture_series *s)
 	jsonw_close(j);
 }
 
+/*
+ * What the capture would do to a file that someone notices being opened
+ * (touch.c), and whether every process's watchers were known before the
+ * first read (the leases are read later: summary.json).
+ */
+static void host_touch(struct capture *c, struct jsonw *j)
+{
+	jsonw_bool(j, "break_leases", c->o.break_leases);
+	jsonw_bool(j, "touch_watched", !c->o.no_touch_watched);
+	jsonw_bool(j, "watchers_scanned", c->touch.scanned);
+	if (c->touch.scanned)
+		jsonw_uint(j, "watch_scan_fds", c->touch.scan_fds);
+	if (c->touch.scan_err)
+		jsonw_str(j, "watch_scan_error", procfs_errname(c->touch.scan_err));
+}
+
 /* The capture itself: when, by whom, through which view of /proc, how. */
 static void host_capture(struct capture *c, struct jsonw *j)
 {
@@ -162,18 +178,22 @@ static void host_capture(struct capture *c, struct jsonw *j)
 		jsonw_bytes(j, "proc_options", c->proc_opts, strlen(c->proc_opts));
 	jsonw_bool(j, "restricted_view", c->st.restricted_view);
 	hidden_record_host(c, j);
-	if (c->own_net || c->own_mnt) {
+	if (c->own_net || c->own_mnt || c->own_pid) {
 		jsonw_open(j, "ns");
 		if (c->own_net)
 			jsonw_uint(j, "net", c->own_net);
 		if (c->own_mnt)
 			jsonw_uint(j, "mnt", c->own_mnt);
+		if (c->own_pid)
+			jsonw_uint(j, "pid", c->own_pid);
 		jsonw_close(j);
 	}
+	host_pidns_json(c, j);
 	jsonw_int(j, "clock_ticks", c->hz);
 	jsonw_str(j, "compression", snapwriter_compress_name(c->o.compress));
 	jsonw_bool(j, "content", !c->o.no_content);
 	jsonw_uint(j, "max_file_size", c->o.max_file_size);
+	host_touch(c, j);
 	if (c->o.series)
 		host_series(j, c->o.series);
 }
@@ -193,6 +213,25 @@ static int host_net_tables(struct capture *c, struct jsonw *j)
 	if (r)
 		return r;
 	record_netview_status(j, &c->ownnet);
+	return 0;
+}
+
+/* What code runs in procsnap: the program's own check from its start
+ * when it gave one, else one made now. */
+static int host_self_check(struct capture *c, struct jsonw *j)
+{
+	struct selfcheck own = SELFCHECK_INIT;
+
+	if (c->o.selfcheck) {
+		selfcheck_json(c->o.selfcheck, j, "self_check");
+		return 0;
+	}
+	if (selfcheck_run(&own)) {
+		selfcheck_free(&own);
+		return wfail(c, -ENOMEM, "out of memory");
+	}
+	selfcheck_json(&own, j, "self_check");
+	selfcheck_free(&own);
 	return 0;
 }
 
@@ -219,7 +258,11 @@ int host_record(struct capture *c, const char *topdir)
 	jsonw_open(&j, NULL);
 	host_system(c, &j);
 	host_capture(c, &j);
-	r = host_net_tables(c, &j);
+	r = host_self_check(c, &j);
+	if (!r)
+		r = host_net_tables(c, &j);
+	if (!r)
+		r = host_files_record(c, &j);
 	if (r)
 		return r;
 	jsonw_close(&j);
@@ -287,6 +330,7 @@ int host_summary(struct capture *c)
 	jsonw_uint(&j, "sockets", s->sockets);
 	jsonw_uint(&j, "sockets_resolved", s->sockets_resolved);
 	jsonw_uint(&j, "deleted", s->deleted);
+	jsonw_uint(&j, "deleted_special", s->deleted_special);
 	jsonw_uint(&j, "recovered", s->recovered);
 	jsonw_uint(&j, "truncated", s->truncated);
 	jsonw_uint(&j, "shrunk", s->shrunk);
@@ -307,6 +351,7 @@ int host_summary(struct capture *c)
 	jsonw_uint(&j, "thread_fds", s->thread_fds);
 	jsonw_uint(&j, "net_namespaces", s->net_namespaces);
 	jsonw_uint(&j, "mount_namespaces", s->mount_namespaces);
+	touch_summary(c, &j);
 	host_summary_hidden(c, &j);
 	jsonw_bool(&j, "not_root", s->not_root);
 	jsonw_bool(&j, "restricted_view", s->restricted_view);

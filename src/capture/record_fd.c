@@ -134,6 +134,57 @@ static void record_fdinfo(struct jsonw *j, const struct parse_fdinfo *fi,
 		jsonw_bytes(j, "fdinfo", text, len);
 }
 
+/*
+ * Deleted: the open file has no name left, st_nlink == 0.  Only a file
+ * that lives in a directory can lose its name: a regular file (and a
+ * memfd, which never had one), a directory, a FIFO, a socket file (held
+ * by an O_PATH fd), a device node, a symlink.  Pipes, sockets and anon
+ * inodes never had a name; their inodes count one link.
+ */
+static bool fd_deleted(const struct fd_item *it)
+{
+	return it->have_stat && it->st.st_nlink == 0 && (it->st.st_mode & S_IFMT) != 0;
+}
+
+/* An inotify or fanotify fd: its marks, kept for the files met later and
+ * written in its record.  0 or -ENOMEM. */
+static int record_marks(struct capture *c, struct batch *b, struct fd_item *it,
+			struct jsonw *j, const char *anon, size_t anon_len)
+{
+	const char *text = batch_text(b, &it->info);
+
+	/* The anon inode's name is the kernel's: a path begins with '/'. */
+	if (!it->info.ok || !((anon_len == 7 && memcmp(anon, "inotify", 7) == 0) ||
+			      (anon_len == 8 && memcmp(anon, "fanotify", 8) == 0)))
+		return 0;
+	touch_record_marks(j, text, it->info.len);
+	if (it->info_truncated)
+		jsonw_bool(j, "marks_truncated", true);
+	return touch_add_marks(c, b->pid, it->fd, text, it->info.len, it->info_truncated);
+}
+
+/* A deleted regular file's bytes (once per file), and a memfd's seals,
+ * both through touch.c's guard; *sp the stored record, or NULL (only when
+ * the archive failed, *rc set). */
+static void record_recover(struct capture *c, struct batch *b, struct fd_item *it,
+			   const struct parse_fdinfo *fi, struct jsonw *j, struct jsonw *errs,
+			   struct stored **sp, int *rc)
+{
+	struct recover_src src = { it->pinfd, &it->st, b->pid, it->fd,
+				   batch_text(b, &it->link), it->link.len,
+				   fi && fi->has_mnt_id ? fi->mnt_id : -1 };
+	int seals = 0, sr;
+
+	*sp = recover_file(c, &src, rc);
+	if (!*sp || !it->memfd_fs || it->pinfd < 0)
+		return;
+	sr = recover_seals(c, *sp, &src, &seals);
+	if (sr == 0)
+		put_seals(j, seals);
+	else
+		record_error(c, errs, "seals", sr);
+}
+
 /* One fd's JSON line. */
 int record_fd(struct capture *c, struct batch *b, struct fd_item *it)
 {
@@ -143,9 +194,10 @@ int record_fd(struct capture *c, struct batch *b, struct fd_item *it)
 	bool have_fi;
 	struct parse_fdinfo fi;
 	struct jsonw j, errs;
+	struct stored *s = NULL;
 	uint64_t ino = 0;
 	enum parse_link_kind lk = PARSE_LINK_OTHER;
-	bool deleted;
+	bool deleted, recover;
 	int i, rc = 0;
 
 	buf_reset(&c->fderr);
@@ -168,42 +220,45 @@ int record_fd(struct capture *c, struct batch *b, struct fd_item *it)
 	jsonw_str(&j, "type", fd_type(it, lk));
 	if (anon)
 		jsonw_bytes(&j, "anon", anon, anon_len);
-	deleted = it->have_stat && S_ISREG(it->st.st_mode) && it->st.st_nlink == 0;
+	deleted = fd_deleted(it);
+	/* Only regular files are ever read; any other deleted file is never
+	 * opened, nor pinned. */
+	recover = deleted && S_ISREG(it->st.st_mode);
 	jsonw_bool(&j, "deleted", deleted);
 	have_fi = it->info.ok &&
 		  parse_fdinfo(batch_text(b, &it->info), it->info.len, &fi) == 0;
 	kind = fd_kind(it, target, anon, anon_len, have_fi ? &fi : NULL, akind);
 	if (kind)
 		jsonw_str(&j, "kind", kind);
-	if (it->memfd_fs && it->pinfd >= 0) {
-		int seals = 0, sr = content_seals(it->pinfd, &seals);
-
-		if (sr == 0)
-			put_seals(&j, seals);
-		else
-			record_error(c, &errs, "seals", sr);
-	}
-	if (have_fi)
-		record_fdinfo(&j, &fi, lk, batch_text(b, &it->info), it->info.len);
-	if (it->have_stat)
-		record_stat(c, &j, &it->st);
-	if (lk == PARSE_LINK_SOCKET || lk == PARSE_LINK_PIPE)
-		jsonw_uint(&j, "inode", ino);
-	if (it->sockproto[0])
-		jsonw_bytes(&j, "sockproto", it->sockproto, strlen(it->sockproto));
-	if (lk == PARSE_LINK_SOCKET)
-		record_socket(c, &j, ino);
-	if (deleted) {
-		const struct stored *s = recover_file(c, it->pinfd, &it->st, &rc);
-
+	if (recover) {
+		/* Read now, where the seals are written; recorded below. */
+		record_recover(c, b, it, have_fi ? &fi : NULL, &j, &errs, &s, &rc);
 		if (it->pinfd >= 0) {
 			close(it->pinfd);
 			it->pinfd = -1;
 		}
 		if (!s)
 			return rc;
-		record_content(&j, s);
+	}
+	if (have_fi)
+		record_fdinfo(&j, &fi, lk, batch_text(b, &it->info), it->info.len);
+	if (lk == PARSE_LINK_ANON && record_marks(c, b, it, &j, anon, anon_len))
+		return wfail(c, -ENOMEM, "pid %d: fd %d: out of memory", b->pid, it->fd);
+	if (it->have_stat) {
+		record_stat(c, &j, &it->st, &it->btime);
+		touch_record_fd(c, &j, &it->st);
+	}
+	if (lk == PARSE_LINK_SOCKET || lk == PARSE_LINK_PIPE)
+		jsonw_uint(&j, "inode", ino);
+	if (it->sockproto[0])
+		jsonw_bytes(&j, "sockproto", it->sockproto, strlen(it->sockproto));
+	if (lk == PARSE_LINK_SOCKET)
+		record_socket(c, &j, ino);
+	if (recover) {
+		record_content(c, &j, s);
 		c->deleted_fds++;
+	} else if (deleted) {
+		c->deleted_special++;
 	}
 	jsonw_aclose(&errs);
 	if (c->fderr.len > 2)

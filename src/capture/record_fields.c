@@ -68,7 +68,8 @@ void record_time(struct capture *c, struct jsonw *j, const char *key,
 	jsonw_raw(j, key, s, n + 13);
 }
 
-void record_stat(struct capture *c, struct jsonw *j, const struct stat *st)
+void record_stat(struct capture *c, struct jsonw *j, const struct stat *st,
+		 const struct procfs_btime *bt)
 {
 	jsonw_open(j, "stat");
 	jsonw_uint(j, "dev", (uint64_t)st->st_dev);
@@ -83,10 +84,14 @@ void record_stat(struct capture *c, struct jsonw *j, const struct stat *st)
 	record_time(c, j, "atime", &st->st_atim);
 	record_time(c, j, "mtime", &st->st_mtim);
 	record_time(c, j, "ctime", &st->st_ctim);
+	/* Absent when the file system keeps none (or statx was refused):
+	 * unknown, never 1970. */
+	if (bt && bt->known)
+		record_time(c, j, "btime", &bt->ts);
 	jsonw_close(j);
 }
 
-void record_content(struct jsonw *j, const struct stored *s)
+void record_content(struct capture *c, struct jsonw *j, const struct stored *s)
 {
 	const struct content_result *r = &s->res;
 
@@ -107,6 +112,9 @@ void record_content(struct jsonw *j, const struct stored *s)
 		jsonw_uint(j, "stored", r->stored);
 		jsonw_uint(j, "read", r->read);
 		jsonw_uint(j, "data", r->data);
+		jsonw_uint(j, "regions", r->regions);
+		if (r->holes_filled)
+			jsonw_uint(j, "holes_filled", r->holes_filled);
 		jsonw_bool(j, "sparse", r->sparse);
 	}
 	jsonw_uint(j, "size", r->size);
@@ -115,6 +123,7 @@ void record_content(struct jsonw *j, const struct stored *s)
 		jsonw_str(j, "reason", r->why);
 	if (r->err)
 		jsonw_str(j, "errno", procfs_errname(r->err));
+	touch_record_content(c, j, s);
 	jsonw_close(j);
 }
 

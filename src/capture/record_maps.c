@@ -46,12 +46,16 @@ int record_maps(struct capture *c, struct batch *b)
 			jsonw_uint(j, "dev", (uint64_t)m->st.st_dev);
 			jsonw_uint(j, "ino", (uint64_t)m->st.st_ino);
 			jsonw_int(j, "size", (int64_t)m->st.st_size);
+			/* Its times (and birth time): the timeline's. */
+			record_stat(c, j, &m->st, &m->btime);
 		}
 		if (deleted && (m->pinfd >= 0 || u64map_get(&c->stored, m->st.st_dev, m->st.st_ino))) {
-			const struct stored *s = recover_file(c, m->pinfd, &m->st, &rc);
+			struct recover_src src = { m->pinfd, &m->st, b->pid, -1,
+						   batch_text(b, &m->path), m->path.len, -1 };
+			const struct stored *s = recover_file(c, &src, &rc);
 
 			if (s)
-				record_content(j, s);
+				record_content(c, j, s);
 		}
 		if (m->pinfd >= 0) {
 			close(m->pinfd);

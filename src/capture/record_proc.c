@@ -161,13 +161,16 @@ static int record_links(struct capture *c, struct batch *b)
 			bool deleted = S_ISREG(p->exe_st.st_mode) && p->exe_st.st_nlink == 0;
 
 			jsonw_bool(j, "deleted", deleted);
-			record_stat(c, j, &p->exe_st);
+			record_stat(c, j, &p->exe_st, &p->exe_btime);
 			if (deleted) {
-				const struct stored *s = recover_file(c, p->exe_pin, &p->exe_st, &rc);
+				struct recover_src src = { p->exe_pin, &p->exe_st, b->pid, -1,
+							   batch_text(b, &p->link[i]),
+							   p->link[i].len, -1 };
+				const struct stored *s = recover_file(c, &src, &rc);
 
 				c->st.deleted++;
 				if (s)
-					record_content(j, s);
+					record_content(c, j, s);
 			}
 		}
 		if (i == 1 && p->cwd_have_stat) {
@@ -178,7 +181,7 @@ static int record_links(struct capture *c, struct batch *b)
 
 			jsonw_bool(j, "deleted", gone);
 			if (gone)
-				record_stat(c, j, &p->cwd_st);
+				record_stat(c, j, &p->cwd_st, &p->cwd_btime);
 		}
 		if (i == 0 && p->exe_pin >= 0) {
 			close(p->exe_pin);
@@ -213,6 +216,7 @@ static int record_begin(struct capture *c, struct batch *b)
 		   (c->o.parent_self > 0 && b->pid == c->o.parent_self));
 	c->have_stat = false;
 	c->deleted_fds = 0;
+	c->deleted_special = 0;
 	c->thread_fds = 0;
 	c->proc_denied = false;
 	c->cur_socks = &c->ownnet.socks;
@@ -260,6 +264,9 @@ static int record_end(struct capture *c, struct batch *b)
 		c->st.deleted += c->deleted_fds;
 		jsonw_uint(j, "fd_count", b->fd_count);
 		jsonw_uint(j, "deleted_fds", c->deleted_fds);
+		if (c->deleted_special)
+			jsonw_uint(j, "deleted_special_fds", c->deleted_special);
+		c->st.deleted_special += c->deleted_special;
 		if (c->thread_fds)
 			jsonw_uint(j, "thread_fds", c->thread_fds);
 		c->st.thread_fds += c->thread_fds;

@@ -101,13 +101,15 @@ static bool quiet_before(const struct timespec *mtime, const struct timespec *t)
 
 int reuse_offer(struct reuse *r, int pinfd, const struct stat *st,
 		const struct timespec *read_start, const char *member,
-		const char *sha256, uint64_t stored, uint64_t data, bool sparse)
+		const struct content_result *res)
 {
 	struct reuse_entry *e;
 
 	if (!r || !S_ISREG(st->st_mode) || st->st_size < 0 ||
+	    res->status != CONTENT_CAPTURED || res->changed ||
 	    !quiet_before(&st->st_mtim, read_start) || !quiet_before(&st->st_ctim, read_start) ||
-	    !mtime_tells(pinfd) || strlen(sha256) != DIGEST_HEX_LEN)
+	    !mtime_tells(pinfd) || !digest_is_hex(res->sha256, strlen(res->sha256)) ||
+	    strlen(res->sha256) != DIGEST_HEX_LEN)
 		return 0;
 	if (r->npending == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 16;
@@ -125,16 +127,19 @@ int reuse_offer(struct reuse *r, int pinfd, const struct stat *st,
 	e->size = (uint64_t)st->st_size;
 	e->mtime = st->st_mtim;
 	e->ctime = st->st_ctim;
-	snprintf(e->sha256, sizeof(e->sha256), "%s", sha256);
+	snprintf(e->sha256, sizeof(e->sha256), "%s", res->sha256);
 	snprintf(e->member, sizeof(e->member), "%s", member);
-	e->stored = stored;
-	e->data = data;
-	e->sparse = sparse;
+	e->stored = res->stored;
+	e->data = res->data;
+	e->regions = res->regions;
+	e->holes_filled = res->holes_filled;
+	e->sparse = res->sparse;
 	return 0;
 }
 
-/* The line format: "dev ino size msec mnsec csec cnsec stored data sparse
- * sha256\n"; the member is content/DEV-INO, made again from numbers. */
+/* The line format: "dev ino size msec mnsec csec cnsec stored data regions
+ * holes_filled sparse sha256\n"; the member is content/DEV-INO, made again
+ * from numbers. */
 int reuse_send(const struct reuse *r, int fd)
 {
 	char line[256];
@@ -144,10 +149,10 @@ int reuse_send(const struct reuse *r, int fd)
 		const struct reuse_entry *e = &r->pending[i];
 		int n = snprintf(line, sizeof(line),
 				 "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64 " %ld %" PRId64
-				 " %ld %" PRIu64 " %" PRIu64 " %d %s\n",
+				 " %ld %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %d %s\n",
 				 e->dev, e->ino, e->size, (int64_t)e->mtime.tv_sec, e->mtime.tv_nsec,
 				 (int64_t)e->ctime.tv_sec, e->ctime.tv_nsec, e->stored, e->data,
-				 e->sparse ? 1 : 0, e->sha256);
+				 e->regions, e->holes_filled, e->sparse ? 1 : 0, e->sha256);
 		const char *p = line;
 
 		while (n > 0) {
@@ -174,9 +179,9 @@ static int parse_line(const char *s, struct reuse_entry *e)
 
 	memset(e, 0, sizeof(*e));
 	if (sscanf(s, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNd64 " %ld %" SCNd64
-		   " %ld %" SCNu64 " %" SCNu64 " %d %65s%n",
+		   " %ld %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %d %65s%n",
 		   &e->dev, &e->ino, &e->size, &ms, &mn, &cs, &cn, &e->stored, &e->data,
-		   &sparse, sha, &used) != 11 || s[used] != '\0' ||
+		   &e->regions, &e->holes_filled, &sparse, sha, &used) != 13 || s[used] != '\0' ||
 	    !digest_is_hex(sha, strlen(sha)) || mn < 0 || mn > 999999999 || cn < 0 ||
 	    cn > 999999999 || (sparse != 0 && sparse != 1))
 		return -EBADMSG;

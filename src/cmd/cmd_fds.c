@@ -13,7 +13,7 @@
 
 static const char usage[] =
 "usage: snapread fds [--pid PID[,PID...]] [--fd N] [--deleted] [--changing]\n"
-"                    [--type TYPE] [--count] [--json] SNAP\n"
+"                    [--type TYPE] [--count] [--json | --csv] SNAP\n"
 "What each process holds, as lsof lists it: COMMAND, PID, UID (effective),\n"
 "FD (the number and its mode: r read, w write, u both; txt a deleted\n"
 "executable, mem a deleted file mapped, cwd a deleted working directory,\n"
@@ -39,6 +39,8 @@ static const char usage[] =
 "                  be read is counted apart, never as a target\n"
 "  --json          one JSON object per row per line (docs/schema/fd.json;\n"
 "                  with --count, per target: docs/schema/fds-count.json)\n"
+"  --csv           the same columns as CSV (RFC 4180, a header row; TARGET\n"
+"                  the exact bytes; cells beginning = + - @ written '=)\n"
 "  --help          this help\n";
 
 /* The names --type knows without looking (docs/FORMAT.md, fds.jsonl). */
@@ -52,7 +54,7 @@ static const char *const known_kinds[] = {
 };
 
 struct fds {
-	bool json, deleted, changing, count;
+	bool json, csv, deleted, changing, count;
 	int *fdnums;              /* --fd */
 	size_t nfdnums;
 	bool *fd_met;
@@ -140,7 +142,8 @@ static int row(void *arg, const struct object *o)
 		return w ? w : tally_add(&f->tally, f->key.data, f->key.len, o->pid);
 	}
 	w = f->json ? snapview_object_json(&f->out, &f->ctx, o)
-		    : snapview_object_text(&f->out, &f->ctx, o);
+	    : f->csv ? snapview_object_csv(&f->out, &f->ctx, o)
+		     : snapview_object_text(&f->out, &f->ctx, o);
 	/* A row at a time: the buffer stays small (and in cache). */
 	return w ? w : cmd_flush(&f->out);
 }
@@ -149,7 +152,8 @@ static int row(void *arg, const struct object *o)
 static int group(void *arg, const struct tally_group *g)
 {
 	struct fds *f = arg;
-	int w = f->json ? snapview_count_json(&f->out, g) : snapview_count_text(&f->out, g);
+	int w = f->json ? snapview_count_json(&f->out, g)
+		: f->csv ? snapview_count_csv(&f->out, g) : snapview_count_text(&f->out, g);
 
 	return w ? w : cmd_flush(&f->out);
 }
@@ -219,8 +223,8 @@ static int add_fd(struct fds *f, const char *arg)
 /* The options into f: -1 to go on, else the exit status. */
 static int parse(int argc, char **argv, struct fds *f)
 {
-	enum { OPT_PID = 256, OPT_DELETED, OPT_CHANGING, OPT_TYPE, OPT_JSON, OPT_HELP, OPT_FD,
-	       OPT_COUNT };
+	enum { OPT_PID = 256, OPT_DELETED, OPT_CHANGING, OPT_TYPE, OPT_JSON, OPT_CSV, OPT_HELP,
+	       OPT_FD, OPT_COUNT };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, OPT_PID },
 		{ "deleted", no_argument, NULL, OPT_DELETED },
@@ -229,6 +233,7 @@ static int parse(int argc, char **argv, struct fds *f)
 		{ "fd", required_argument, NULL, OPT_FD },
 		{ "count", no_argument, NULL, OPT_COUNT },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "csv", no_argument, NULL, OPT_CSV },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -240,6 +245,7 @@ static int parse(int argc, char **argv, struct fds *f)
 		case OPT_DELETED: f->deleted = true; break;
 		case OPT_CHANGING: f->changing = true; break;
 		case OPT_JSON: f->json = true; break;
+		case OPT_CSV: f->csv = true; break;
 		case OPT_HELP: help = true; break;
 		case OPT_COUNT: f->count = true; break;
 		case OPT_FD:
@@ -258,6 +264,8 @@ static int parse(int argc, char **argv, struct fds *f)
 			return CMD_TROUBLE;
 		}
 	}
+	if (!help && f->csv && f->json)
+		return cmd_usage_error("--csv: not with --json");
 	return cmd_operands(argc, argv, 1, help, usage);
 }
 
@@ -336,7 +344,9 @@ static int list(const char *path, struct fds *f)
 	 * parsing is most of the time (docs/PERFORMANCE.md). */
 	so.fd_text = f->npids > 0;
 	x = snapshot_open(&s, path, &so);
-	if (!x && !f->json)
+	if (!x && f->csv)
+		buf_puts(&f->out, f->count ? snapview_count_csv_header() : snapview_fd_csv_header());
+	else if (!x && !f->json)
 		buf_puts(&f->out, f->count ? snapview_count_header() : snapview_fd_header());
 	/* One process at a time: memory does not grow with the snapshot. */
 	while (!x && !w && (x = snapshot_next(s, &it)) > 0) {

@@ -15,7 +15,7 @@
 
 static const char usage[] =
 "usage: snapread ps [--tree] [--pid PID[,PID...]] [--user UID] [--name REGEX]\n"
-"                   [--container ID] [--json] SNAP\n"
+"                   [--container ID] [--json | --csv] SNAP\n"
 "The process table: PID, PPID, UID (effective), start time (UTC), state,\n"
 "MARK, CONTAINER (its id's first 12 characters, from the cgroup), name and\n"
 "command line.  MARK: X the executable was deleted, D the process holds\n"
@@ -35,6 +35,8 @@ static const char usage[] =
 "                  or \"any\" for every containerised process\n"
 "  --json          one JSON object per process per line\n"
 "                  (docs/schema/process.json)\n"
+"  --csv           the same columns as CSV (RFC 4180, a header row, the\n"
+"                  whole command line; cells beginning = + - @ written '=)\n"
 "  --help          this help\n";
 
 /* A shown process, kept for --tree. */
@@ -44,7 +46,7 @@ struct row {
 };
 
 struct ps {
-	bool tree, json;
+	bool tree, json, csv;
 	int *pids;
 	size_t npids;
 	bool *pid_met;
@@ -168,7 +170,8 @@ out:
 /* The options into p: -1 to go on, else the exit status. */
 static int parse(int argc, char **argv, struct ps *p)
 {
-	enum { OPT_TREE = 256, OPT_PID, OPT_USER, OPT_NAME, OPT_CONTAINER, OPT_JSON, OPT_HELP };
+	enum { OPT_TREE = 256, OPT_PID, OPT_USER, OPT_NAME, OPT_CONTAINER, OPT_JSON, OPT_CSV,
+	       OPT_HELP };
 	static const struct option longopts[] = {
 		{ "tree", no_argument, NULL, OPT_TREE },
 		{ "pid", required_argument, NULL, OPT_PID },
@@ -176,6 +179,7 @@ static int parse(int argc, char **argv, struct ps *p)
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "container", required_argument, NULL, OPT_CONTAINER },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "csv", no_argument, NULL, OPT_CSV },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -187,6 +191,7 @@ static int parse(int argc, char **argv, struct ps *p)
 		switch (opt) {
 		case OPT_TREE: p->tree = true; break;
 		case OPT_JSON: p->json = true; break;
+		case OPT_CSV: p->csv = true; break;
 		case OPT_HELP: help = true; break;
 		case OPT_PID:
 			if (cmd_pids(optarg, "--pid", &p->pids, &p->npids))
@@ -216,6 +221,8 @@ static int parse(int argc, char **argv, struct ps *p)
 			return CMD_TROUBLE;
 		}
 	}
+	if (!help && p->csv && (p->json || p->tree))
+		return cmd_usage_error("--csv: not with %s", p->json ? "--json" : "--tree");
 	return cmd_operands(argc, argv, 1, help, usage);
 }
 
@@ -240,7 +247,9 @@ static int list(const char *path, struct ps *p)
 	int rc = CMD_TROUBLE, x, w = 0;
 
 	x = snapshot_open(&s, path, NULL);
-	if (!x && !p->json)
+	if (!x && p->csv)
+		buf_puts(&p->out, snapview_proc_csv_header());
+	else if (!x && !p->json)
 		buf_puts(&p->out, snapview_proc_header());
 	while (!x && !w && (x = snapshot_next(s, &it)) > 0) {
 		x = 0;
@@ -250,6 +259,8 @@ static int list(const char *path, struct ps *p)
 			w = keep(p, it.json, it.pid);
 		else if (p->json)
 			w = snapview_proc_json(&p->out, it.json);
+		else if (p->csv)
+			w = snapview_proc_csv(&p->out, it.json);
 		else
 			w = snapview_proc_text(&p->out, it.json, 0, NULL);
 		if (!w)

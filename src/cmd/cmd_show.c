@@ -437,6 +437,11 @@ static void fd_lines(struct buf *b, const struct show *s)
 		snapview_num(b, 0, s->proc, "deleted_fds");
 		buf_puts(b, " deleted");
 	}
+	if (json_object_get(s->proc, "deleted_special_fds")) {
+		buf_puts(b, ", ");
+		snapview_num(b, 0, s->proc, "deleted_special_fds");
+		buf_puts(b, " deleted FIFOs, sockets, devices or directories");
+	}
 	buf_puts(b, ")\n");
 	rows(&r, NULL, s);
 	if (r.len) {

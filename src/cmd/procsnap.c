@@ -11,8 +11,10 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "escape.h"
 #include "output.h"
 #include "parse.h"
+#include "selfcheck.h"
 #include "privproc.h"
 #include "series.h"
 #include "signals.h"
@@ -35,6 +37,12 @@ static void usage(FILE *f)
 "                      or maps after SECS seconds (default 5; it waits on\n"
 "                      the process's memory lock): recorded as ETIMEDOUT,\n"
 "                      its other such reads skipped, the capture goes on\n"
+"  --break-leases      read a deleted file even when a lease on it would\n"
+"                      signal its holder (default: not opened, recorded)\n"
+"  --no-touch-watched  do not read a deleted file that an inotify or\n"
+"                      fanotify watcher would see opened (default: read,\n"
+"                      the watchers recorded); reads every process's\n"
+"                      watchers first\n"
 "  -p, --pid PID       capture only this process (repeatable)\n"
 "  --children          with -p: its descendants too\n"
 "  --every SECS        a series: a capture every SECS seconds (0.1 or\n"
@@ -46,6 +54,8 @@ static void usage(FILE *f)
 "                      unchanged since, is referenced, not copied again)\n"
 "  --proc DIR          read this proc tree instead of /proc (testing; no\n"
 "                      private /proc then)\n"
+"  --host-root DIR     read the host's files outside /proc (/etc/ld.so.preload)\n"
+"                      under DIR instead of / (testing)\n"
 "  --probe-pids        look for processes hidden from /proc's listing by\n"
 "                      probing every pid up to pid_max (default: only when\n"
 "                      pid_max <= 131072)\n"
@@ -53,13 +63,16 @@ static void usage(FILE *f)
 "  --no-sock-diag      read sockets from /proc/net only, not also through\n"
 "                      netlink sock_diag (which may load the kernel's\n"
 "                      tcp_diag, udp_diag and unix_diag modules)\n"
-"  -q, --quiet         no summary on stderr\n"
+"  -q, --quiet         no summary on stderr (warnings are still given)\n"
 "  -h, --help          this help\n"
 "  -V, --version       print the version\n"
 "\n"
 "The final archive path is printed on stdout.  Exit status: 0 when a\n"
 "complete archive was written (items that could not be read are recorded\n"
-"in it), 2 when no complete archive exists.\n");
+"in it), 2 when no complete archive exists.\n"
+"\n"
+"On a host that may be compromised, run procsnap-static: it loads no\n"
+"library, so LD_PRELOAD and /etc/ld.so.preload cannot filter what it sees.\n");
 }
 
 /* What was hidden from the host's /proc, and what the capture could not
@@ -125,6 +138,146 @@ static void summary(const struct capture_stats *s, const char *where)
 			"denied (recorded in each process's errors)\n",
 			(unsigned long long)s->procs_denied);
 	summary_hidden(s);
+	if (s->deleted_special)
+		fprintf(stderr, "procsnap: %llu deleted FIFOs, sockets, devices or directories "
+			"held open (never opened by procsnap)\n",
+			(unsigned long long)s->deleted_special);
+}
+
+/* One file a lease holder or a watcher concerned: what was done, and who
+ * will have seen it. */
+static void touch_line(const struct capture_touch *t, void *arg)
+{
+	char holder[48];
+	size_t i;
+
+	(void)arg;
+	if (t->fd >= 0)
+		snprintf(holder, sizeof(holder), "pid %d fd %d", t->pid, t->fd);
+	else
+		snprintf(holder, sizeof(holder), "pid %d", t->pid);
+	if (!t->opened) {
+		fprintf(stderr, "procsnap: not read: %s (%s): %s\n", t->member, holder,
+			t->why ? t->why : "not opened");
+		return;
+	}
+	if (t->lease_broken)
+		fprintf(stderr, "procsnap: LEASE BROKEN: %s (%s) was read through a lease; "
+			"its holder was signalled (--break-leases)\n", t->member, holder);
+	for (i = 0; i < t->nshown; i++) {
+		const struct capture_watcher *w = &t->watchers[i];
+
+		fprintf(stderr, "procsnap: SEEN: the read of %s (%s) was visible to pid %d "
+			"(fd %d, %s on its %s)%s\n", t->member, holder, w->pid, w->fd,
+			w->fanotify ? "fanotify" : "inotify", w->via,
+			w->late ? ", met after the read" : "");
+	}
+	if (t->nwatchers > t->nshown)
+		fprintf(stderr, "procsnap: SEEN: ... and by %zu more watchers (summary.json)\n",
+			t->nwatchers - t->nshown);
+}
+
+/* A watcher of /proc: it sees the capture itself. */
+static void proc_line(const struct capture_proc_watcher *w, void *arg)
+{
+	(void)arg;
+	if (!w->sees_reads)
+		return;
+	if (w->path[0])
+		fprintf(stderr, "procsnap: WATCHING /proc: pid %d (fd %d, %s) watches %s for "
+			"reads: a capture that reads it is seen\n", w->pid, w->fd,
+			w->fanotify ? "fanotify" : "inotify", w->path);
+	else
+		fprintf(stderr, "procsnap: WATCHING /proc: pid %d (fd %d, %s) watches a file "
+			"of /proc (inode %llu) for reads: a capture that reads it is seen\n",
+			w->pid, w->fd, w->fanotify ? "fanotify" : "inotify",
+			(unsigned long long)w->ino);
+}
+
+/* Who noticed the capture: leases, watchers (touch.c). */
+static void touch_summary(const struct capture *c, bool some_pids)
+{
+	const struct capture_stats *s = capture_stats(c);
+
+	capture_each_touch(c, touch_line, NULL);
+	capture_each_proc_watcher(c, proc_line, NULL);
+	if (s->leased || s->leases_broken || s->watched_reads || s->watched_skipped ||
+	    s->global_marks)
+		fprintf(stderr, "procsnap: %llu files not read for a lease, %llu leases broken, "
+			"%llu reads seen by watchers, %llu watched files not read, %llu "
+			"fanotify marks on whole mounts or file systems\n",
+			(unsigned long long)s->leased, (unsigned long long)s->leases_broken,
+			(unsigned long long)s->watched_reads,
+			(unsigned long long)s->watched_skipped,
+			(unsigned long long)s->global_marks);
+	if (s->watchers_incomplete)
+		fprintf(stderr, "procsnap: some inotify or fanotify marks could not be read: "
+			"a read may have been seen by a watcher not named here\n");
+	else if (!s->watchers_scanned && some_pids)
+		fprintf(stderr, "procsnap: watchers are known only among the processes "
+			"captured (--no-touch-watched looks at every process first)\n");
+}
+
+/* Host bytes (a path, an environment value) made safe for one line of
+ * stderr; valid until the next call. */
+static const char *shown(const char *s)
+{
+	static struct buf b = BUF_INIT;
+
+	buf_reset(&b);
+	escape_text(&b, s, strlen(s));
+	return b.data && !buf_error(&b) ? b.data : "?";
+}
+
+/*
+ * Foreign code in procsnap itself, said before anything is read: the
+ * dynamic build is only as honest as the loader that assembled it, and a
+ * preloaded library can filter every listing it makes.
+ */
+static void warn_self(const struct selfcheck *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nforeign; i++)
+		fprintf(stderr, "procsnap: WARNING: foreign code in procsnap: %s is none of "
+			"its libraries (put there by LD_PRELOAD, /etc/ld.so.preload or "
+			"LD_AUDIT?); it may hide processes, files and sockets from this "
+			"capture: use procsnap-static\n", shown(s->foreign[i]));
+	for (i = 0; i < s->nenv; i++) {
+		if (s->is_static) {
+			fprintf(stderr, "procsnap: note: %s is set in the environment "
+				"(recorded in host.json; procsnap-static loads no code "
+				"through it)\n", shown(s->env[i].name));
+			continue;
+		}
+		fprintf(stderr, "procsnap: WARNING: %s", shown(s->env[i].name));
+		fprintf(stderr, "=%s is set: this dynamically linked procsnap's loader "
+			"or libraries act on it: use procsnap-static\n",
+			shown(s->env[i].value));
+	}
+}
+
+/* What the capture learned about where it ran that limits what it saw:
+ * said even with -q. */
+static void warn_host(const struct capture_stats *s, bool is_static)
+{
+	/* A /proc that numbers procsnap differently from getpid() shows
+	 * another namespace's pids: a parent's, whose processes it sees. */
+	if (s->child_pid_ns && s->proc_pid != getpid())
+		fprintf(stderr, "procsnap: running in a child pid namespace, reading a "
+			"parent namespace's /proc: processes are recorded under its pids "
+			"(procsnap is %d there)\n", s->proc_pid);
+	else if (s->child_pid_ns)
+		fprintf(stderr, "procsnap: running in a child pid namespace (a "
+			"container?): the host's other processes are not visible from "
+			"here; capture from the host's initial pid namespace\n");
+	if (s->ld_so_preload)
+		fprintf(stderr, "procsnap: %s/etc/ld.so.preload is not empty: every "
+			"dynamically linked program on this host loads what it names%s; "
+			"stored as host/etc/ld.so.preload\n",
+			is_static ? "" : "WARNING: ",
+			is_static ? " (procsnap-static does not)" :
+			", this procsnap included: use procsnap-static");
 }
 
 /* What the command line asked for. */
@@ -136,6 +289,7 @@ struct args {
 	bool quiet;
 	struct series_opts series; /* every_ms 0: one capture */
 	bool count_given;
+	struct selfcheck self; /* o.selfcheck borrows it */
 };
 
 /* --every SECS, --count N.  0, or 2 after saying why. */
@@ -230,8 +384,8 @@ static int set_timeout(struct args *a, const char *s)
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum { OPT_COMPRESS = 256, OPT_NO_CONTENT, OPT_MAX, OPT_PROC, OPT_TIMEOUT,
-	       OPT_PROBE, OPT_NO_PROBE, OPT_NO_DIAG, OPT_CHILDREN, OPT_EVERY, OPT_COUNT,
-	       OPT_NO_REUSE };
+	       OPT_HOST_ROOT, OPT_BREAK_LEASES, OPT_NO_TOUCH_WATCHED, OPT_PROBE, OPT_NO_PROBE,
+	       OPT_NO_DIAG, OPT_CHILDREN, OPT_EVERY, OPT_COUNT, OPT_NO_REUSE };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "compress", required_argument, NULL, OPT_COMPRESS },
@@ -239,7 +393,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "max-file-size", required_argument, NULL, OPT_MAX },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "proc", required_argument, NULL, OPT_PROC },
+		{ "host-root", required_argument, NULL, OPT_HOST_ROOT },
 		{ "read-timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "break-leases", no_argument, NULL, OPT_BREAK_LEASES },
+		{ "no-touch-watched", no_argument, NULL, OPT_NO_TOUCH_WATCHED },
 		{ "probe-pids", no_argument, NULL, OPT_PROBE },
 		{ "no-probe-pids", no_argument, NULL, OPT_NO_PROBE },
 		{ "no-sock-diag", no_argument, NULL, OPT_NO_DIAG },
@@ -284,6 +441,15 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_PROC:
 			a->o.proc_root = optarg;
+			break;
+		case OPT_HOST_ROOT:
+			a->o.host_root = optarg;
+			break;
+		case OPT_BREAK_LEASES:
+			a->o.break_leases = true;
+			break;
+		case OPT_NO_TOUCH_WATCHED:
+			a->o.no_touch_watched = true;
 			break;
 		case OPT_PROBE:
 			a->o.probe = CAPTURE_PROBE_ON;
@@ -389,8 +555,11 @@ static int capture_once(struct args *a, const char *given)
 			fprintf(stderr, "procsnap: cannot print the archive path: %s\n", strerror(errno));
 		}
 	}
-	if (!a->quiet)
+	if (!a->quiet) {
 		summary(capture_stats(c), out.is_stdout ? "stdout" : out.path);
+		touch_summary(c, a->npids > 0);
+	}
+	warn_host(capture_stats(c), a->self.is_static);
 	rc = 0;
 out:
 	output_close(&out, false);
@@ -415,13 +584,20 @@ static int capture_round(void *arg, const char *base, const struct capture_serie
 int main(int argc, char **argv)
 {
 	struct args a = { .o = { .compress = SNAP_COMPRESS_GZIP }, .dir = ".",
-			  .series = { .reuse = true } };
+			  .self = SELFCHECK_INIT, .series = { .reuse = true } };
 	const volatile sig_atomic_t *stop;
 	int rc;
 
 	rc = parse_args(argc, argv, &a);
 	if (rc >= 0)
 		goto out;
+	if (selfcheck_run(&a.self)) {
+		fprintf(stderr, "procsnap: out of memory\n");
+		rc = 2;
+		goto out;
+	}
+	warn_self(&a.self);
+	a.o.selfcheck = &a.self;
 	a.o.stop = stop = signals_install();
 	if (a.series.every_ms) {
 		rc = series_run(&a.series, stop, capture_round, &a);
@@ -432,6 +608,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "procsnap: stopped by signal %d; partial output removed\n",
 			(int)*stop);
 out:
+	selfcheck_free(&a.self);
 	free(a.pids);
 	return rc;
 }

@@ -16,6 +16,7 @@ static const struct {
 	{ "extract", cmd_extract, "write the recovered files to a directory, verified" },
 	{ "verify", cmd_verify, "check every member against the manifest" },
 	{ "diff", cmd_diff, "what changed between two snapshots (A before, B after)" },
+	{ "timeline", cmd_timeline, "times of snapshots merged: bodyfile, jsonl or csv" },
 	{ "watch", cmd_watch, "a series of snapshots as one log: processes, fds, offsets, rates" },
 };
 

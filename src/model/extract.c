@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -266,6 +267,16 @@ static void referenced(struct ex *x, const char *path, const json_t *content)
 	buf_free(&h);
 }
 
+/* A deleted fd whose bytes the capture reads: a regular file (type file,
+ * memfd; no type in old records).  A deleted FIFO, socket file, device or
+ * directory has none: nothing to extract, nothing missing. */
+static bool has_bytes(const json_t *fd)
+{
+	const char *t = snapshot_str(fd, "type");
+
+	return !t || strcmp(t, "file") == 0 || strcmp(t, "memfd") == 0;
+}
+
 /* Records a file to place from a record's "content" object. */
 static int want(struct ex *x, const json_t *content, const struct which *id,
 		const char *record, bool deleted)
@@ -425,7 +436,8 @@ static int on_item(struct ex *x, struct snapreader *r, const struct snapshot_ite
 			return 0;
 		id.fd = (int)fd;
 		snapshot_bool(it->json, "deleted", &del);
-		return want(x, json_object_get(it->json, "content"), &id, it->member->name, del);
+		return want(x, json_object_get(it->json, "content"), &id, it->member->name,
+			    del && has_bytes(it->json));
 	}
 	case SNAPSHOT_PROCESS:
 		if (!pid_selected(x, it->pid))
@@ -618,9 +630,15 @@ static int open_dirs(struct ex *x)
 	x->dirfd = open(x->o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (x->dirfd < 0)
 		return fail(x, -errno, "cannot open %s: %s", x->o->dir, strerror(errno));
+	/* A name no one can guess: a staging directory named by our pid
+	 * could be made first (it is an mkdir, EEXIST only) by anyone who
+	 * can write to DIR. */
 	for (i = 0; i < 100; i++) {
-		snprintf(x->stage, sizeof(x->stage), ".snapread-staging.%ld.%u",
-			 (long)getpid(), i);
+		unsigned long long rnd;
+
+		if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			return fail(x, -EIO, "cannot make a staging directory name");
+		snprintf(x->stage, sizeof(x->stage), ".snapread-staging.%016llx", rnd);
 		if (mkdirat(x->dirfd, x->stage, 0700) == 0)
 			break;
 		if (errno != EEXIST)

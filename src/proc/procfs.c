@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "procfs.h"
@@ -13,6 +15,49 @@ int procfs_open_dir(int dirfd, const char *name)
 	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	return fd < 0 ? -errno : fd;
+}
+
+static struct timespec ts_of(const struct statx_timestamp *t)
+{
+	struct timespec ts = { .tv_sec = (time_t)t->tv_sec, .tv_nsec = (long)t->tv_nsec };
+
+	return ts;
+}
+
+int procfs_statx(int dirfd, const char *name, int flags, struct stat *st,
+		 struct procfs_btime *bt)
+{
+	struct statx sx;
+
+	if (bt)
+		bt->known = false;
+	if (statx(dirfd, name, flags | AT_STATX_SYNC_AS_STAT,
+		  STATX_BASIC_STATS | STATX_BTIME, &sx) < 0) {
+		if (errno != ENOSYS && errno != EPERM)
+			return -errno;
+		return fstatat(dirfd, name, st, flags) < 0 ? -errno : 0;
+	}
+	memset(st, 0, sizeof(*st));
+	st->st_dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+	st->st_ino = (ino_t)sx.stx_ino;
+	st->st_mode = (mode_t)sx.stx_mode;
+	st->st_nlink = (nlink_t)sx.stx_nlink;
+	st->st_uid = (uid_t)sx.stx_uid;
+	st->st_gid = (gid_t)sx.stx_gid;
+	st->st_rdev = makedev(sx.stx_rdev_major, sx.stx_rdev_minor);
+	st->st_size = (off_t)sx.stx_size;
+	st->st_blksize = (blksize_t)sx.stx_blksize;
+	st->st_blocks = (blkcnt_t)sx.stx_blocks;
+	st->st_atim = ts_of(&sx.stx_atime);
+	st->st_mtim = ts_of(&sx.stx_mtime);
+	st->st_ctim = ts_of(&sx.stx_ctime);
+	/* stx_mask says what the file system filled: a birth time it does
+	 * not keep is absent, not 1970. */
+	if (bt && (sx.stx_mask & STATX_BTIME)) {
+		bt->ts = ts_of(&sx.stx_btime);
+		bt->known = true;
+	}
+	return 0;
 }
 
 int procfs_read(int dirfd, const char *name, size_t max, struct buf *out,

@@ -1,6 +1,7 @@
 /* snapview_count: fds --count — rows grouped by what they point at, as text and JSON. */
 #include <string.h>
 
+#include "csv.h"
 #include "escape.h"
 #include "snapshot.h"
 #include "snapview_int.h"
@@ -113,5 +114,22 @@ int snapview_count_json(struct buf *out, const struct tally_group *g)
 	jsonw_aclose(&w);
 	jsonw_close(&w);
 	buf_putc(out, '\n');
+	return buf_error(out);
+}
+
+const char *snapview_count_csv_header(void)
+{
+	return "COUNT,TYPE,TARGET\r\n";
+}
+
+int snapview_count_csv(struct buf *out, const struct tally_group *g)
+{
+	struct key_parts p;
+
+	parts(g, &p);
+	csv_int(out, true, (int64_t)g->count);
+	csv_text(out, false, p.type, p.type_len);
+	csv_text(out, false, p.target, p.target_len);
+	csv_end(out);
 	return buf_error(out);
 }

@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "csv.h"
 #include "escape.h"
 #include "fdflags.h"
 #include "snapshot.h"
@@ -82,6 +83,101 @@ static void put_seals(struct buf *out, const json_t *fd)
 	}
 }
 
+/* The strings of obj[key], "a,b,c", escaped. */
+static void put_list(struct buf *out, const json_t *obj, const char *key)
+{
+	const json_t *a = json_object_get(obj, key);
+	size_t i;
+
+	for (i = 0; i < json_array_size(a); i++) {
+		const char *t = json_string_value(json_array_get(a, i));
+
+		if (i)
+			buf_putc(out, ',');
+		if (t)
+			escape_text(out, t, strlen(t));
+	}
+}
+
+/* Who holds a lease on the file, and whether the capture broke it. */
+static void lease_notes(struct buf *out, const json_t *content)
+{
+	const json_t *a = json_object_get(content, "leases");
+	bool broken = false;
+	size_t i;
+
+	for (i = 0; i < json_array_size(a); i++) {
+		const json_t *l = json_array_get(a, i);
+
+		buf_puts(out, " [lease ");
+		snapview_text(out, l, "type", "?");
+		buf_putc(out, ' ');
+		snapview_text(out, l, "state", "?");
+		buf_puts(out, " held by pid ");
+		snapview_num(out, 0, l, "pid");
+		buf_putc(out, ']');
+	}
+	if (snapshot_bool(content, "lease_broken", &broken) && broken)
+		buf_puts(out, " [LEASE BROKEN by the capture]");
+}
+
+/* The watchers who saw the capture read the file (content.watchers), or
+ * the marks on the open file (watchers): the first three, and a count. */
+static void watcher_notes(struct buf *out, const json_t *fd)
+{
+	const json_t *a = json_object_get(json_object_get(fd, "content"), "watchers");
+	bool read = json_array_size(a) > 0, late;
+	size_t i;
+
+	if (!read)
+		a = json_object_get(fd, "watchers");
+	for (i = 0; i < json_array_size(a) && i < 3; i++) {
+		const json_t *w = json_array_get(a, i);
+
+		buf_puts(out, read ? " [read seen by pid " : " [watched by pid ");
+		snapview_num(out, 0, w, "pid");
+		buf_puts(out, " fd ");
+		snapview_num(out, 0, w, "fd");
+		buf_puts(out, " (");
+		snapview_text(out, w, "api", "?");
+		if (json_object_get(w, "via")) {
+			buf_puts(out, " on its ");
+			snapview_text(out, w, "via", "?");
+		}
+		buf_puts(out, ": ");
+		put_list(out, w, "events");
+		buf_putc(out, ')');
+		if (snapshot_bool(w, "late", &late) && late)
+			buf_puts(out, ", met after the read");
+		buf_putc(out, ']');
+	}
+	if (json_array_size(a) > 3)
+		buf_printf(out, " [and %zu more watchers]", json_array_size(a) - 3);
+}
+
+/* An inotify or fanotify fd: how many marks, and whether one watches a
+ * whole mount or file system. */
+static void mark_notes(struct buf *out, const json_t *fd)
+{
+	const json_t *a = json_object_get(fd, "marks");
+	const char *whole = NULL;
+	int64_t total;
+	size_t i;
+
+	if (!json_is_array(a))
+		return;
+	for (i = 0; i < json_array_size(a) && !whole; i++) {
+		const char *on = snapshot_str(json_array_get(a, i), "on");
+
+		if (on && (strcmp(on, "mount") == 0 || strcmp(on, "filesystem") == 0))
+			whole = on;
+	}
+	if (!snapshot_int(fd, "marks_total", &total))
+		total = (int64_t)json_array_size(a);
+	buf_printf(out, " [watches: %" PRId64 " mark%s%s%s]", total, total == 1 ? "" : "s",
+		   whole ? ", one on a whole " : "", whole ? whole : "");
+}
+
 int snapview_fd_notes(struct buf *out, const json_t *fd)
 {
 	const char *kind = snapview_fd_kind(fd);
@@ -107,6 +203,9 @@ int snapview_fd_notes(struct buf *out, const json_t *fd)
 		snapview_text(out, fd, "sockproto", "?");
 		buf_putc(out, ']');
 	}
+	lease_notes(out, json_object_get(fd, "content"));
+	watcher_notes(out, fd);
+	mark_notes(out, fd);
 	return buf_error(out);
 }
 
@@ -278,7 +377,22 @@ static void put_fdcol(struct buf *out, const struct object *o)
 	buf_putc(out, ' ');
 }
 
-static void put_target(struct buf *out, const struct object *o)
+/* obj[key]: escaped for a text line, or its exact bytes (csv, whose
+ * writer guards them). */
+static void put_name(struct buf *out, const json_t *obj, const char *key, bool exact)
+{
+	struct buf b = BUF_INIT;
+
+	if (!exact)
+		snapview_text(out, obj, key, "?");
+	else if (snapshot_bytes(obj, key, &b) == 1)
+		buf_append(out, b.data ? b.data : "", b.len);
+	else
+		buf_putc(out, '?');
+	buf_free(&b);
+}
+
+static void put_target(struct buf *out, const struct object *o, bool exact)
 {
 	const json_t *sk = json_object_get(o->rec, "socket");
 
@@ -287,7 +401,7 @@ static void put_target(struct buf *out, const struct object *o)
 		return;
 	}
 	if (o->kind == OBJECT_MEM) {
-		snapview_text(out, o->rec, "path", "?");
+		put_name(out, o->rec, "path", exact);
 		buf_puts(out, " [mapped ");
 		snapview_text(out, o->rec, "start", "?");
 		buf_putc(out, '-');
@@ -304,7 +418,7 @@ static void put_target(struct buf *out, const struct object *o)
 	if (json_is_object(sk))
 		snapview_socket(out, sk);
 	else if (json_object_get(o->rec, "target"))
-		snapview_text(out, o->rec, "target", "?");
+		put_name(out, o->rec, "target", exact);
 	else
 		link_error(out, o->rec);
 	if (o->kind == OBJECT_FD)
@@ -313,7 +427,7 @@ static void put_target(struct buf *out, const struct object *o)
 
 int snapview_object_target(struct buf *out, const struct object *o)
 {
-	put_target(out, o);
+	put_target(out, o, false);
 	return buf_error(out);
 }
 
@@ -379,9 +493,58 @@ int snapview_object_text(struct buf *out, const struct snapview_ctx *ctx,
 		buf_putc(out, '-');
 	snapview_pad(out, start, 10);
 	buf_putc(out, ' ');
-	put_target(out, o);
+	put_target(out, o, false);
 	put_why(out, o);
 	buf_putc(out, '\n');
+	return buf_error(out);
+}
+
+const char *snapview_fd_csv_header(void)
+{
+	return "COMMAND,PID,UID,FD,TYPE,SIZE,OFFSET,DEL,CONTENT,TARGET\r\n";
+}
+
+int snapview_object_csv(struct buf *out, const struct snapview_ctx *ctx,
+			const struct object *o)
+{
+	const json_t *content = object_content(o);
+	const char *t = snapview_object_type(o);
+	struct buf b = BUF_INIT;
+	int64_t v;
+	int del;
+
+	if (snapshot_bytes(ctx ? ctx->proc : NULL, "name", &b) == 1)
+		csv_text(out, true, b.data ? b.data : "", b.len);
+	else
+		csv_empty(out, true);
+	csv_int(out, false, o->pid);
+	if (ctx && snapview_proc_euid(ctx->proc, &v))
+		csv_int(out, false, v);
+	else
+		csv_empty(out, false);
+	/* FD as the text column has it ("3u", txt, NOFD): snapread's words. */
+	buf_reset(&b);
+	put_fdcol(&b, o);
+	csv_text(out, false, b.data + strspn(b.data, " "), strcspn(b.data + strspn(b.data, " "), " "));
+	csv_str(out, false, t ? t : "");
+	if (object_size(o, &v))
+		csv_int(out, false, v);
+	else
+		csv_empty(out, false);
+	if (o->kind == OBJECT_FD && snapshot_int(o->rec, "pos", &v))
+		csv_int(out, false, v);
+	else
+		csv_empty(out, false);
+	del = object_deleted(o);
+	csv_str(out, false, del > 0 ? "del" : del < 0 ? "?" : "");
+	csv_str(out, false, content ? snapshot_str(content, "status") : "");
+	/* TARGET: the exact bytes of the link or path, then the notes. */
+	buf_reset(&b);
+	put_target(&b, o, true);
+	put_why(&b, o);
+	csv_text(out, false, b.data ? b.data : "", b.len);
+	csv_end(out);
+	buf_free(&b);
 	return buf_error(out);
 }
 

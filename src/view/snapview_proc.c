@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "csv.h"
 #include "escape.h"
 #include "snapshot.h"
 #include "snapview_int.h"
@@ -130,11 +131,12 @@ bool snapview_proc_in_container(const json_t *proc, const char *id)
 	return match;
 }
 
+static void put_mark(struct buf *out, const json_t *proc);
+
 int snapview_proc_text(struct buf *out, const json_t *proc, unsigned depth,
 		       size_t *name_at)
 {
 	int64_t v;
-	bool vanished = false;
 	size_t mark, start;
 
 	snapview_num(out, 7, proc, "pid");
@@ -148,29 +150,8 @@ int snapview_proc_text(struct buf *out, const json_t *proc, unsigned depth,
 	buf_putc(out, ' ');
 	snapview_text(out, proc, "state", "-");
 	buf_putc(out, ' ');
-	/* X: executable deleted; D: holds deleted files; M: maps deleted
-	 * files; T: a thread has its own fd table; K: kernel thread;
- * V: vanished; ?: its fds, exe or maps could not be examined, so
-	 * "none" would be a guess (examined.h); H: hidden from the host's
-	 * /proc. */
 	mark = out->len;
-	if (exe_deleted(proc))
-		buf_putc(out, 'X');
-	if (snapshot_int(proc, "deleted_fds", &v) && v > 0)
-		buf_putc(out, 'D');
-	if (maps_other_deleted(proc))
-		buf_putc(out, 'M');
-	if (json_array_size(json_object_get(proc, "fd_tables")) > 0)
-		buf_putc(out, 'T');
-	if (snapshot_bool(proc, "kernel_thread", &vanished) && vanished)
-		buf_putc(out, 'K');
-	vanished = false;
-	if (snapshot_bool(proc, "vanished", &vanished) && vanished)
-		buf_putc(out, 'V');
-	else if (examined_process(proc, NULL, 0))
-		buf_putc(out, '?');
-	if (json_array_size(json_object_get(proc, "hidden")) > 0)
-		buf_putc(out, 'H');
+	put_mark(out, proc);
 	if (out->len == mark)
 		buf_putc(out, '-');
 	while (out->len < mark + 5)
@@ -192,20 +173,57 @@ int snapview_proc_text(struct buf *out, const json_t *proc, unsigned depth,
 	return buf_error(out);
 }
 
-/* The command line joined, as ps shows it, in exact bytes. */
-static void jput_cmdline(struct jsonw *w, const json_t *proc)
+/* MARK's letters, none when there is nothing to mark.  X: executable
+ * deleted; D: holds deleted files; M: maps deleted files; T: a thread has
+ * its own fd table; K: kernel thread; V: vanished; ?: its fds, exe or maps
+ * could not be examined, so "none" would be a guess (examined.h); H:
+ * hidden from the host's /proc. */
+static void put_mark(struct buf *out, const json_t *proc)
 {
-	struct buf b = BUF_INIT, all = BUF_INIT;
+	bool vanished = false;
+	int64_t v;
+
+	if (exe_deleted(proc))
+		buf_putc(out, 'X');
+	if (snapshot_int(proc, "deleted_fds", &v) && v > 0)
+		buf_putc(out, 'D');
+	if (maps_other_deleted(proc))
+		buf_putc(out, 'M');
+	if (json_array_size(json_object_get(proc, "fd_tables")) > 0)
+		buf_putc(out, 'T');
+	if (snapshot_bool(proc, "kernel_thread", &vanished) && vanished)
+		buf_putc(out, 'K');
+	vanished = false;
+	if (snapshot_bool(proc, "vanished", &vanished) && vanished)
+		buf_putc(out, 'V');
+	else if (examined_process(proc, NULL, 0))
+		buf_putc(out, '?');
+	if (json_array_size(json_object_get(proc, "hidden")) > 0)
+		buf_putc(out, 'H');
+}
+
+/* The command line joined by spaces, in exact bytes, appended to all. */
+static void jput_cmdline_bytes(struct buf *all, const json_t *proc)
+{
+	struct buf b = BUF_INIT;
 	size_t i, n = json_array_size(json_object_get(proc, "argv"));
 
 	for (i = 0; i < n; i++) {
 		if (i)
-			buf_putc(&all, ' ');
+			buf_putc(all, ' ');
 		if (snapshot_array_bytes(proc, "argv", i, &b) == 1)
-			buf_append(&all, b.data, b.len);
+			buf_append(all, b.data, b.len);
 	}
-	jsonw_bytes(w, "cmdline", all.data ? all.data : "", all.len);
 	buf_free(&b);
+}
+
+/* The command line joined, as ps shows it, in exact bytes. */
+static void jput_cmdline(struct jsonw *w, const json_t *proc)
+{
+	struct buf all = BUF_INIT;
+
+	jput_cmdline_bytes(&all, proc);
+	jsonw_bytes(w, "cmdline", all.data ? all.data : "", all.len);
 	buf_free(&all);
 }
 
@@ -249,4 +267,68 @@ bool snapview_proc_has_uid(const json_t *proc, int64_t uid)
 
 	return (array_int(proc, "uid", 0, &v) && v == uid) ||
 	       (array_int(proc, "uid", 1, &v) && v == uid);
+}
+
+const char *snapview_proc_csv_header(void)
+{
+	return "PID,PPID,UID,START,S,MARK,CONTAINER,NAME,COMMAND\r\n";
+}
+
+/* A text field of the record, exact bytes; empty when absent. */
+static void csv_bytes(struct buf *out, const json_t *obj, const char *key)
+{
+	struct buf b = BUF_INIT;
+
+	if (snapshot_bytes(obj, key, &b) == 1)
+		csv_text(out, false, b.data ? b.data : "", b.len);
+	else
+		csv_empty(out, false);
+	buf_free(&b);
+}
+
+/* A number of the record (formatted here: never guarded); empty when absent. */
+static void csv_num(struct buf *out, bool first, const json_t *obj, const char *key)
+{
+	int64_t v;
+
+	if (snapshot_int(obj, key, &v))
+		csv_int(out, first, v);
+	else
+		csv_empty(out, first);
+}
+
+int snapview_proc_csv(struct buf *out, const json_t *proc)
+{
+	const json_t *ct = json_object_get(proc, "container");
+	struct buf b = BUF_INIT;
+	int64_t v;
+
+	csv_num(out, true, proc, "pid");
+	csv_num(out, false, proc, "ppid");
+	if (snapview_proc_euid(proc, &v))
+		csv_int(out, false, v);
+	else
+		csv_empty(out, false);
+	/* START as ps shows it when well-formed; else the record's bytes. */
+	put_start(&b, proc);
+	if (b.len == 20)
+		csv_text(out, false, b.data, b.len);
+	else
+		csv_bytes(out, proc, "start_time");
+	buf_reset(&b);
+	csv_bytes(out, proc, "state");
+	put_mark(&b, proc);
+	csv_text(out, false, b.data ? b.data : "", b.len);
+	buf_reset(&b);
+	if (json_is_object(ct) && snapshot_bytes(ct, "id", &b) == 1 && b.len)
+		csv_text(out, false, b.data, b.len < 12 ? b.len : 12);
+	else
+		csv_empty(out, false);
+	csv_bytes(out, proc, "name");
+	buf_reset(&b);
+	jput_cmdline_bytes(&b, proc);
+	csv_text(out, false, b.data ? b.data : "", b.len);
+	csv_end(out);
+	buf_free(&b);
+	return buf_error(out);
 }

@@ -45,17 +45,30 @@ struct rspec {
 
 SPEC(s_error, { "what", R_STR, NULL }, { "errno", R_STR, NULL }, { "reason", R_STR, NULL },
      { "part", R_DERIVED, NULL });
+SPEC(s_watcher, { "pid", R_INT, NULL }, { "fd", R_INT, NULL }, { "api", R_STR, NULL },
+     { "via", R_STR, NULL }, { "on", R_STR, NULL }, { "dev", R_INT, NULL },
+     { "ino", R_INT, NULL }, { "mnt_id", R_INT, NULL }, { "mnt_ns", R_INT, NULL },
+     { "events", R_STRS, NULL }, { "permission", R_BOOL, NULL }, { "late", R_BOOL, NULL });
+SPEC(s_lease, { "pid", R_INT, NULL }, { "type", R_STR, NULL }, { "state", R_STR, NULL },
+     { "delegation", R_BOOL, NULL });
+SPEC(s_mark, { "on", R_STR, NULL }, { "dev", R_INT, NULL }, { "ino", R_INT, NULL },
+     { "mnt_id", R_INT, NULL }, { "mnt_ns", R_INT, NULL }, { "wd", R_INT, NULL },
+     { "events", R_STRS, NULL }, { "ignored", R_STRS, NULL }, { "mflags", R_INT, NULL });
 SPEC(s_reused, { "archive", R_BYTES, NULL }, { "top", R_BYTES, NULL },
      { "member", R_STR, NULL });
 SPEC(s_content, { "status", R_STR, NULL }, { "reused", R_OBJ, &s_reused },
      { "member", R_STR, NULL },
      { "sha256", R_STR, NULL }, { "size", R_INT, NULL }, { "stored", R_INT, NULL },
      { "read", R_INT, NULL }, { "data", R_INT, NULL }, { "sparse", R_BOOL, NULL },
-     { "changed", R_BOOL, NULL }, { "reason", R_STR, NULL }, { "errno", R_STR, NULL });
+     { "changed", R_BOOL, NULL }, { "reason", R_STR, NULL }, { "errno", R_STR, NULL },
+     { "regions", R_INT, NULL }, { "holes_filled", R_INT, NULL },
+     { "leases", R_OBJS, &s_lease }, { "lease_broken", R_BOOL, NULL },
+     { "watchers", R_OBJS, &s_watcher });
 SPEC(s_stat, { "dev", R_INT, NULL }, { "ino", R_INT, NULL }, { "mode", R_INT, NULL },
      { "nlink", R_INT, NULL }, { "uid", R_INT, NULL }, { "gid", R_INT, NULL },
      { "size", R_INT, NULL }, { "blocks", R_INT, NULL }, { "rdev", R_INT, NULL },
-     { "atime", R_STR, NULL }, { "mtime", R_STR, NULL }, { "ctime", R_STR, NULL });
+     { "atime", R_STR, NULL }, { "mtime", R_STR, NULL }, { "ctime", R_STR, NULL },
+     { "btime", R_STR, NULL });
 SPEC(s_socket, { "proto", R_STR, NULL }, { "local", R_BYTES, NULL },
      { "remote", R_BYTES, NULL }, { "state", R_STR, NULL }, { "socktype", R_STR, NULL },
      { "peer", R_INT, NULL }, { "hidden", R_STRS, NULL });
@@ -64,7 +77,8 @@ SPEC(s_link, { "target", R_BYTES, NULL }, { "deleted", R_BOOL, NULL },
 SPEC(s_mapping, { "start", R_STR, NULL }, { "end", R_STR, NULL }, { "offset", R_INT, NULL },
      { "perms", R_STR, NULL }, { "path", R_BYTES, NULL }, { "kind", R_STR, NULL },
      { "dev", R_INT, NULL }, { "ino", R_INT, NULL }, { "size", R_INT, NULL },
-     { "content", R_OBJ, &s_content }, { "errors", R_OBJS, &s_error });
+     { "stat", R_OBJ, &s_stat }, { "content", R_OBJ, &s_content },
+     { "errors", R_OBJS, &s_error });
 SPEC(s_table, { "tid", R_INT, NULL }, { "tids", R_INTS, NULL }, { "fd_count", R_INT, NULL },
      { "errors", R_OBJS, &s_error });
 SPEC(s_container, { "runtime", R_STR, NULL }, { "id", R_BYTES, NULL });
@@ -104,6 +118,9 @@ SPEC(s_fd, { "pid", R_INT, NULL }, { "fd", R_INT, NULL }, { "tid", R_INT, NULL }
      { "deleted", R_BOOL, NULL }, { "pos", R_INT, NULL }, { "flags", R_INT, NULL },
      { "mnt_id", R_INT, NULL }, { "stat", R_OBJ, &s_stat }, { "inode", R_INT, NULL },
      { "sockproto", R_BYTES, NULL }, { "socket", R_OBJ, &s_socket }, { "content", R_OBJ, &s_content },
+     { "watchers", R_OBJS, &s_watcher }, { "marks", R_OBJS, &s_mark },
+     { "marks_total", R_INT, NULL }, { "marks_unparsed", R_INT, NULL },
+     { "marks_truncated", R_BOOL, NULL },
      { "errors", R_OBJS, &s_error }, { "object", R_DERIVED, NULL },
      { "command", R_DERIVED, NULL }, { "command_b64", R_DERIVED, NULL },
      { "euid", R_DERIVED, NULL }, { "access", R_DERIVED, NULL },
@@ -300,15 +317,19 @@ static void put_field(struct jsonw *w, const struct rfield *f, const json_t *obj
 	}
 }
 
-/* An fd record as a row of fds --json: the same, but for the stat and the
- * raw fdinfo text, which show --json gives (a listing of 100,000 fds
- * would be twice the size, and twice as slow to write). */
+/* An fd record as a row of fds --json: the same, but for the stat, the
+ * raw fdinfo text and an inotify or fanotify fd's marks, which show --json
+ * gives (a listing of 100,000 fds would be twice the size, and twice as
+ * slow to write). */
 SPEC(s_fd_lean, { "pid", R_INT, NULL }, { "fd", R_INT, NULL }, { "tid", R_INT, NULL },
      { "target", R_BYTES, NULL }, { "type", R_STR, NULL }, { "anon", R_BYTES, NULL },
      { "kind", R_STR, NULL }, { "seals", R_STRS, NULL }, { "fdinfo", R_DERIVED, NULL },
      { "deleted", R_BOOL, NULL }, { "pos", R_INT, NULL }, { "flags", R_INT, NULL },
      { "mnt_id", R_INT, NULL }, { "stat", R_DERIVED, NULL }, { "inode", R_INT, NULL },
      { "sockproto", R_BYTES, NULL }, { "socket", R_OBJ, &s_socket }, { "content", R_OBJ, &s_content },
+     { "watchers", R_OBJS, &s_watcher }, { "marks", R_DERIVED, NULL },
+     { "marks_total", R_INT, NULL }, { "marks_unparsed", R_INT, NULL },
+     { "marks_truncated", R_BOOL, NULL },
      { "errors", R_OBJS, &s_error }, { "object", R_DERIVED, NULL },
      { "command", R_DERIVED, NULL }, { "command_b64", R_DERIVED, NULL },
      { "euid", R_DERIVED, NULL }, { "access", R_DERIVED, NULL },

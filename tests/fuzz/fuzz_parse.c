@@ -3,8 +3,10 @@
 #include <string.h>
 
 #include "escape.h"
+#include "fsnotify.h"
 #include "fuzz.h"
 #include "jsonw.h"
+#include "locks.h"
 #include "mountinfo.h"
 #include "parse.h"
 #include "sockdiag.h"
@@ -54,6 +56,25 @@ static void check_sock(const struct parse_sock *k)
 	fuzz_check_text("socket local", k->local, strlen(k->local), true);
 }
 
+/* A mark from fdinfo: its names are what a record writes. */
+static void on_mark(const struct fsnotify_mark *m, void *arg)
+{
+	size_t *count = arg;
+
+	if (m->on > FSNOTIFY_MNTNS)
+		fuzz_fail("fsnotify: mark on nothing known");
+	(void)fsnotify_dev(m->sdev);
+	(void)fsnotify_read_events(m);
+	(void)fsnotify_sees_unlinked_children(m);
+	(*count)++;
+}
+
+static void on_name(const char *name, void *arg)
+{
+	(void)arg;
+	fuzz_check_text("fsnotify mask name", name, strlen(name), false);
+}
+
 static int on_sock(const struct parse_sock *k, void *arg)
 {
 	(void)arg;
@@ -80,6 +101,7 @@ static void parse_mountinfo_line(const char *s, size_t n)
 
 static void parse_text(const char *s, size_t n)
 {
+	size_t marks = 0;
 	struct parse_stat st;
 	struct parse_status ss;
 	struct parse_fdinfo fi;
@@ -98,6 +120,13 @@ static void parse_text(const char *s, size_t n)
 		within("parse_link", name, name_len, s, n);
 	parse_btime(s, n, &v);
 	parse_nul_list(s, n, on_elem, bounds);
+	fsnotify_parse_marks(s, n, on_mark, &marks);
+	if (n >= 4) {
+		uint32_t mask;
+
+		memcpy(&mask, s, 4);
+		fsnotify_mask_names(s[0] & 1, mask, on_name, NULL);
+	}
 	/* s is a heap copy: aligned, as a dump read into a buffer is. */
 	for (k = 0; k < SOCKDIAG_NKINDS; k++)
 		sockdiag_parse(s, n, (enum sockdiag_kind)k, NULL, on_sock, NULL);
@@ -107,8 +136,13 @@ static void parse_line(const char *s, size_t n, struct snapview_maps *maps)
 {
 	static const char *const protos[] = { "tcp", "tcp6", "udp", "udp6" };
 	struct parse_sock k;
+	struct locks_entry le;
 	size_t i;
 
+	if (locks_parse_line(s, n, &le) == 0 &&
+	    (strnlen(le.state, sizeof(le.state)) == sizeof(le.state) ||
+	     strnlen(le.type, sizeof(le.type)) == sizeof(le.type)))
+		fuzz_fail("locks_parse_line: a field is not NUL-terminated");
 	for (i = 0; i < sizeof(protos) / sizeof(*protos); i++) {
 		memset(&k, 0, sizeof(k));
 		if (parse_net_inet(s, n, protos[i], &k) == 0)

@@ -28,6 +28,7 @@ SCHEMA_OF = {
     "diff-summary": "diff-summary.json",
     "fds-count": "fds-count.json",
     "watch": "watch.json",
+    "timeline": "timeline.json",
 }
 
 
