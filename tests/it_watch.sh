@@ -157,6 +157,35 @@ else
 	stop_holder PR
 fi
 
+# --- a job that reads and writes: the summary's written side, --no-content ----
+# Reads the three files at 1 MiB/s and writes each chunk to one output fd
+# (no rest: it writes all the time).
+start_pacer CP copy "$RATE" 0 "$T/copy.out" "$T/files/photo-1.jpg" "$T/files/photo-2.jpg" \
+	"$T/files/photo-3.jpg" || true
+if [ -z "${CP:-}" ]; then
+	fail "pacer copy" "did not start"
+else
+	ofd=$(field "$CP" out)
+	mkdir -p "$T/copy"
+	"$PROCSNAP" -q -o "$T/copy" -p "$CP_PID" --no-content --every 0.5 --count 6 >/dev/null 2>&1
+	eq "copy series (--no-content): exit 0, six rounds" "0 6" "$? $(ls "$T/copy" | grep -c '\.tar\.gz$')"
+	sr watch --json "$T/copy" >"$T/copy.json"
+	# What it wrote: /proc/PID/io's wchar, and the output fd's offset over
+	# the same span, agree to the byte but for the READY line on stdout.
+	eq "copy: written, by io and by the offsets, agree" true \
+		"$(jq -r 'select(.event == "summary") | .io_growth.wchar as $w | .offsets_moved.written as $o
+			| ($w > 0 and $o > 0 and $o <= $w and $w - $o < 4096)' "$T/copy.json")"
+	eq "copy: wrote what it read (within one chunk and a bit)" true \
+		"$(jq -r 'select(.event == "summary") | (.io_growth.rchar - .io_growth.wchar) | fabs < 20000' "$T/copy.json")"
+	med=$(jq -r --argjson o "$ofd" 'select(.event == "moved" and .fd == $o) | .rate' "$T/copy.json" |
+		sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
+	eq "copy: the write rate within 20% of $RATE B/s (median ${med:-none})" true \
+		"$(awk -v m="${med:-0}" -v r="$RATE" 'BEGIN { print (m >= 0.8 * r && m <= 1.2 * r) ? "true" : "false" }')"
+	check "copy: the summary in text says what it wrote" bash -c \
+		"'$SNAPREAD' watch --pid '$CP_PID' '$T/copy' | grep -qE ' summary: read [0-9.]+ (KiB|MiB), wrote [0-9.]+ (KiB|MiB) in '"
+	stop_holder CP
+fi
+
 # --- processes that start and exit during a series (--children) ---------------
 bash -c 'sleep 0.7; sleep 1.2 & wait; exec sleep 30' &
 BP=$!
@@ -215,6 +244,10 @@ else
 	"$PROCSNAP" -q -o "$T/noreuse" -p "$HD_PID" --every 0.3 --count 2 --no-reuse >/dev/null 2>&1
 	eq "--no-reuse: every round stores the bytes" "captured captured" \
 		"$(for f in "$T/noreuse"/*.tar.gz; do st "$f" status; done | paste -sd' ')"
+	mkdir -p "$T/nocontent"
+	"$PROCSNAP" -q -o "$T/nocontent" -p "$HD_PID" --every 0.3 --count 2 --no-content >/dev/null 2>&1
+	eq "--no-content series: no round stores or references the bytes" "skipped skipped" \
+		"$(for f in "$T/nocontent"/*.tar.gz; do st "$f" status; done | paste -sd' ')"
 	stop_holder HD
 fi
 # A file that changes, and a memfd (written through a mapping, mtime never
