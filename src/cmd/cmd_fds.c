@@ -201,23 +201,15 @@ static int add_type(struct fds *f, const char *t)
 /* Adds --fd N: 0, or CMD_TROUBLE. */
 static int add_fd(struct fds *f, const char *arg)
 {
-	int n, *v;
-	bool *m;
+	bool *m = realloc(f->fd_met, (f->nfdnums + 1) * sizeof(*m));
 
-	if (cmd_number(arg, "--fd", &n))
-		return CMD_TROUBLE;
-	v = realloc(f->fdnums, (f->nfdnums + 1) * sizeof(*v));
-	if (v)
-		f->fdnums = v;
-	m = v ? realloc(f->fd_met, (f->nfdnums + 1) * sizeof(*m)) : NULL;
 	if (!m) {
 		cmd_error("out of memory");
 		return CMD_TROUBLE;
 	}
 	f->fd_met = m;
 	m[f->nfdnums] = false;
-	f->fdnums[f->nfdnums++] = n;
-	return 0;
+	return cmd_fd_arg(arg, "--fd", &f->fdnums, &f->nfdnums);
 }
 
 /* The options into f: -1 to go on, else the exit status. */

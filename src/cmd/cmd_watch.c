@@ -138,7 +138,7 @@ static int parse(int argc, char **argv, struct args *a)
 	};
 	bool help = false;
 	struct stat st;
-	int opt, fd;
+	int opt;
 
 	while ((opt = cmd_getopt(argc, argv, "", longopts)) != -1) {
 		switch (opt) {
@@ -148,20 +148,10 @@ static int parse(int argc, char **argv, struct args *a)
 			if (cmd_pids(optarg, "--pid", &a->pids, &a->npids))
 				return CMD_TROUBLE;
 			break;
-		case OPT_FD: {
-			int *v;
-
-			if (cmd_number(optarg, "--fd", &fd))
+		case OPT_FD:
+			if (cmd_fd_arg(optarg, "--fd", &a->fds, &a->nfds))
 				return CMD_TROUBLE;
-			v = realloc(a->fds, (a->nfds + 1) * sizeof(*v));
-			if (!v) {
-				cmd_error("out of memory");
-				return CMD_TROUBLE;
-			}
-			a->fds = v;
-			a->fds[a->nfds++] = fd;
 			break;
-		}
 		default:
 			return CMD_TROUBLE;
 		}
