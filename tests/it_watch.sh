@@ -13,6 +13,15 @@ sr() { "$SNAPREAD" "$@"; }
 start_pacer() { local HOLDER=$PACER; start_holder "$@"; }
 rc() { "$@" >/dev/null 2>&1; echo $?; }
 hjson() { tar xf "$1" -O --wildcards '*/host.json'; }
+# rate_ok WHAT: the median of the rates on stdin is within 20% of $RATE
+# (stdin a redirection, not a pipe: in a pipe's subshell eq would count
+# nothing).
+rate_ok() {
+	local med
+	med=$(sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }')
+	eq "$1 within 20% of $RATE B/s (median ${med:-none})" true \
+		"$(awk -v m="${med:-0}" -v r="$RATE" 'BEGIN { print (m >= 0.8 * r && m <= 1.2 * r) ? "true" : "false" }')"
+}
 
 # --- mistakes, without root ---------------------------------------------------
 eq "procsnap --count without --every exits 2" 2 "$(rc "$PROCSNAP" -o "$T" --count 3)"
@@ -94,9 +103,12 @@ fi
 # each end (longer than a round, so some round sees each file finished).
 RATE=1048576
 mkdir -p "$T/files"
-for i in 1 2 3; do head -c 1048576 /dev/urandom >"$T/files/photo-$i.jpg"; done
-start_pacer PR read "$RATE" 0.6 "$T/files/photo-1.jpg" "$T/files/photo-2.jpg" \
-	"$T/files/photo-3.jpg" || true
+FILES=()
+for i in 1 2 3; do
+	FILES+=("$T/files/photo-$i.jpg")
+	head -c 1048576 /dev/urandom >"${FILES[-1]}"
+done
+start_pacer PR read "$RATE" 0.6 "${FILES[@]}" || true
 if [ -z "${PR:-}" ]; then
 	fail "pacer read" "did not start"
 else
@@ -139,10 +151,7 @@ else
 	eq "watch: offsets grow within a file" 0 \
 		"$(jq -r 'select(.event == "moved") | "\(.record.target) \(.moved)"' "$T/watch.json" | awk '$2 <= 0' | wc -l)"
 	# The rate while reading (not across a file's end, where it rests).
-	med=$(jq -r 'select(.event == "moved" and .percent < 100) | .rate' "$T/watch.json" | sort -n |
-		awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }')
-	eq "watch: the rate within 20% of $RATE B/s (median ${med:-none})" true \
-		"$(awk -v m="${med:-0}" -v r="$RATE" 'BEGIN { print (m >= 0.8 * r && m <= 1.2 * r) ? "true" : "false" }')"
+	rate_ok "watch: the read rate" < <(jq -r 'select(.event == "moved" and .percent < 100) | .rate' "$T/watch.json")
 	check "watch: the rate in text" grep -qE "fd ${pfd}r $T/files/photo-[123].jpg [0-9.]+ (KiB|MiB)/1.0 MiB \([0-9]+%\) \+[0-9.]+ (KiB|MiB)/s" "$T/watch.txt"
 	eq "watch: one summary, of the job" "$PR_PID" "$(jq -r 'select(.event == "summary") | .pid' "$T/watch.json")"
 	eq "watch: /proc/PID/io read at both ends" true \
@@ -160,8 +169,7 @@ fi
 # --- a job that reads and writes: the summary's written side, --no-content ----
 # Reads the three files at 1 MiB/s and writes each chunk to one output fd
 # (no rest: it writes all the time).
-start_pacer CP copy "$RATE" 0 "$T/copy.out" "$T/files/photo-1.jpg" "$T/files/photo-2.jpg" \
-	"$T/files/photo-3.jpg" || true
+start_pacer CP copy "$RATE" 0 "$T/copy.out" "${FILES[@]}" || true
 if [ -z "${CP:-}" ]; then
 	fail "pacer copy" "did not start"
 else
@@ -177,10 +185,7 @@ else
 			| ($w > 0 and $o > 0 and $o <= $w and $w - $o < 4096)' "$T/copy.json")"
 	eq "copy: wrote what it read (within one chunk and a bit)" true \
 		"$(jq -r 'select(.event == "summary") | (.io_growth.rchar - .io_growth.wchar) | fabs < 20000' "$T/copy.json")"
-	med=$(jq -r --argjson o "$ofd" 'select(.event == "moved" and .fd == $o) | .rate' "$T/copy.json" |
-		sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
-	eq "copy: the write rate within 20% of $RATE B/s (median ${med:-none})" true \
-		"$(awk -v m="${med:-0}" -v r="$RATE" 'BEGIN { print (m >= 0.8 * r && m <= 1.2 * r) ? "true" : "false" }')"
+	rate_ok "copy: the write rate" < <(jq -r --argjson o "$ofd" 'select(.event == "moved" and .fd == $o) | .rate' "$T/copy.json")
 	check "copy: the summary in text says what it wrote" bash -c \
 		"'$SNAPREAD' watch --pid '$CP_PID' '$T/copy' | grep -qE ' summary: read [0-9.]+ (KiB|MiB), wrote [0-9.]+ (KiB|MiB) in '"
 	stop_holder CP
