@@ -190,7 +190,7 @@ static int parse_line(const char *s, struct reuse_entry *e)
 	e->ctime.tv_sec = (time_t)cs;
 	e->ctime.tv_nsec = cn;
 	e->sparse = sparse;
-	snprintf(e->sha256, sizeof(e->sha256), "%s", sha);
+	memcpy(e->sha256, sha, sizeof(e->sha256)); /* 64 digits and the NUL, as checked */
 	snprintf(e->member, sizeof(e->member), "content/%" PRIu64 "-%" PRIu64, e->dev, e->ino);
 	return 0;
 }
