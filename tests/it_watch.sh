@@ -42,6 +42,51 @@ for f in "$FIX"/*; do
 	eq "hostile $n: no sanitizer report" 0 "$(grep -c -E 'Sanitizer|runtime error' "$T/$n.err")"
 done
 
+# Numbers at their limits: an offset from 0 to INT64_MAX of a 1-byte file
+# in a microsecond, /proc/PID/io from INT64_MIN to INT64_MAX, a negative
+# offset.  Shown clamped or left out, never overflowed (UBSan would halt).
+python3 - "$FIX/base.tar.gz" "$T/extreme" <<'PY'
+import io, json, os, sys, tarfile
+src, out = sys.argv[1], sys.argv[2]
+os.makedirs(out, exist_ok=True)
+def make(name, t, pos, rchar, pid_pos):
+    with tarfile.open(src) as a, tarfile.open(os.path.join(out, name), "w:gz") as b:
+        for m in a.getmembers():
+            data = a.extractfile(m).read() if m.isfile() else None
+            if m.name.endswith("/host.json"):
+                h = json.loads(data); h["capture_start"] = t; data = json.dumps(h).encode()
+            elif m.name.endswith("/process.json"):
+                r = json.loads(data)
+                r["io"] = {"rchar": rchar, "wchar": 0, "read_bytes": 0, "write_bytes": 0}
+                data = json.dumps(r).encode()
+            elif m.name.endswith("/fds.jsonl"):
+                rows = [json.loads(l) for l in data.decode().splitlines()]
+                for r in rows:
+                    if r["type"] == "file":
+                        r["pos"] = pos if r["pid"] == pid_pos else -pos
+                        r["stat"]["size"] = 1
+                data = "".join(json.dumps(r) + "\n" for r in rows).encode()
+            if data is not None:
+                m.size = len(data)
+                b.addfile(m, io.BytesIO(data))
+            else:
+                b.addfile(m)
+make("a.tar.gz", "2026-11-27T19:03:56.000001Z", 0, -2**63, 18303)
+make("b.tar.gz", "2026-11-27T19:03:56.000002Z", 2**63 - 1, 2**63 - 1, 18303)
+PY
+sr watch "$T/extreme" >"$T/extreme.txt" 2>"$T/extreme.err"
+eq "extreme numbers: watch exits 0" 0 "$?"
+eq "extreme numbers: no sanitizer report" 0 "$(grep -c -E 'Sanitizer|runtime error' "$T/extreme.err")"
+check "extreme numbers: the percentage clamped" grep -q "(922337203685477580[0-7]%) +" "$T/extreme.txt"
+sr watch --json "$T/extreme" >"$T/extreme.json" 2>>"$T/extreme.err"
+# (grep, not jq: jq reads numbers as doubles)
+eq "extreme numbers: the rate clamped" '"rate":9223372036854775807' \
+	"$(grep '"event":"moved"' "$T/extreme.json" | grep '"pid":18303' | grep -o '"rate":[-0-9]*')"
+eq "extreme numbers: a negative offset never moves" "" \
+	"$(jq -r 'select(.event == "moved" and .pid == 18304) | .pid' "$T/extreme.json")"
+eq "extreme numbers: io from a negative count is not read" "null" \
+	"$(jq -c 'select(.event == "summary" and .pid == 18303) | .io_growth' "$T/extreme.json")"
+
 if ! need_root; then
 	skip "series and stderr counts" "captures of fixture processes need root"
 	finish

@@ -110,9 +110,11 @@ static int read_host(struct watch *w, struct snap *s)
 static int by_time(const void *p, const void *q)
 {
 	const struct snap *a = p, *b = q;
-	int c = strcmp(a->time, b->time);
 
-	return c ? c : strcmp(a->path, b->path);
+	/* By the time, not its text: "12:00:00.5Z" sorts before "12:00:00Z". */
+	if (a->t != b->t)
+		return a->t < b->t ? -1 : 1;
+	return strcmp(a->path, b->path);
 }
 
 int watch_open(struct watch **out, const char *const *paths, size_t n)
@@ -294,7 +296,8 @@ static int emit(struct watch *w, struct watch_event *e)
 static bool pos_size(const json_t *fd, int64_t *pos, int64_t *size)
 {
 	*size = get_int(json_object_get(fd, "stat"), "size", -1);
-	return snapshot_int(fd, "pos", pos);
+	/* An offset is never negative: then two differ by less than INT64_MAX. */
+	return snapshot_int(fd, "pos", pos) && *pos >= 0;
 }
 
 /* fdinfo flags' access mode: 0 read, 1 write, 2 both. */
@@ -453,7 +456,9 @@ static bool io_growth(const struct wproc *p, const char *k, uint64_t *out)
 {
 	int64_t a, b;
 
-	if (!snapshot_int(p->io_first, k, &a) || !snapshot_int(p->io_last, k, &b) || b < a)
+	/* a >= 0: b - a cannot overflow, whatever a hostile archive says. */
+	if (!snapshot_int(p->io_first, k, &a) || !snapshot_int(p->io_last, k, &b) || a < 0 ||
+	    b < a)
 		return false;
 	*out = (uint64_t)(b - a);
 	return true;

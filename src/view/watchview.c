@@ -15,6 +15,25 @@ static const char *const kind_names[] = {
 	[WATCH_MOVED] = "moved", [WATCH_SUMMARY] = "summary",
 };
 
+/* d as an int64_t, clamped: a hostile archive's numbers may be of any size,
+ * and converting a double out of range is undefined. */
+static int64_t to_int64(double d)
+{
+	if (d != d)
+		return 0;
+	if (d >= 9.2e18)
+		return INT64_MAX;
+	if (d <= -9.2e18)
+		return INT64_MIN;
+	return (int64_t)d;
+}
+
+/* pos as a percentage of size (> 0). */
+static int64_t percent(int64_t pos, int64_t size)
+{
+	return to_int64((double)pos * 100 / (double)size);
+}
+
 void watchview_size(struct buf *out, double n)
 {
 	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
@@ -106,7 +125,7 @@ static void put_progress(struct buf *out, const json_t *fd)
 	buf_putc(out, '/');
 	watchview_size(out, (double)size);
 	if (size > 0)
-		buf_printf(out, " (%d%%)", (int)((double)pos * 100 / (double)size));
+		buf_printf(out, " (%" PRId64 "%%)", percent(pos, size));
 }
 
 static void put_closed(struct buf *out, const struct watch_event *e)
@@ -266,13 +285,13 @@ static void fd_json(struct jsonw *w, const struct watch_event *e)
 		jsonw_bool(w, "replaced", e->replaced);
 	if (e->kind == WATCH_CLOSED)
 		jsonw_bool(w, "finished", e->finished);
-	if (t && strcmp(t, "file") == 0 && snapshot_int(e->rec, "pos", &pos) &&
+	if (t && strcmp(t, "file") == 0 && snapshot_int(e->rec, "pos", &pos) && pos >= 0 &&
 	    snapshot_int(json_object_get(e->rec, "stat"), "size", &size) && size > 0)
-		jsonw_int(w, "percent", (int64_t)((double)pos * 100 / (double)size));
+		jsonw_int(w, "percent", percent(pos, size));
 	if (e->kind == WATCH_MOVED) {
 		jsonw_int(w, "moved", e->moved);
 		put_seconds(w, "seconds", e->seconds);
-		jsonw_int(w, "rate", (int64_t)e->rate);
+		jsonw_int(w, "rate", to_int64(e->rate));
 	}
 	jsonw_open(w, "record");
 	snapview_record_fd(w, e->rec, true);
