@@ -11,12 +11,12 @@ VERSION := 0.1.0
 
 CC      ?= cc
 # Libraries the core links; checked with pkg-config by `deps`.
-PKGS      := libarchive libcrypto zlib jansson
+PKGS      := libarchive libcrypto zlib libdeflate jansson
 TEST_PKGS := cmocka
 # The fixture fakeproc (a FUSE /proc that hides what a rootkit would).
 FIXTURE_PKGS := fuse3
 # Debian packages providing them, plus the command-line tools the tests use.
-DEB_PKGS  := pkg-config python3 libarchive-dev libssl-dev zlib1g-dev libjansson-dev \
+DEB_PKGS  := pkg-config python3 libarchive-dev libssl-dev zlib1g-dev libdeflate-dev libjansson-dev \
              libcmocka-dev libzstd-dev libarchive-tools jq zstd libfuse3-dev \
              ansible openssh-server openssh-client python3-yaml python3-jsonschema \
              mandoc libc6-dev binutils openssl sleuthkit
@@ -27,7 +27,7 @@ TEST_CMDS := jq bsdtar sha256sum setpriv zstd python3 ansible-playbook /usr/sbin
 # output against docs/schema/ (tests/tools/schema_check.py).
 TEST_PYMODS := yaml jsonschema
 # The static archives `make static` links (docs: "On a compromised host").
-STATIC_ARCHIVES := libc.a libarchive.a libcrypto.a libzstd.a libz.a
+STATIC_ARCHIVES := libc.a libarchive.a libcrypto.a libzstd.a libz.a libdeflate.a
 
 # What `make bench` runs beside procsnap (tests/bench/run.sh): installed by
 # bench-deps, apart from the rest.  python3 is the workload's interpreter.
@@ -67,9 +67,10 @@ LIB_DIRS := util proc capture archive model view
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libprocsnap.a
-# Program-side code both programs share (signals).
-PROG_COMMON_SRC := $(filter-out src/cmd/procsnap.c src/cmd/series.c src/cmd/snapread.c src/cmd/cmd.c src/cmd/cmd_%.c,$(wildcard src/cmd/*.c))
-PROCSNAP_SRC := src/cmd/procsnap.c src/cmd/series.c $(PROG_COMMON_SRC)
+# Program-side code both programs share (signals, the status line);
+# procsnap_*.c are procsnap's own, cmd*.c snapread's.
+PROG_COMMON_SRC := $(filter-out src/cmd/procsnap.c src/cmd/procsnap_%.c src/cmd/snapread.c src/cmd/cmd.c src/cmd/cmd_%.c,$(wildcard src/cmd/*.c))
+PROCSNAP_SRC := src/cmd/procsnap.c $(wildcard src/cmd/procsnap_*.c) $(PROG_COMMON_SRC)
 SNAPREAD_SRC := src/cmd/snapread.c src/cmd/cmd.c $(wildcard src/cmd/cmd_*.c) $(PROG_COMMON_SRC)
 
 UNIT_SRC   := $(wildcard tests/test_*.c)
@@ -81,7 +82,7 @@ PROGS := $(BUILD)/procsnap $(BUILD)/snapread
 # procsnap-static (`make static`, below) and what only it links.
 STATIC_BIN   := $(BUILD)/procsnap-static
 STATIC_SRC   := $(wildcard src/static/*.c)
-STATIC_LIBS  := -larchive -lcrypto -lzstd -lz -lpthread
+STATIC_LIBS  := -larchive -lcrypto -lzstd -lz -ldeflate -lpthread
 STATIC_STRIP ?= -s
 # The integration tests that capture (the others test snapread).
 STATIC_IT    := tests/it_capture.sh tests/it_deep.sh tests/it_bounds.sh \

@@ -37,7 +37,7 @@ enum capture_probe {
 	CAPTURE_PROBE_OFF,
 };
 
-/* One round of a series (procsnap --every, src/cmd/series.c), recorded in
+/* One round of a series (procsnap --every, src/cmd/procsnap_series.c), recorded in
  * host.json "series" (docs/FORMAT.md). */
 struct capture_series {
 	unsigned long round;      /* 1, 2, ... */
@@ -50,6 +50,38 @@ struct capture_series {
 	const char *previous;     /* the previous round's, or NULL */
 	bool reuse;               /* content of earlier rounds referenced */
 };
+
+/*
+ * What a capture has done so far, for a progress display.  The counters
+ * are each exact when read, not one instant's set: the formatter moves
+ * them while they are copied.
+ */
+enum capture_phase {
+	CAPTURE_COLLECTING,  /* reading /proc, writing records, recovering files */
+	CAPTURE_FINISHING,   /* the summary, the manifest, the compressor's end */
+	CAPTURE_STOPPING,    /* the stop flag was seen: abandoning */
+};
+
+struct capture_progress {
+	enum capture_phase phase;
+	int stop_signal;         /* the stop flag's value once seen, else 0 */
+	uint64_t procs_done;     /* processes written */
+	uint64_t procs_total;    /* processes listed (0 until listed) */
+	uint64_t fds;            /* fds written */
+	uint64_t bytes_done;     /* bytes of deleted files stored so far */
+	uint64_t bytes_pinned;   /* bytes of the distinct deleted files pinned
+				  * so far, each up to --max-file-size: the
+				  * recovery's known work (it grows as the
+				  * collectors find more) */
+	char file[256];          /* the file being stored (its path, as
+				  * /proc/self/fd shows our pin), "" if none */
+	uint64_t file_done, file_size;
+	double seconds;          /* since the capture began */
+};
+
+/* Called on the thread that runs capture_run(), with a snapshot borrowed
+ * for the call only.  It must not call into the capture. */
+typedef void capture_progress_fn(void *arg, const struct capture_progress *p);
 
 struct capture_opts {
 	const char *proc_root;       /* "/proc" normally */
@@ -87,6 +119,13 @@ struct capture_opts {
 	/* Borrowed; when it becomes non-zero the capture stops, fails with
 	 * -EINTR and leaves no complete archive. */
 	const volatile sig_atomic_t *stop;
+	/* May be NULL.  Called every progress_ms (0: 200) while the capture
+	 * runs, at once when the stop flag is first seen, and once at the
+	 * end; the stop flag is looked at at least as often, in every phase
+	 * (reading /proc, a read that hangs, copying a file, the queues). */
+	capture_progress_fn *progress;
+	void *progress_arg;
+	long progress_ms;
 	/* Borrowed: what procsnap found in itself at start, recorded in
 	 * host.json; NULL: the capture checks itself when writing it. */
 	const struct selfcheck *selfcheck;
@@ -110,6 +149,13 @@ struct capture_stats {
 	uint64_t other_errors;
 	uint64_t read_timeouts;  /* items whose read took longer than allowed */
 	uint64_t procs_denied;   /* processes with at least one item denied */
+	/* Processes whose fd table (or a thread's), exe or maps could not be
+	 * read, or that vanished before they could be: what they hold is
+	 * unknown, not absent (the reader's definition, docs/FORMAT.md).
+	 * Split by the reason of the first such item. */
+	uint64_t procs_unexamined;
+	uint64_t unexamined_denied, unexamined_vanished, unexamined_timed_out,
+		 unexamined_other;
 	uint64_t mapped_deleted; /* mappings of deleted files */
 	uint64_t thread_tables;  /* threads' own fd tables (unshare(CLONE_FILES)) */
 	uint64_t thread_fds;     /* fds in them */
@@ -182,6 +228,11 @@ struct capture_touch {
 };
 
 struct capture;
+
+/* Whether pid is a process under proc_root ("/proc" when NULL) now:
+ * 0 when it is, -ENOENT when not (or hidden from us, hidepid=), or
+ * another -errno. */
+int capture_pid_exists(const char *proc_root, int pid);
 
 /* opts is copied; the pointers inside it are borrowed for c's lifetime. */
 int capture_new(struct capture **c, const struct capture_opts *opts);

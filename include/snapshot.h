@@ -40,6 +40,11 @@ enum snapshot_kind {
 	SNAPSHOT_PROCESS,  /* process.json */
 	SNAPSHOT_RAW,      /* proc/PID/<file>, data unread (opts.raw) */
 	SNAPSHOT_CONTENT,  /* content/DEV-INO, data unread (opts.content) */
+	SNAPSHOT_OTHER,    /* any other member but format.json and the manifest,
+	                    * data unread (opts.other): host/net and host/mnt
+	                    * tables, and with opts.reader.allow_unknown the
+	                    * members this reader has no name for (e.g. the
+	                    * host files of a newer capture, host/etc/passwd) */
 };
 
 struct snapshot_opts {
@@ -49,6 +54,7 @@ struct snapshot_opts {
 	bool ordered;      /* refuse pids that do not ascend */
 	bool fd_text;      /* with fds: FD items unparsed, json NULL; see
 	                    * snapshot_fd_parse() */
+	bool other;        /* hand out SNAPSHOT_OTHER members */
 	struct snapreader_opts reader; /* hashing, verification, problems */
 };
 

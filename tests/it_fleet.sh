@@ -295,8 +295,8 @@ play() {
 	APID=""
 	return "$r"
 }
-# The playbook sends procsnap-static when it is built (a second make check
-# finds it from the first), else procsnap.
+# The playbook sends procsnap-static when it exists (make static, as CI
+# builds it), else the dynamic build.
 SENT=$PROCSNAP
 [ -x "$B/procsnap-static" ] && SENT=$B/procsnap-static
 play -e procsnap_dest="$F/collected" \
@@ -359,6 +359,12 @@ check "charlie: zstd, read-timeout and max-file-size passed" rec charlie '
 check "alpha: the whole host, metadata only" rec alpha '
 	.argv == ["-o", (.remote_archive | split("/")[:-1] | join("/")), "--no-content", "--compress", "gzip"]'
 eq "fleet: no other archives on the controller" 3 "$(ls "$F/collected" | grep -c '\.tar')"
+# What the run collected is what snapread stack takes: the directory, as
+# it is (the custody log beside the archives is not one).
+"$SNAPREAD" stack --json --by user "$F/collected" >"$F/stack.jsonl" 2>"$F/stack.err"
+eq "fleet: snapread stack reads the collected directory (exit 0)" 0 "$?"
+eq "fleet: three hosts, by their hostnames" "fleet-1 fleet-2 fleet-3" \
+	"$(jq -r 'select(.kind == "host") | .host' "$F/stack.jsonl" | xargs)"
 
 # Nothing left on the hosts: no work directory, no tmpfs in any sshd's
 # mount namespace (ip netns exec gives each its own), no staging directory.

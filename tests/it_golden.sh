@@ -82,5 +82,7 @@ verify-json|verify --json golden.tar
 diff-same|diff golden.tar golden.tar
 diff-json|diff --json golden.tar golden.tar
 extract-json|extract --json -o ex golden.tar
+stack|stack golden.tar
+stack-json|stack --json golden.tar
 VIEWLIST
 finish

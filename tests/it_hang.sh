@@ -55,6 +55,30 @@ rec=$(jq -c "select(.fd == $fd)" "$S/proc/$pid/fds.jsonl")
 eq "hang: deleted file's bytes match" "$sha" \
 	"$(sha256sum "$S/$(jq -r .content.member <<<"$rec")" | cut -c1-64)"
 
+# A signal while the capture waits on the stuck read (a long timeout):
+# it stops within 2 s all the same, and leaves no archive.
+mkdir -p "$T/sig"
+"$PROCSNAP" -o "$T/sig" --read-timeout 60 -p "$spid" >/dev/null 2>"$T/sig.err" &
+cp=$!
+sleep 1
+eq "hang: SIGINT during the stuck read: the capture is still waiting on it" yes \
+	"$(kill -0 "$cp" 2>/dev/null && echo yes)"
+t0=$(date +%s%N)
+kill -INT "$cp"
+# Stopped when it says so: the exit itself can wait longer, on the kernel
+# (an abandoned reader whose FUSE request the daemon took is released
+# only when that request ends; procsnap(1), --read-timeout).
+until grep -q 'stopped by signal' "$T/sig.err" || ! kill -0 "$cp" 2>/dev/null ||
+      [ $(( ($(date +%s%N) - t0) / 1000000 )) -gt 10000 ]; do
+	sleep 0.01
+done
+took=$(( ($(date +%s%N) - t0) / 1000000 ))
+wait "$cp"; rc=$?
+eq "hang: SIGINT during the stuck read: exit 2" 2 "$rc"
+check "hang: SIGINT during the stuck read: stopped within 2 s (took $took ms)" test "$took" -le 2000
+eq "hang: SIGINT during the stuck read: nothing left" "" "$(ls -A "$T/sig")"
+check "hang: SIGINT during the stuck read: acknowledged" grep -q '^procsnap: SIGINT received: stopping' "$T/sig.err"
+
 # A whole-host capture goes on past it too (and no reader thread outlives
 # procsnap: timeout would kill it, and the shell's wait would hang).
 # Metadata only: the hang is in the reads of /proc, and the time bound

@@ -37,7 +37,7 @@ self_check() {
 		"$(jq -r 'select(.self == true) | .pid' "$S"/proc/*/process.json | tr '\n' ' ' | sed 's/ $//')"
 	eq "$what: it runs procsnap" "$PROCSNAP" "$(jq -r '.argv[0]' "$S/proc/$selfpid/process.json")"
 	eq "$what: its fds hold the archive being written" 1 \
-		"$(jq -s '[.[] | select(.target | endswith(".partial"))] | length' "$S/proc/$selfpid/fds.jsonl")"
+		"$(jq -s '[.[] | select(.target | test("/#[0-9]+ \\(deleted\\)$"))] | length' "$S/proc/$selfpid/fds.jsonl")"
 }
 
 # With a /proc of its own: only the namespace's processes exist there.

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "snapwriter_int.h"
@@ -123,7 +124,7 @@ static int run_op(struct snapwriter *w, const struct sw_op *op,
 		r = write_all(w, payload, op->len, member(w));
 		break;
 	case OP_ZEROS:
-		for (n = op->arg; n && !r;) {
+		for (n = op->arg; n && !r && !archiver_stopped(w);) {
 			size_t k = n < sizeof(zeros) ? (size_t)n : sizeof(zeros);
 
 			r = write_all(w, zeros, k, member(w));
@@ -133,12 +134,18 @@ static int run_op(struct snapwriter *w, const struct sw_op *op,
 	case OP_END:
 		r = archiver_check(w, archive_write_finish_entry(w->a), member(w));
 		break;
-	case OP_LENT: {
-		struct sw_lent l;
+	case OP_READ: {
+		struct sw_ticket *t;
 
-		memcpy(&l, payload, sizeof(l));
-		r = write_all(w, l.p, l.n, member(w));
-		l.release(l.arg);
+		/* Read here unless the caller got to it first. */
+		memcpy(&t, payload, sizeof(t));
+		if (!sw_ticket_read(w, t, false)) {
+			pthread_mutex_lock(&w->mu);
+			sw_ticket_wait(w, t);
+			pthread_mutex_unlock(&w->mu);
+		}
+		r = write_all(w, t->buf, t->n, member(w));
+		sw_ticket_done(t);
 		break;
 	}
 	case OP_CLOSE:
@@ -155,19 +162,35 @@ static int run_op(struct snapwriter *w, const struct sw_op *op,
 
 /* Gives back what a block lent, without writing it (the archive failed
  * or is abandoned). */
-static void release_lent(const struct sw_op *op, const unsigned char *payload)
+static void release_lent(struct snapwriter *w, const struct sw_op *op,
+			 const unsigned char *payload)
 {
-	struct sw_lent l;
+	struct sw_ticket *t;
 
-	if (op->type != OP_LENT)
+	if (op->type != OP_READ)
 		return;
-	memcpy(&l, payload, sizeof(l));
-	l.release(l.arg);
+	memcpy(&t, payload, sizeof(t));
+	if (!sw_ticket_read(w, t, true)) {
+		pthread_mutex_lock(&w->mu);
+		sw_ticket_wait(w, t);
+		pthread_mutex_unlock(&w->mu);
+	}
+	sw_ticket_done(t);
 }
 
-/* Runs a block's operations; once something failed, only gives lent
- * memory back and notes the CLOSE.  Returns 1 when the block held the
- * CLOSE. */
+bool archiver_stopped(struct snapwriter *w)
+{
+	const atomic_bool *stop;
+
+	pthread_mutex_lock(&w->mu);
+	stop = w->stop;
+	pthread_mutex_unlock(&w->mu);
+	return stop && atomic_load_explicit(stop, memory_order_relaxed);
+}
+
+/* Runs a block's operations; once something failed or the caller
+ * stopped, only gives lent memory back and notes the CLOSE.  Returns 1
+ * when the block held the CLOSE. */
 static int run_block(struct snapwriter *w, const struct sw_block *b, int failed)
 {
 	size_t off = 0;
@@ -177,8 +200,12 @@ static int run_block(struct snapwriter *w, const struct sw_block *b, int failed)
 		struct sw_op op;
 
 		memcpy(&op, b->data + off, sizeof(op));
+		if (!failed && archiver_stopped(w)) {
+			afail(w, -EINTR, "interrupted");
+			failed = 1;
+		}
 		if (failed)
-			release_lent(&op, payload);
+			release_lent(w, &op, payload);
 		else if (run_op(w, &op, payload))
 			failed = 1;
 		if (op.type == OP_CLOSE)
@@ -188,7 +215,7 @@ static int run_block(struct snapwriter *w, const struct sw_block *b, int failed)
 	return 0;
 }
 
-void archiver_discard(const struct sw_block *b)
+void archiver_discard(struct snapwriter *w, const struct sw_block *b)
 {
 	size_t off = 0;
 
@@ -196,7 +223,7 @@ void archiver_discard(const struct sw_block *b)
 		struct sw_op op;
 
 		memcpy(&op, b->data + off, sizeof(op));
-		release_lent(&op, b->data + off + sizeof(op));
+		release_lent(w, &op, b->data + off + sizeof(op));
 		off += sizeof(op) + pad8(op.len);
 	}
 }
@@ -220,10 +247,66 @@ static int out_flush(struct archive *a, struct snapwriter *w, const char *p, siz
 	return 0;
 }
 
+/*
+ * gzip: libarchive writes plain tar (no filter, unbuffered) and its
+ * writes, the lent content chunks among them, go through gzstream, which
+ * stores what does not compress (README "Compression").  Its sink writes
+ * to the output; stored chunks go from the caller's memory in one
+ * writev(2).
+ */
+int archiver_gz_sink(void *arg, const struct iovec *iov0, int n)
+{
+	struct snapwriter *w = arg;
+	struct iovec iov[GZSTREAM_IOV_MAX];
+	int i = 0;
+
+	memcpy(iov, iov0, (size_t)n * sizeof(*iov));
+	while (i < n) {
+		ssize_t got = writev(w->fd, iov + i, n - i);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return got < 0 ? -errno : -EIO;
+		while (i < n && (size_t)got >= iov[i].iov_len) {
+			got -= (ssize_t)iov[i].iov_len;
+			i++;
+		}
+		if (i < n) {
+			iov[i].iov_base = (char *)iov[i].iov_base + got;
+			iov[i].iov_len -= (size_t)got;
+		}
+	}
+	return 0;
+}
+
+static la_ssize_t gz_write(struct archive *a, struct snapwriter *w, const void *p, size_t n)
+{
+	int r = gzstream_write(w->gz, p, n);
+
+	if (r) {
+		archive_set_error(a, -r, "gzip: %s", gzstream_error(w->gz));
+		return -1;
+	}
+	return (la_ssize_t)n;
+}
+
+/* The gzip trailer: only a finished stream passes gzip -t. */
+static int gz_close(struct archive *a, struct snapwriter *w)
+{
+	int r = gzstream_finish(w->gz);
+
+	if (r)
+		archive_set_error(a, -r, "gzip: %s", gzstream_error(w->gz));
+	return r ? ARCHIVE_FATAL : ARCHIVE_OK;
+}
+
 la_ssize_t archiver_out_write(struct archive *a, void *arg, const void *p, size_t n)
 {
 	struct snapwriter *w = arg;
 
+	if (w->gz)
+		return gz_write(a, w, p, n);
 	if (n < SW_OUT_DIRECT && w->olen + n <= SW_OUT) {
 		memcpy(w->obuf + w->olen, p, n);
 		w->olen += n;
@@ -243,7 +326,11 @@ la_ssize_t archiver_out_write(struct archive *a, void *arg, const void *p, size_
 int archiver_out_close(struct archive *a, void *arg)
 {
 	struct snapwriter *w = arg;
-	int r = w->olen ? out_flush(a, w, w->obuf, w->olen) : 0;
+	int r;
+
+	if (w->gz)
+		return gz_close(a, w);
+	r = w->olen ? out_flush(a, w, w->obuf, w->olen) : 0;
 
 	w->olen = 0;
 	return r ? ARCHIVE_FATAL : ARCHIVE_OK;

@@ -52,6 +52,28 @@ static int fail(struct snapwriter *w, int err, const char *fmt, ...)
 
 /* ---- the caller's side: validation, hashing, queueing ---- */
 
+void snapwriter_set_stop(struct snapwriter *w, const atomic_bool *stop,
+			 void (*poll)(void *arg), void *arg)
+{
+	pthread_mutex_lock(&w->mu);
+	w->stop = stop;
+	w->poll = poll;
+	w->poll_arg = arg;
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* The caller's thread set w->stop itself, so it reads it without mu. */
+static bool stopped(const struct snapwriter *w)
+{
+	return w->stop && atomic_load_explicit(w->stop, memory_order_relaxed);
+}
+
+static void count(struct snapwriter *w, uint64_t n)
+{
+	atomic_store_explicit(&w->bytes, atomic_load_explicit(&w->bytes, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
 /* The archiver's error, as the caller's (mu held). */
 static int take_async_error(struct snapwriter *w)
 {
@@ -70,7 +92,7 @@ static int push_block(struct snapwriter *w)
 	w->cur = NULL;
 	pthread_mutex_lock(&w->mu);
 	if (w->astatus) {
-		archiver_discard(b);
+		archiver_discard(w, b);
 		b->next = w->spare;
 		w->spare = b;
 		r = take_async_error(w);
@@ -199,6 +221,7 @@ int snapwriter_open(struct snapwriter **out, int fd, enum snap_compress c,
 	*out = w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
+	atomic_init(&w->bytes, 0);
 	w->mtime = mtime;
 	w->top = strdup(topdir);
 	w->a = archive_write_new();
@@ -208,18 +231,20 @@ int snapwriter_open(struct snapwriter **out, int fd, enum snap_compress c,
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->space, NULL);
+	pthread_cond_init(&w->read, NULL);
 	w->sync_ready = 1;
 	r = archiver_check(w, archive_write_set_format_pax(w->a), "pax format");
 	if (r)
 		return fail(w, r, "%s", w->aerr);
 	switch (c) {
 	case SNAP_COMPRESS_GZIP:
-		r = archiver_check(w, archive_write_add_filter_gzip(w->a), "gzip");
-		/* Level 1: a responder wants the capture over quickly; see
-		 * README "Compression" and docs/PERFORMANCE.md. */
-		if (!r)
-			r = archiver_check(w, archive_write_set_filter_option(w->a, "gzip",
-					"compression-level", "1"), "gzip level");
+		/* Ours (gzstream, in the output callback) rather than
+		 * libarchive's filter: level 1, and what does not compress is
+		 * stored instead of crawling through deflate.  See README
+		 * "Compression" and docs/PERFORMANCE.md. */
+		r = archiver_check(w, archive_write_add_filter_none(w->a), "no filter");
+		if (!r && (r = gzstream_open(&w->gz, 1, mtime, archiver_gz_sink, w)) != 0)
+			return fail(w, r, "gzip: %s", gzstream_error(w->gz));
 		break;
 	case SNAP_COMPRESS_ZSTD:
 		r = archiver_check(w, archive_write_add_filter_zstd(w->a), "zstd");
@@ -265,6 +290,8 @@ int snapwriter_begin(struct snapwriter *w, const char *name, uint64_t size,
 	size_t i, plen;
 	int r;
 
+	if (stopped(w))
+		return fail(w, -EINTR, "interrupted");
 	if (w->open_member || w->closed)
 		return fail(w, -EINVAL, "%s: writer busy or closed", name);
 	if (strlen(name) >= sizeof(w->name) || size > INT64_MAX)
@@ -291,16 +318,31 @@ int snapwriter_begin(struct snapwriter *w, const char *name, uint64_t size,
 	return 0;
 }
 
-/* Checks that n more bytes fit the open member and hashes them. */
-static int hash_in(struct snapwriter *w, const void *p, size_t n)
+static int drain_reads(struct snapwriter *w);
+
+/* Checks that n more bytes fit the open member. */
+static int check_in(struct snapwriter *w, size_t n)
 {
+	if (stopped(w))
+		return fail(w, -EINTR, "interrupted");
 	if (!w->open_member)
 		return fail(w, -EINVAL, "write outside a member");
 	if (n > w->remaining)
 		return fail(w, -EINVAL, "%s: more bytes than declared", w->name);
-	if (digest_update(&w->d, p, n))
-		return fail(w, -EIO, "%s: digest", w->name);
 	return 0;
+}
+
+/* Checks that n more bytes fit the open member and hashes them, after
+ * the lent reads before them. */
+static int hash_in(struct snapwriter *w, const void *p, size_t n)
+{
+	int r = check_in(w, n);
+
+	if (!r)
+		r = drain_reads(w);
+	if (!r && digest_update(&w->d, p, n))
+		r = fail(w, -EIO, "%s: digest", w->name);
+	return r;
 }
 
 int snapwriter_write(struct snapwriter *w, const void *p, size_t n)
@@ -312,7 +354,7 @@ int snapwriter_write(struct snapwriter *w, const void *p, size_t n)
 	if (r)
 		return r;
 	w->remaining -= n;
-	w->bytes += n;
+	count(w, n);
 	return 0;
 }
 
@@ -338,24 +380,135 @@ int snapwriter_write_zeros(struct snapwriter *w, uint64_t n)
 	if (r || !put_op(w, OP_ZEROS, 0, n, 0, &r))
 		return r;
 	w->remaining -= n;
-	w->bytes += n;
+	count(w, n);
 	return 0;
 }
 
-int snapwriter_write_lent(struct snapwriter *w, const void *p, size_t n,
-			  void (*release)(void *arg), void *arg)
+int snapwriter_read_lent(struct snapwriter *w, int fd, uint64_t off, void *buf, size_t n,
+			 _Atomic uint64_t *end, struct snap_read *rd,
+			 void (*release)(void *arg), void *arg)
 {
-	struct sw_lent l = { p, n, release, arg };
+	struct sw_ticket *t;
 	unsigned char *dst;
-	int r = hash_in(w, p, n);
+	int r = check_in(w, n);
 
-	if (r || !(dst = put_op(w, OP_LENT, sizeof(l), 0, 0, &r)))
+	if (r)
 		return r;
-	memcpy(dst, &l, sizeof(l));
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return fail(w, -ENOMEM, "out of memory");
+	atomic_init(&t->refs, 2);
+	atomic_init(&t->state, SW_UNREAD);
+	t->release = release;
+	t->arg = arg;
+	t->fd = fd;
+	t->off = off;
+	t->buf = buf;
+	t->n = n;
+	t->end = end;
+	t->rd = rd;
+	dst = put_op(w, OP_READ, sizeof(t), 0, 0, &r);
+	if (!dst) {
+		free(t);
+		return r;
+	}
+	memcpy(dst, &t, sizeof(t));
 	w->remaining -= n;
-	w->bytes += n;
-	/* Handed over at once: the lender waits for its memory back. */
-	return push_block(w);
+	count(w, n);
+	/* Handed over at once: the archiver reads while we hash. */
+	r = push_block(w);
+	if (r) {
+		/* Discarded unread (the archiver's part is done): on failure
+		 * nothing stays lent, the lender keeps its buffer. */
+		free(t);
+		return r;
+	}
+	if (w->rtail)
+		w->rtail->next = t;
+	else
+		w->rhead = t;
+	w->rtail = t;
+	return 0;
+}
+
+/* Lets go of every lent read not hashed: the archive failed. */
+static void drop_reads(struct snapwriter *w)
+{
+	while (w->rhead) {
+		struct sw_ticket *t = w->rhead;
+
+		w->rhead = t->next;
+		sw_ticket_done(t);
+	}
+	w->rtail = NULL;
+}
+
+/* Rather than wait for the archiver to read t, reads the newest chunk
+ * nobody has claimed (the archiver reads from the oldest): false when
+ * there is none. */
+static bool steal_read(struct snapwriter *w)
+{
+	struct sw_ticket *t, *last = NULL;
+
+	for (t = w->rhead; t; t = t->next)
+		if (atomic_load_explicit(&t->state, memory_order_relaxed) == SW_UNREAD)
+			last = t;
+	return last && sw_ticket_read(w, last, false);
+}
+
+int snapwriter_hash_reads(struct snapwriter *w, bool wait)
+{
+	struct sw_ticket *t;
+	int r = 0, n = 0;
+
+	while (w->rhead && !r) {
+		t = w->rhead;
+		pthread_mutex_lock(&w->mu);
+		while (!t->read_done && wait) {
+			pthread_mutex_unlock(&w->mu);
+			if (stopped(w) || !steal_read(w)) {
+				pthread_mutex_lock(&w->mu);
+				sw_ticket_wait(w, t);
+				break;
+			}
+			pthread_mutex_lock(&w->mu);
+		}
+		if (!t->read_done) {
+			pthread_mutex_unlock(&w->mu);
+			break;
+		}
+		r = w->astatus ? take_async_error(w) : 0;
+		pthread_mutex_unlock(&w->mu);
+		if (!r && stopped(w))
+			r = fail(w, -EINTR, "interrupted");
+		if (!r && digest_update(&w->d, t->buf, t->n))
+			r = fail(w, -EIO, "%s: digest", w->name);
+		if (r)
+			break;
+		w->rhead = t->next;
+		if (!w->rhead)
+			w->rtail = NULL;
+		sw_ticket_done(t);
+		wait = false; /* then only those already read */
+	}
+	if (r) {
+		drop_reads(w);
+		return r;
+	}
+	for (t = w->rhead; t; t = t->next)
+		n++;
+	return n;
+}
+
+/* Every lent read hashed, before anything else is: the digest is of the
+ * member's bytes in order. */
+static int drain_reads(struct snapwriter *w)
+{
+	int r = 0;
+
+	while (w->rhead && r >= 0)
+		r = snapwriter_hash_reads(w, true);
+	return r < 0 ? r : 0;
 }
 
 int snapwriter_end(struct snapwriter *w, char hex[DIGEST_HEX_LEN + 1])
@@ -365,6 +518,9 @@ int snapwriter_end(struct snapwriter *w, char hex[DIGEST_HEX_LEN + 1])
 
 	if (!w->open_member)
 		return fail(w, -EINVAL, "end outside a member");
+	r = drain_reads(w);
+	if (r)
+		return r;
 	w->open_member = 0;
 	if (w->remaining)
 		return fail(w, -EINVAL, "%s: %llu bytes short", w->name,
@@ -398,7 +554,7 @@ int snapwriter_add(struct snapwriter *w, const char *name, const void *data,
 
 uint64_t snapwriter_bytes(const struct snapwriter *w)
 {
-	return w->bytes;
+	return atomic_load_explicit(&w->bytes, memory_order_relaxed);
 }
 
 /* Waits for the archiver thread to exit. */
@@ -414,6 +570,32 @@ static void join(struct snapwriter *w, int quit)
 	}
 	pthread_join(w->thread, NULL);
 	w->started = 0;
+}
+
+/* Waits for the archiver to write what is queued and exit, calling the
+ * caller's poll every 100 ms meanwhile (archiver_main broadcasts space
+ * when it exits). */
+static void drain(struct snapwriter *w)
+{
+	struct timespec t;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->poll && !w->exited) {
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += 100 * 1000000L;
+		if (t.tv_nsec >= 1000000000L) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&w->space, &w->mu, &t);
+		if (w->exited)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		w->poll(w->poll_arg);
+		pthread_mutex_lock(&w->mu);
+	}
+	pthread_mutex_unlock(&w->mu);
+	join(w, 0);
 }
 
 int snapwriter_finish(struct snapwriter *w)
@@ -440,7 +622,7 @@ int snapwriter_finish(struct snapwriter *w)
 	buf_free(&m);
 	if (r)
 		return r;
-	join(w, 0);
+	drain(w);
 	w->closed = w->reached_close;
 	if (w->astatus)
 		return take_async_error(w);
@@ -479,9 +661,10 @@ void snapwriter_free(struct snapwriter *w)
 	archive_entry_free(w->entry);
 	digest_free(&w->d);
 	buf_free(&w->manifest);
-	archiver_discard(w->cur);
+	archiver_discard(w, w->cur);
 	for (b = w->head; b; b = b->next)
-		archiver_discard(b);
+		archiver_discard(w, b);
+	drop_reads(w);
 	free_blocks(w->cur);
 	free_blocks(w->head);
 	free_blocks(w->spare);
@@ -489,7 +672,9 @@ void snapwriter_free(struct snapwriter *w)
 		pthread_mutex_destroy(&w->mu);
 		pthread_cond_destroy(&w->work);
 		pthread_cond_destroy(&w->space);
+		pthread_cond_destroy(&w->read);
 	}
+	gzstream_free(w->gz);
 	free(w->obuf);
 	free(w->top);
 	free(w);

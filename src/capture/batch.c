@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture_int.h"
@@ -141,22 +142,45 @@ int batch_get(struct capture *c, int pid, bool begin, struct batch **out)
 	return 0;
 }
 
+/* Waits on c->space (CLOCK_MONOTONIC, c->mu held) for at most a slice:
+ * the caller's thread must look at the stop flag at least that often. */
+#define SLICE_MS 100
+void batch_wait_space(struct capture *c)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_nsec += SLICE_MS * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&c->space, &c->mu, &t);
+}
+
 /*
  * Hands a batch to the formatter (taking it over, also on failure),
  * waiting while the lane's queue is full.  -ECANCELED: the formatter or
- * another collector failed.
+ * another collector failed; -EINTR: the capture was stopped.
  */
 int batch_send(struct capture *c, struct lane *l, struct batch *b)
 {
+	bool stopped = threads_stopped(c);
+
 	pthread_mutex_lock(&c->mu);
-	while (!c->wstatus && !c->cstop && !c->fexited && l->queued &&
-	       (l->queued >= QUEUE_BATCHES || l->queued_pins + b->npins > QUEUE_PINS))
-		pthread_cond_wait(&c->space, &c->mu);
-	if (c->wstatus || c->cstop || c->fexited) {
+	while (!stopped && !c->wstatus && !c->cstop && !c->fexited && l->queued &&
+	       (l->queued >= QUEUE_BATCHES || l->queued_pins + b->npins > QUEUE_PINS)) {
+		batch_wait_space(c);
+		pthread_mutex_unlock(&c->mu);
+		stopped = threads_stopped(c);
+		pthread_mutex_lock(&c->mu);
+	}
+	if (stopped || c->wstatus || c->cstop || c->fexited) {
 		pthread_mutex_unlock(&c->mu);
 		batch_free(b);
-		return -ECANCELED;
+		return stopped ? lfail(l, -EINTR, "interrupted") : -ECANCELED;
 	}
+	progress_pins(c, b);
 	if (l->tail)
 		l->tail->next = b;
 	else

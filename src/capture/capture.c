@@ -10,6 +10,19 @@
 #include "capture_int.h"
 #include "procfs.h"
 
+int capture_pid_exists(const char *proc_root, int pid)
+{
+	char name[16];
+	int dir = open(proc_root ? proc_root : "/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+	if (dir < 0)
+		return -errno;
+	batch_decimal(name, pid);
+	r = faccessat(dir, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -errno;
+	close(dir);
+	return r;
+}
+
 int capture_new(struct capture **out, const struct capture_opts *opts)
 {
 	struct capture *c = calloc(1, sizeof(*c));
@@ -32,6 +45,7 @@ int capture_new(struct capture **out, const struct capture_opts *opts)
 	c->hz = sysconf(_SC_CLK_TCK);
 	if (c->hz <= 0)
 		c->hz = 100;
+	progress_init(c);
 	return 0;
 }
 
@@ -67,10 +81,13 @@ static void *formatter(void *arg)
 		l->head = b->next;
 		if (!l->head)
 			l->tail = NULL;
-		skip = failed || c->abort;
+		/* Stopped: what is queued is dropped, not written. */
+		skip = failed || c->abort || atomic_load(&c->halt);
 		pthread_mutex_unlock(&c->mu);
-		if (!skip)
+		if (!skip) {
 			r = record_batch(c, b);
+			progress_formatted(c);
+		}
 		end = b->end;
 		pins = b->npins;
 		batch_clear(b); /* closes the pins not used */
@@ -131,7 +148,11 @@ static void *collector(void *arg)
 	return NULL;
 }
 
-/* Lets the formatter finish what is queued (or drop it, on abort). */
+/*
+ * Lets the formatter finish what is queued (or drop it, on abort).  The
+ * wait is in slices: recovering a large file takes long, and the stop
+ * flag is looked at (and progress told) meanwhile.
+ */
 static void stop_formatter(struct capture *c, bool abort)
 {
 	size_t i;
@@ -143,9 +164,29 @@ static void stop_formatter(struct capture *c, bool abort)
 	for (i = 0; i < NLANES; i++)
 		c->lanes[i].done = true;
 	pthread_cond_broadcast(&c->work);
+	while (!c->fexited) {
+		batch_wait_space(c);
+		pthread_mutex_unlock(&c->mu);
+		threads_stopped(c);
+		pthread_mutex_lock(&c->mu);
+	}
 	pthread_mutex_unlock(&c->mu);
 	pthread_join(c->thread, NULL);
 	c->started = false;
+}
+
+/* c->space is waited on in slices (batch_wait_space): a monotonic clock. */
+static void init_queues(struct capture *c)
+{
+	pthread_condattr_t ca;
+
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->work, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->space, &ca);
+	pthread_condattr_destroy(&ca);
+	c->mu_ready = true;
 }
 
 /* The formatter, which writes the host's facts while the processes are
@@ -154,10 +195,7 @@ static int start_formatter(struct capture *c)
 {
 	int r;
 
-	pthread_mutex_init(&c->mu, NULL);
-	pthread_cond_init(&c->work, NULL);
-	pthread_cond_init(&c->space, NULL);
-	c->mu_ready = true;
+	init_queues(c);
 	r = threads_spawn(&c->thread, formatter, c);
 	if (r)
 		return fail(c, r, "cannot start the formatter: %s", strerror(-r));
@@ -220,6 +258,12 @@ static size_t sort_unique(int *pids, size_t n)
 	return k;
 }
 
+/* The writer's poll while it drains: the stop flag, and progress. */
+static void poll_stop(void *arg)
+{
+	threads_stopped(arg);
+}
+
 int capture_run(struct capture *c, int fd, const char *topdir)
 {
 	struct timespec m1;
@@ -250,6 +294,9 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 	r = snapwriter_open(&c->w, fd, c->o.compress, topdir, c->t0.tv_sec);
 	if (r)
 		return fail(c, r, "%s", snapwriter_error(c->w));
+	/* Stopped, the writer fails its next call and drops what is queued:
+	 * an abandoned archive is not compressed to its end. */
+	snapwriter_set_stop(c->w, &c->halt, poll_stop, c);
 	c->topdir = topdir;
 	/* Before any file is opened: who would notice (touch.c); and before
 	 * the formatter, whose host.json says whether every process's marks
@@ -297,6 +344,8 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 		r = fail(c, -EINTR, "interrupted");
 		goto out;
 	}
+	c->pg.phase = CAPTURE_FINISHING;
+	progress_tick(c, true);
 	r = host_summary(c);
 	if (r)
 		goto out;
@@ -367,6 +416,7 @@ void capture_free(struct capture *c)
 		pthread_cond_destroy(&c->nscv);
 	}
 	u64map_free(&c->stored, recover_free);
+	progress_free(c);
 	touch_free(&c->touch);
 	host_files_free(c->host_copies);
 	buf_free(&c->json);

@@ -42,7 +42,8 @@
  * record_maps.c, record_net.c; record_fields.c, recover.c; collect_proc.c;
  * collect_fd.c, collect_ns.c, collect_maps.c, collect_tasks.c,
  * collect_watch.c; unlisted.c; hidden.c, netview.c; children.c; touch.c;
- * watchdog.c; batch.c; threads.c; stamp.c; reuse.c (beside recover.c).
+ * watchdog.c; batch.c; threads.c; progress.c; stamp.c; reuse.c (beside
+ * recover.c).
  */
 
 #include <pthread.h>
@@ -348,6 +349,28 @@ struct hidden {
 	int cgroup_err;           /* -errno: no cgroup hierarchy was read */
 };
 
+/*
+ * What the capture has done, for capture_progress (progress.c).  The
+ * formatter writes the counters (relaxed atomics: it is their only
+ * writer), the file being stored under fmu; the collectors count the
+ * files they pin under the capture's mu; the caller's thread reads them
+ * all and calls the program's callback.
+ */
+struct progress {
+	_Atomic uint64_t procs_done, fds;
+	_Atomic uint64_t bytes_pinned;  /* written under c->mu */
+	struct u64map pinned;           /* c->mu: (dev, ino) already counted */
+	pthread_mutex_t fmu;
+	bool fmu_ready;
+	uint64_t bytes_done;            /* fmu: of the files finished */
+	uint64_t file_base;             /* fmu: snapwriter_bytes() at its start */
+	uint64_t file_size;             /* fmu */
+	char file[256];                 /* fmu: "" when none */
+	/* The caller's thread only. */
+	enum capture_phase phase;
+	struct timespec last;
+};
+
 struct capture {
 	struct capture_opts o;
 	struct capture_stats st;  /* counted by the formatter */
@@ -385,6 +408,9 @@ struct capture {
 	uint64_t deleted_special;  /* deleted fds of other kinds (never opened) */
 	uint64_t thread_fds;      /* fds in threads' own tables */
 	bool proc_denied;         /* an item of this process was denied */
+	bool proc_zombie;         /* state Z or X: its exe, maps, fds are gone */
+	int proc_gap;             /* -errno of the first item that leaves this
+				   * process unexamined (fds, exe, maps), or 0 */
 	time_t tcache_sec;        /* record_time's last second, formatted */
 	char tcache[32];
 
@@ -404,6 +430,7 @@ struct capture {
 	atomic_bool halt;         /* the stop flag, as the helper sees it */
 	bool fexited;             /* the formatter has stopped taking batches */
 	int wstatus;              /* formatter: its first fatal error */
+	struct progress pg;
 	atomic_int abandoned;     /* reader threads left blocked in a read */
 	char werr[512];           /* formatter: its message */
 };
@@ -435,6 +462,23 @@ int threads_spawn(pthread_t *t, void *(*fn)(void *), void *arg);
 /* The stop flag, on any thread (see threads.c). */
 bool threads_stopped(struct capture *c);
 
+/* ---- progress.c: what the capture has done, for the program ---- */
+
+void progress_init(struct capture *c);
+void progress_free(struct capture *c);
+/* Collectors, with c->mu held: counts the files b pinned that no batch
+ * pinned before. */
+void progress_pins(struct capture *c, const struct batch *b);
+/* Formatter: the bytes of the file behind pinfd (size of them to store)
+ * begin, and end with `stored` stored. */
+void progress_file(struct capture *c, int pinfd, uint64_t size);
+void progress_file_done(struct capture *c, uint64_t stored);
+/* Formatter: a batch is written (processes and fds so far). */
+void progress_formatted(struct capture *c);
+/* The caller's thread: calls the program's callback when progress_ms
+ * passed since the last call, or now when force. */
+void progress_tick(struct capture *c, bool force);
+
 /* ---- batch.c: a batch's arena and the lanes' queues ---- */
 
 /* The bytes of a span ("" when it holds none); borrowed from b. */
@@ -450,8 +494,10 @@ int batch_keep_link(struct batch *b, int dirfd, const char *name, struct span *s
 int batch_get(struct capture *c, int pid, bool begin, struct batch **out);
 /* Hands a batch to the formatter (taking it over, also on failure),
  * waiting while the lane's queue is full.  -ECANCELED: the formatter or
- * another collector failed. */
+ * another collector failed; -EINTR: stopped. */
 int batch_send(struct capture *c, struct lane *l, struct batch *b);
+/* Waits on c->space, c->mu held, for at most a slice (100 ms). */
+void batch_wait_space(struct capture *c);
 /* Empties b for reuse, closing the pins it still holds. */
 void batch_clear(struct batch *b);
 /* Frees a list of batches (NULL is fine). */
@@ -553,6 +599,11 @@ const char *touch_via_name(enum touch_via via);
 /* Counts an item that could not be read, and records it in errs[] (when
  * errs is not NULL). */
 void record_error(struct capture *c, struct jsonw *errs, const char *what, int err);
+/* An error of the process being recorded (table: of a thread's own fd
+ * table) that may leave its exe, fds or maps unexamined; noted in
+ * c->proc_gap.  record_gap_count() counts the process at its end. */
+void record_gap(struct capture *c, const char *what, int err, bool table);
+void record_gap_count(struct capture *c, bool vanished);
 void record_time(struct capture *c, struct jsonw *j, const char *key,
 		 const struct timespec *ts);
 /* "stat": st's fields and times; "btime" only when bt says it is known. */

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,30 +202,31 @@ whole:
 }
 
 /*
- * Where the bytes of a file go.  Small files are written straight into the
- * archive.  A large one is read by a second thread into a ring of chunks,
- * which this thread hashes and lends to the archive's own thread (see
- * snapwriter_write_lent): reading, hashing and writing overlap, and no
- * byte is copied in user space.  Chunks of 1 MiB: with smaller ones the
- * three threads spend their time waking each other (measured: 128 KiB
- * chunks took 1.6x as long on 256 MiB).
+ * Where the bytes of a file go.  Small files are read here and written
+ * into the archive (copied).  A large one is lent to the archive's own
+ * thread in chunks (snapwriter_read_lent): that thread reads each chunk
+ * and writes it at once, as cat does, while this one hashes the chunk
+ * before.  So the read, the write and the hash overlap on two cores, no
+ * byte is copied in user space, and each chunk goes from the read to the
+ * write in one core's cache (a reader thread of its own, reading chunks
+ * for this one to hash and the archiver to write, made every byte cross
+ * the cores twice: 0.45 of cat's throughput, docs/PERFORMANCE.md).
+ * Chunks of 1 MiB: with smaller ones the threads spend their time waking
+ * each other (128 KiB chunks took 1.6x as long on 256 MiB).
  */
 #define RING 8
 #define TCHUNK (1u << 20)
-/* Files with at least this much data get the reader thread. */
-#define THREAD_MIN (4ull << 20)
-
-enum { SLOT_DATA, SLOT_ZEROS, SLOT_END };
+/* Files with at least this much data are lent in chunks. */
+#define LEND_MIN (4ull << 20)
 
 struct feed;
 
 struct slot {
 	struct feed *f;
-	int kind;
-	int busy;       /* filled and not yet given back */
-	char *buf;      /* TCHUNK bytes */
-	size_t n;       /* DATA: bytes in buf */
-	uint64_t zeros; /* ZEROS: how many */
+	bool busy;              /* mu: lent, not given back */
+	char *buf;              /* TCHUNK bytes */
+	size_t n;               /* lent: bytes asked for */
+	struct snap_read rd;    /* what the read got */
 };
 
 struct feed {
@@ -236,88 +236,30 @@ struct feed {
 	size_t nreg;
 	uint64_t limit;
 	struct content_result *res;
-	int rerr;               /* the first read error */
+	int rerr;               /* the first read error (mu when lending) */
 	char *chunk;            /* direct mode: the read buffer */
 	size_t chunk_size;
-	/* Threaded mode: the ring, guarded by mu. */
-	int threaded;
+	/* Lending mode: the ring, guarded by mu. */
+	bool lending;
 	bool mu_ready;          /* mu and cv exist */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct slot ring[RING];
-	unsigned filled, taken; /* slots posted by the reader, taken by us */
-	int stop;               /* the consumer failed: stop reading */
+	unsigned lent;          /* chunks lent so far */
+	_Atomic uint64_t end;   /* where the file ended, see snapwriter_read_lent */
+	bool shrunk;            /* mu: a chunk came back short without error */
 };
 
-/* The next buffer to read into (threaded: waits until that slot is given
- * back), or NULL when the consumer has stopped. */
-static char *feed_buffer(struct feed *f)
-{
-	struct slot *s;
-	char *b;
-
-	if (!f->threaded)
-		return f->chunk;
-	s = &f->ring[f->filled % RING];
-	pthread_mutex_lock(&f->mu);
-	while (s->busy && !f->stop)
-		pthread_cond_wait(&f->cv, &f->mu);
-	b = f->stop ? NULL : s->buf;
-	pthread_mutex_unlock(&f->mu);
-	return b;
-}
-
-static int feed_post(struct feed *f, int kind, size_t n, uint64_t zeros)
-{
-	struct slot *s = &f->ring[f->filled % RING];
-
-	pthread_mutex_lock(&f->mu);
-	while (s->busy && !f->stop)
-		pthread_cond_wait(&f->cv, &f->mu);
-	if (f->stop) {
-		pthread_mutex_unlock(&f->mu);
-		return -ECANCELED;
-	}
-	s->kind = kind;
-	s->n = n;
-	s->zeros = zeros;
-	s->busy = 1;
-	f->filled++;
-	pthread_cond_broadcast(&f->cv);
-	pthread_mutex_unlock(&f->mu);
-	return 0;
-}
-
-/* The buffer from feed_buffer now holds n bytes of the file. */
-static int feed_data(struct feed *f, size_t n)
-{
-	if (!f->threaded)
-		return snapwriter_write(f->w, f->chunk, n);
-	return feed_post(f, SLOT_DATA, n, 0);
-}
-
-static int feed_zeros(struct feed *f, uint64_t n)
-{
-	if (!n)
-		return 0;
-	if (!f->threaded)
-		return snapwriter_write_zeros(f->w, n);
-	return feed_post(f, SLOT_ZEROS, 0, n);
-}
-
-/* Streams [off, off+len) of the file; bytes it no longer has become zeros. */
+/* Streams [off, off+len) of the file through one buffer; bytes it no
+ * longer has become zeros. */
 static int copy_range(struct feed *f, uint64_t off, uint64_t len)
 {
 	int r;
 
 	while (len) {
 		size_t want = len < f->chunk_size ? (size_t)len : f->chunk_size;
-		char *chunk = feed_buffer(f);
-		ssize_t got;
+		ssize_t got = f->rerr ? 0 : pread(f->fd, f->chunk, want, (off_t)off);
 
-		if (!chunk)
-			return -ECANCELED;
-		got = f->rerr ? 0 : pread(f->fd, chunk, want, (off_t)off);
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;
@@ -327,14 +269,84 @@ static int copy_range(struct feed *f, uint64_t off, uint64_t len)
 		if (got == 0) {
 			/* EOF before the pinned size: the file shrank. */
 			f->res->status = CONTENT_SHRUNK;
-			return feed_zeros(f, len);
+			return snapwriter_write_zeros(f->w, len);
 		}
-		r = feed_data(f, (size_t)got);
+		r = snapwriter_write(f->w, f->chunk, (size_t)got);
 		if (r)
 			return r;
 		f->res->read += (uint64_t)got;
 		off += (uint64_t)got;
 		len -= (uint64_t)got;
+	}
+	return 0;
+}
+
+/* A lent chunk is back, written and hashed (called by whichever thread
+ * was last): what its read got is counted. */
+static void give_back(void *arg)
+{
+	struct slot *s = arg;
+	struct feed *f = s->f;
+
+	pthread_mutex_lock(&f->mu);
+	f->res->read += s->rd.got;
+	if (s->rd.err && !f->rerr)
+		f->rerr = s->rd.err;
+	else if (s->rd.got < s->n && !s->rd.err)
+		f->shrunk = true;
+	s->busy = false;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+}
+
+/* Waits until s is back: its hash is ours to do (the reads are hashed in
+ * order, so s's comes first), its write the archiver's. */
+static int slot_wait(struct feed *f, struct slot *s)
+{
+	bool busy;
+	int r;
+
+	pthread_mutex_lock(&f->mu);
+	busy = s->busy;
+	pthread_mutex_unlock(&f->mu);
+	if (!busy)
+		return 0;
+	r = snapwriter_hash_reads(f->w, true);
+	pthread_mutex_lock(&f->mu);
+	while (s->busy && r >= 0)
+		pthread_cond_wait(&f->cv, &f->mu);
+	pthread_mutex_unlock(&f->mu);
+	return r < 0 ? r : 0;
+}
+
+/* Lends [off, off+len) of the file, chunk by chunk. */
+static int lend_range(struct feed *f, uint64_t off, uint64_t len)
+{
+	while (len) {
+		size_t want = len < TCHUNK ? (size_t)len : TCHUNK;
+		struct slot *s = &f->ring[f->lent % RING];
+		int r = slot_wait(f, s);
+
+		if (r)
+			return r;
+		s->n = want;
+		s->rd.got = 0;
+		s->rd.err = 0;
+		pthread_mutex_lock(&f->mu);
+		s->busy = true;
+		pthread_mutex_unlock(&f->mu);
+		r = snapwriter_read_lent(f->w, f->fd, off, s->buf, want, &f->end, &s->rd,
+					 give_back, s);
+		if (r) {
+			/* Nothing was lent: the slot is ours. */
+			pthread_mutex_lock(&f->mu);
+			s->busy = false;
+			pthread_mutex_unlock(&f->mu);
+			return r;
+		}
+		f->lent++;
+		off += want;
+		len -= want;
 	}
 	return 0;
 }
@@ -348,110 +360,57 @@ static int feed_file(struct feed *f)
 	int r = 0;
 
 	for (i = 0; i < f->nreg && !r; i++) {
-		r = feed_zeros(f, f->reg[i].offset - pos);
+		uint64_t gap = f->reg[i].offset - pos;
+
+		r = gap ? snapwriter_write_zeros(f->w, gap) : 0;
 		if (!r)
-			r = copy_range(f, f->reg[i].offset, f->reg[i].length);
+			r = f->lending ? lend_range(f, f->reg[i].offset, f->reg[i].length)
+				       : copy_range(f, f->reg[i].offset, f->reg[i].length);
 		pos = f->reg[i].offset + f->reg[i].length;
 	}
-	if (!r)
-		r = feed_zeros(f, f->limit - pos);
+	if (!r && f->limit > pos)
+		r = snapwriter_write_zeros(f->w, f->limit - pos);
 	return r;
 }
 
-static void *reader(void *arg)
+/* Lending mode: every chunk hashed, then every chunk back from the
+ * archive (also when the archive failed: it gives back what it drops). */
+static int feed_settle(struct feed *f, int r)
 {
-	struct feed *f = arg;
-
-	pthread_setname_np(pthread_self(), "procsnap-read");
-	if (feed_file(f) == 0)
-		feed_post(f, SLOT_END, 0, 0);
-	return NULL;
-}
-
-/* A slot is free again (called by the archive's thread for lent data). */
-static void give_back(void *arg)
-{
-	struct slot *s = arg;
-
-	pthread_mutex_lock(&s->f->mu);
-	s->busy = 0;
-	pthread_cond_broadcast(&s->f->cv);
-	pthread_mutex_unlock(&s->f->mu);
-}
-
-/* Threaded mode: this thread hashes and lends what the reader posts, then
- * waits until the archive has given every chunk back. */
-static int consume(struct feed *f)
-{
-	sigset_t all, old;
-	pthread_t t;
 	unsigned i;
-	int r, done = 0;
+	int h = 0;
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = -pthread_create(&t, NULL, reader, f);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r)
-		return r;
-	while (!done && !r) {
-		struct slot *s = &f->ring[f->taken % RING];
-
-		pthread_mutex_lock(&f->mu);
-		while (f->filled == f->taken)
-			pthread_cond_wait(&f->cv, &f->mu);
-		pthread_mutex_unlock(&f->mu);
-		switch (s->kind) {
-		case SLOT_DATA:
-			r = snapwriter_write_lent(f->w, s->buf, s->n, give_back, s);
-			/* On failure nothing was lent: the slot is ours. */
-			if (r)
-				give_back(s);
-			break;
-		case SLOT_ZEROS:
-			r = snapwriter_write_zeros(f->w, s->zeros);
-			give_back(s);
-			break;
-		default:
-			done = 1;
-			give_back(s);
-			break;
-		}
-		pthread_mutex_lock(&f->mu);
-		f->taken++;
-		if (r)
-			f->stop = 1;
-		pthread_cond_broadcast(&f->cv);
-		pthread_mutex_unlock(&f->mu);
-	}
-	pthread_join(t, NULL);
-	/* The buffers are freed by our caller: every lent one must be back
-	 * (snapwriter gives them back also when the archive failed). */
+	/* Also after a failure: hashing what is read costs little, and a
+	 * failed archive lets go of the rest. */
+	while ((h = snapwriter_hash_reads(f->w, true)) > 0)
+		;
+	if (!r && h < 0)
+		r = h;
 	pthread_mutex_lock(&f->mu);
-	for (; f->taken != f->filled; f->taken++)
-		f->ring[f->taken % RING].busy = 0; /* posted, never taken */
 	for (i = 0; i < RING; i++)
 		while (f->ring[i].busy)
 			pthread_cond_wait(&f->cv, &f->mu);
+	if (f->shrunk && f->res->status == CONTENT_CAPTURED)
+		f->res->status = CONTENT_SHRUNK;
 	pthread_mutex_unlock(&f->mu);
 	return r;
 }
 
-/* The feed's buffers: a ring for the reader thread when the file has
- * THREAD_MIN bytes of data or more, else one chunk sized to the file. */
+/* The feed's buffers: a ring of chunks to lend when the file has LEND_MIN
+ * bytes of data or more, else one chunk sized to the file. */
 static int feed_setup(struct feed *f)
 {
 	size_t i;
 
-	f->threaded = f->res->data >= THREAD_MIN;
-	if (!f->threaded) {
+	f->lending = f->res->data >= LEND_MIN;
+	if (!f->lending) {
 		/* A small file gets a small buffer: no 1 MiB allocation (an
 		 * mmap and its page faults) per 4 KiB file. */
 		f->chunk_size = f->limit < CHUNK ? (size_t)f->limit + 1 : CHUNK;
 		f->chunk = malloc(f->chunk_size);
 		return f->chunk ? 0 : -ENOMEM;
 	}
-	f->chunk_size = TCHUNK;
+	atomic_init(&f->end, UINT64_MAX);
 	for (i = 0; i < RING; i++) {
 		f->ring[i].f = f;
 		f->ring[i].buf = malloc(TCHUNK);
@@ -548,7 +507,9 @@ int content_capture(struct snapwriter *w, int pinfd, const struct stat *st,
 		r = snapwriter_begin(w, name, f.limit, res->sparse ? rg.reg : NULL,
 				     res->sparse ? rg.n : 0);
 	if (!r)
-		r = f.threaded ? consume(&f) : feed_file(&f);
+		r = feed_file(&f);
+	if (f.mu_ready)
+		r = feed_settle(&f, r);
 	if (f.mu_ready) {
 		pthread_mutex_destroy(&f.mu);
 		pthread_cond_destroy(&f.cv);

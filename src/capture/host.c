@@ -273,6 +273,23 @@ int host_record(struct capture *c, const char *topdir)
 	return r ? wfail(c, r, "%s", snapwriter_error(c->w)) : 0;
 }
 
+/* Processes whose exe, fds or maps could not be examined, and why: what
+ * they hold is unknown, so the counts above are lower bounds. */
+static void summary_unexamined(struct jsonw *j, const struct capture_stats *s)
+{
+	jsonw_uint(j, "processes_unexamined", s->procs_unexamined);
+	jsonw_open(j, "processes_unexamined_why");
+	if (s->unexamined_denied)
+		jsonw_uint(j, "denied", s->unexamined_denied);
+	if (s->unexamined_vanished)
+		jsonw_uint(j, "vanished", s->unexamined_vanished);
+	if (s->unexamined_timed_out)
+		jsonw_uint(j, "timed-out", s->unexamined_timed_out);
+	if (s->unexamined_other)
+		jsonw_uint(j, "other", s->unexamined_other);
+	jsonw_close(j);
+}
+
 /* What was hidden, and how the unlisted processes were looked for. */
 static void host_summary_hidden(struct capture *c, struct jsonw *j)
 {
@@ -346,6 +363,7 @@ int host_summary(struct capture *c)
 	jsonw_uint(&j, "other_errors", s->other_errors);
 	jsonw_uint(&j, "read_timeouts", s->read_timeouts);
 	jsonw_uint(&j, "processes_denied", s->procs_denied);
+	summary_unexamined(&j, s);
 	jsonw_uint(&j, "mapped_deleted", s->mapped_deleted);
 	jsonw_uint(&j, "thread_fd_tables", s->thread_tables);
 	jsonw_uint(&j, "thread_fds", s->thread_fds);

@@ -51,9 +51,14 @@ static int check_mount(const struct mountinfo_entry *e, void *arg)
 
 /*
  * Whether the host's /proc can serve as it is, bound without what is
- * mounted on it: the kernel's proc, of procsnap's own pid namespace (its
- * "self" is procsnap), not restricted by hidepid= or subset=.  Read
- * before unsharing.
+ * mounted on it: the kernel's proc, not restricted by hidepid= or
+ * subset=, of procsnap's pid namespace or an ancestor of it (its "self"
+ * names procsnap, by whatever pid that namespace gives it).  An
+ * ancestor's proc shows more than a fresh instance would: a proc mounted
+ * now shows procsnap's own namespace only (unshare -p -f without
+ * --mount-proc, a container given the host's /proc).  A proc where
+ * procsnap has no pid (a descendant namespace's, mounted over /proc to
+ * show a chosen few) is not used.  Read before unsharing.
  */
 static bool bindable(struct privproc *pp)
 {
@@ -71,7 +76,7 @@ static bool bindable(struct privproc *pp)
 	if (n <= 0)
 		return false;
 	self[n] = '\0';
-	if (strtol(self, NULL, 10) != (long)getpid())
+	if (strtol(self, NULL, 10) <= 0)
 		return false;
 	snprintf(name, sizeof(name), "self/fdinfo/%d", pp->host_fd);
 	if (procfs_read(pp->host_fd, name, 4096, &b, &truncated) == 0 &&

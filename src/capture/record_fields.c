@@ -34,6 +34,61 @@ void record_error(struct capture *c, struct jsonw *errs, const char *what,
 	jsonw_close(errs);
 }
 
+/*
+ * Which part of a process an error of its record leaves unexamined: the
+ * reader's definition (include/examined.h on the reading side,
+ * docs/FORMAT.md "What snapread derives"), so the capture's summary and
+ * every snapread view count the same processes.  -1: none.
+ */
+static int gap_part(const char *what)
+{
+	size_t n = strlen(what);
+
+	if (strcmp(what, "exe") == 0 || strcmp(what, "exe-pin") == 0 ||
+	    strcmp(what, "exe-fstat") == 0)
+		return 0;
+	if (strcmp(what, "fd") == 0 || strcmp(what, "task") == 0 ||
+	    (strncmp(what, "task/", 5) == 0 && n > 10 && strcmp(what + n - 5, "/kcmp") == 0))
+		return 1;
+	if (strcmp(what, "maps") == 0)
+		return 2;
+	return -1;
+}
+
+void record_gap(struct capture *c, const char *what, int err, bool table)
+{
+	int e = err < 0 ? -err : err;
+
+	if (!table && gap_part(what) < 0)
+		return;
+	/* A zombie's exe, maps and fds are gone before it is reaped: what
+	 * vanished with them is absent, not lost (a thread's own table is
+	 * never excused: the reader does not excuse it either). */
+	if (!table && c->proc_zombie && (e == ENOENT || e == ESRCH))
+		return;
+	if (!c->proc_gap)
+		c->proc_gap = err ? -e : -EIO;
+}
+
+/* The process just recorded: counted as not examined when a gap was
+ * found, by the reason of the first (docs/FORMAT.md, summary.json). */
+void record_gap_count(struct capture *c, bool vanished)
+{
+	int e = vanished ? ENOENT : -c->proc_gap;
+
+	if (!vanished && !c->proc_gap)
+		return;
+	c->st.procs_unexamined++;
+	if (e == EACCES || e == EPERM)
+		c->st.unexamined_denied++;
+	else if (e == ENOENT || e == ESRCH)
+		c->st.unexamined_vanished++;
+	else if (e == ETIMEDOUT)
+		c->st.unexamined_timed_out++;
+	else
+		c->st.unexamined_other++;
+}
+
 /* Like capture_utc(), with the date of the last second kept: an fd's
  * three times, and most files' times, fall in few distinct seconds. */
 void record_time(struct capture *c, struct jsonw *j, const char *key,

@@ -88,6 +88,7 @@ void record_tables(struct capture *c, struct batch *b)
 	if (p->kcmp_failed) {
 		snprintf(what, sizeof(what), "task/%d/kcmp", p->kcmp_tid);
 		record_error(c, &c->errs, what, p->kcmp_err);
+		record_gap(c, what, p->kcmp_err, false);
 		jsonw_uint(j, "threads_table_unknown", p->kcmp_failed);
 	}
 	if (!b->ntables)
@@ -107,6 +108,7 @@ void record_tables(struct capture *c, struct batch *b)
 			snprintf(what, sizeof(what), "task/%d/fd", t->tid);
 			jsonw_aopen(j, "errors");
 			record_error(c, j, what, t->err);
+			record_gap(c, what, t->err, true);
 			jsonw_aclose(j);
 		}
 		jsonw_close(j);

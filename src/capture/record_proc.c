@@ -25,6 +25,7 @@ static void record_collect_errors(struct capture *c, const struct proc_item *p, 
 				(e->err == -ENOENT && strcmp(e->what, "exe") == 0)))
 			continue;
 		record_error(c, &c->errs, e->what, e->err);
+		record_gap(c, e->what, e->err, false);
 	}
 }
 
@@ -219,12 +220,15 @@ static int record_begin(struct capture *c, struct batch *b)
 	c->deleted_special = 0;
 	c->thread_fds = 0;
 	c->proc_denied = false;
+	c->proc_zombie = false;
+	c->proc_gap = 0;
 	c->cur_socks = &c->ownnet.socks;
 	c->dir_failed = p->dir_err != 0;
 	hidden_record_proc(c, b);
 	if (c->dir_failed) {
 		/* -EXDEV: /proc/PID was there, but not PID's (hidden.c). */
 		record_error(c, &c->errs, "process", p->dir_err);
+		c->proc_gap = p->dir_err; /* not examined at all */
 		if (p->dir_err != -EXDEV) {
 			jsonw_bool(j, "vanished", true);
 			c->st.procs_vanished++;
@@ -233,6 +237,7 @@ static int record_begin(struct capture *c, struct batch *b)
 	}
 	c->have_stat = p->raw[RAW_STAT].ok &&
 		       parse_stat(batch_text(b, &p->raw[RAW_STAT]), p->raw[RAW_STAT].len, &ps) == 0;
+	c->proc_zombie = c->have_stat && (ps.state == 'Z' || ps.state == 'X');
 	record_collect_errors(c, p, c->have_stat && (ps.flags & PF_KTHREAD));
 	rc = record_files(c, b, &pst, &have_status);
 	if (rc)
@@ -288,6 +293,7 @@ static int record_end(struct capture *c, struct batch *b)
 	jsonw_aclose(&c->errs);
 	if (c->proc_denied)
 		c->st.procs_denied++;
+	record_gap_count(c, c->dir_failed ? c->proc_gap != -EXDEV : !c->have_stat);
 	buf_puts(&c->json, ",\"errors\":");
 	buf_append(&c->json, c->errbuf.data, c->errbuf.len);
 	jsonw_close(j);

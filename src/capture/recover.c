@@ -50,8 +50,12 @@ static int copy_file(struct capture *c, struct stored *s, const struct recover_s
 	int rc;
 
 	clock_gettime(CLOCK_REALTIME, &t);
+	progress_file(c, src->pinfd,
+		      src->st->st_size > 0 && (uint64_t)src->st->st_size < c->o.max_file_size
+		      ? (uint64_t)src->st->st_size : c->o.max_file_size);
 	rc = content_capture(c->w, src->pinfd, src->st, c->o.max_file_size, s->member, guard,
 			     &s->res);
+	progress_file_done(c, rc ? 0 : s->res.stored);
 	if (rc)
 		return wfail(c, rc, "%s", snapwriter_error(c->w));
 	count(c, s);

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,8 @@
 #include "parse.h"
 #include "selfcheck.h"
 #include "privproc.h"
-#include "series.h"
+#include "procsnap_series.h"
+#include "procsnap_progress.h"
 #include "signals.h"
 
 static void usage(FILE *f)
@@ -63,16 +65,58 @@ static void usage(FILE *f)
 "  --no-sock-diag      read sockets from /proc/net only, not also through\n"
 "                      netlink sock_diag (which may load the kernel's\n"
 "                      tcp_diag, udp_diag and unix_diag modules)\n"
-"  -q, --quiet         no summary on stderr (warnings are still given)\n"
+"  --progress          draw the status line even when stderr is not a\n"
+"                      terminal (it is drawn on a terminal unless -q)\n"
+"  -q, --quiet         no status line and no summary on stderr (warnings\n"
+"                      are still given)\n"
 "  -h, --help          this help\n"
 "  -V, --version       print the version\n"
 "\n"
-"The final archive path is printed on stdout.  Exit status: 0 when a\n"
-"complete archive was written (items that could not be read are recorded\n"
-"in it), 2 when no complete archive exists.\n"
+"The final archive path is printed on stdout.  SIGINT, SIGTERM or SIGHUP\n"
+"stops a capture within a second, leaving no archive.  Exit\n"
+"status: 0 when a complete archive was written (items that could not be\n"
+"read are recorded in it), 2 when no complete archive exists.\n"
 "\n"
 "On a host that may be compromised, run procsnap-static: it loads no\n"
 "library, so LD_PRELOAD and /etc/ld.so.preload cannot filter what it sees.\n");
+}
+
+/* A usage error: one line naming it, one saying where help is. */
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("procsnap: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'procsnap --help'.\n", stderr);
+	return 2;
+}
+
+/* Processes whose exe, fds or maps could not be read: what they hold is
+ * unknown, so the counts above are what could be examined, not what the
+ * host holds (docs/FORMAT.md, summary.json). */
+static void summary_unexamined(const struct capture_stats *s)
+{
+	static const char *const why[] = { "denied", "vanished", "timed out", "other errors" };
+	const uint64_t n[] = { s->unexamined_denied, s->unexamined_vanished,
+			       s->unexamined_timed_out, s->unexamined_other };
+	const char *sep = "";
+	size_t i;
+
+	if (!s->procs_unexamined)
+		return;
+	fprintf(stderr, "procsnap: %llu process%s not examined in full (",
+		(unsigned long long)s->procs_unexamined, s->procs_unexamined > 1 ? "es" : "");
+	for (i = 0; i < sizeof(n) / sizeof(*n); i++)
+		if (n[i]) {
+			fprintf(stderr, "%s%llu %s", sep, (unsigned long long)n[i], why[i]);
+			sep = ", ";
+		}
+	fprintf(stderr, "): the fds, sockets and deleted files %s are unknown, "
+		"not in the counts above\n", s->procs_unexamined > 1 ? "they hold" : "it holds");
 }
 
 /* What was hidden from the host's /proc, and what the capture could not
@@ -129,6 +173,7 @@ static void summary(const struct capture_stats *s, const char *where)
 			(unsigned long long)s->thread_tables,
 			(unsigned long long)s->thread_fds,
 			(unsigned long long)s->net_namespaces);
+	summary_unexamined(s);
 	if (s->restricted_view)
 		fprintf(stderr, "procsnap: restricted view: /proc is mounted hidepid=%s, "
 			"processes of other users may be hidden from this capture\n",
@@ -289,6 +334,8 @@ struct args {
 	bool quiet;
 	struct series_opts series; /* every_ms 0: one capture */
 	bool count_given;
+	bool progress;    /* --progress */
+	struct progress_line *pl; /* the status line (main's), for each round */
 	struct selfcheck self; /* o.selfcheck borrows it */
 };
 
@@ -300,15 +347,11 @@ static int set_series(struct args *a, bool every, const char *s)
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (every && (errno || *end || end == s || !(v >= 0.1 && v <= 86400))) {
-		fprintf(stderr, "procsnap: --every: '%s' is not a number of seconds "
-			"(0.1 to 86400)\n", s);
-		return 2;
-	}
-	if (!every && (errno || *end || end == s || !(v >= 0 && v <= 1e9) || v != (double)(unsigned long)v)) {
-		fprintf(stderr, "procsnap: --count: '%s' is not a number of rounds\n", s);
-		return 2;
-	}
+	if (every && (errno || *end || end == s || !(v >= 0.1 && v <= 86400)))
+		return usage_error("--every: '%s' is not a number of seconds (0.1 to 86400)", s);
+	if (!every && (errno || *end || end == s || !(v >= 0 && v <= 1e9) ||
+		       v != (double)(unsigned long)v))
+		return usage_error("--count: '%s' is not a number of rounds", s);
 	if (every)
 		a->series.every_ms = (uint64_t)(v * 1000 + 0.5);
 	else
@@ -319,19 +362,12 @@ static int set_series(struct args *a, bool every, const char *s)
 /* The options that go together: 0, or 2 after saying why. */
 static int check_series(struct args *a)
 {
-	if (a->count_given && !a->series.every_ms) {
-		fprintf(stderr, "procsnap: --count needs --every\n");
-		return 2;
-	}
-	if (a->o.children && !a->npids) {
-		fprintf(stderr, "procsnap: --children needs -p PID\n");
-		return 2;
-	}
-	if (a->series.every_ms && strcmp(a->dir, "-") == 0) {
-		fprintf(stderr, "procsnap: --every writes an archive per round: give -o DIR, "
-			"not -o -\n");
-		return 2;
-	}
+	if (a->count_given && !a->series.every_ms)
+		return usage_error("--count needs --every");
+	if (a->o.children && !a->npids)
+		return usage_error("--children needs -p PID");
+	if (a->series.every_ms && strcmp(a->dir, "-") == 0)
+		return usage_error("--every writes an archive per round: give -o DIR, not -o -");
 	a->series.suffix = snapwriter_suffix(a->o.compress);
 	a->series.quiet = a->quiet;
 	return 0;
@@ -346,10 +382,8 @@ static int add_pid(struct args *a, const char *s)
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v <= 0 || v > INT_MAX) {
-		fprintf(stderr, "procsnap: -p: '%s' is not a pid\n", s);
-		return 2;
-	}
+	if (errno || *end || end == s || v <= 0 || v > INT_MAX)
+		return usage_error("-p: '%s' is not a pid", s);
 	np = realloc(a->pids, (a->npids + 1) * sizeof(*np));
 	if (!np) {
 		fprintf(stderr, "procsnap: out of memory\n");
@@ -368,11 +402,9 @@ static int set_timeout(struct args *a, const char *s)
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || *end || end == s || !(v >= 0.001 && v <= 86400)) {
-		fprintf(stderr, "procsnap: --read-timeout: '%s' is not a number of "
-			"seconds (0.001 to 86400)\n", s);
-		return 2;
-	}
+	if (errno || *end || end == s || !(v >= 0.001 && v <= 86400))
+		return usage_error("--read-timeout: '%s' is not a number of seconds "
+				   "(0.001 to 86400)", s);
 	a->o.read_timeout_ms = (long)(v * 1000 + 0.5);
 	return 0;
 }
@@ -385,7 +417,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum { OPT_COMPRESS = 256, OPT_NO_CONTENT, OPT_MAX, OPT_PROC, OPT_TIMEOUT,
 	       OPT_HOST_ROOT, OPT_BREAK_LEASES, OPT_NO_TOUCH_WATCHED, OPT_PROBE, OPT_NO_PROBE,
-	       OPT_NO_DIAG, OPT_CHILDREN, OPT_EVERY, OPT_COUNT, OPT_NO_REUSE };
+	       OPT_NO_DIAG, OPT_CHILDREN, OPT_EVERY, OPT_COUNT, OPT_NO_REUSE, OPT_PROGRESS };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "compress", required_argument, NULL, OPT_COMPRESS },
@@ -404,32 +436,34 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "every", required_argument, NULL, OPT_EVERY },
 		{ "count", required_argument, NULL, OPT_COUNT },
 		{ "no-reuse", no_argument, NULL, OPT_NO_REUSE },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *bad;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "o:p:qhV", longopts, NULL)) != -1) {
+	/* Our own messages, not getopt's (which name argv[0], a path): a
+	 * leading ':' makes a missing argument ':' rather than '?'. */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":o:p:qhV", longopts, NULL)) != -1) {
+		bad = optind > 1 && optind - 1 < argc ? argv[optind - 1] : "?";
 		switch (opt) {
 		case 'o':
 			a->dir = optarg;
 			break;
 		case OPT_COMPRESS:
-			if (snapwriter_parse_compress(optarg, &a->o.compress)) {
-				fprintf(stderr, "procsnap: --compress: '%s' is not gzip, zstd or none\n", optarg);
-				return 2;
-			}
+			if (snapwriter_parse_compress(optarg, &a->o.compress))
+				return usage_error("--compress: '%s' is not gzip, zstd or none", optarg);
 			break;
 		case OPT_NO_CONTENT:
 			a->o.no_content = true;
 			break;
 		case OPT_MAX:
-			if (parse_size(optarg, &a->o.max_file_size) || !a->o.max_file_size) {
-				fprintf(stderr, "procsnap: --max-file-size: '%s' is not a size like 512M\n", optarg);
-				return 2;
-			}
+			if (parse_size(optarg, &a->o.max_file_size) || !a->o.max_file_size)
+				return usage_error("--max-file-size: '%s' is not a size like 512M", optarg);
 			break;
 		case 'p':
 			if (add_pid(a, optarg))
@@ -474,6 +508,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'q':
 			a->quiet = true;
 			break;
+		case OPT_PROGRESS:
+			a->progress = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -481,20 +518,18 @@ static int parse_args(int argc, char **argv, struct args *a)
 			printf("procsnap %s (archive format %d)\n", PROCSNAP_VERSION,
 			       CAPTURE_FORMAT_VERSION);
 			return 0;
+		case ':':
+			return usage_error("option '%s' needs an argument", bad);
 		default:
-			usage(stderr);
-			return 2;
+			if (optopt && strncmp(bad, "--", 2) != 0)
+				return usage_error("unknown option '-%c'", optopt);
+			return usage_error("unknown option '%s'", bad);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "procsnap: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
-	if (strcmp(a->dir, "-") == 0 && isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "procsnap: refusing to write an archive to a terminal; redirect stdout\n");
-		return 2;
-	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (strcmp(a->dir, "-") == 0 && isatty(STDOUT_FILENO))
+		return usage_error("refusing to write an archive to a terminal; redirect stdout");
 	if (check_series(a))
 		return 2;
 	a->o.pids = a->pids;
@@ -504,10 +539,42 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return -1;
 }
 
-/* One capture into a->dir, as base (NULL: named for now): 0 when a
- * complete archive was written, else 2 (said on stderr, nothing left
- * under a final name). */
-static int capture_once(struct args *a, const char *given)
+/*
+ * -p: every pid asked for that is not a process now is named, on one
+ * line.  Those that do exist are captured (a missing one is recorded as
+ * vanished, like a process that exits mid-capture); when none does there
+ * is nothing to capture: 2.
+ */
+static int check_pids(const struct args *a)
+{
+	char list[512];
+	size_t i, len = 0, missing = 0;
+	int n;
+
+	for (i = 0; i < a->npids; i++) {
+		if (capture_pid_exists(a->o.proc_root, a->pids[i]) == 0)
+			continue;
+		missing++;
+		n = snprintf(list + len, sizeof(list) - len, "%s%d", len ? ", " : "", a->pids[i]);
+		if (n > 0 && (size_t)n < sizeof(list) - len)
+			len += (size_t)n;
+	}
+	if (!missing)
+		return 0;
+	if (missing == a->npids) {
+		fprintf(stderr, "procsnap: -p %s: no such process%s\n", list,
+			missing > 1 ? "es" : "");
+		return 2;
+	}
+	fprintf(stderr, "procsnap: warning: -p %s: no such process%s (recorded as vanished)\n",
+		list, missing > 1 ? "es" : "");
+	return 0;
+}
+
+/* One capture into a->dir, as base (NULL: named for now), drawing its
+ * progress on pl: 0 when a complete archive was written, else 2 (said on
+ * stderr, nothing left under a final name). */
+static int capture_once(struct args *a, const char *given, struct progress_line *pl)
 {
 	struct output out = OUTPUT_INIT;
 	struct privproc priv = PRIVPROC_INIT;
@@ -536,9 +603,24 @@ static int capture_once(struct args *a, const char *given)
 	else
 		privproc_enter(&priv, "/proc");
 	a->o.priv = &priv;
+	/* -p is checked in the /proc the capture reads: a process hidden
+	 * from the host's by a mount over /proc/PID is found there. */
+	if (check_pids(a))
+		goto out;
 	r = capture_new(&c, &a->o);
 	if (!r)
 		r = capture_run(c, out.fd, base);
+	/* Whatever comes next starts a clean line. */
+	progress_line_done(pl);
+	if (*a->o.stop) {
+		/* Stopped: the archive is abandoned, even when its end was
+		 * already written, since the responder asked us to stop. */
+		fprintf(stderr, "procsnap: stopped by signal %d (%s); %s\n", (int)*a->o.stop,
+			signals_name(*a->o.stop), out.is_stdout
+			? "what was written to stdout is not a complete archive"
+			: "no archive left");
+		goto out;
+	}
 	if (r) {
 		fprintf(stderr, "procsnap: capture failed, no archive written: %s\n",
 			capture_error(c));
@@ -568,7 +650,7 @@ out:
 	return rc;
 }
 
-/* One round of a series (series.c), in a process of its own: procsnap's
+/* One round of a series (procsnap_series.c), in a process of its own: procsnap's
  * own two processes are both "self". */
 static int capture_round(void *arg, const char *base, const struct capture_series *round,
 			 struct reuse *reuse)
@@ -578,14 +660,14 @@ static int capture_round(void *arg, const char *base, const struct capture_serie
 	a->o.series = round;
 	a->o.reuse = reuse;
 	a->o.parent_self = (int)getppid();
-	return capture_once(a, base);
+	return capture_once(a, base, a->pl);
 }
 
 int main(int argc, char **argv)
 {
 	struct args a = { .o = { .compress = SNAP_COMPRESS_GZIP }, .dir = ".",
 			  .self = SELFCHECK_INIT, .series = { .reuse = true } };
-	const volatile sig_atomic_t *stop;
+	struct progress_line pl;
 	int rc;
 
 	rc = parse_args(argc, argv, &a);
@@ -598,15 +680,23 @@ int main(int argc, char **argv)
 	}
 	warn_self(&a.self);
 	a.o.selfcheck = &a.self;
-	a.o.stop = stop = signals_install();
-	if (a.series.every_ms) {
-		rc = series_run(&a.series, stop, capture_round, &a);
-		goto out;
+	progress_line_init(&pl, statusline_wanted(a.progress, a.quiet));
+	if (pl.sl.on) {
+		a.o.progress = progress_line_show;
+		a.o.progress_arg = &pl;
 	}
-	rc = capture_once(&a, NULL);
-	if (*stop && rc)
-		fprintf(stderr, "procsnap: stopped by signal %d; partial output removed\n",
-			(int)*stop);
+	signals_notice("procsnap", strcmp(a.dir, "-") == 0
+		       ? "stopping; what is on stdout will not be a complete archive"
+		       : a.series.every_ms ? "stopping; the rounds already complete are kept"
+		       : "stopping; no archive will be left",
+		       isatty(STDERR_FILENO));
+	a.o.stop = signals_install();
+	a.pl = &pl;
+	if (a.series.every_ms)
+		rc = series_run(&a.series, a.o.stop, capture_round, &a);
+	else
+		rc = capture_once(&a, NULL, &pl);
+	progress_line_done(&pl);
 out:
 	selfcheck_free(&a.self);
 	free(a.pids);

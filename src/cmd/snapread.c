@@ -18,6 +18,7 @@ static const struct {
 	{ "diff", cmd_diff, "what changed between two snapshots (A before, B after)" },
 	{ "timeline", cmd_timeline, "times of snapshots merged: bodyfile, jsonl or csv" },
 	{ "watch", cmd_watch, "a series of snapshots as one log: processes, fds, offsets, rates" },
+	{ "stack", cmd_stack, "across many hosts' snapshots, what is on the fewest" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(*commands))

@@ -124,10 +124,11 @@ static int next_fd(struct snapshot *s, struct snapshot_item *it)
 		return x;
 	}
 	s->line++;
-	snprintf(what, sizeof(what), "%s line %lu", s->m->name, s->line);
 	if (s->text.len == 0)
-		return fail(s, -EBADMSG, "%s is empty", what);
+		return fail(s, -EBADMSG, "%s line %lu is empty", s->m->name, s->line);
 	if (!s->o.fd_text) {
+		/* Named only for a parse: with fd_text most lines never are. */
+		snprintf(what, sizeof(what), "%s line %lu", s->m->name, s->line);
 		x = parse_fd(s, s->m->pid, what, s->text.data, s->text.len, &j, &fd, &tid);
 		if (x)
 			return x;
@@ -256,8 +257,15 @@ int snapshot_next(struct snapshot *s, struct snapshot_item *it)
 		case SNAP_M_PROCESS:
 			s->block_pid = m->pid;
 			return on_process(s, it);
-		default:
+		case SNAP_M_FORMAT:
+		case SNAP_M_MANIFEST:
 			break;
+		default:
+			if (!s->o.other)
+				break;
+			it->kind = SNAPSHOT_OTHER;
+			it->member = m;
+			return 1;
 		}
 	}
 }

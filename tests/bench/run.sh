@@ -13,7 +13,9 @@
 # the instruction counts), BENCH_GZIP=0 (skip the long gzip content runs),
 # BENCH_SCOPE=host (capture the whole host, not only the workload's
 # processes: on a shared machine, other people's processes then enter the
-# figures).
+# figures), BENCH_BASE=DIR (a build of an earlier procsnap, e.g. of main:
+# its rows are measured beside this one's, for before-and-after figures
+# from the same run).
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
@@ -27,6 +29,7 @@ OUT="$B/bench"
 QUICK=${BENCH_QUICK:-0}
 CALLGRIND=${BENCH_CALLGRIND:-1}
 GZIP_CONTENT=${BENCH_GZIP:-1}
+BASE=${BENCH_BASE:+$(cd "$BENCH_BASE" && pwd)/procsnap}
 SCOPE=${BENCH_SCOPE:-workload}
 
 for f in "$PROCSNAP" "$SNAPREAD" "$HOLDER" "$FLOOR" "$TIMEIT"; do
@@ -104,6 +107,12 @@ stop_holder() {
 	sleep 1 # PID 1 reaps the holder's orphans lazily here
 }
 field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -n1; }
+# children PID: its child processes, from /proc/*/stat alone (pgrep also
+# reads command lines, and on a shared machine a stuck process's blocks).
+children() { sed -n 's/^\([0-9]*\) (.*) [A-Za-z] \([0-9]*\) .*/\1 \2/p' /proc/[0-9]*/stat 2>/dev/null | awk -v p="$1" '$2 == p {print $1}'; }
+# base NAME ARGS: B_ARG becomes the timeit argument that runs the base
+# build with ARGS, when there is one (else nothing): "${B_ARG[@]}".
+base() { B_ARG=(); [ -n "$BASE" ] && B_ARG=("$1=$BASE $2"); return 0; }
 
 # measure SECTION TIMEIT-ARGS...: runs timeit, keeps its lines under SECTION.
 measure() {
@@ -130,7 +139,7 @@ hostfds() { "$FLOOR" "$@" 2>&1 >/dev/null | awk '{print $2, $4}'; }
 # the holder and its children, or with BENCH_SCOPE=host everything.
 scope() {
 	local pids p
-	pids="$1 $(pgrep -P "$1" | tr '\n' ' ')"
+	pids="$1 $(children "$1" | tr '\n' ' ')"
 	S_PIDS=$pids
 	if [ "$SCOPE" = host ]; then
 		S_SNAP=""; S_LSOF=""; S_PS="aux"; S_FLOOR=""
@@ -182,15 +191,17 @@ echo "== A: 300 processes of a dynamically linked interpreter" >&2
 start_holder A 300 interp "$W" 300 25
 scope "$(field "$A" pid)"
 read -r a_pids a_fds <<<"$(hostfds $S_FLOOR)"
-a_maps=$(awk 'END {print NR}' /proc/"$(pgrep -P "$(field "$A" pid)" | head -n1)"/maps)
+a_maps=$(awk 'END {print NR}' /proc/"$(children "$(field "$A" pid)" | head -n1)"/maps)
 mkdir -p "$W/o"
+base procsnap-base "-q --no-content $S_SNAP -o $W/o"
 measure A -n "$RUNS" -w 1 -p "rm -rf $W/o/* $W/x.txt" \
 	procsnap="$PROCSNAP -q --no-content $S_SNAP -o $W/o" \
 	lsof="lsof -n -P $S_LSOF >$W/x.txt" \
 	floor="$FLOOR $S_FLOOR" \
 	"ps=ps $S_PS >$W/x.txt" \
 	procsnap-zstd="$PROCSNAP -q --no-content --compress zstd $S_SNAP -o $W/o" \
-	procsnap-none="$PROCSNAP -q --no-content --compress none $S_SNAP -o $W/o"
+	procsnap-none="$PROCSNAP -q --no-content --compress none $S_SNAP -o $W/o" \
+	"${B_ARG[@]}"
 # Sizes, and the uncompressed archive for the compression study.
 mkdir -p "$W/levels"
 "$PROCSNAP" -q --no-content --compress none $S_SNAP -o - >"$W/levels/meta-300.tar" 2>>"$ERRLOG"
@@ -243,7 +254,7 @@ mkdir -p "$W/snap3" "$W/x"
 start_holder BX 120 many "$W/x" 2 5000
 x_pid=$(field "$BX" pid)
 x_snap=""
-[ "$SCOPE" = host ] || for p in $x_pid $(pgrep -P "$x_pid"); do x_snap="$x_snap -p $p"; done
+[ "$SCOPE" = host ] || for p in $x_pid $(children "$x_pid"); do x_snap="$x_snap -p $p"; done
 SNAP3=$("$PROCSNAP" -q --no-content $S_SNAP $x_snap -o "$W/snap3" 2>>"$ERRLOG")
 stop_holder BX
 "$PROCSNAP" -q --no-content --compress none $S_SNAP -o - >"$W/levels/meta-100k.tar" 2>>"$ERRLOG"
@@ -281,9 +292,11 @@ C="$W/c"; mkdir -p "$C"
 got=$(tar -xOf "$C/check.tar" --wildcards "*/proc/$dpid/fds.jsonl" | jq -r "select(.fd == $dfd) | .content.sha256")
 [ "$got" = "$dsha" ] || note "content check: procsnap recorded sha256 $got, the holder wrote $dsha"
 rm -f "$C/check.tar"
+base procsnap-base "-q --compress none -p $dpid -o - >$C/o.tar"
 measure C-none -n "$RUNS_CONTENT" -w 1 -p "rm -f $C/*" \
 	procsnap="$PROCSNAP -q --compress none -p $dpid -o - >$C/o.tar" \
-	cat="cat /proc/$dpid/fd/$dfd >$C/cat.bin"
+	cat="cat /proc/$dpid/fd/$dfd >$C/cat.bin" \
+	"${B_ARG[@]}"
 # The same with the data on disk when the command returns: procsnap fsyncs
 # an archive written into a directory before naming it final.
 measure C-durable -n "$RUNS_CONTENT" -w 0 -p "rm -f $C/*" \
@@ -292,16 +305,42 @@ measure C-durable -n "$RUNS_CONTENT" -w 0 -p "rm -f $C/*" \
 measure C-zstd -n "$RUNS_CONTENT" -w 0 -p "rm -f $C/*" \
 	procsnap="$PROCSNAP -q --compress zstd -p $dpid -o - >$C/o.tar.zst" \
 	zstd-3="zstd -3 -T1 -q -c </proc/$dpid/fd/$dfd >$C/o.zst"
+# gzip of an incompressible payload (#18): stored blocks, so about the
+# speed of --compress none, and still a stream gzip -t and tar accept.
+measure C-gzip -n "$RUNS_CONTENT" -w 1 -p "rm -f $C/*" \
+	procsnap="$PROCSNAP -q -p $dpid -o - >$C/o.tar.gz" \
+	procsnap-none="$PROCSNAP -q --compress none -p $dpid -o - >$C/o.tar"
+"$PROCSNAP" -q -p "$dpid" -o - >"$C/o.tar.gz" 2>>"$ERRLOG"
+c_gz_size=$(stat -c %s "$C/o.tar.gz")
+c_gz_ok=$( { gzip -t "$C/o.tar.gz" && tar tzf "$C/o.tar.gz" >/dev/null; } 2>>"$ERRLOG" && echo yes || echo NO)
+rm -f "$C"/*
 if [ "$GZIP_CONTENT" = 1 ]; then
-	measure C-gzip -n $((QUICK == 1 ? 1 : 3)) -w 0 -p "rm -f $C/*" \
-		procsnap="$PROCSNAP -q -p $dpid -o - >$C/o.tar.gz" \
-		gzip-1="gzip -1 -c </proc/$dpid/fd/$dfd >$C/o.gz"
+	base procsnap-base "-q -p $dpid -o - >$C/o.tar.gz"
+	measure C-gzip-slow -n $((QUICK == 1 ? 1 : 3)) -w 0 -p "rm -f $C/*" \
+		gzip-1="gzip -1 -c </proc/$dpid/fd/$dfd >$C/o.gz" \
+		"${B_ARG[@]}"
 fi
 profile content-none "$PROCSNAP -q --compress none -p $dpid -o - >$C/o.tar"
 rm -f "$C"/*
 # A sample of incompressible payload for the compression study.
 head -c 64M "/proc/$dpid/fd/$dfd" >"$W/levels/random-64M.bin"
 stop_holder DEL
+
+# ---- G: a deleted file of binaries (compressible) ----------------------------
+echo "== G: recovering a deleted $CONTENT_SIZE file of binaries, gzip" >&2
+find /usr/bin /usr/lib/x86_64-linux-gnu -maxdepth 1 -type f -size +100k 2>/dev/null | sort |
+	xargs cat 2>/dev/null | head -c 512M >"$W/bins.src"
+start_holder BIN 600 copied "$W" "$W/bins.src" "$CONTENT_SIZE"
+rm -f "$W/bins.src"
+gpid=$(field "$BIN" pid); gfd=$(field "$BIN" fd)
+if [ "$GZIP_CONTENT" = 1 ]; then
+	base procsnap-base "-q -p $gpid -o - >$C/o.tar.gz"
+	measure G -n $((QUICK == 1 ? 1 : 3)) -w 0 -p "rm -f $C/*" \
+		procsnap="$PROCSNAP -q -p $gpid -o - >$C/o.tar.gz" \
+		gzip-1="gzip -1 -c </proc/$gpid/fd/$gfd >$C/o.gz" \
+		"${B_ARG[@]}"
+fi
+stop_holder BIN
 
 # ---- L: compression levels --------------------------------------------------
 echo "== L: compression levels on procsnap's own archives and on payloads" >&2
@@ -344,6 +383,16 @@ if [ -n "${READER[*]:-}" ]; then
 fi
 r_size1=$(stat -c %s "$SNAP1" 2>/dev/null)
 
+# ---- S: snapread stack on 100 snapshots (its own script and workload) ------------
+echo "== S: snapread stack on 100 snapshots of workload A" >&2
+rm -f "$OUT/stack.md"
+if "$SNAPREAD" stack --help >/dev/null 2>&1; then
+	BUILD=$BUILD BENCH_TMP=${BENCH_TMP:-/var/tmp} STACK_RUNS=$((QUICK == 1 ? 2 : 5)) \
+		bash "$ROOT/tests/bench/stack.sh" >/dev/null || note "stack bench failed (tests/bench/stack.sh)"
+else
+	note "snapread stack: not in $BUILD/snapread yet; section S skipped"
+fi
+
 # ---- the report ------------------------------------------------------------------
 T1=$(date +%s)
 {
@@ -355,7 +404,8 @@ T1=$(date +%s)
 	echo
 	echo "Scope: $( [ "$SCOPE" = host ] && echo "the whole host (BENCH_SCOPE=host)" || echo "the workload's processes only (-p lists for procsnap, lsof, ps and the floor), so that other processes on a shared machine stay out of the figures")."
 	echo
-	echo "Workloads: A = $a_pids processes / $a_fds fds (300 python3 interpreters of 25+ fds, maps of $a_maps lines); B = $b_pids processes / $b_fds fds (20 x 5,000); T = one process of $th_tasks threads and $th_fds fds; C = one deleted file of $dsize bytes (incompressible)."
+	echo "Workloads: A = $a_pids processes / $a_fds fds (300 python3 interpreters of 25+ fds, maps of $a_maps lines); B = $b_pids processes / $b_fds fds (20 x 5,000); T = one process of $th_tasks threads and $th_fds fds; C = one deleted file of $dsize bytes (incompressible); G = one deleted file of $CONTENT_SIZE of binaries (/usr/bin and /usr/lib, repeated)."
+	[ -n "$BASE" ] && echo && echo "Rows procsnap-base: $BASE, measured beside this build in the same runs."
 	echo
 	echo "## Targets"
 	echo
@@ -367,7 +417,7 @@ T1=$(date +%s)
 	p=$(val B procsnap 4); l=$(val B lsof 4)
 	r=$(ratio "$p" "$l"); echo "| B 100,000 fds: procsnap vs lsof -n -P | $p s vs $l s | $r | <= 0.5 | $(verdict "$r" '<=' 0.5) |"
 	r=$(ratio "$th_readlink" "$th_fds"); echo "| T 500 threads: fd table read once (readlinkat calls / fds) | $th_readlink calls for $th_fds fds ($t1_readlink with 1 thread) | $r | ~1 (fds + exe, cwd, root) | $( [ "$th_readlink" = "$t1_readlink" ] && echo met || echo MISSED) |"
-	rc=$(for s in C-none C-durable C-zstd C-gzip; do val "$s" procsnap 8; done | sort -n | tail -n1)
+	rc=$(for s in C-none C-durable C-zstd C-gzip G; do val "$s" procsnap 8; done | sort -n | tail -n1)
 	r=$(mib "$rc"); echo "| C peak RSS recovering the file (any compression) | $r MiB | | <= 32 MiB | $(verdict "$r" '<=' 32) |"
 	r=$(mib "$(val B procsnap 8)"); echo "| B peak RSS, 100,000 fds | $r MiB | | <= 64 MiB | $(verdict "$r" '<=' 64) |"
 	p=$(val C-none procsnap 4); c=$(val C-none cat 4)
@@ -376,11 +426,23 @@ T1=$(date +%s)
 	r=$(ratio "$c" "$p"); echo "| C no compression, on disk (fsync) vs cat + sync | $p s vs $c s | $r | >= 0.8 | $(verdict "$r" '>=' 0.8) |"
 	p=$(val C-zstd procsnap 4); c=$(val C-zstd zstd-3 4)
 	r=$(ratio "$p" "$c"); echo "| C zstd: procsnap vs zstd -3 | $p s vs $c s | $r | <= 1.1 | $(verdict "$r" '<=' 1.1) |"
-	p=$(val C-gzip procsnap 4); c=$(val C-gzip gzip-1 4)
+	p=$(val C-gzip procsnap 4); c=$(val C-gzip-slow gzip-1 4)
 	r=$(ratio "$p" "$c"); echo "| C gzip: procsnap vs gzip -1 | ${p:-skipped} s vs ${c:-skipped} s | $r | <= 1.1 | $(verdict "$r" '<=' 1.1) |"
+	echo "| **#18 targets** | | | | |"
+	p=$(val C-gzip procsnap 4); c=$(val C-gzip procsnap-none 4)
+	r=$(ratio "$c" "$p"); echo "| C gzip of incompressible data: throughput vs --compress none | $p s vs $c s | $r | >= 0.6 | $(verdict "$r" '>=' 0.6) |"
+	echo "| C its output: gzip -t and tar tzf accept it; size / input | $c_gz_ok; $(awk -v a="$c_gz_size" -v b="$dsize" 'BEGIN { printf "%.5f", a / b }') | | yes | $( [ "$c_gz_ok" = yes ] && echo met || echo MISSED) |"
+	p=$(val G procsnap 4); c=$(val G gzip-1 4); o=$(val G procsnap-base 4)
+	r=$(ratio "$p" "$c"); echo "| G gzip of binaries: procsnap vs gzip -1 (base build: $(ratio "$o" "$c")) | ${p:-skipped} s vs ${c:-skipped} s | $r | no worse than before (0.81) | $(verdict "$r" '<=' "$(ratio "$o" "$c" | sed 's/n\/a/0.81/')") |"
+	p=$(val C-none procsnap 4); c=$(val C-none cat 4)
+	r=$(ratio "$c" "$p"); echo "| C --compress none vs cat | $p s vs $c s | $r | >= 0.7 | $(verdict "$r" '>=' 0.7) |"
+	p=$(val A procsnap 4); f=$(val A floor 4)
+	r=$(ratio "$p" "$f"); echo "| A metadata: procsnap vs the floor | $p s vs $f s | $r | <= 1.0 | $(verdict "$r" '<=' 1.0) |"
+	p=$(val A procsnap 7); f=$(val A floor 7)
+	r=$(ratio "$p" "$f"); echo "| A metadata: CPU, procsnap vs the floor | $p s vs $f s | $r | <= 1.3 | $(verdict "$r" '<=' 1.3) |"
 	d1=$(val R gunzip-1 4); d2=$(val R gunzip-2 4)
 	p=$(val R fds-json 4); r=$(ratio "$p" "$d1")
-	echo "| R snapread fds --json vs decompressing | ${p:-skipped} s vs ${d1:-?} s | $r | <= 1.5 | $(verdict "$r" '<=' 1.5) |"
+	echo "| R snapread fds --json vs decompressing | ${p:-skipped} s vs ${d1:-?} s | $r | <= 2 (#18) | $(verdict "$r" '<=' 2) |"
 	p=$(val R diff 4); r=$(ratio "$p" "$d2")
 	echo "| R snapread diff vs decompressing both (idle host) | ${p:-skipped} s vs ${d2:-?} s | $r | <= 2.5 | $(verdict "$r" '<=' 2.5) |"
 	d3=$(val R gunzip-3 4); p=$(val R diff-news 4); r=$(ratio "$p" "$d3")
@@ -431,6 +493,10 @@ T1=$(date +%s)
 		echo '```'
 		echo
 	done
+	if [ -s "$OUT/stack.md" ]; then
+		cat "$OUT/stack.md"
+		echo
+	fi
 	if [ ${#NOTES[@]} -gt 0 ]; then
 		echo "## Notes"
 		echo

@@ -1,6 +1,6 @@
-/* series: procsnap --every — a capture every SECS, each round an archive of its own (program side). */
-#ifndef PROCSNAP_SERIES_H
-#define PROCSNAP_SERIES_H
+/* procsnap_series: procsnap --every — a capture every SECS, each round an archive of its own (program side). */
+#ifndef PROCSNAP_PROCSNAP_SERIES_H
+#define PROCSNAP_PROCSNAP_SERIES_H
 
 #include <signal.h>
 #include <stdbool.h>

@@ -1,4 +1,4 @@
-/* series: procsnap --every — a capture every SECS, each round an archive of its own, forked. */
+/* procsnap_series: procsnap --every — a capture every SECS, each round an archive of its own, forked. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "series.h"
+#include "procsnap_series.h"
 
 /* How often a wait between rounds looks at the stop flag. */
 #define SLICE_MS 100
@@ -168,7 +168,7 @@ static uint64_t next_slot(struct series *s, uint64_t start)
 		return slot;
 	s->info.late_ms = end - slot;
 	s->late++;
-	if (!s->o->quiet && (!s->o->count || s->info.round < s->o->count))
+	if (!s->o->quiet && !*s->stop && (!s->o->count || s->info.round < s->o->count))
 		fprintf(stderr, "procsnap: round %lu took %.3f s, longer than --every %.3f s: "
 			"round %lu starts at once, %.3f s late\n", s->info.round,
 			(double)(end - start) / 1000, (double)s->o->every_ms / 1000,
@@ -189,9 +189,7 @@ static int finish(const struct series *s, int rc)
 	const struct series_opts *o = s->o;
 
 	if (*s->stop) {
-		if (rc)
-			fprintf(stderr, "procsnap: stopped by signal %d in round %lu: its partial "
-				"output removed\n", (int)*s->stop, s->info.round);
+		/* The round stopped said so itself (no archive left). */
 		fprintf(stderr, "procsnap: series stopped by signal %d after %lu complete "
 			"rounds\n", (int)*s->stop, s->done);
 		/* Until interrupted is how --count 0 ends; --count N was not
