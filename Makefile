@@ -69,9 +69,9 @@ LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libprocsnap.a
 # Program-side code both programs share (signals, the status line);
 # procsnap_*.c are procsnap's own, cmd*.c snapread's.
-PROG_COMMON_SRC := $(filter-out src/cmd/procsnap.c src/cmd/procsnap_%.c src/cmd/snapread.c src/cmd/cmd.c src/cmd/cmd_%.c,$(wildcard src/cmd/*.c))
+PROG_COMMON_SRC := $(filter-out src/cmd/procsnap.c src/cmd/procsnap_%.c src/cmd/snapread.c src/cmd/snapread_%.c src/cmd/cmd.c src/cmd/cmd_%.c,$(wildcard src/cmd/*.c))
 PROCSNAP_SRC := src/cmd/procsnap.c $(wildcard src/cmd/procsnap_*.c) $(PROG_COMMON_SRC)
-SNAPREAD_SRC := src/cmd/snapread.c src/cmd/cmd.c $(wildcard src/cmd/cmd_*.c) $(PROG_COMMON_SRC)
+SNAPREAD_SRC := src/cmd/snapread.c $(wildcard src/cmd/snapread_*.c) src/cmd/cmd.c $(wildcard src/cmd/cmd_*.c) $(PROG_COMMON_SRC)
 
 UNIT_SRC   := $(wildcard tests/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "digest.h"
+#include "snapreader.h"
 
 /*
  * Every recovered object (objects.h) lands in the directory, named from
@@ -73,7 +74,10 @@ struct extract_opts {
 	extract_file_fn file;  /* each file placed, after verification */
 	extract_msg_fn problem; /* each verification failure: exit status 1 */
 	extract_msg_fn note;   /* deleted files recorded without content */
-	void *arg;             /* for the three callbacks; all may be NULL */
+	/* Where each reading of the archive is (snapreader.h); a second
+	 * reading starts again from 0. */
+	snapreader_progress_fn progress;
+	void *arg;             /* for the four callbacks; all may be NULL */
 };
 
 struct extract_result {

@@ -3,6 +3,7 @@
 #define PROCSNAP_SNAPREADER_H
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -97,6 +98,20 @@ struct snap_chunk {
  */
 enum snap_kind snapreader_classify(const char *rel, struct snap_member *m);
 
+/*
+ * Where a reading is, for a status line: the archive file's bytes read so
+ * far, of its size (0 when unknown: a pipe), the members begun, and the
+ * member being read (its name as the archive spells it: hostile, escape it
+ * before printing).  Borrowed for the call only.
+ */
+struct snapreader_progress {
+	uint64_t done;
+	uint64_t total;
+	uint64_t members;
+	const char *member;
+};
+typedef void (*snapreader_progress_fn)(void *arg, const struct snapreader_progress *p);
+
 struct snapreader_opts {
 	bool hash;          /* SHA-256 of each member: snapreader_member_sha256() */
 	/* Hash every member, keep the manifest, and at the end compare (see
@@ -106,6 +121,13 @@ struct snapreader_opts {
 	uint64_t max_holes; /* 0: SNAPREADER_MAX_HOLES */
 	verify_fn problem;  /* may be NULL; called with arg */
 	void *arg;
+	/* Borrowed; when it becomes non-zero, reading stops within one read
+	 * of the file and every call returns -EINTR ("stopped by a signal"). */
+	const volatile sig_atomic_t *stop;
+	/* May be NULL: called after every read of the archive file (64 KiB),
+	 * with progress_arg; it decides itself whether to draw. */
+	snapreader_progress_fn progress;
+	void *progress_arg;
 };
 
 struct snapreader;

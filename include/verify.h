@@ -2,6 +2,7 @@
 #ifndef PROCSNAP_VERIFY_H
 #define PROCSNAP_VERIFY_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,16 +44,29 @@ struct verify_result {
 	uint64_t bytes;          /* the archive file's length */
 };
 
+struct snapreader_progress;
+
+/* How to verify: all may be zero. */
+struct verify_opts {
+	verify_fn problem;      /* each problem, with arg */
+	void *arg;
+	/* Borrowed: when it becomes non-zero, reading stops (-EINTR). */
+	const volatile sig_atomic_t *stop;
+	/* Where the reading is (snapreader.h's snapreader_progress_fn). */
+	void (*progress)(void *arg, const struct snapreader_progress *p);
+	void *progress_arg;
+};
+
 /*
  * Streams the whole archive at path ("-": stdin) once: hashes every member
  * and the file itself, and compares with the manifest (docs/FORMAT.md,
- * "The manifest").  Each problem found goes to fn.  Returns 0 when there
- * is a verdict in res (res->ok; a damaged or truncated archive is a
+ * "The manifest").  Each problem found goes to o->problem.  Returns 0 when
+ * there is a verdict in res (res->ok; a damaged or truncated archive is a
  * verdict: not ok, with res->error and res->message), or -errno when none
- * could be reached (cannot open or read, an unknown format version, out of
- * memory; res->message says why).
+ * could be reached (cannot open or read, stopped (-EINTR), an unknown
+ * format version, out of memory; res->message says why).  o may be NULL.
  */
-int verify_archive(const char *path, verify_fn fn, void *arg,
+int verify_archive(const char *path, const struct verify_opts *o,
 		   struct verify_result *res);
 
 #endif

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # it_responder.sh: what a responder at a terminal sees (#12, the capture's
 # half): a signal mid-copy ends the capture within 2 s; a status line on a
-# terminal only; mistakes are one line and exit 2; denied is never clean.
+# terminal only; snapread verify and extract on a 1 GiB archive draw one
+# too and stop as promptly; mistakes are one line and exit 2; denied is
+# never clean.
 # And the default gzip of an incompressible payload is a standard stream
 # (#18): gzip -t and tar xzf accept it.
 . "$(dirname "$0")/lib.sh"
@@ -90,6 +92,65 @@ if tar xzf "$A" -C "$T/tty/x"; then
 else
 	fail "gzip: tar xzf accepts the archive" "tar xzf failed"
 fi
+
+# --- snapread on that 1 GiB archive: a status line; a signal stops it at once ---
+python3 "$PTY" "$T/verify.screen" -- "$SNAPREAD" verify "$A" >"$T/verify.out"; rc=$?
+eq "snapread verify, tty: exit 0" 0 "$rc"
+tr '\r' '\n' <"$T/verify.screen" | sed -n 's/\x1b\[K$//p' | grep '^snapread verify [0-9:]*: ' >"$T/verify.lines"
+check "snapread verify, tty: the status line is drawn and changes ($(sort -u "$T/verify.lines" | wc -l) lines)" \
+	test "$(grep -o '^snapread verify [0-9:]*: [0-9.]* [KMG]*i*B' "$T/verify.lines" | sort -u | wc -l)" -ge 2
+check "snapread verify, tty: the bytes of the archive read, its share, rate and ETA" \
+	grep -qE ' [KMG]iB of 1\.0 GiB \([0-9]+%\) at [0-9.]+ [KMG]iB/s, ETA [0-9]+:[0-9]{2}; [0-9]+ members' "$T/verify.lines"
+check "snapread verify, tty: the member being read" grep -q '; reading content/' "$T/verify.lines"
+check "snapread verify, tty: erased at the end" test "$(tail -c 4 "$T/verify.screen")" = $'\r\x1b[K'
+check "snapread verify, tty: the verdict on stdout" grep -q '^verified: ' "$T/verify.out"
+"$SNAPREAD" verify "$A" 2>"$T/vnotty.err" >/dev/null
+eq "snapread verify, not a tty: no status line" 0 "$(tr -cd '\r\033' <"$T/vnotty.err" | wc -c)"
+"$SNAPREAD" verify --progress "$A" 2>"$T/vforced.err" >/dev/null
+check "snapread verify --progress: drawn into a file too" grep -q $'\rsnapread verify [0-9:]*: ' "$T/vforced.err"
+"$SNAPREAD" extract --progress -o "$T/exprog" "$A" 2>"$T/exprog.err" >/dev/null; rc=$?
+eq "snapread extract --progress: exit 0" 0 "$rc"
+check "snapread extract --progress: its status line" \
+	grep -qE $'\rsnapread extract [0-9:]*: [0-9.]+ [KMG]iB of 1\\.0 GiB' "$T/exprog.err"
+rm -rf "$T/exprog"
+
+# read PID: bytes the process has read so far.
+read_bytes() { awk '$1 == "rchar:" {print $2; f = 1} END {if (!f) print 0}' "/proc/$1/io" 2>/dev/null || echo 0; }
+for cmd in verify extract; do
+	for sig in INT TERM; do
+		d="$T/sn$cmd$sig"; mkdir -p "$d"
+		if [ "$cmd" = verify ]; then
+			"$SNAPREAD" verify "$A" >"$d.out" 2>"$d.err" &
+		else
+			"$SNAPREAD" extract -o "$d" "$A" >"$d.out" 2>"$d.err" &
+		fi
+		sp=$!
+		deadline=$((SECONDS + 120))
+		while [ "$(read_bytes "$sp")" -lt $((128 << 20)) ] && kill -0 "$sp" 2>/dev/null &&
+		      [ "$SECONDS" -lt "$deadline" ]; do
+			sleep 0.02
+		done
+		at=$(read_bytes "$sp")
+		eq "snapread $cmd SIG$sig: running when signalled" yes "$(kill -0 "$sp" 2>/dev/null && echo yes)"
+		t0=$(now_ms)
+		kill -"$sig" "$sp"
+		wait "$sp"; rc=$?
+		took=$(( $(now_ms) - t0 ))
+		check "snapread $cmd SIG$sig: signalled mid-archive ($at bytes read)" test "$at" -lt "$GIB"
+		eq "snapread $cmd SIG$sig: exit 2" 2 "$rc"
+		check "snapread $cmd SIG$sig: stopped within 1 s (took $took ms)" test "$took" -le 1000
+		check "snapread $cmd SIG$sig: acknowledged at once" \
+			grep -q "^snapread: $cmd: SIG$sig received: stopping" "$d.err"
+		check "snapread $cmd SIG$sig: the last line says it stopped" \
+			bash -c "tail -n1 '$d.err' | grep -q '^snapread: $cmd: .*: stopped by a signal'"
+		eq "snapread $cmd SIG$sig: two lines on stderr" 2 "$(wc -l <"$d.err")"
+		if [ "$cmd" = verify ]; then
+			eq "snapread verify SIG$sig: no verdict, no hash on stdout" "" "$(cat "$d.out")"
+		else
+			eq "snapread extract SIG$sig: no partial file left" "" "$(find "$d" -type f)"
+		fi
+	done
+done
 rm -rf "$T/tty"
 
 "$PROCSNAP" -p "$pid" --compress none -o - 2>"$T/notty.err" >/dev/null; rc=$?

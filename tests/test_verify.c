@@ -1,10 +1,14 @@
 /* test_verify: the manifest table (manifest.h), and verify_archive over the hostile fixtures. */
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "testutil.h"
 #include "manifest.h"
+#include "snapreader.h"
+#include "verify.h"
 
 #define H(c) c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c \
 	     c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c
@@ -178,7 +182,8 @@ static void test_verify_archive_fixtures(void **state)
 		int rc;
 
 		snprintf(path, sizeof(path), "../fixtures/hostile/%s", c->file);
-		rc = verify_archive(path, collect, &s, &res);
+		rc = verify_archive(path, &(struct verify_opts){ .problem = collect, .arg = &s },
+				    &res);
 		if (rc != c->rc || res.ok != c->ok)
 			fail_msg("%s: rc %d ok %d (%s)", c->file, rc, res.ok, res.message);
 		if (c->problem >= 0 && s.n[c->problem] != 1)
@@ -208,16 +213,67 @@ static void test_verify_archive_sha256_is_the_files(void **state)
 		buf_append(&b, chunk, n);
 	fclose(f);
 	assert_int_equal(digest_buffer(b.data, b.len, hex), 0);
-	assert_int_equal(verify_archive("../fixtures/hostile/base.tar.gz", NULL, NULL, &res), 0);
+	assert_int_equal(verify_archive("../fixtures/hostile/base.tar.gz", NULL, &res), 0);
 	assert_true(res.ok);
 	assert_string_equal(res.sha256, hex);
 	assert_int_equal(res.bytes, b.len);
 	/* Also for an archive read only in part. */
 	assert_int_equal(stat("../fixtures/hostile/traversal.tar.gz", &st), 0);
-	assert_int_equal(verify_archive("../fixtures/hostile/traversal.tar.gz", NULL, NULL, &res), 0);
+	assert_int_equal(verify_archive("../fixtures/hostile/traversal.tar.gz", NULL, &res), 0);
 	assert_false(res.ok);
 	assert_int_equal(res.bytes, (uint64_t)st.st_size);
 	buf_free(&b);
+}
+
+/* What a status line is given: every read of the file, the last at its
+ * end; and what a stop flag set from it does. */
+struct watch {
+	unsigned long calls;
+	struct snapreader_progress last;
+	volatile sig_atomic_t stop;
+	bool stop_at_first;
+};
+
+static void on_progress(void *arg, const struct snapreader_progress *p)
+{
+	struct watch *w = arg;
+
+	w->calls++;
+	w->last = *p;
+	assert_non_null(p->member);
+	if (w->stop_at_first)
+		w->stop = SIGINT;
+}
+
+static void test_verify_archive_progress_and_stop(void **state)
+{
+	const char *path = "../fixtures/hostile/base.tar.gz";
+	struct watch w = { 0 };
+	struct verify_opts o = { .progress = on_progress, .progress_arg = &w, .stop = &w.stop };
+	struct verify_result res;
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(verify_archive(path, &o, &res), 0);
+	assert_true(res.ok);
+	assert_true(w.calls >= 1);
+	assert_int_equal(w.last.done, (uint64_t)st.st_size);
+	assert_int_equal(w.last.total, (uint64_t)st.st_size);
+	assert_true(w.last.members >= 2);
+
+	/* Set before the start, or while reading: stopped, no verdict. */
+	memset(&w, 0, sizeof(w));
+	w.stop = SIGTERM;
+	assert_int_equal(verify_archive(path, &o, &res), -EINTR);
+	assert_false(res.ok);
+	assert_non_null(strstr(res.message, "stopped by a signal"));
+	memset(&w, 0, sizeof(w));
+	w.stop_at_first = true;
+	assert_int_equal(verify_archive(path, &o, &res), -EINTR);
+	assert_false(res.ok);
+	assert_int_equal(w.calls, 1);
+	assert_non_null(strstr(res.message, "stopped by a signal"));
 }
 
 int main(void)
@@ -230,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_manifest_hostile_names_escaped),
 		cmocka_unit_test(test_verify_archive_fixtures),
 		cmocka_unit_test(test_verify_archive_sha256_is_the_files),
+		cmocka_unit_test(test_verify_archive_progress_and_stop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

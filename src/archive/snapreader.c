@@ -90,8 +90,7 @@ static int end_archive(struct snapreader *r)
 
 	snapreader_input_drain(r);
 	if (r->io_err)
-		return snapreader_fail(r, -r->io_err, "cannot read the archive: %s",
-				       strerror(r->io_err));
+		return snapreader_archive_fail(r);
 	if (!r->seen_manifest)
 		return snapreader_fail(r, -EBADMSG, "incomplete archive: it ends after member "
 				       "%s without MANIFEST.sha256 (missing manifest: the "

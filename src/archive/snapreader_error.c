@@ -54,6 +54,9 @@ int snapreader_archive_fail(struct snapreader *r)
 	const char *s = archive_error_string(r->a);
 	char at[SNAPREADER_MAX_NAME + 48];
 
+	if (r->stopped)
+		return snapreader_fail(r, -EINTR, "stopped by a signal, %llu of the "
+				       "archive's bytes read", (unsigned long long)r->file_bytes);
 	if (r->io_err)
 		return snapreader_fail(r, -r->io_err, "cannot read the archive: %s",
 				       strerror(r->io_err));

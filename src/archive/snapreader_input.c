@@ -30,10 +30,25 @@ static void account(struct snapreader *r, const unsigned char *p, size_t n)
 	r->tail_len = keep + n;
 }
 
+static void report(struct snapreader *r)
+{
+	struct snapreader_progress p = {
+		.done = r->file_bytes, .total = r->file_size, .members = r->count,
+		.member = r->in_member ? r->name : r->last,
+	};
+
+	r->o.progress(r->o.progress_arg, &p);
+}
+
 static ssize_t read_input(struct snapreader *r)
 {
 	ssize_t n;
 
+	if (r->o.stop && *r->o.stop) {
+		r->stopped = true;
+		r->io_err = EINTR;
+		return -1;
+	}
 	do
 		n = read(r->fd, r->io, IO_SIZE);
 	while (n < 0 && errno == EINTR);
@@ -44,6 +59,8 @@ static ssize_t read_input(struct snapreader *r)
 	if (n == 0)
 		r->input_eof = true;
 	account(r, r->io, (size_t)n);
+	if (r->o.progress)
+		report(r);
 	return n;
 }
 
@@ -93,6 +110,8 @@ int snapreader_input_open(struct snapreader *r, const char *path)
 	}
 	if (fstat(r->fd, &st) == 0 && S_ISDIR(st.st_mode))
 		return snapreader_fail(r, -EISDIR, "a directory, not a snapshot archive");
+	if (fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		r->file_size = (uint64_t)st.st_size;
 	r->a = archive_read_new();
 	if (!r->a)
 		return snapreader_fail(r, -ENOMEM, "out of memory");

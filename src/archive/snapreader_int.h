@@ -35,6 +35,8 @@ struct snapreader {
 	/* The archive file's own bytes, hashed as libarchive reads them. */
 	struct digest file_d;
 	uint64_t file_bytes;
+	uint64_t file_size;   /* a regular file's size; 0: unknown (a pipe) */
+	bool stopped;         /* o.stop was seen set: io_err is EINTR */
 	unsigned char tail[TAIL];
 	size_t tail_len;
 	uint64_t data_end;    /* offset just past the last non-zero byte read */

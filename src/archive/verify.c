@@ -18,13 +18,19 @@ const char *verify_problem_name(enum verify_problem p)
 	return "unknown";
 }
 
-int verify_archive(const char *path, verify_fn fn, void *arg,
+int verify_archive(const char *path, const struct verify_opts *vo,
 		   struct verify_result *res)
 {
-	struct snapreader_opts o = { .verify = true, .allow_unknown = true,
-				     .problem = fn, .arg = arg };
+	static const struct verify_opts none;
+	struct snapreader_opts o;
 	struct snapreader *r = NULL;
 	int x;
+
+	vo = vo ? vo : &none;
+	o = (struct snapreader_opts){ .verify = true, .allow_unknown = true,
+				      .problem = vo->problem, .arg = vo->arg, .stop = vo->stop,
+				      .progress = vo->progress,
+				      .progress_arg = vo->progress_arg };
 
 	memset(res, 0, sizeof(*res));
 	x = snapreader_open(&r, path, &o);

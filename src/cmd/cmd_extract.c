@@ -8,9 +8,11 @@
 #include "extract.h"
 #include "jsonw.h"
 #include "signals.h"
+#include "snapread_progress.h"
 
 static const char usage[] =
-"usage: snapread extract -o DIR [--pid PID[,PID...]] [--fd N|exe] [--json] SNAP\n"
+"usage: snapread extract -o DIR [--pid PID[,PID...]] [--fd N|exe] [--json]\n"
+"                        [--progress] SNAP\n"
 "Writes every recovered object that fds --deleted lists: a deleted file\n"
 "held open to DIR/PID/fd/N, a deleted executable to DIR/PID/exe, a deleted\n"
 "file a process maps to DIR/PID/mapped/START-END (not with --fd); content\n"
@@ -18,19 +20,23 @@ static const char usage[] =
 "Files are 0600, never executable.  A file is placed only when its bytes\n"
 "match both the manifest and its record; a mismatch is named and exits 1.\n"
 "Prints each file as \"SHA256  PID/fd/N\" (sha256sum -c can check it from\n"
-"DIR).  A --pid or --fd not in the snapshot exits 2.\n"
+"DIR).  A --pid or --fd not in the snapshot exits 2; so does SIGINT,\n"
+"SIGTERM or SIGHUP, leaving only the files already placed and verified.\n"
+"On a terminal a status line shows how far the reading is.\n"
 "\n"
 "  -o, --output DIR  where to write (made if missing)\n"
 "  --pid PID         only these processes (repeatable, or comma-separated)\n"
 "  --fd N            only fd N (repeatable); --fd exe: the executable\n"
 "  --json            one JSON object per file per line\n"
 "                    (docs/schema/extract.json)\n"
+"  --progress        draw the status line even when stderr is no terminal\n"
 "  --help            this help\n";
 
 struct out {
 	bool json;
 	int werr;
 	struct buf b;
+	struct read_progress rp;
 };
 
 /* One file placed, in the report's schema (docs/schema/extract.json):
@@ -67,6 +73,7 @@ static void on_file(void *arg, const struct extract_file *f)
 {
 	struct out *o = arg;
 
+	read_progress_clear(&o->rp);
 	if (!o->json)
 		buf_printf(&o->b, "%s  %s\n", f->sha256, f->path);
 	else
@@ -78,20 +85,31 @@ static void on_file(void *arg, const struct extract_file *f)
 
 static void on_problem(void *arg, const char *msg)
 {
-	(void)arg;
+	struct out *o = arg;
+
+	read_progress_clear(&o->rp);
 	cmd_error("%s", msg);
 }
 
 static void on_note(void *arg, const char *msg)
 {
-	(void)arg;
+	struct out *o = arg;
+
+	read_progress_clear(&o->rp);
 	cmd_error("note: %s", msg);
+}
+
+static void on_progress(void *arg, const struct snapreader_progress *p)
+{
+	struct out *o = arg;
+
+	read_progress_show(&o->rp, p);
 }
 
 /* The command line: the options for extract_run and the output's form. */
 struct args {
 	struct extract_opts eo;
-	bool json;
+	bool json, progress;
 	int *pids, *fds;    /* eo.pids and eo.fds, owned here */
 	size_t npids, nfds;
 };
@@ -109,12 +127,13 @@ static int add_fd(struct args *a, const char *arg)
 /* The options into a: -1 to go on, else the exit status. */
 static int parse(int argc, char **argv, struct args *a)
 {
-	enum { OPT_PID = 256, OPT_FD, OPT_JSON, OPT_HELP };
+	enum { OPT_PID = 256, OPT_FD, OPT_JSON, OPT_PROGRESS, OPT_HELP };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "pid", required_argument, NULL, OPT_PID },
 		{ "fd", required_argument, NULL, OPT_FD },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -125,6 +144,7 @@ static int parse(int argc, char **argv, struct args *a)
 		switch (opt) {
 		case 'o': a->eo.dir = optarg; break;
 		case OPT_JSON: a->json = true; break;
+		case OPT_PROGRESS: a->progress = true; break;
 		case OPT_HELP: help = true; break;
 		case OPT_PID:
 			if (cmd_pids(optarg, "--pid", &a->pids, &a->npids))
@@ -158,10 +178,15 @@ static int run(const char *path, struct args *a)
 	a->eo.fds = a->fds;
 	a->eo.nfds = a->nfds;
 	a->eo.arg = &o;
+	a->eo.progress = on_progress;
+	read_progress_init(&o.rp, "snapread extract", statusline_wanted(a->progress, false));
 	/* Stopped by a signal or a closed pipe, the staging directory must
 	 * still be removed: both become errors, not deaths. */
+	signals_notice("snapread: extract", "stopping; the files placed so far stay",
+		       o.rp.sl.on);
 	a->eo.stop = signals_install();
 	x = extract_run(path, &a->eo, &res);
+	read_progress_done(&o.rp);
 	if (x) {
 		cmd_error("%s: %s", cmd_path(path), res.message);
 		rc = CMD_TROUBLE;

@@ -6,10 +6,12 @@
 #include "cmd.h"
 #include "escape.h"
 #include "jsonw.h"
+#include "signals.h"
+#include "snapread_progress.h"
 #include "verify.h"
 
 static const char usage[] =
-"usage: snapread verify [--json] SNAP\n"
+"usage: snapread verify [--json] [--progress] SNAP\n"
 "Reads the whole archive once, hashes every member and the archive file\n"
 "itself, and checks them against MANIFEST.sha256.  Prints the archive's\n"
 "own SHA-256 (for the custody record), in sha256sum's format.\n"
@@ -17,14 +19,17 @@ static const char usage[] =
 "extra, and the archive is complete; 1 when it is not (each problem is\n"
 "named: tampered, missing, extra, duplicate or unknown member, missing\n"
 "manifest, truncated or damaged archive); 2 when no verdict could be\n"
-"reached (unreadable file, unknown format version).\n"
+"reached (unreadable file, unknown format version, stopped by SIGINT,\n"
+"SIGTERM or SIGHUP).  On a terminal a status line shows how far it is.\n"
 "\n"
 "  --json          one JSON object: archive, sha256, bytes, ok, members,\n"
 "                  problems [{kind, member, message}], error\n"
+"  --progress      draw the status line even when stderr is no terminal\n"
 "  --help          this help\n";
 
 struct report {
 	bool json;
+	struct read_progress rp;
 	struct buf problems; /* --json: the problems array */
 	struct jsonw w;
 };
@@ -35,6 +40,7 @@ static void on_problem(void *arg, enum verify_problem p, const char *name,
 	struct report *r = arg;
 
 	if (!r->json) {
+		read_progress_clear(&r->rp);
 		cmd_error("%s", msg);
 		return;
 	}
@@ -79,22 +85,25 @@ static int print_json(const char *path, const struct verify_result *res,
 
 int cmd_verify(int argc, char **argv)
 {
-	enum { OPT_JSON = 256, OPT_HELP };
+	enum { OPT_JSON = 256, OPT_PROGRESS, OPT_HELP };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct report rep = { .problems = BUF_INIT };
+	struct verify_opts vo = { .problem = on_problem, .arg = &rep };
 	struct verify_result res;
 	struct buf line = BUF_INIT;
 	const char *path;
-	bool help = false;
+	bool help = false, progress = false;
 	int opt, rc = CMD_TROUBLE, x;
 
 	while ((opt = cmd_getopt(argc, argv, "", longopts)) != -1) {
 		switch (opt) {
 		case OPT_JSON: rep.json = true; break;
+		case OPT_PROGRESS: progress = true; break;
 		case OPT_HELP: help = true; break;
 		default: return CMD_TROUBLE;
 		}
@@ -105,7 +114,13 @@ int cmd_verify(int argc, char **argv)
 	path = argv[optind];
 	jsonw_init(&rep.w, &rep.problems);
 	jsonw_aopen(&rep.w, NULL);
-	x = verify_archive(path, on_problem, &rep, &res);
+	read_progress_init(&rep.rp, "snapread verify", statusline_wanted(progress, false));
+	vo.progress = read_progress_show;
+	vo.progress_arg = &rep.rp;
+	signals_notice("snapread: verify", "stopping", rep.rp.sl.on);
+	vo.stop = signals_install();
+	x = verify_archive(path, &vo, &res);
+	read_progress_done(&rep.rp);
 	if (rep.json) {
 		if (print_json(path, &res, &rep, x))
 			cmd_error("standard output: write failed");

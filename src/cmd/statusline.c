@@ -63,6 +63,12 @@ static void put(const char *p, size_t n)
 	}
 }
 
+bool statusline_due(const struct statusline *s)
+{
+	return s->on && since(&s->t0) * 1000 >= STATUSLINE_DELAY_MS &&
+	       (!s->drawn || since(&s->last) * 1000 >= STATUSLINE_MS);
+}
+
 void statusline_draw(struct statusline *s, const char *text, bool now)
 {
 	char line[1024];
@@ -70,7 +76,7 @@ void statusline_draw(struct statusline *s, const char *text, bool now)
 
 	if (!s->on || since(&s->t0) * 1000 < STATUSLINE_DELAY_MS)
 		return;
-	if (!now && s->drawn && since(&s->last) * 1000 < STATUSLINE_MS)
+	if (!now && !statusline_due(s))
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &s->last);
 	/* One column short of the width: a full line would wrap on some

@@ -28,6 +28,9 @@ bool statusline_wanted(bool force, bool quiet);
 void statusline_init(struct statusline *s, bool on);
 /* Seconds since statusline_init. */
 double statusline_elapsed(const struct statusline *s);
+/* Whether a draw now would draw (on, after the delay, and the interval
+ * since the last one passed): composing a line can wait for it. */
+bool statusline_due(const struct statusline *s);
 /* Rewrites the line with text (one line, already safe to print: escape
  * archive and /proc text first), if it is time to; now: whatever the
  * time, but still not before the delay. */

@@ -228,7 +228,7 @@ static int stage(struct ex *x, struct snapreader *r, const struct snap_member *m
 		if (reader)
 			return fail(x, e, "%s", snapreader_error(r));
 		if (e == -EINTR)
-			return fail(x, e, "interrupted");
+			return fail(x, e, "stopped by a signal");
 		return fail(x, e, "cannot write %s to %s/%s: %s", m->name, x->o->dir,
 			    x->stage, strerror(-e));
 	}
@@ -462,11 +462,14 @@ static int pass(struct ex *x, const char *archive, bool first, struct snapshot *
 	so.reader.hash = true;
 	so.reader.problem = on_verify;
 	so.reader.arg = x;
+	so.reader.stop = x->o->stop;
+	so.reader.progress = x->o->progress;
+	so.reader.progress_arg = x->o->arg;
 	x->res->passes++;
 	k = snapshot_open(&s, archive, &so);
 	while (!k && (k = snapshot_next(s, &it)) > 0) {
 		if (stopped(x))
-			k = fail(x, -EINTR, "interrupted");
+			k = fail(x, -EINTR, "stopped by a signal");
 		else
 			k = on_item(x, snapshot_reader(s), &it, first);
 	}

@@ -321,7 +321,8 @@ static void verify(const char *path)
 {
 	struct verify_result res;
 	unsigned long problems = 0;
-	int x = verify_archive(path, on_problem, &problems, &res);
+	struct verify_opts o = { .problem = on_problem, .arg = &problems };
+	int x = verify_archive(path, &o, &res);
 
 	if (x > 0 || (x < 0 && !res.message[0]))
 		fuzz_fail("verify_archive: %d without a message", x);
