@@ -92,7 +92,11 @@ static int push_block(struct snapwriter *w)
 	w->cur = NULL;
 	pthread_mutex_lock(&w->mu);
 	if (w->astatus) {
+		/* Not under mu: giving a lent read back takes mu itself
+		 * (sw_ticket_read), and the block is ours alone now. */
+		pthread_mutex_unlock(&w->mu);
 		archiver_discard(w, b);
+		pthread_mutex_lock(&w->mu);
 		b->next = w->spare;
 		w->spare = b;
 		r = take_async_error(w);
