@@ -10,19 +10,23 @@ MANDIR   = $(PREFIX)/share/man/man1
 VERSION := 0.1.0
 
 CC      ?= cc
-# Libraries the core links; checked with pkg-config by `deps`.
-PKGS      := libarchive libcrypto zlib libdeflate jansson
+# The reader's JSON parser, simdjson, is C++: one file (src/archive/jsonfast.cpp).
+CXX     ?= g++
+# Libraries the core links; checked with pkg-config by `deps`.  libyara
+# scans recovered files for snapread triage --yara (docs/TRIAGE.md).
+PKGS      := libarchive libcrypto zlib libdeflate jansson simdjson yara
 TEST_PKGS := cmocka
 # The fixture fakeproc (a FUSE /proc that hides what a rootkit would).
 FIXTURE_PKGS := fuse3
 # Debian packages providing them, plus the command-line tools the tests use.
 DEB_PKGS  := pkg-config python3 libarchive-dev libssl-dev zlib1g-dev libdeflate-dev libjansson-dev \
+             libsimdjson-dev g++ \
              libcmocka-dev libzstd-dev libarchive-tools jq zstd libfuse3-dev \
              ansible openssh-server openssh-client python3-yaml python3-jsonschema \
-             mandoc libc6-dev binutils openssl sleuthkit
+             mandoc libc6-dev binutils openssl libyara-dev sleuthkit gdb strace
 # mactime (sleuthkit) reads snapread timeline's bodyfile (tests/it_timeline.sh).
 TEST_CMDS := jq bsdtar sha256sum setpriv zstd python3 ansible-playbook /usr/sbin/sshd \
-             mandoc unshare readelf openssl iconv mactime
+             mandoc unshare readelf openssl iconv mactime gdb strace
 # Python modules the tests import: jsonschema validates every --json
 # output against docs/schema/ (tests/tools/schema_check.py).
 TEST_PYMODS := yaml jsonschema
@@ -51,11 +55,17 @@ BUILD ?= build
 # Recursively expanded on purpose: evaluated when a recipe runs, after
 # `deps` has had the chance to install what pkg-config could not find.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstdc++
 TEST_LIBS  = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
 CPPFLAGS += -Iinclude -D_GNU_SOURCE -DPROCSNAP_VERSION='"$(VERSION)"'
 CFLAGS   += -std=c11 $(OPT) $(WARN) -MMD -MP
+# C's warnings that C++ has; no exceptions (simdjson's error codes), no RTTI.
+CXXWARN  := $(filter-out -Wstrict-prototypes -Wmissing-prototypes,$(WARN))
+CXXFLAGS += -std=c++17 $(OPT) $(CXXWARN) -MMD -MP -fno-exceptions -fno-rtti
+ifeq ($(SANITIZE),1)
+CXXFLAGS += -fno-sanitize=vptr
+endif
 ifeq ($(SANITIZE),1)
 LDFLAGS  += -fsanitize=address,undefined
 endif
@@ -65,7 +75,12 @@ endif
 # command files.
 LIB_DIRS := util proc capture archive model view
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
-LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
+LIB_CXX_SRC := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.cpp))
+# Sources made from data files at build time (in BUILD/gen/): the built-in
+# allowlist of snapread triage, docs/triage-allow.conf as a C string.
+GEN      := triage_allow_conf
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o) $(LIB_CXX_SRC:src/%.cpp=$(BUILD)/obj/%.o) \
+            $(GEN:%=$(BUILD)/obj/gen/%.o)
 LIB      := $(BUILD)/libprocsnap.a
 # Program-side code both programs share (signals, the status line);
 # procsnap_*.c are procsnap's own, cmd*.c snapread's.
@@ -75,7 +90,7 @@ SNAPREAD_SRC := src/cmd/snapread.c $(wildcard src/cmd/snapread_*.c) src/cmd/cmd.
 
 UNIT_SRC   := $(wildcard tests/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
-FIXTURE_BIN := $(BUILD)/holder $(BUILD)/stress $(BUILD)/fakeproc $(BUILD)/pacer
+FIXTURE_BIN := $(BUILD)/holder $(BUILD)/stress $(BUILD)/fakeproc $(BUILD)/planted $(BUILD)/pacer
 
 PROGS := $(BUILD)/procsnap $(BUILD)/snapread
 
@@ -86,11 +101,14 @@ STATIC_LIBS  := -larchive -lcrypto -lzstd -lz -ldeflate -lpthread
 STATIC_STRIP ?= -s
 # The integration tests that capture (the others test snapread).
 STATIC_IT    := tests/it_capture.sh tests/it_deep.sh tests/it_bounds.sh \
-                tests/it_faults.sh tests/it_hang.sh tests/it_pidns.sh
+                tests/it_faults.sh tests/it_hang.sh tests/it_pidns.sh \
+                tests/it_memory.sh tests/it_exec.sh
 
 # What it_preload.sh runs both programs under: a test rootkit that hides
 # a process and a port, and a library that says when it was loaded.
 PRELOAD_LIBS := $(BUILD)/tests/libhide.so $(BUILD)/tests/libinject.so
+# What it_exec.sh maps into a copied program: a library of known bytes.
+EXEC_LIBS    := $(BUILD)/tests/libexecmark.so
 # The static program cannot be built with the sanitizers: the tests that
 # run it skip it then, saying so.
 IT_STATIC    := $(if $(filter 1,$(SANITIZE)),,$(STATIC_BIN))
@@ -109,6 +127,7 @@ FUZZ_SEEDS_archive := fixtures/fuzz/seed/archive fixtures/hostile fixtures/fuzz/
 FUZZ_SEEDS_extract := fixtures/fuzz/seed/archive fixtures/hostile fixtures/fuzz/regress/extract
 FUZZ_SEEDS_parse   := fixtures/proc fixtures/sockdiag fixtures/fuzz/regress/parse
 FUZZ_SEEDS_records := fixtures/fuzz/seed/records fixtures/fuzz/regress/records
+FUZZ_SEEDS_elfcore := fixtures/fuzz/seed/elfcore fixtures/fuzz/regress/elfcore
 
 .PHONY: all deps check layers man-lint schema-lint unit integration run install uninstall clean bench bench-deps \
 	fuzz fuzz-deps fuzz-build fuzz-replay static integration-static
@@ -118,7 +137,7 @@ deps:
 	@missing=""; \
 	for p in $(PKGS) $(TEST_PKGS) $(FIXTURE_PKGS); do \
 	  pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
-	for c in $(TEST_CMDS); do \
+	for c in $(TEST_CMDS) $(CXX); do \
 	  command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
 	for a in $(STATIC_ARCHIVES); do \
 	  case "$$($(CC) -print-file-name=$$a)" in /*) ;; *) missing="$$missing $$a";; esac; done; \
@@ -141,6 +160,27 @@ $(BUILD)/obj/%.o: src/%.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
 
+$(BUILD)/obj/%.o: src/%.cpp | deps
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(PKG_CFLAGS) $(CXXFLAGS) -c -o $@ $<
+
+# docs/triage-allow.conf as one C string, line by line (\ and " escaped).
+# $(1): the build directory.
+define gen_allow
+$(1)/gen/triage_allow_conf.c: docs/triage-allow.conf
+	@mkdir -p $$(@D)
+	{ echo '/* Made from docs/triage-allow.conf by the Makefile: snapread triage'"'"'s built-in allowlist. */'; \
+	  echo 'extern const char triage_allow_builtin[];'; \
+	  echo 'const char triage_allow_builtin[] = ""'; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$$$/\\n"/' $$<; \
+	  echo ';'; } >$$@.tmp && mv $$@.tmp $$@
+endef
+$(eval $(call gen_allow,$(BUILD)))
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
@@ -156,9 +196,14 @@ $(BUILD)/tests/%: tests/%.c $(LIB) | deps
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) \
 	  $(PKG_LIBS) $(TEST_LIBS) -lpthread
 
-$(BUILD)/holder: fixtures/holder.c | deps
+$(BUILD)/holder: fixtures/holder.c fixtures/holder_mem.c fixtures/holder.h | deps
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -lcrypto -lpthread
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ fixtures/holder.c fixtures/holder_mem.c $(LDFLAGS) \
+	  -lcrypto -lpthread
+
+$(BUILD)/planted: fixtures/planted.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
 $(BUILD)/pacer: fixtures/pacer.c | deps
 	@mkdir -p $(@D)
@@ -215,6 +260,7 @@ bench: bench-deps $(PROGS) $(BUILD)/holder $(BUILD)/pacer $(BENCH_BIN)
 # FUZZ_SEEDS_TARGET; crashes go to FUZZ_BUILD/artifacts/TARGET/.
 #     make fuzz FUZZ_TARGETS=archive FUZZ_TIME=3600
 FUZZ_CC    ?= clang
+FUZZ_CXX   ?= clang++
 FUZZ_BUILD ?= build-fuzz
 FUZZ_TIME  ?= 60
 FUZZ_PKGS  := clang libclang-rt-14-dev
@@ -228,6 +274,8 @@ FUZZ_MAXLEN_archive := 131072
 FUZZ_MAXLEN_extract := 131072
 FUZZ_MAXLEN_parse   := 4096
 FUZZ_MAXLEN_records := 65536
+# elfcore: a program of declarations (tests/fuzz/fuzz_elfcore.c).
+FUZZ_MAXLEN_elfcore := 512
 FUZZ_DICT_archive := tests/fuzz/archive.dict
 FUZZ_DICT_extract := tests/fuzz/archive.dict
 FUZZ_DICT_parse   := tests/fuzz/parse.dict
@@ -260,7 +308,19 @@ $(FUZZ_BUILD)/obj/%.o: src/%.c | deps fuzz-deps
 	$(FUZZ_CC) $(CPPFLAGS) $(PKG_CFLAGS) -std=c11 $(WARN) -MMD -MP $(FUZZ_OPT) \
 	  -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(FUZZ_LIB): $(LIB_SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o)
+$(FUZZ_BUILD)/obj/%.o: src/%.cpp | deps fuzz-deps
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) $(CPPFLAGS) $(PKG_CFLAGS) -std=c++17 $(CXXWARN) -MMD -MP $(FUZZ_OPT) \
+	  -fno-exceptions -fno-rtti -fno-sanitize=vptr -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(eval $(call gen_allow,$(FUZZ_BUILD)))
+
+$(FUZZ_BUILD)/obj/gen/%.o: $(FUZZ_BUILD)/gen/%.c | deps fuzz-deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) $(FUZZ_OPT) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_LIB): $(LIB_SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o) $(LIB_CXX_SRC:src/%.cpp=$(FUZZ_BUILD)/obj/%.o) \
+            $(GEN:%=$(FUZZ_BUILD)/obj/gen/%.o)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
@@ -282,7 +342,7 @@ fuzz: $(FUZZ_BIN)
 	  TMPDIR=$(FUZZ_TMP) LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  $(FUZZ_BUILD)/fuzz-$(t) $(FUZZ_BUILD)/corpus/$(t) $(FUZZ_SEEDS_$(t)) \
-	  -dict=$(FUZZ_DICT_$(t)) -max_len=$(FUZZ_MAXLEN_$(t)) \
+	  $(if $(FUZZ_DICT_$(t)),-dict=$(FUZZ_DICT_$(t))) -max_len=$(FUZZ_MAXLEN_$(t)) \
 	  -max_total_time=$(FUZZ_TIME) $(FUZZ_ARGS) \
 	  -artifact_prefix=$(FUZZ_BUILD)/artifacts/$(t)/ && ) true
 
@@ -337,7 +397,8 @@ $(BUILD)/tests/lib%.so: tests/preload/%.c | deps
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
 
-integration: $(PROGS) $(FIXTURE_BIN) $(BUILD)/tests/golden-shim.so $(PRELOAD_LIBS) $(IT_STATIC)
+integration: $(PROGS) $(FIXTURE_BIN) $(BUILD)/tests/golden-shim.so $(PRELOAD_LIBS) $(EXEC_LIBS) \
+		$(IT_STATIC)
 	BUILD=$(BUILD) bash tests/integration.sh
 
 # ---- `make static`: build/procsnap-static ----------------------------------
@@ -373,7 +434,7 @@ $(STATIC_BIN): $(PROCSNAP_SRC:src/%.c=$(BUILD)/obj/%.o) $(STATIC_SRC:src/%.c=$(B
 
 # The capture tests again, against procsnap-static (snapread stays the
 # dynamic one).
-integration-static: $(STATIC_BIN) $(PROGS) $(FIXTURE_BIN)
+integration-static: $(STATIC_BIN) $(PROGS) $(FIXTURE_BIN) $(EXEC_LIBS)
 	BUILD=$(BUILD) PROCSNAP=$(CURDIR)/$(STATIC_BIN) bash tests/integration.sh $(STATIC_IT)
 endif
 

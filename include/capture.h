@@ -22,8 +22,27 @@ struct reuse;
 /* Default --read-timeout: how long a read of cmdline, environ or maps (which
  * wait on the target's mmap lock) may take before it is walked away from. */
 #define CAPTURE_DEFAULT_READ_TIMEOUT_MS 5000
+/* Default --hash-max-size: the largest executable or library hashed
+ * (exec_files); a larger one is recorded "too-large" with its size. */
+#define CAPTURE_DEFAULT_HASH_MAX (256ULL << 20)
 /* Raw /proc files above this are stored truncated and marked so. */
 #define CAPTURE_MAX_RAW (64ULL << 20)
+/* Defaults of --max-memory (all processes) and --max-process-memory: the
+ * address range of process memory captured, holes included. */
+#define CAPTURE_DEFAULT_MAX_MEMORY (512ULL << 20)
+#define CAPTURE_DEFAULT_MAX_PROCESS_MEMORY (64ULL << 20)
+
+/* --memory: which regions of process memory are captured (memsel.h). */
+enum capture_memory {
+	CAPTURE_MEMORY_EXEC,  /* the default: anonymous executable mappings of
+			       * every process, and every file-less mapping of
+			       * a process running from a deleted, memfd or
+			       * tmpfs executable */
+	CAPTURE_MEMORY_NONE,
+	CAPTURE_MEMORY_FULL,  /* every readable private or anonymous mapping of
+			       * the processes named (needs pids) */
+};
+
 /* CAPTURE_PROBE_AUTO probes every pid when pid_max is at most this: at
  * about 0.7 us a pid (pidfd_open), 0.1 s (README, "On a compromised
  * host"). */
@@ -90,7 +109,16 @@ struct capture_opts {
 	enum snap_compress compress;
 	bool no_content;             /* metadata only */
 	uint64_t max_file_size;
+	/* The SHA-256 of every executable and executable file mapping
+	 * (exec_files), once per (dev, ino, size, mtime): files larger than
+	 * hash_max_size (0: CAPTURE_DEFAULT_HASH_MAX) are not read; no_hash
+	 * lists them unhashed. */
+	bool no_hash;
+	uint64_t hash_max_size;
 	long read_timeout_ms;        /* 0: CAPTURE_DEFAULT_READ_TIMEOUT_MS */
+	enum capture_memory memory;  /* FULL needs pids (capture_new: -EINVAL) */
+	uint64_t max_memory;         /* 0: CAPTURE_DEFAULT_MAX_MEMORY */
+	uint64_t max_process_memory; /* 0: CAPTURE_DEFAULT_MAX_PROCESS_MEMORY */
 	const int *pids;             /* borrowed; NULL/0: every process */
 	size_t npids;
 	/* A file with a lease that an open for reading breaks (a WRITE
@@ -157,9 +185,18 @@ struct capture_stats {
 	uint64_t unexamined_denied, unexamined_vanished, unexamined_timed_out,
 		 unexamined_other;
 	uint64_t mapped_deleted; /* mappings of deleted files */
+	uint64_t exec_hashed;    /* distinct executables and libraries hashed */
+	uint64_t exec_unhashed;  /* ... not hashed (each with why) */
+	uint64_t exec_hash_bytes;/* bytes read to hash them */
 	uint64_t thread_tables;  /* threads' own fd tables (unshare(CLONE_FILES)) */
 	uint64_t thread_fds;     /* fds in them */
 	uint64_t net_namespaces, mount_namespaces; /* distinct, met */
+	/* Memory (--memory): regions chosen, stored as members, their bytes
+	 * (address range, holes included) and data (stored, not holes);
+	 * regions cut or passed over because of a bound; device mappings never
+	 * read; bytes of pages that could not be read. */
+	uint64_t mem_regions, mem_captured, mem_bytes, mem_data;
+	uint64_t mem_bounded, mem_devices, mem_unreadable;
 	/* The /proc in use hides processes (hidepid=1/2, "noaccess",
 	 * "invisible"): hidepid holds the option's value, else "". */
 	bool restricted_view;
@@ -218,7 +255,11 @@ struct capture_proc_watcher {
 
 /* A file whose opening a lease holder or watcher notices: what was done. */
 struct capture_touch {
-	const char *member;      /* content/DEV-INO */
+	const char *member;      /* content/DEV-INO; "" for a file opened only
+				  * to hash it (exec_files) */
+	const char *path;        /* that file's path, as the kernel gave it
+				  * (raw bytes: escape them), or NULL */
+	uint64_t dev, ino;
 	int pid, fd;             /* its first holder met; fd -1: exe or mapping */
 	bool opened;
 	bool lease_conflict, lease_broken;
@@ -246,8 +287,8 @@ int capture_new(struct capture **c, const struct capture_opts *opts);
  * It runs four threads (see capture.c and snapwriter.c): the caller's and
  * one more read /proc, one formats and recovers files, one compresses;
  * plus one reader per collector for the reads that may block (cmdline,
- * environ, maps), and any reader left blocked past read_timeout_ms (at
- * most 16, detached; they end when the process exits).
+ * environ, maps, smaps, process memory), and any reader left blocked past
+ * read_timeout_ms (at most 16, detached; they end when the process exits).
  * The others block every signal, so the stop flag is set on the caller's.
  */
 int capture_run(struct capture *c, int fd, const char *topdir);

@@ -21,6 +21,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_timeline(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
+int cmd_triage(int argc, char **argv);
 int cmd_stack(int argc, char **argv);
 
 struct option;

@@ -62,6 +62,15 @@ struct content_guard {
 };
 
 /*
+ * Opens the file behind pinfd (an O_PATH pin) for reading, as the guard's
+ * decision gate says (the caller asked it): through /proc/self/fd,
+ * O_RDONLY|O_NOATIME (without O_NOATIME where it is refused), and
+ * O_NONBLOCK unless CONTENT_GATE_OPEN_WAIT.  Returns the fd (res->opened
+ * set), -ECANCELED for CONTENT_GATE_REFUSE, or -errno.
+ */
+int content_open(int pinfd, enum content_gate gate, struct content_result *res);
+
+/*
  * Stores the regular file behind pinfd (an O_PATH fd, never read itself)
  * as member `name`, reading at most min(st->st_size, max) bytes.  st is the
  * fstat of pinfd taken when it was pinned.  The file is opened anew

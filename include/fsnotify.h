@@ -65,6 +65,9 @@ uint32_t fsnotify_permission_events(const struct fsnotify_mark *m);
  * already unlinked from it: inotify unless IN_EXCL_UNLINK, fanotify only
  * with FAN_EVENT_ON_CHILD. */
 bool fsnotify_sees_unlinked_children(const struct fsnotify_mark *m);
+/* ... and the reads of the children it has: inotify always, fanotify only
+ * with FAN_EVENT_ON_CHILD. */
+bool fsnotify_sees_children(const struct fsnotify_mark *m);
 
 /* Calls fn with the name of every bit of mask ("open", "close_nowrite",
  * "open_perm"; "0x40000000" for a bit it does not know). */

@@ -140,11 +140,33 @@ int parse_ns_link(const char *s, size_t n, uint64_t *ino);
 struct parse_map {
 	uint64_t start, end, offset;
 	char perms[5];
+	unsigned dev_major, dev_minor;
+	uint64_t inode;    /* 0: no file behind it (anonymous, or the kernel's) */
 	const char *path;
 	size_t path_len;
 };
 
 int parse_maps_line(const char *s, size_t n, struct parse_map *out);
+
+/*
+ * One mapping of /proc/PID/smaps: its header (a maps line), and the
+ * VmFlags line's two-letter codes that decide whether it may be read
+ * (proc(5); fs/proc/task_mmu.c show_smap_vma_flags): "io" VM_IO and "pf"
+ * VM_PFNMAP, device memory whose reads can hang or have side effects, and
+ * "um" VM_UFFD_MISSING, a userfaultfd range.
+ */
+struct parse_smaps {
+	uint64_t start, end;
+	bool has_flags;    /* a VmFlags line was met */
+	bool io, pfnmap;
+};
+
+/*
+ * The next mapping of smaps text s[0..n) from *pos (0 to begin), which
+ * moves past it.  Returns 1 with *out, 0 at the end.  Lines that are
+ * neither a header nor a field of one (a damaged text) are passed over.
+ */
+int parse_smaps_next(const char *s, size_t n, size_t *pos, struct parse_smaps *out);
 
 /*
  * The "NSpid:" field of status: the pid in each pid namespace, outermost

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "digest.h"
+#include "jsonfast.h"
 #include "manifest.h"
 
 /*
@@ -54,13 +55,14 @@ enum snap_kind {
 	SNAP_M_FORMAT,   /* format.json */
 	SNAP_M_HOST,     /* host.json */
 	SNAP_M_NET,      /* host/net/NAME, host/net/NSINO/NAME: a raw /proc/net table */
-	SNAP_M_RAW,      /* proc/PID/{stat,status,cmdline,environ,maps,cgroup} */
+	SNAP_M_RAW,      /* proc/PID/{stat,status,cmdline,environ,maps,cgroup,auxv} */
 	SNAP_M_CONTENT,  /* content/DEV-INO: recovered bytes */
 	SNAP_M_FDS,      /* proc/PID/fds.jsonl */
 	SNAP_M_PROCESS,  /* proc/PID/process.json */
 	SNAP_M_SUMMARY,  /* summary.json */
 	SNAP_M_MANIFEST, /* MANIFEST.sha256 */
 	SNAP_M_MOUNTS,   /* host/mnt/NSINO/mountinfo: one mount namespace's */
+	SNAP_M_MEMORY,   /* proc/PID/mem/START-END: a region of its memory */
 	SNAP_M_HOSTFILE, /* host/etc/..., host/proc/...: a raw copy of a host file */
 	SNAP_M_UNKNOWN,  /* a safe name no pattern knows (only with allow_unknown) */
 };
@@ -73,12 +75,14 @@ struct snap_member {
 	enum snap_kind kind;
 	const char *name;   /* relative to TOP/, e.g. "proc/42/fds.jsonl" (ASCII) */
 	uint64_t size;      /* logical size: what tar extracts, holes included */
-	bool sparse;        /* only content members may be sparse */
+	bool sparse;        /* only content and memory members may be sparse */
 	uint64_t index;     /* position in the archive; format.json is 0 */
-	int pid;            /* SNAP_M_RAW, SNAP_M_FDS, SNAP_M_PROCESS; else 0 */
+	int pid;            /* SNAP_M_RAW, SNAP_M_FDS, SNAP_M_PROCESS, SNAP_M_MEMORY; else 0 */
 	const char *file;   /* SNAP_M_RAW: "stat"...; SNAP_M_NET: "tcp"...;
 			     * SNAP_M_HOSTFILE: "etc/ld.so.preload"...; else "" */
 	uint64_t dev, ino;  /* SNAP_M_CONTENT */
+	uint64_t start, end; /* SNAP_M_MEMORY: the addresses, start < end; the
+			     * member's size is end - start (checked) */
 	uint64_t ns;        /* SNAP_M_NET: the namespace's inode, 0 for
 			     * procsnap's own; SNAP_M_MOUNTS: the mount ns */
 };
@@ -176,6 +180,23 @@ int snapreader_json(struct snapreader *r, size_t max, json_t **out);
  * names the text in a message ("proc/4/fds.jsonl line 3"). */
 int snapreader_parse_json(struct snapreader *r, const char *what,
 			  const char *text, size_t len, json_t **out);
+/* The same, with the members prune names validated but not built
+ * (jsonfast.h; NULL: none).  A text whose pruned members jansson would
+ * refuse is refused, in the same words. */
+int snapreader_parse_json_pruned(struct snapreader *r, const char *what,
+				 const char *text, size_t len,
+				 const struct jsonfast_prune *prune, json_t **out);
+
+/*
+ * The rest of the current member written into fd (borrowed) at its
+ * offsets: holes are not written, so a sparse member stays sparse, and fd
+ * is then cut to the member's size.  stop (may be NULL) is looked at
+ * before each chunk.  0; -EINTR when stop was set; or -errno, the
+ * reader's (snapreader_error() says why) or, with *write_err set, that of
+ * a write to fd.
+ */
+int snapreader_write_fd(struct snapreader *r, int fd, const volatile sig_atomic_t *stop,
+			bool *write_err);
 
 /* Reads the rest of the current member and gives its SHA-256 (needs
  * opts.hash or opts.verify). */

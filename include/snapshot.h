@@ -16,12 +16,14 @@
  * members (their data left unread for the caller to stream).
  *
  * Per process the archive holds, in this order (docs/FORMAT.md): raw files,
- * content members first met in this process, fds.jsonl, process.json.  A
+ * memory members and content members first met in this process, fds.jsonl,
+ * process.json.  A
  * process that vanished before it was read has process.json only.  The
  * model checks what it relies on, and fails with -EBADMSG naming it:
  *  - an fd record's "pid" is its file's pid, "fd" an integer, fds ascending;
  *  - process.json's "pid" is its member's pid, and each pid appears once;
  *  - fds.jsonl is directly followed by the same pid's process.json;
+ *  - a memory member follows its own process's raw files;
  *  - with opts.ordered, pids ascend strictly (what a merge of two archives,
  *    e.g. a diff, needs; FORMAT.md promises it).
  *
@@ -40,6 +42,10 @@ enum snapshot_kind {
 	SNAPSHOT_PROCESS,  /* process.json */
 	SNAPSHOT_RAW,      /* proc/PID/<file>, data unread (opts.raw) */
 	SNAPSHOT_CONTENT,  /* content/DEV-INO, data unread (opts.content) */
+	SNAPSHOT_MEMORY,   /* proc/PID/mem/START-END, data unread (opts.memory):
+			    * member->start, member->end */
+	SNAPSHOT_HOSTFILE, /* host/etc/..., host/proc/...: a raw copy of a host
+	                    * file, data unread (opts.host_files) */
 	SNAPSHOT_OTHER,    /* any other member but format.json and the manifest,
 	                    * data unread (opts.other): host/net and host/mnt
 	                    * tables, and with opts.reader.allow_unknown the
@@ -51,10 +57,20 @@ struct snapshot_opts {
 	bool fds;          /* parse fds.jsonl into SNAPSHOT_FD items (else skipped) */
 	bool raw;          /* hand out raw /proc members */
 	bool content;      /* hand out content members */
+	bool memory;       /* hand out memory members */
+	bool host_files;   /* hand out host files (host/etc/..., host/proc/...);
+	                    * etc/passwd and etc/group come with their data
+	                    * read already, into snapshot_users() */
 	bool ordered;      /* refuse pids that do not ascend */
 	bool fd_text;      /* with fds: FD items unparsed, json NULL; see
 	                    * snapshot_fd_parse() */
-	bool other;        /* hand out SNAPSHOT_OTHER members */
+	bool other;        /* hand out SNAPSHOT_OTHER members; without
+	                    * host_files, host files come as such too (their
+	                    * data unread: snapshot_users() then has none) */
+	/* With fds: members of each fd record the caller never reads,
+	 * validated but not built (snapreader_parse_json_pruned; NULL: none).
+	 * Borrowed: lives as long as the snapshot. */
+	const struct jsonfast_prune *fd_prune;
 	struct snapreader_opts reader; /* hashing, verification, problems */
 };
 
@@ -66,8 +82,9 @@ struct snapshot_opts {
  */
 struct snapshot_item {
 	enum snapshot_kind kind;
-	/* FD, PROCESS, RAW: the process.  CONTENT: the pid whose members came
-	 * just before (the process that first held the file); 0 if none. */
+	/* FD, PROCESS, RAW, MEMORY: the process.  CONTENT: the pid whose
+	 * members came just before (the process that first held the file); 0
+	 * if none.  HOSTFILE: 0 (member->file names it: "etc/ld.so.preload"...). */
 	int pid;
 	json_t *json;                     /* HOST, SUMMARY, FD (unless opts.fd_text), PROCESS */
 	const char *text;                 /* FD: the line, len bytes, no newline */
@@ -96,8 +113,8 @@ int snapshot_next(struct snapshot *s, struct snapshot_item *it);
 int snapshot_fd_parse(struct snapshot *s, int pid, unsigned long line,
 		      const char *text, size_t len, json_t **out);
 
-/* One process and its fds (forces opts.fds; RAW, CONTENT, HOST and
- * SUMMARY items are passed over). */
+/* One process and its fds (forces opts.fds; RAW, CONTENT, HOSTFILE, HOST
+ * and SUMMARY items are passed over). */
 struct snap_process {
 	int pid;
 	json_t *process;  /* process.json, an object */
@@ -115,6 +132,12 @@ struct snapreader *snapshot_reader(struct snapshot *s);
 /* host.json, once read (it comes before every process); else NULL.
  * Borrowed; lives as long as s. */
 const json_t *snapshot_host(const struct snapshot *s);
+/* The host's user and group names (users.h), from host/etc/passwd and
+ * host/etc/group, which come before every process; NULL when the archive
+ * has neither (written before they were captured).  Borrowed; lives as
+ * long as s. */
+struct users;
+const struct users *snapshot_users(const struct snapshot *s);
 const char *snapshot_error(const struct snapshot *s);
 void snapshot_free(struct snapshot *s);
 

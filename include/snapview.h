@@ -8,8 +8,11 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "jsonfast.h"
 #include "jsonw.h"
 #include "objects.h"
+
+struct users;
 
 /*
  * The records are archive data: every byte that came from the host is
@@ -27,18 +30,21 @@ int snapview_text(struct buf *out, const json_t *obj, const char *key,
 /* obj[key] as an integer right-aligned in width, or "-". */
 int snapview_num(struct buf *out, int width, const json_t *obj, const char *key);
 
-/* ps: the header line and one line per process.  depth indents the name
- * (--tree); *name_at (may be NULL) receives the offset in out where the
- * name begins, so a caller may indent later.  MARK has ? when the
- * process's fds, exe or maps could not be examined (examined.h). */
+/* ps: the header line and one line per process.  USER is the effective
+ * uid's name from the snapshot's /etc/passwd (users, borrowed; NULL or no
+ * entry: "-"), beside UID.  depth indents the name (--tree); *name_at
+ * (may be NULL) receives the offset in out where the name begins, so a
+ * caller may indent later.  MARK has ? when the process's fds, exe or
+ * maps could not be examined (examined.h). */
 const char *snapview_proc_header(void);
-int snapview_proc_text(struct buf *out, const json_t *proc, unsigned depth,
-		       size_t *name_at);
+int snapview_proc_text(struct buf *out, const json_t *proc, const struct users *users,
+		       unsigned depth, size_t *name_at);
 /* ps --csv: the same columns, RFC 4180 (csv.h): host bytes exact and
  * guarded, numbers as numbers, nothing for what is not recorded (MARK
- * empty for none; COMMAND the whole command line). */
+ * empty for none; USER the whole name, empty when none; COMMAND the whole
+ * command line). */
 const char *snapview_proc_csv_header(void);
-int snapview_proc_csv(struct buf *out, const json_t *proc);
+int snapview_proc_csv(struct buf *out, const json_t *proc, const struct users *users);
 /* The indentation of --tree for depth (capped), appended. */
 int snapview_indent(struct buf *out, unsigned depth);
 /* ps --json: one object per line, docs/schema/process.json: process.json
@@ -59,6 +65,7 @@ bool snapview_proc_has_uid(const json_t *proc, int64_t uid);
  * with snapview_ctx_process(). */
 struct snapview_ctx {
 	const json_t *proc;     /* its process (COMMAND, UID), or NULL */
+	const struct users *users; /* names for USER (snapshot_users), or NULL */
 	char who[96];           /* COMMAND, padded, then UID: proc's, escaped */
 	const char *machine;    /* host.json uname.machine: how fd flags
 	                         * decode (fdflags.h); NULL: unknown */
@@ -69,7 +76,8 @@ struct snapview_ctx {
 /*
  * fds: the header line and one line per object (objects.h): an fd, a
  * deleted exe (txt), mapped file (mem) or cwd, or what could not be read
- * (nofd, or txt/mem with a gap).  COMMAND, PID, UID, FD as lsof ("3u":
+ * (nofd, or txt/mem with a gap).  COMMAND, PID, UID, USER (the effective
+ * uid's name, ctx->users), FD as lsof ("3u":
  * fd 3 open read-write; txt, mem, cwd, NOFD), TYPE, SIZE, OFFSET (pos),
  * DEL (del, -, or ? when not known), CONTENT, TARGET and notes.  The one
  * place a row is rendered: every listing of fds uses these.
@@ -90,6 +98,16 @@ int snapview_object_csv(struct buf *out, const struct snapview_ctx *ctx,
  * euid, access (r, w, u), flag_names and unexamined, derived. */
 int snapview_object_json(struct buf *out, const struct snapview_ctx *ctx,
 			 const struct object *o);
+/* The same row in two parts, head + tail: what the object's own record
+ * gives, and what its process gives (command, euid, and the row's end),
+ * the same for every row of a process.  fds writes the heads of a
+ * process's fds as it reads them, before its process.json. */
+int snapview_object_json_head(struct buf *out, const struct snapview_ctx *ctx,
+			      const struct object *o);
+int snapview_object_json_tail(struct buf *out, const struct snapview_ctx *ctx);
+/* The members of an fd record that a row of fds --json (ctx->full false)
+ * never reads, for snapshot_opts.fd_prune.  Static. */
+const struct jsonfast_prune *snapview_fd_lean_prune(void);
 /* The same fields, into an object the caller opened in w. */
 void snapview_object_fields(struct jsonw *w, const struct snapview_ctx *ctx,
 			    const struct object *o);
@@ -170,6 +188,26 @@ void snapview_maps_add(struct snapview_maps *m, const char *line, size_t n);
 int snapview_maps_text(struct buf *out, const struct snapview_maps *m);
 void snapview_maps_json(struct jsonw *w, const char *key, const struct snapview_maps *m);
 void snapview_maps_free(struct snapview_maps *m);
+
+/* show: the memory regions of process.json ("memory"), one line each
+ * (range, perms, why, status, size, path) with its member, sha256 and
+ * unreadable pages; nothing when the process has no "memory". */
+int snapview_memory_text(struct buf *out, const json_t *proc);
+/* A user name as a column: the name of uid (when known is true) in the
+ * snapshot's /etc/passwd (users.h), escaped, cut to width with a last
+ * '+' as ps(1) does, padded to width (0: whole, unpadded); "-" when
+ * there is none. */
+int snapview_user(struct buf *out, const struct users *u, bool known, int64_t uid,
+		  size_t width);
+/* obj[key], an array of uids (group: gids), as "0(root) 1000(alice) 7":
+ * each number, with its escaped name when the snapshot has one; "-" for
+ * what is not a number. */
+int snapview_ids(struct buf *out, const struct users *u, const json_t *obj, const char *key,
+		 bool group);
+/* show: the process's exec_files, one line each: kind, sha256 or why
+ * not, path (escaped), deleted, who noticed the read.  A process without
+ * exec_files is said to be unknown. */
+int snapview_exec_text(struct buf *out, const json_t *proc);
 
 /* The "errors" list of a record as text lines "  what: reason (errno)",
  * each prefixed by prefix. */

@@ -181,7 +181,7 @@ eq "names: non-UTF-8 comm kept losslessly in name_b64" "$(printf 'nl\nx\xff' | b
 	"$(jq -r .name_b64 "$S/proc/$p2/process.json")"
 eq "names: argv exact bytes in argv_b64" "$(printf '%s' "$T/"$'nl\nx\xff' | base64 -w0)" \
 	"$(jq -r '.argv_b64[0]' "$S/proc/$p2/process.json")"
-eq "names: member names never come from names" 0 "$(tar tzf "$A" | grep -c -v -E '^procsnap-[^/]+/(format.json|host.json|summary.json|MANIFEST.sha256|host/net/([0-9]+/)?[a-z0-9]+|host/mnt/[0-9]+/mountinfo|host/etc/ld\.so\.preload|host/proc/(modules|mounts|sys/kernel/tainted)|proc/[0-9]+/[a-z.]+|content/[0-9]+-[0-9]+)$')"
+eq "names: member names never come from names" 0 "$(tar tzf "$A" | grep -c -v -E '^procsnap-[^/]+/(format.json|host.json|summary.json|MANIFEST.sha256|host/net/([0-9]+/)?[a-z0-9]+|host/mnt/[0-9]+/mountinfo|host/etc/(ld\.so\.preload|passwd|group|hostname|os-release)|host/proc/(modules|mounts|sys/kernel/tainted)|proc/[0-9]+/[a-z.]+|content/[0-9]+-[0-9]+)$')"
 kill "$p1" "$p2"
 
 # --- processes that are gone, and the whole host ----------------------------

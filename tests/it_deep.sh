@@ -30,7 +30,7 @@ eq "mapped: member holds the bytes" "$sha" "$(shaof "$S/$(jq -r .content.member 
 eq "mapped: summary counts it" true "$(jq '.mapped_deleted >= 1' "$S/summary.json")"
 out=$("$SNAPREAD" show "$A" "$pid")
 eq "mapped: show lists the range" 1 "$(grep -c "^  $start-$(field "$H" end) r--p off 0 .*lib.so (deleted).*content captured, sha256 $sha" <<<"$out")"
-eq "mapped: ps marks M" M "$("$SNAPREAD" ps --pid "$pid" "$A" | awk 'NR == 2 { print $6 }')"
+eq "mapped: ps marks M" M "$("$SNAPREAD" ps --pid "$pid" "$A" | awk 'NR == 2 { print $7 }')"
 # Everything recovered in one place: fds --deleted lists it (mem), extract
 # writes it under a name that says what it is.
 eq "mapped: fds --deleted lists it as mem" "mem $start $sha" \
@@ -168,7 +168,7 @@ eq "cwd: a live cwd is not deleted" false "$(jq .cwd.deleted "$S/proc/$$/process
 snap kthread -p 2
 eq "kthread: recognised" true "$(jq -r .kernel_thread "$S/proc/2/process.json")"
 eq "kthread: no errors for what it cannot have" 0 "$(jq '.errors | length' "$S/proc/2/process.json")"
-eq "kthread: ps marks K" K "$("$SNAPREAD" ps --pid 2 "$A" | awk 'NR == 2 { print $6 }')"
+eq "kthread: ps marks K" K "$("$SNAPREAD" ps --pid 2 "$A" | awk 'NR == 2 { print $7 }')"
 
 # --- namespaces, NSpid, container ---------------------------------------------
 snap self -p $$

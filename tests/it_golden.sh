@@ -82,6 +82,8 @@ verify-json|verify --json golden.tar
 diff-same|diff golden.tar golden.tar
 diff-json|diff --json golden.tar golden.tar
 extract-json|extract --json -o ex golden.tar
+triage|triage golden.tar
+triage-json|triage --json golden.tar
 stack|stack golden.tar
 stack-json|stack --json golden.tar
 VIEWLIST

@@ -91,7 +91,7 @@ eq "hidden: ps --json: A's hidden" '["bind-mount"]' \
 eq "hidden: ps --json: S's hidden" '["shows-pid-1"]' \
 	"$("$SNAPREAD" ps --json "$BA" | jq -c "select(.pid == $s) | .hidden")"
 check "hidden: ps: an H mark for A" \
-	bash -c "'$SNAPREAD' ps '$BA' | awk '\$1 == $a && \$6 ~ /H/' | grep -q ."
+	bash -c "'$SNAPREAD' ps '$BA' | awk '\$1 == $a && \$7 ~ /H/' | grep -q ."
 check "hidden: show: how A was hidden, and the mount" \
 	bash -c "'$SNAPREAD' show '$BA' $a | grep -q 'bind-mount: a mount covers /proc/PID' &&
 		 '$SNAPREAD' show '$BA' $a | grep -q 'mount on  /proc/$a'"

@@ -113,8 +113,8 @@ out=$(sr ps "$A"); r=$?
 eq "ps: exit 0" 0 "$r"
 eq "ps: a header and one line per process" 6 "$(wc -l <<<"$out")"
 eq "ps: D marks a process holding a deleted file" D \
-	"$(awk -v p="$dpid" '$1 == p { print $6 }' <<<"$out")"
-eq "ps: X marks a deleted executable" X "$(awk -v p="$epid" '$1 == p { print $6 }' <<<"$out")"
+	"$(awk -v p="$dpid" '$1 == p { print $7 }' <<<"$out")"
+eq "ps: X marks a deleted executable" X "$(awk -v p="$epid" '$1 == p { print $7 }' <<<"$out")"
 check "ps --json: every line is JSON" jsonl < <(sr ps --json "$A")
 eq "ps --json: the fields the issue asks for" 5 "$(sr ps --json "$A" | jq -s \
 	'[.[] | select(has("pid") and has("ppid") and has("uid") and has("name") and has("cmdline")
@@ -125,7 +125,7 @@ eq "ps --json: uid is the record's array, euid derived" "true" \
 	"$(sr ps --json --pid "$dpid" "$A" | jq '(.uid | length) == 4 and .euid == .uid[1]')"
 eq "ps --json: nothing unexamined as root" "[]" "$(sr ps --json --pid "$dpid" "$A" | jq -c .unexamined)"
 eq "ps: NAME padded, so COMMAND lines up" 1 \
-	"$(sr ps "$A" | awk 'NR > 1' | awk '{ print index($0, $9) }' | sort -u | wc -l)"
+	"$(sr ps "$A" | awk 'NR > 1' | awk '{ print index($0, $10) }' | sort -u | wc -l)"
 eq "ps --name: a regex on the name" 4 "$(sr ps --json --name '^hold(er)?$' "$A" | wc -l)"
 eq "ps --name: unanchored" 4 "$(sr ps --json --name 'olde' "$A" | wc -l)"
 eq "ps --name: the deleted executable's" "$epid" "$(sr ps --json --name '^evil-' "$A" | jq .pid)"
@@ -179,11 +179,11 @@ eq "fds --deleted: and the deleted executable, as txt" "$epid $esha" \
 eq "fds --deleted: nothing that is not deleted" 0 \
 	"$(sr fds --json --deleted "$A" | jq -s '[.[] | select(.deleted == false)] | length')"
 eq "fds text: FD with its mode, deleted mark and status" "${dfd}u del captured" \
-	"$(sr fds --pid "$dpid" "$A" | awk -v f="$dfd" '$4 ~ "^"f"[rwu]$" { print $4, $8, $9 }')"
-eq "fds text: COMMAND, PID, UID first" "holder $dpid 0" \
-	"$(sr fds --pid "$dpid" "$A" | awk -v f="$dfd" '$4 ~ "^"f"[rwu]$" { print $1, $2, $3 }')"
+	"$(sr fds --pid "$dpid" "$A" | awk -v f="$dfd" '$5 ~ "^"f"[rwu]$" { print $5, $9, $10 }')"
+eq "fds text: COMMAND, PID, UID, USER first" "holder $dpid 0 root" \
+	"$(sr fds --pid "$dpid" "$A" | awk -v f="$dfd" '$5 ~ "^"f"[rwu]$" { print $1, $2, $3, $4 }')"
 eq "fds text: the executable's row" "txt file del captured" \
-	"$(sr fds --deleted --pid "$epid" "$A" | awk '$4 == "txt" { print $4, $5, $8, $9 }')"
+	"$(sr fds --deleted --pid "$epid" "$A" | awk '$5 == "txt" { print $5, $6, $9, $10 }')"
 eq "fds --pid: the same rows as show --json" \
 	"$(sr fds --json --pid "$dpid" "$A" | jq -c '{object, fd, target, content}')" \
 	"$(sr show --json "$A" "$dpid" | jq -c '.fds[] | {object, fd, target, content}')"
@@ -194,7 +194,7 @@ eq "show: exit 0" 0 "$r"
 check "show: status fields" grep -q '^  State: ' <<<"$out"
 check "show: links" grep -q '^  exe ' <<<"$out"
 check "show: maps summary" grep -q ' mappings, ' <<<"$out"
-check "show: the deleted fd" grep -qE "^holder +$dpid +0 +${dfd}u file .* del captured" <<<"$out"
+check "show: the deleted fd" grep -qE "^holder +$dpid +0 +root +${dfd}u file .* del captured" <<<"$out"
 check "show: the environment, one variable a line" grep -qE "^environment \([0-9]+ variables?\)$" <<<"$out"
 check "show: an environment variable of the holder" grep -qx "  PATH=$(tr '\0' '\n' </proc/"$dpid"/environ | sed -n 's/^PATH=//p')" <<<"$out"
 eq "show --json: environ, an array" true "$(sr show --json "$A" "$dpid" | jq '.environ | length > 0')"
@@ -281,13 +281,13 @@ if NA=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$PROCSNAP" -q -o "$T
 		"$(sr ps --json "$NA" | jq -r 'select(.unexamined | length > 0) | .pid' | sort -n)"
 	out=$(sr ps "$NA")
 	for p in $denied; do
-		eq "not root: ps MARK of $p is ?, never -" "?" "$(awk -v p="$p" '$1 == p { print $6 }' <<<"$out")"
+		eq "not root: ps MARK of $p is ?, never -" "?" "$(awk -v p="$p" '$1 == p { print $7 }' <<<"$out")"
 	done
-	eq "not root: no process shows - in MARK" "" "$(awk 'NR > 1 && $6 == "-"' <<<"$out")"
+	eq "not root: no process shows - in MARK" "" "$(awk 'NR > 1 && $7 == "-"' <<<"$out")"
 	out=$(sr fds --pid "$dpid" "$NA"); r=$?
 	eq "not root: fds --pid of a denied process: exit 0" 0 "$r"
 	check "not root: fds says the fd table was not readable, and why" \
-		grep -qE "^holder +$dpid +0 +NOFD .*\(fd table not readable: denied, EACCES\)" <<<"$out"
+		grep -qE "^holder +$dpid +0 +root +NOFD .*\(fd table not readable: denied, EACCES\)" <<<"$out"
 	check "not root: fds says the executable was not examined" \
 		grep -qE " txt .*\(executable not examined: denied, EACCES\)" <<<"$out"
 	eq "not root: fds --json: a nofd row, denied" "denied" \

@@ -45,7 +45,11 @@ fi
 
 H="$T/hosts"
 mkdir -p "$H" "$T/.cache/upd"
+# A copy of sleep with a byte more: the capture hashes what runs
+# (exec_files), and stack keys executables by that hash; an exact copy
+# would rightly stack with sleep itself.
 cp /bin/sleep "$T/.cache/upd/kdevtmpd"
+printf '\n' >>"$T/.cache/upd/kdevtmpd"
 # The common listener and the planted one: the same interpreter, other code.
 LISTEN='import socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -98,8 +102,9 @@ eq "stack: exits 0" 0 "$?"
 eq "stack: nothing on stderr" "" "$(cat "$T/stack.err")"
 eq "stack: 4 snapshots of 3 hosts" "4 snapshots of 3 hosts" "$(head -n1 "$T/stack.txt" | cut -d';' -f1)"
 first=$(grep -A1 '^HOSTS KIND' "$T/stack.txt" | tail -n1)
+evil_sha=$(sha256sum "$T/.cache/upd/kdevtmpd" | cut -d' ' -f1)
 case $first in
-"    1 exe      $T/.cache/upd/kdevtmpd (kdevtmpd)  [by path, no hash recorded]  on: bravo") ok "stack: the planted executable comes out first, on bravo alone" ;;
+"    1 exe      $T/.cache/upd/kdevtmpd (kdevtmpd)  sha256 $evil_sha  on: bravo") ok "stack: the planted executable comes out first, on bravo alone" ;;
 *) fail "stack: the planted executable comes out first, on bravo alone" "first line: '$first'" ;;
 esac
 
@@ -109,9 +114,9 @@ J="$T/stack.jsonl"
 eq "stack --json: three hosts, alpha with two snapshots" "alpha 2 bravo 1 charlie 1" \
 	"$(jq -r 'select(.kind == "host") | "\(.host) \(.snapshots)"' "$J" | xargs)"
 eq "stack --json: no unreadable snapshot" 0 "$(jq -c 'select(.kind == "unreadable")' "$J" | wc -l)"
-eq "stack --json: the first key is the planted executable" \
-	"exe 1 bravo path $T/.cache/upd/kdevtmpd kdevtmpd" \
-	"$(jq -r 'select(.kind != "host") | "\(.kind) \(.host_count) \(.hosts | join(",")) \(.by) \(.path) \(.names // [] | join(","))"' "$J" | head -n1)"
+eq "stack --json: the first key is the planted executable, by its hash" \
+	"exe 1 bravo sha256 $evil_sha $T/.cache/upd/kdevtmpd kdevtmpd" \
+	"$(jq -r 'select(.kind != "host") | "\(.kind) \(.host_count) \(.hosts | join(",")) \(.by) \(.sha256) \(.paths // [] | join(",")) \(.names // [] | join(","))"' "$J" | head -n1)"
 # Everything on one host is bravo's, and is what was planted there.
 eq "stack --json: every key on one host is bravo's" "bravo" \
 	"$(jq -r 'select(.kind != "host" and .host_count == 1) | .hosts[]' "$J" | sort -u | xargs)"
@@ -130,10 +135,10 @@ check "stack --json: the common listener on all 3 hosts" jq -se '
 	and .[0].hosts == ["alpha", "bravo", "charlie"]' "$J"
 check "stack --json: sleep on all 3" jq -se '
 	map(select(.kind == "process" and .name == "sleep")) | .[0].host_count == 3 and .[0].shape == ["sleep", "#"]' "$J"
-check "stack --json: root on all 3, by uid (no passwd in these snapshots)" jq -se '
-	map(select(.kind == "user")) | length == 1 and .[0].user == null and .[0].uids == [0] and .[0].host_count == 3' "$J"
-check "stack --json: libraries by path, no hash recorded, none on more than 3 hosts" jq -se '
-	map(select(.kind == "library")) | length > 0 and all(.by == "path" and .sha256 == null and .host_count <= 3)' "$J"
+check "stack --json: root on all 3, by name (the capture stores host/etc/passwd)" jq -se '
+	map(select(.kind == "user")) | length == 1 and .[0].user == "root" and .[0].uids == [0] and .[0].host_count == 3' "$J"
+check "stack --json: libraries by their hash (exec_files), none on more than 3 hosts" jq -se '
+	map(select(.kind == "library")) | length > 0 and all(.by == "sha256" and (.sha256 | length) == 64 and .host_count <= 3)' "$J"
 check "stack --json: procsnap itself is not counted" jq -se '
 	map(select(.kind == "exe" and (.path // "" | endswith("/procsnap")))) | length == 0' "$J"
 check "stack --json: rarest first" jq -se '
@@ -163,9 +168,9 @@ rm -f "$H/zz-broken.tar.gz"
 [ -n "${STACK_KEEP:-}" ] && mkdir -p "$STACK_KEEP" && cp "$H"/*.tar.gz "$STACK_KEEP/"
 
 # --- user names from host/etc/passwd -------------------------------------------------
-# The capture does not store host files yet (the triage issue adds them):
-# the real captures get a host/etc/passwd member after host.json, manifest
-# made anew, as that capture would write it.
+# The captures store the host's own host/etc/passwd; each also gets a
+# second one after host.json (manifest made anew) that names uid 0 again,
+# as "responder": the first one read names a uid, so root stays root.
 mkdir -p "$T/pw"
 printf 'root:x:0:0:root:/root:/bin/bash\nresponder:x:0:0::/:/bin/sh\n' >"$T/passwd"
 "$PY" - "$T/passwd" "$T/pw" "$H"/*.tar.gz <<'EOF'

@@ -174,20 +174,23 @@ print("tl-evil", sum(1 for r in tl[1:] if r[h["name"]] == "'=evil" and r[h["pid"
 print("tl-weird", sum(1 for r in tl[1:] if r[h["path"]] == weird) > 0)
 print("tl-formula", [c for r in tl[1:] for c in r if c[:1] and c[0] in "=+-@"])
 ps = rows("ps.csv")
-print("ps", ps[0] == ["PID", "PPID", "UID", "START", "S", "MARK", "CONTAINER", "NAME", "COMMAND"],
-      [r[7] for r in ps[1:] if r[0] == epid])
+print("ps", ps[0] == ["PID", "PPID", "UID", "USER", "START", "S", "MARK", "CONTAINER", "NAME",
+                      "COMMAND"],
+      [r[8] for r in ps[1:] if r[0] == epid], [r[3] for r in ps[1:] if r[0] == epid])
 fd = rows("fds.csv")
-print("fds", fd[0][:4] == ["COMMAND", "PID", "UID", "FD"],
-      [r[9] for r in fd[1:] if r[1] == epid and r[3] == "3r"] == [weird],
-      [r[0] for r in fd[1:] if r[1] == epid][:1])
+print("fds", fd[0][:5] == ["COMMAND", "PID", "UID", "USER", "FD"],
+      [r[10] for r in fd[1:] if r[1] == epid and r[4] == "3r"] == [weird],
+      [r[0] for r in fd[1:] if r[1] == epid][:1], [r[3] for r in fd[1:] if r[1] == epid][:1])
 EOF
 )
 eq "csv: a header row, a record per jsonl event, every record whole" "tl-header True True True" "$(grep '^tl-header' <<<"$out")"
 eq "csv: =evil's start, its name guarded as '=evil" "tl-evil 1" "$(grep '^tl-evil' <<<"$out")"
 eq "csv: the path with commas, quotes and a newline reads back exact" "tl-weird True" "$(grep '^tl-weird' <<<"$out")"
 eq "csv: no cell a spreadsheet would run" "tl-formula []" "$(grep '^tl-formula' <<<"$out")"
-eq "ps --csv: its columns; =evil guarded" "ps True [\"'=evil\"]" "$(grep '^ps' <<<"$out")"
-eq "fds --csv: the weird path exact in TARGET; COMMAND guarded" "fds True True [\"'=evil\"]" "$(grep '^fds' <<<"$out")"
+# USER: the host's name for the uid, from the snapshot's own /etc/passwd.
+u=$(getent passwd "$(id -u)" | cut -d: -f1)
+eq "ps --csv: its columns; =evil guarded; USER" "ps True [\"'=evil\"] ['$u']" "$(grep '^ps' <<<"$out")"
+eq "fds --csv: the weird path exact in TARGET; COMMAND guarded; USER" "fds True True [\"'=evil\"] ['$u']" "$(grep '^fds' <<<"$out")"
 check "csv: records end in CRLF" bash -c "head -n1 '$T/tl.csv' | od -c | grep -q '\\\\r  \\\\n'"
 
 stop_holder DEL

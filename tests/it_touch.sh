@@ -173,8 +173,12 @@ eq "fanotify: mount and file system marks reported once" "filesystem mount" \
 	"$(jq -r '[.fanotify_marks[].on] | sort | join(" ")' "$S/summary.json")"
 eq "fanotify: the mount mark is the file's mount" "$(jq -r .mnt_id <<<"$(fdrec "$S" "$pid" "$fd")")" \
 	"$(jq -r '.fanotify_marks[] | select(.on == "mount") | .mnt_id' "$S/summary.json")"
+# (The deleted file's entry: the holder's executable, hashed for
+# exec_files, is on that mount too and its read is listed as well.)
 eq "fanotify: who saw the read (the close_write-only mark did not)" "file mount" \
-	"$(jq -r '[.touched[0].watchers[].via] | sort | join(" ")' "$S/summary.json")"
+	"$(jq -r '[.touched[] | select(.member) | .watchers[].via] | sort | join(" ")' "$S/summary.json")"
+eq "fanotify: the hashing of the executable on that mount seen by the mount mark" "mount" \
+	"$(jq -r --arg e "$(readlink -f "$HOLDER")" '[.touched[] | select(.path == $e) | .watchers[].via] | join(" ")' "$S/summary.json")"
 stop_holder H
 
 # --- a process watching its own /proc files: it sees the capture -----------

@@ -46,10 +46,53 @@ exec "$SNAPREAD_BIN" "\$@"
 WRAPPER
 chmod +x "$SNAPREAD"
 
+# ppid_of PID: the parent of PID, from /proc/PID/stat (which, unlike
+# cmdline, never waits on the process's memory lock); empty when gone.
+ppid_of() {
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	s=${s##*) }
+	set -- $s
+	[ "$1" = Z ] || echo "$2"
+}
+# mine PID: PID is a live child of this shell (a holder not yet stopped),
+# not a process that took a reaped holder's pid.
+mine() { [ "$(ppid_of "$1")" = "$$" ]; }
+# fuse_abort PID: aborts every FUSE connection mounted under $T in PID's
+# mount namespace (the stuck holders' own): each request waiting on it
+# ends at once, even one its server took, so nothing stays stuck in a
+# FUSE read whatever way the test ends.  mountinfo never waits on a lock
+# the stuck tasks hold; the bound is there all the same.
+fuse_abort() {
+	local dev c
+	for dev in $(timeout 2 awk -v t="$T/" '$5 ~ "^" t && / - fuse / { print $3 }' \
+		"/proc/$1/mountinfo" 2>/dev/null); do
+		grep -q ' /sys/fs/fuse/connections fusectl ' /proc/self/mounts ||
+			mount -t fusectl none /sys/fs/fuse/connections 2>/dev/null
+		c=/sys/fs/fuse/connections/${dev#0:}/abort
+		[ -e "$c" ] && timeout 2 sh -c "echo 1 >'$c'" 2>/dev/null
+	done
+}
+# On every exit path: the FUSE connections of the holders still running
+# aborted, each holder killed by its pid (TERM, then KILL after 10 s),
+# reaped, and the temp dir removed.  A holder stopped already is not
+# signalled: its pid may be another process's now.
 cleanup() {
-	local p
-	for p in "${HOLDER_PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
+	local p live=() t=$((SECONDS + 10))
+	for p in "${HOLDER_PIDS[@]:-}"; do
+		[ -n "$p" ] && mine "$p" && live+=("$p")
+	done
+	for p in "${live[@]:-}"; do [ -n "$p" ] && fuse_abort "$p"; done
+	for p in "${live[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
+	for p in "${live[@]:-}"; do
+		[ -n "$p" ] || continue
+		while mine "$p" && [ "$SECONDS" -lt "$t" ]; do sleep 0.1; done
+		if mine "$p"; then
+			kill -KILL "$p" 2>/dev/null
+			sleep 0.2
+		fi
+		mine "$p" && echo "cleanup: holder $p did not die" >&2 || wait "$p" 2>/dev/null
+	done
 	rm -rf "$T"
 }
 trap cleanup EXIT

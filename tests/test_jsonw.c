@@ -72,6 +72,36 @@ static void test_jsonw_exact_text(void **state)
 	buf_free(&b);
 }
 
+/* Keys: plain ones copied, others escaped, long ones whole, in arrays
+ * none; the commas right whichever way a key went. */
+static void test_jsonw_keys(void **state)
+{
+	struct buf b = BUF_INIT;
+	struct jsonw w;
+	char big[81], want[200];
+
+	(void)state;
+	memset(big, 'k', 80);
+	big[80] = '\0';
+	jsonw_init(&w, &b);
+	jsonw_open(&w, NULL);
+	jsonw_int(&w, "a\"b\n", 1);
+	jsonw_int(&w, big, 2);
+	jsonw_int(&w, "", 3);
+	jsonw_aopen(&w, "l\xc3\xa9");
+	jsonw_int(&w, NULL, 4);
+	jsonw_int(&w, NULL, 5);
+	jsonw_aclose(&w);
+	jsonw_int(&w, "x\x01", 6);
+	jsonw_close(&w);
+	assert_int_equal(buf_error(&b), 0);
+	snprintf(want, sizeof(want), "{\"a\\\"b\\n\":1,\"%s\":2,\"\":3,\"l\xc3\xa9\":[4,5],"
+		 "\"x\\u0001\":6}", big);
+	assert_string_equal(b.data, want);
+	assert_int_equal(strlen(b.data), b.len);
+	buf_free(&b);
+}
+
 /* Bytes that are not UTF-8 become U+FFFD in the string and exact in _b64. */
 static void test_jsonw_raw_bytes_lossless(void **state)
 {
@@ -123,6 +153,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jsonw_structure),
 		cmocka_unit_test(test_jsonw_exact_text),
+		cmocka_unit_test(test_jsonw_keys),
 		cmocka_unit_test(test_jsonw_raw_bytes_lossless),
 		cmocka_unit_test(test_jsonw_depth_limit),
 	};

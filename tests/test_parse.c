@@ -329,6 +329,18 @@ static void test_parse_maps_line(void **state)
 	assert_string_equal(m.perms, "r--s");
 	assert_int_equal(m.path_len, strlen("/tmp/x (deleted)"));
 	assert_memory_equal(m.path, "/tmp/x (deleted)", m.path_len);
+	assert_int_equal(m.dev_major, 0xfe);
+	assert_int_equal(m.dev_minor, 0);
+	assert_int_equal(m.inode, 10954210);
+	/* An anonymous mapping: inode 0, no path; a device of two hex digits
+	 * each side (103:02 is major 0x103). */
+	assert_int_equal(parse_maps_line("7ffd1-7ffd2 rw-p 00000000 00:00 0 ", 34, &m), 0);
+	assert_int_equal(m.inode, 0);
+	assert_int_equal(m.path_len, 0);
+	assert_int_equal(parse_maps_line("1000-2000 r-xp 00000000 103:02 42 /bin/x", 40, &m), 0);
+	assert_int_equal(m.dev_major, 0x103);
+	assert_int_equal(m.dev_minor, 2);
+	assert_int_equal(m.inode, 42);
 	assert_int_equal(parse_maps_line("zz-1 r--p", 9, &m), -EINVAL);
 	assert_int_equal(parse_maps_line("2-1 r--p 0 0:0 0", 16, &m), -EINVAL);
 }

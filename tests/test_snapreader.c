@@ -60,6 +60,21 @@ static void test_snapreader_classify(void **state)
 		{ "proc/2147483647/process.json", SNAP_M_PROCESS, 2147483647 },
 		{ "proc/2147483648/process.json", SNAP_M_UNKNOWN, 0 },
 		{ "proc/0/stat", SNAP_M_UNKNOWN, 0 },
+		{ "proc/7/auxv", SNAP_M_RAW, 7 },
+		{ "proc/7/mem/7f0000001000-7f0000003000", SNAP_M_MEMORY, 7 },
+		{ "proc/7/mem/0-1000", SNAP_M_MEMORY, 7 },
+		{ "proc/7/mem/ffffffffffffe000-ffffffffffffffff", SNAP_M_MEMORY, 7 },
+		/* As procsnap prints them only: lowercase, no leading zero,
+		 * at most 16 digits, start below end, nothing else. */
+		{ "proc/7/mem/7F0000001000-7f0000003000", SNAP_M_UNKNOWN, 0 },
+		{ "proc/7/mem/07f0000001000-7f0000003000", SNAP_M_UNKNOWN, 0 },
+		{ "proc/7/mem/10000000000000000-10000000000000001", SNAP_M_UNKNOWN, 0 },
+		{ "proc/7/mem/2000-1000", SNAP_M_UNKNOWN, 0 },
+		{ "proc/7/mem/1000-1000", SNAP_M_UNKNOWN, 0 },
+		{ "proc/7/mem/1000-", SNAP_M_UNKNOWN, 0 },
+		{ "proc/7/mem/1000-2000/x", SNAP_M_UNKNOWN, 0 },
+		{ "proc/7/mem/0x1000-0x2000", SNAP_M_UNKNOWN, 0 },
+		{ "proc/7/mem", SNAP_M_UNKNOWN, 0 },
 		{ "proc/01/stat", SNAP_M_UNKNOWN, 0 },
 		{ "proc/1/limits", SNAP_M_UNKNOWN, 0 },
 		{ "proc/1/stat/x", SNAP_M_UNKNOWN, 0 },
@@ -84,6 +99,9 @@ static void test_snapreader_classify(void **state)
 	snapreader_classify("content/65024-10952814", &m);
 	assert_int_equal(m.dev, 65024);
 	assert_int_equal(m.ino, 10952814);
+	snapreader_classify("proc/7/mem/7f0000001000-7f0000003000", &m);
+	assert_int_equal(m.start, 0x7f0000001000ULL);
+	assert_int_equal(m.end, 0x7f0000003000ULL);
 	snapreader_classify("host/etc/ld.so.preload", &m);
 	assert_string_equal(m.file, "etc/ld.so.preload");
 }

@@ -3,6 +3,7 @@
 
 #include "snapview.h"
 #include "testutil.h"
+#include "users.h"
 
 static json_t *parse(const char *text)
 {
@@ -32,7 +33,7 @@ static void test_snapview_proc_text_one_line(void **state)
 	size_t at = 0;
 
 	(void)state;
-	assert_int_equal(snapview_proc_text(&b, p, 2, &at), 0);
+	assert_int_equal(snapview_proc_text(&b, p, NULL, 2, &at), 0);
 	/* Exactly one line, no control byte, the bytes shown escaped. */
 	assert_int_equal(strchr(b.data, '\n') - b.data, (long)b.len - 1);
 	assert_null(strchr(b.data, '\x1b'));
@@ -82,8 +83,8 @@ static void test_snapview_wrong_types(void **state)
 	json_t *out;
 
 	(void)state;
-	assert_int_equal(snapview_proc_text(&b, p, 0, NULL), 0);
-	assert_non_null(strstr(b.data, "      -       -      - \\x1b]0;pwned\\x07 - -     " "-"
+	assert_int_equal(snapview_proc_text(&b, p, NULL, 0, NULL), 0);
+	assert_non_null(strstr(b.data, "      -       -      - -        \\x1b]0;pwned\\x07 - -     " "-"
 				       "            " "?               [?]\n"));
 	buf_reset(&b);
 	assert_int_equal(snapview_proc_json(&b, p), 0);
@@ -118,12 +119,12 @@ static void test_snapview_fd_lines(void **state)
 	(void)state;
 	snapview_ctx_process(&ctx, proc);
 	snapview_fd_text(&b, &ctx, sock);
-	assert_string_equal(b.data, "nc                    9     33      4 socket              -"
+	assert_string_equal(b.data, "nc                    9     33 -             4 socket              -"
 				    "          - -   -          "
 				    "tcp 127.0.0.1:80->10.0.0.2:5000 (ESTABLISHED)\n");
 	buf_reset(&b);
 	snapview_fd_text(&b, &ctx, del);
-	assert_string_equal(b.data, "nc                    9     33     5w file              100"
+	assert_string_equal(b.data, "nc                    9     33 -            5w file              100"
 				    "         12 del truncated  "
 				    "/tmp/a\\nb (deleted) [larger than --max-file-size]\n");
 	buf_reset(&b);
@@ -270,7 +271,7 @@ static void test_snapview_deep(void **state)
 	struct buf b = BUF_INIT;
 
 	(void)state;
-	assert_int_equal(snapview_proc_text(&b, p, 0, NULL), 0);
+	assert_int_equal(snapview_proc_text(&b, p, NULL, 0, NULL), 0);
 	assert_non_null(strstr(b.data, " MT    0123456789ab x               x\n"));
 	assert_true(snapview_proc_in_container(p, "0123"));
 	assert_true(snapview_proc_in_container(p, "docker"));
@@ -286,6 +287,52 @@ static void test_snapview_deep(void **state)
 	buf_free(&b);
 }
 
+/* Names beside the uids, from the snapshot's /etc/passwd: escaped, cut
+ * to the column as ps does, the numbers kept; show's ids as id(1). */
+static void test_snapview_user_names(void **state)
+{
+	static const char pw[] = "root:x:0:0::/:\nwww-data:x:33:33::/:\n"
+				 "ev\x1b[31mil-and-long:x:1001:1001::/:\n";
+	json_t *proc = parse("{\"pid\":9,\"name\":\"nc\",\"uid\":[1000,33,33,33],"
+			     "\"gid\":[0,\"x\",7,1001]}");
+	json_t *evil = parse("{\"pid\":7,\"uid\":[0,1001,0,1001]}");
+	json_t *sock = parse("{\"pid\":9,\"fd\":4,\"type\":\"pipe\",\"target\":\"pipe:[1]\"}");
+	struct snapview_ctx ctx = { .machine = "x86_64" };
+	struct users *u = NULL;
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	assert_int_equal(users_new(&u), 0);
+	assert_int_equal(users_add_passwd(u, pw, sizeof(pw) - 1), 0);
+	assert_int_equal(users_add_group(u, "root:x:0:\n", 10), 0);
+	ctx.users = u;
+	snapview_ctx_process(&ctx, proc);
+	snapview_fd_text(&b, &ctx, sock);
+	assert_int_equal(strncmp(b.data, "nc                    9     33 www-data      4 ", 47), 0);
+	buf_reset(&b);
+	assert_int_equal(snapview_proc_text(&b, evil, u, 0, NULL), 0);
+	/* Escaped, then cut: the escape byte never reaches the terminal. */
+	assert_int_equal(strncmp(b.data, "      7       -   1001 ev\\x1b[+ ", 32), 0);
+	assert_null(strchr(b.data, '\x1b'));
+	buf_reset(&b);
+	assert_int_equal(snapview_ids(&b, u, proc, "uid", false), 0);
+	assert_string_equal(b.data, "1000 33(www-data) 33(www-data) 33(www-data)");
+	buf_reset(&b);
+	assert_int_equal(snapview_ids(&b, u, proc, "gid", true), 0);
+	assert_string_equal(b.data, "0(root) - 7 1001");
+	buf_reset(&b);
+	assert_int_equal(snapview_ids(&b, u, evil, "gid", true), 0);
+	assert_string_equal(b.data, "-");
+	buf_reset(&b);
+	assert_int_equal(snapview_user(&b, u, true, 1001, 0), 0);
+	assert_string_equal(b.data, "ev\\x1b[31mil-and-long");
+	users_free(u);
+	json_decref(proc);
+	json_decref(evil);
+	json_decref(sock);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_snapview_wrong_types),
 		cmocka_unit_test(test_snapview_deep),
 		cmocka_unit_test(test_snapview_fd_lines),
+		cmocka_unit_test(test_snapview_user_names),
 		cmocka_unit_test(test_snapview_tree),
 		cmocka_unit_test(test_snapview_tree_deep),
 		cmocka_unit_test(test_snapview_maps),

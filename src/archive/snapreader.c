@@ -246,6 +246,7 @@ void snapreader_free(struct snapreader *r)
 	manifest_free(r->v);
 	buf_free(&r->manifest);
 	buf_free(&r->q);
+	jsonfast_free(r->jf);
 	free(r->io);
 	free(r);
 }

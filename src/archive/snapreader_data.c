@@ -1,7 +1,8 @@
-/* snapreader_data: the current member's data — chunks and holes, lines, JSON, SHA-256. */
+/* snapreader_data: the current member's data — chunks and holes, lines, a file of its own, JSON, SHA-256. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "snapreader_int.h"
 
@@ -179,6 +180,43 @@ int snapreader_getline(struct snapreader *r, size_t max, struct buf *line)
 	}
 }
 
+int snapreader_write_fd(struct snapreader *r, int fd, const volatile sig_atomic_t *stop,
+			bool *write_err)
+{
+	struct snap_chunk c;
+	int k;
+
+	*write_err = false;
+	while ((k = snapreader_data(r, &c)) > 0) {
+		const char *p = c.data;
+		uint64_t off = c.offset;
+		size_t n = c.len;
+
+		if (stop && *stop)
+			return -EINTR;
+		while (p && n) {
+			ssize_t w = pwrite(fd, p, n, (off_t)off);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				*write_err = true;
+				return w < 0 ? -errno : -EIO;
+			}
+			p += w;
+			n -= (size_t)w;
+			off += (uint64_t)w;
+		}
+	}
+	if (k < 0)
+		return k;
+	if (ftruncate(fd, (off_t)r->m.size) < 0) {
+		*write_err = true;
+		return -errno;
+	}
+	return 0;
+}
+
 int snapreader_slurp(struct snapreader *r, size_t max, struct buf *out)
 {
 	struct snap_chunk c;
@@ -208,8 +246,9 @@ int snapreader_slurp(struct snapreader *r, size_t max, struct buf *out)
 	return x;
 }
 
-int snapreader_parse_json(struct snapreader *r, const char *what,
-			  const char *text, size_t len, json_t **out)
+int snapreader_parse_json_pruned(struct snapreader *r, const char *what,
+				 const char *text, size_t len,
+				 const struct jsonfast_prune *prune, json_t **out)
 {
 	json_error_t je;
 	json_t *j;
@@ -217,6 +256,17 @@ int snapreader_parse_json(struct snapreader *r, const char *what,
 	*out = NULL;
 	if (r->err)
 		return r->err;
+	if (!r->jf_tried) {
+		r->jf = jsonfast_new();
+		r->jf_tried = true;
+	}
+	/* jansson decides (and words the error) whatever jsonfast does not:
+	 * the same values either way, jansson's a few times slower. */
+	j = jsonfast_load(r->jf, text, len, prune);
+	if (j) {
+		*out = j;
+		return 0;
+	}
 	j = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
 	if (!j)
 		return snapreader_fail(r, -EBADMSG, "%s: not valid JSON (line %d, column %d: "
@@ -228,6 +278,12 @@ int snapreader_parse_json(struct snapreader *r, const char *what,
 	}
 	*out = j;
 	return 0;
+}
+
+int snapreader_parse_json(struct snapreader *r, const char *what,
+			  const char *text, size_t len, json_t **out)
+{
+	return snapreader_parse_json_pruned(r, what, text, len, NULL, out);
 }
 
 int snapreader_json(struct snapreader *r, size_t max, json_t **out)

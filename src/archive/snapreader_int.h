@@ -17,6 +17,8 @@
  *   snapreader_member.c  what a member may be: name, type, size, place
  *   snapreader_data.c    the current member's data: chunks, lines, JSON, hash
  *   snapreader.c         the walk: open, member by member, the manifest last
+ * and the JSON of snapreader_data.c is parsed by jsonfast.cpp (simdjson,
+ * jansson deciding whatever it does not).
  */
 
 #define IO_SIZE (64u << 10)
@@ -76,6 +78,8 @@ struct snapreader {
 	bool ended;
 	int err;              /* sticky: once set, every call returns it */
 	struct buf q;         /* scratch for quoting archive text */
+	struct jsonfast *jf;  /* made on the first JSON parsed */
+	bool jf_tried;
 	char msg[1024];
 };
 

@@ -8,7 +8,7 @@
 
 /* The raw /proc files a snapshot keeps (docs/FORMAT.md). */
 static const char *const raw_files[] = {
-	"stat", "status", "cmdline", "environ", "maps", "cgroup", NULL,
+	"stat", "status", "cmdline", "environ", "maps", "cgroup", "auxv", NULL,
 };
 
 const char *snapreader_kind_name(enum snap_kind k)
@@ -18,6 +18,7 @@ const char *snapreader_kind_name(enum snap_kind k)
 		[SNAP_M_RAW] = "raw", [SNAP_M_CONTENT] = "content", [SNAP_M_FDS] = "fds",
 		[SNAP_M_PROCESS] = "process", [SNAP_M_SUMMARY] = "summary",
 		[SNAP_M_MANIFEST] = "manifest", [SNAP_M_MOUNTS] = "mounts",
+		[SNAP_M_MEMORY] = "memory",
 		[SNAP_M_HOSTFILE] = "hostfile",
 		[SNAP_M_UNKNOWN] = "unknown",
 	};
@@ -40,6 +41,41 @@ static bool number(const char **p, uint64_t max, uint64_t *out)
 	}
 	*p = s;
 	*out = v;
+	return true;
+}
+
+/* Lowercase hex as procsnap prints an address (%llx): no leading zero but
+ * for 0 itself, at most 16 digits; advances *p. */
+static bool hex_address(const char **p, uint64_t *out)
+{
+	const char *s = *p;
+	uint64_t v = 0;
+	int n = 0;
+
+	for (; (*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f'); s++, n++) {
+		if (n == 16 || (n == 1 && v == 0))
+			return false;
+		v = v << 4 | (uint64_t)(*s <= '9' ? *s - '0' : *s - 'a' + 10);
+	}
+	if (n == 0)
+		return false;
+	*p = s;
+	*out = v;
+	return true;
+}
+
+/* "mem/START-END" of proc/PID/: a memory region, START < END. */
+static bool memory_name(const char *p, struct snap_member *m)
+{
+	uint64_t a, b;
+
+	if (strncmp(p, "mem/", 4) != 0)
+		return false;
+	p += 4;
+	if (!hex_address(&p, &a) || *p++ != '-' || !hex_address(&p, &b) || *p || a >= b)
+		return false;
+	m->start = a;
+	m->end = b;
 	return true;
 }
 
@@ -87,6 +123,7 @@ enum snap_kind snapreader_classify(const char *rel, struct snap_member *m)
 	m->pid = 0;
 	m->file = "";
 	m->dev = m->ino = m->ns = 0;
+	m->start = m->end = 0;
 	if (strcmp(rel, "format.json") == 0)
 		return SNAP_M_FORMAT;
 	if (strcmp(rel, "host.json") == 0)
@@ -136,6 +173,8 @@ enum snap_kind snapreader_classify(const char *rel, struct snap_member *m)
 		for (i = 0; raw_files[i]; i++)
 			if (strcmp(p, raw_files[i]) == 0)
 				return SNAP_M_RAW;
+		if (memory_name(p, m))
+			return SNAP_M_MEMORY;
 		m->pid = 0;
 		m->file = "";
 		return SNAP_M_UNKNOWN;
@@ -299,9 +338,14 @@ int snapreader_member_check(struct snapreader *r, struct archive_entry *e)
 				       "the %llu a %s member may have", r->name,
 				       (unsigned long long)r->m.size, (unsigned long long)limit,
 				       snapreader_kind_name(r->m.kind));
+	if (r->m.kind == SNAP_M_MEMORY && r->m.size != r->m.end - r->m.start)
+		return snapreader_fail(r, -EBADMSG, "member %s holds %llu bytes, not the "
+				       "%llu of the range its name gives", r->name,
+				       (unsigned long long)r->m.size,
+				       (unsigned long long)(r->m.end - r->m.start));
 	r->m.sparse = archive_entry_sparse_count(e) > 0;
-	if (r->m.sparse && r->m.kind != SNAP_M_CONTENT)
-		return snapreader_fail(r, -EBADMSG, "member %s is sparse: only content "
-				       "members may be", r->name);
+	if (r->m.sparse && r->m.kind != SNAP_M_CONTENT && r->m.kind != SNAP_M_MEMORY)
+		return snapreader_fail(r, -EBADMSG, "member %s is sparse: only content and "
+				       "memory members may be", r->name);
 	return 0;
 }

@@ -10,10 +10,10 @@
 #include "procfs.h"
 
 const char *const raw_files[NRAW + 1] = {
-	"stat", "status", "cmdline", "environ", "maps", "cgroup", NULL,
+	"stat", "status", "cmdline", "environ", "maps", "cgroup", "auxv", NULL,
 };
 const unsigned raw_flags[NRAW] = {
-	PROCFS_ONE_SHOT, PROCFS_ONE_SHOT, 0, 0, 0, PROCFS_ONE_SHOT,
+	PROCFS_ONE_SHOT, PROCFS_ONE_SHOT, 0, 0, 0, PROCFS_ONE_SHOT, 0,
 };
 const char *const link_names[NLINKS] = { "exe", "cwd", "root" };
 const char *const ns_names[NNS] = {
@@ -88,7 +88,15 @@ void batch_clear(struct batch *b)
 	for (i = 0; i < b->nmaps; i++)
 		if (b->maps[i].pinfd >= 0)
 			close(b->maps[i].pinfd);
+	for (i = 0; i < b->nexecs; i++)
+		if (b->execs[i].pinfd >= 0)
+			close(b->execs[i].pinfd);
 	b->nmaps = 0;
+	for (i = 0; i < b->nmems; i++)
+		wd_result_free(&b->mems[i].res);
+	b->nmems = 0;
+	b->mem_bytes = 0;
+	b->nexecs = 0;
 	b->ntables = 0;
 	b->next = NULL;
 	b->pid = 0;
@@ -107,6 +115,8 @@ void batch_free(struct batch *b)
 		batch_clear(b);
 		free(b->fds);
 		free(b->maps);
+		free(b->mems);
+		free(b->execs);
 		while (b->tabcap)
 			free(b->tables[--b->tabcap].tids);
 		free(b->tables);
@@ -169,7 +179,8 @@ int batch_send(struct capture *c, struct lane *l, struct batch *b)
 
 	pthread_mutex_lock(&c->mu);
 	while (!stopped && !c->wstatus && !c->cstop && !c->fexited && l->queued &&
-	       (l->queued >= QUEUE_BATCHES || l->queued_pins + b->npins > QUEUE_PINS)) {
+	       (l->queued >= QUEUE_BATCHES || l->queued_pins + b->npins > QUEUE_PINS ||
+		l->queued_mem + b->mem_bytes > QUEUE_MEM)) {
 		batch_wait_space(c);
 		pthread_mutex_unlock(&c->mu);
 		stopped = threads_stopped(c);
@@ -188,6 +199,7 @@ int batch_send(struct capture *c, struct lane *l, struct batch *b)
 	l->tail = b;
 	l->queued++;
 	l->queued_pins += b->npins;
+	l->queued_mem += b->mem_bytes;
 	pthread_cond_signal(&c->work);
 	pthread_mutex_unlock(&c->mu);
 	return 0;

@@ -1,10 +1,13 @@
 /* capture: the pipeline — threads, what crosses between them, and the order of a capture. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "capture_int.h"
@@ -26,15 +29,24 @@ int capture_pid_exists(const char *proc_root, int pid)
 int capture_new(struct capture **out, const struct capture_opts *opts)
 {
 	struct capture *c = calloc(1, sizeof(*c));
+	long page = sysconf(_SC_PAGESIZE);
 
 	*out = c;
 	if (!c)
 		return -ENOMEM;
 	c->o = *opts;
+	if (!c->o.max_memory)
+		c->o.max_memory = CAPTURE_DEFAULT_MAX_MEMORY;
+	if (!c->o.max_process_memory)
+		c->o.max_process_memory = CAPTURE_DEFAULT_MAX_PROCESS_MEMORY;
+	atomic_init(&c->mem_left, c->o.max_memory);
+	c->page = page > 0 ? (size_t)page : 4096;
 	if (!c->o.proc_root)
 		c->o.proc_root = "/proc";
 	if (!c->o.max_file_size)
 		c->o.max_file_size = CAPTURE_DEFAULT_MAX_FILE;
+	if (!c->o.hash_max_size)
+		c->o.hash_max_size = CAPTURE_DEFAULT_HASH_MAX;
 	if (!c->o.read_timeout_ms)
 		c->o.read_timeout_ms = CAPTURE_DEFAULT_READ_TIMEOUT_MS;
 	atomic_init(&c->abandoned, 0);
@@ -46,6 +58,8 @@ int capture_new(struct capture **out, const struct capture_opts *opts)
 	if (c->hz <= 0)
 		c->hz = 100;
 	progress_init(c);
+	if (c->o.memory == CAPTURE_MEMORY_FULL && !c->o.npids)
+		return fail(c, -EINVAL, "--memory full needs the processes named (-p)");
 	return 0;
 }
 
@@ -69,7 +83,7 @@ static void *formatter(void *arg)
 	for (;;) {
 		struct lane *l = &c->lanes[next % NLANES];
 		struct batch *b;
-		size_t pins;
+		size_t pins, mem;
 		bool skip, end;
 		int r = 0;
 
@@ -90,6 +104,7 @@ static void *formatter(void *arg)
 		}
 		end = b->end;
 		pins = b->npins;
+		mem = b->mem_bytes;
 		batch_clear(b); /* closes the pins not used */
 		pthread_mutex_lock(&c->mu);
 		if (r) {
@@ -98,6 +113,7 @@ static void *formatter(void *arg)
 		}
 		l->queued--;
 		l->queued_pins -= pins;
+		l->queued_mem -= mem;
 		b->next = c->spare;
 		c->spare = b;
 		if (end)
@@ -258,6 +274,32 @@ static size_t sort_unique(int *pids, size_t n)
 	return k;
 }
 
+/*
+ * process_vm_readv(2) names a process by its pid in procsnap's own pid
+ * namespace.  The proc root's pids are those only when it is procfs and
+ * its "self" is procsnap: a proc of another pid namespace (--proc
+ * /host/proc from a container) numbers other processes, and a pid read
+ * there may name an unrelated process here.  Otherwise memory is read
+ * through /proc/PID/mem, bound to the process's own mm when opened.
+ */
+static bool pids_ours(const struct capture *c)
+{
+	struct statfs sf;
+	char self[24], want[24];
+	ssize_t n;
+
+	if (fstatfs(c->rootfd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
+		return false;
+	n = readlinkat(c->rootfd, "self", self, sizeof(self) - 1);
+	if (n <= 0)
+		return false;
+	self[n] = '\0';
+	/* getpid(), not c->self: that becomes the proc's own view of us
+	 * (host_pidns.c), which is what is compared here. */
+	snprintf(want, sizeof(want), "%d", (int)getpid());
+	return strcmp(self, want) == 0;
+}
+
 /* The writer's poll while it drains: the stop flag, and progress. */
 static void poll_stop(void *arg)
 {
@@ -277,6 +319,7 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 	c->rootfd = open(c->o.proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->rootfd < 0)
 		return fail(c, -errno, "%s: %s", c->o.proc_root, strerror(errno));
+	c->pids_ours = pids_ours(c);
 	c->st.not_root = geteuid() != 0;
 	c->own_net = host_own_ns(c, "net");
 	c->own_mnt = host_own_ns(c, "mnt");
@@ -288,6 +331,9 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 	r = hidden_mounts(c);
 	if (r)
 		return r;
+	r = exec_cache_new(c);
+	if (r)
+		return fail(c, r, "out of memory");
 	pthread_mutex_init(&c->nsmu, NULL);
 	pthread_cond_init(&c->nscv, NULL);
 	c->ns_ready = true;
@@ -396,6 +442,7 @@ void capture_free(struct capture *c)
 	if (!c)
 		return;
 	stop_formatter(c, true);
+	exec_read_stop(c);
 	for (i = 0; i < NLANES; i++)
 		batch_free(c->lanes[i].head);
 	batch_free(c->spare);
@@ -416,6 +463,8 @@ void capture_free(struct capture *c)
 		pthread_cond_destroy(&c->nscv);
 	}
 	u64map_free(&c->stored, recover_free);
+	u64map_free(&c->exec_guards, recover_free);
+	exec_cache_free(c->exec);
 	progress_free(c);
 	touch_free(&c->touch);
 	host_files_free(c->host_copies);

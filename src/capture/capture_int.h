@@ -37,13 +37,20 @@
  * namespace's sockets are read by both views in netview.c and written by
  * record_net.c.
  *
+ * The code a process runs (exec_files: its executable and every file it
+ * maps executable) is stat'ed and, the first time a file is met, pinned by
+ * collect_exec.c; record_exec.c hashes it once per (dev, ino, size, mtime)
+ * (exec_hash.c, the cache the lanes and the formatter share) on a thread
+ * walked away from when the read stops (exec_read.c).
+ *
  * Dependencies run one way, top to bottom: capture.c; host.c; host_files.c,
  * host_pidns.c, selfcheck.c; record_proc.c; record_fd.c, record_ns.c,
- * record_maps.c, record_net.c; record_fields.c, recover.c; collect_proc.c;
- * collect_fd.c, collect_ns.c, collect_maps.c, collect_tasks.c,
- * collect_watch.c; unlisted.c; hidden.c, netview.c; children.c; touch.c;
- * watchdog.c; batch.c; threads.c; progress.c; stamp.c; reuse.c (beside
- * recover.c).
+ * record_maps.c, record_mem.c, record_net.c, record_exec.c; record_fields.c,
+ * recover.c; collect_proc.c; collect_fd.c, collect_ns.c, collect_maps.c,
+ * collect_tasks.c, collect_watch.c, collect_mem.c, collect_exec.c;
+ * unlisted.c; hidden.c, netview.c; children.c; touch.c; memsel.c;
+ * exec_hash.c, exec_read.c; watchdog.c; memread.c; batch.c; threads.c;
+ * progress.c; stamp.c; reuse.c (beside recover.c).
  */
 
 #include <pthread.h>
@@ -78,12 +85,15 @@
  * status and cgroup are single_open() seq files (fs/proc/base.c): one
  * read(2) returns them whole.  cmdline and environ are read page by page
  * from the process's memory, maps one page of records per read. */
-#define NRAW 6
+#define NRAW 7
 #define RAW_STAT 0
 #define RAW_STATUS 1
 #define RAW_CMDLINE 2
 #define RAW_MAPS 4
 #define RAW_CGROUP 5
+/* auxv, last, is read only for a process whose memory is captured (with
+ * it, through the watchdog: collect_mem.c), for a core's NT_AUXV. */
+#define RAW_AUXV 6
 extern const char *const raw_files[NRAW + 1];
 extern const unsigned raw_flags[NRAW];
 /* raw_files[RISKY_FIRST..+NRISKY): cmdline, environ and maps, which wait
@@ -110,6 +120,48 @@ extern const char *const ns_names[NNS];
 #define MAX_MAP_PINS 64
 #define MAX_TABLES 64
 #define MAX_NSPID 32
+/* Memory regions recorded per process (--memory full of a process with
+ * tens of thousands of mappings must still fit one process.json). */
+#define MAX_MEM_REGIONS 4096
+/* Captured memory queued to the formatter per lane, beyond one batch. */
+#define QUEUE_MEM (64u << 20)
+
+/* ---- what a reader thread reads for its lane (watchdog.c, memread.c) ---- */
+
+/* A run of a memory range: data, or pages that could not be read.  The
+ * gaps between runs are pages that are all zeros (holes). */
+struct mem_run {
+	uint64_t off, len;        /* within the range, page aligned */
+	int err;                  /* 0: data, its bytes next in the result's
+				   * data; else -errno: not readable */
+};
+
+enum wd_kind { WD_FILE, WD_MEM };
+
+/* One read of a request, in the order given. */
+struct wd_item {
+	enum wd_kind kind;
+	const char *name;         /* WD_FILE: under /proc/PID (static storage) */
+	size_t max;               /* WD_FILE: bytes kept at most */
+	unsigned flags;           /* WD_FILE: procfs_read_append's */
+	uint64_t start, end;      /* WD_MEM: the range, page aligned */
+	bool anon;                /* WD_MEM: read only the pages pagemap says
+				   * are present or swapped; the others of an
+				   * anonymous mapping are zeros */
+	bool readable;            /* WD_MEM: the mapping has r (else it is read
+				   * through /proc/PID/mem, FOLL_FORCE) */
+};
+
+/* What one item gave.  Owned by whoever holds it: watchdog_run() swaps
+ * the reader's into the caller's. */
+struct wd_result {
+	int err;                  /* 0, or -errno: nothing usable was read */
+	bool truncated;           /* WD_FILE: larger than max */
+	struct buf data;          /* WD_FILE: its bytes; WD_MEM: the data runs' */
+	struct mem_run *runs;     /* WD_MEM: ascending */
+	size_t nruns, caprun;
+	uint64_t read;            /* WD_MEM: bytes read from the process */
+};
 
 /* A watcher's mark, as met in its inotify or fanotify fd's fdinfo. */
 struct touch_mark {
@@ -130,9 +182,16 @@ struct touch_seen {
 	bool late;                /* met after the file was read */
 };
 
-/* A recovered file, shared by every fd that holds the same (dev, ino). */
+/* A recovered file, shared by every fd that holds the same (dev, ino).
+ * The same record guards a file opened only to hash it (exec_files,
+ * record_exec.c): then member is "" and path its name. */
 struct stored {
 	char member[64];
+	bool live;                /* not deleted: its directory is found by its
+				   * name as it is, and a directory mark sees
+				   * it as a live child */
+	char *path;               /* a hashed file's name (malloc'ed), or NULL */
+	size_t path_len;
 	struct content_result res;
 	/* Who would notice it opened (touch.c). */
 	uint64_t dev, ino;
@@ -225,6 +284,20 @@ struct map_item {
 	int pinfd;            /* the first mapping of a file pins it; or -1 */
 };
 
+/* A file the process runs: its executable, or a file it maps executable
+ * (collect_exec.c).  Each (dev, ino) once per process. */
+struct exec_item {
+	bool exe;             /* the executable; else a mapping */
+	struct span path;     /* exe's link, or the maps line's path */
+	uint64_t start, end;  /* a mapping: its first executable range */
+	uint64_t maps_dev, maps_ino; /* ... the device and inode maps gives */
+	bool have_stat;
+	struct stat st;       /* stat through map_files (or exe) */
+	int err;              /* -errno: the stat or the pin failed */
+	const char *what;     /* ... which: "exe", "map_files", "exec-pin" */
+	int pinfd;            /* O_PATH pin when this process hashes it, or -1 */
+};
+
 /* A thread whose fd table is not the process's (unshare(CLONE_FILES)),
  * with the threads that share it. */
 struct fd_table {
@@ -233,6 +306,22 @@ struct fd_table {
 	size_t ntids, cap;
 	int err;              /* -errno: its fd directory could not be listed */
 	size_t fd_count;
+};
+
+/* A mapping chosen by --memory (collect_mem.c, record_mem.c). */
+struct mem_item {
+	uint64_t start, end, offset;
+	char perms[5];
+	bool anon;                /* memsel_anonymous */
+	unsigned why;             /* enum memsel_why */
+	struct span line;         /* its maps line */
+	struct span path;         /* its path in that line */
+	uint64_t take;            /* bytes from start read: the bounds' share */
+	const char *skip;         /* why [start + take, end) was not read:
+				   * "max-process-memory", "max-memory",
+				   * "device", "no-vmflags", "--no-content",
+				   * "smaps"; NULL when it all was */
+	struct wd_result res;     /* what was read of [start, start + take) */
 };
 
 /* What the collector learned about a process, apart from its fds. */
@@ -256,6 +345,10 @@ struct proc_item {
 	struct span mountinfo;    /* read when first in its mount namespace */
 	bool mountinfo_truncated;
 	bool maps_scanned;        /* deleted mappings were looked for */
+	bool mem_looked;          /* mappings were chosen by --memory */
+	bool mem_more;            /* ... more than MAX_MEM_REGIONS of them */
+	bool execs_scanned;       /* exec_files were looked for */
+	bool execs_dropped;       /* ... more than the bound: the rest not */
 	int kcmp_err;             /* -errno of the first kcmp refused */
 	int kcmp_tid;             /* ... for this thread */
 	size_t kcmp_failed;       /* threads whose table is unknown */
@@ -275,20 +368,28 @@ struct batch {
 	size_t nmaps, mapcap;
 	struct fd_table *tables;  /* when begin: threads' own fd tables */
 	size_t ntables, tabcap;
+	struct mem_item *mems;    /* when begin: memory regions chosen */
+	size_t nmems, memcap;
+	size_t mem_bytes;         /* memory data held (counted by the queue) */
+	struct exec_item *execs;  /* when begin: the files it runs */
+	size_t nexecs, execcap;
 	size_t npins;
 	struct buf text;          /* the bytes read, see struct span */
 };
 
 struct reader;
+struct exec_cache;
+struct hasher;
 
 /* One collector's queue to the formatter, and how it ended. */
 struct lane {
 	struct batch *head, *tail;
-	size_t queued, queued_pins;
+	size_t queued, queued_pins, queued_mem;
 	bool done;                /* its collector has stopped */
 	int rc;                   /* ... with this, 0 or -errno */
 	char err[512];            /* ... and this message */
 	struct reader *rd;        /* its reader thread, or NULL (watchdog.c) */
+	struct wd_result wres[NRISKY]; /* cmdline, environ, maps, reused */
 };
 
 /* A network namespace's sockets through both views (netview.c). */
@@ -396,6 +497,11 @@ struct capture {
 	bool proc_opts_known;
 	struct hidden hid;        /* hidden.c, unlisted.c */
 	struct u64map stored;     /* formatter: (dev, ino) -> struct stored */
+	struct exec_cache *exec;  /* exec_hash.c: shared, its own mutex */
+	struct u64map exec_guards;/* formatter: (dev, ino) -> struct stored of a
+				   * file opened only to hash it */
+	struct hasher *hasher;    /* formatter: exec_read.c's thread, or NULL */
+	int hashers_hung;         /* formatter: hashers walked away from */
 	struct touch touch;       /* leases and watchers (touch.c) */
 	struct buf json, fds, raw, errbuf, fderr;
 	const char *topdir;       /* borrowed during capture_run */
@@ -432,6 +538,10 @@ struct capture {
 	int wstatus;              /* formatter: its first fatal error */
 	struct progress pg;
 	atomic_int abandoned;     /* reader threads left blocked in a read */
+	size_t page;              /* the host's page size */
+	bool pids_ours;           /* the proc root's pids are those of our
+				   * own pid namespace (process_vm_readv) */
+	_Atomic uint64_t mem_left; /* --max-memory not yet given to a process */
 	char werr[512];           /* formatter: its message */
 };
 
@@ -505,6 +615,39 @@ void batch_free(struct batch *b);
 /* A pid or fd as a file name, without snprintf. */
 void batch_decimal(char *out, int num);
 
+/* ---- memread.c: reading a range of a process's memory ---- */
+
+void wd_result_reset(struct wd_result *r);
+void wd_result_free(struct wd_result *r);
+
+/* The tools of a reader thread for one process's memory. */
+struct memread {
+	int pid;
+	bool readv;               /* process_vm_readv may name it by pid */
+	int dirfd;                /* borrowed: its /proc/PID */
+	int pagemap, mem;         /* opened on first need: -1 not yet, -2 failed */
+	size_t page;
+	char *scratch;            /* MEMREAD_CHUNK bytes, the reader's */
+	uint64_t *pm;             /* pagemap entries of a chunk */
+};
+#define MEMREAD_CHUNK (256u << 10)
+
+void memread_init(struct memread *m, size_t page);
+/* A request begins (pid, its directory) or ends (its fds closed). */
+void memread_begin(struct memread *m, int pid, int dirfd, bool readv);
+void memread_end(struct memread *m);
+void memread_free(struct memread *m);
+/*
+ * it's range into out (reset first): the pages that are not all zeros in
+ * out->data, runs of data and of pages that could not be read (each with
+ * its errno; the capture goes on past them) in out->runs.  Readable
+ * mappings are read with process_vm_readv (which never calls a driver's
+ * access hook), others through /proc/PID/mem.  Returns 0, or -ESRCH (the
+ * process is gone: what was read may be another's, dropped), -ENOMEM, or
+ * another -errno that concerns the whole range (EPERM, EACCES...).
+ */
+int memread_range(struct memread *m, const struct wd_item *it, struct wd_result *out);
+
 /* ---- netview.c: a network namespace's sockets, by both views ---- */
 
 /*
@@ -520,11 +663,23 @@ void netview_free(struct netview *v);
 
 /* ---- watchdog.c: the reads that may block, on a reader thread ---- */
 
+/*
+ * Runs items[0..n) on the lane's reader thread for the process in piddir
+ * (pid), waiting at most read_timeout_ms for all of them.  res[i] (the
+ * caller's, initialised) receives item i's outcome: what the reader made
+ * is swapped in, so the buffers res[] held go to the reader for reuse.  An
+ * item the reader did not finish gets -ETIMEDOUT (the one in progress) or
+ * -ECANCELED (not started, or no reader could be had).  Returns 0, or
+ * -EINTR (stopped while waiting) / -ENOMEM, which end the capture.
+ */
+int watchdog_run(struct capture *c, struct lane *l, int piddir, int pid,
+		 const struct wd_item *items, size_t n, struct wd_result *res);
 /* cmdline, environ and maps of the process in piddir, into
  * p->raw[RISKY_FIRST..] with their errors recorded in order.  Returns 0,
  * or -EINTR (stopped while waiting) / -ENOMEM, which end the capture. */
 int watchdog_read(struct capture *c, struct lane *l, struct batch *b, int piddir);
-/* The lane's idle reader told to quit, and joined. */
+/* The lane's idle reader told to quit, and joined; the lane's buffers
+ * freed. */
 void watchdog_stop(struct lane *l);
 
 /* ---- the collectors: collect_*.c ---- */
@@ -542,6 +697,8 @@ void collect_netns_free(void *p);
 int collect_maps(struct batch *b, int piddir);
 /* Threads with an fd table of their own. */
 int collect_tasks(struct batch *b, int piddir, int pid);
+/* The memory regions --memory chooses, read through the watchdog. */
+int collect_mem(struct capture *c, struct lane *l, struct batch *b, int piddir);
 /* One whole process, into one or more batches sent to the lane. */
 int collect_process(struct capture *c, struct lane *l, int pid);
 
@@ -635,10 +792,74 @@ void recover_free(void *p);
 int record_fd(struct capture *c, struct batch *b, struct fd_item *it);
 int record_namespaces(struct capture *c, struct batch *b, bool have_status);
 int record_maps(struct capture *c, struct batch *b);
+/* The memory regions: members proc/PID/mem/START-END and "memory". */
+int record_mem(struct capture *c, struct batch *b);
 void record_tables(struct capture *c, struct batch *b);
 /* One batch: a process's first (its record opens), its fds, its last
  * (fds.jsonl and process.json written). */
 int record_batch(struct capture *c, struct batch *b);
+
+/* ---- exec_files: the code a process runs, hashed once a file ---- */
+
+/* What is known of one file (dev, ino, size, mtime) that runs. */
+struct exec_result {
+	char sha256[DIGEST_HEX_LEN + 1]; /* "" when not hashed */
+	const char *unhashed;     /* else why: "too-large", "denied", "vanished",
+				   * "io-error", "timed-out", "skipped", "changed" */
+	int err;                  /* -errno, or 0 */
+	const char *reason;       /* more words, or NULL (static, or the guard's
+				   * why: lives as long as the capture) */
+	struct stored *guard;     /* who would notice it opened, or NULL */
+};
+
+/* exec_hash.c: the cache, by (dev, ino, size, mtime), shared by the lanes
+ * (which claim a file the first time they meet it, and pin it) and the
+ * formatter (which hashes what a process claimed, in pid order).  The
+ * formatter takes processes in ascending pid order, so a file claimed by
+ * a lower pid is known by the time a higher pid is written. */
+int exec_cache_new(struct capture *c);
+void exec_cache_free(struct exec_cache *x);
+/* Whether process pid must pin st's file for it to be hashed: no one met
+ * it yet, or only higher pids did. */
+bool exec_cache_wanted(struct exec_cache *x, const struct stat *st, int pid);
+/* pid holds a pin of st's file: 1 claimed (keep the pin), 0 a lower pid
+ * claimed it meanwhile (close it), or -ENOMEM. */
+int exec_cache_claim(struct exec_cache *x, const struct stat *st, int pid);
+/* The formatter: the result known for st's file, copied into *out. */
+bool exec_cache_get(struct exec_cache *x, const struct stat *st, struct exec_result *out);
+/* The formatter: st's file's result (1 when it was new, for the counts),
+ * or -ENOMEM. */
+int exec_cache_set(struct exec_cache *x, const struct stat *st, const struct exec_result *res);
+
+/* exec_read.c: the file behind pinfd (borrowed) opened as gate says
+ * (content_open) and hashed whole, on a thread of the formatter's that is
+ * walked away from when the open or a read makes no progress for
+ * read_timeout_ms (a hung NFS or FUSE server).  key is its stat when met:
+ * its size is read, and a size or mtime that moves makes it "changed".
+ * 0 with *out, or -EINTR (the capture was stopped) / -ENOMEM, which end
+ * the capture. */
+struct hash_read {
+	char sha256[DIGEST_HEX_LEN + 1]; /* set when read whole, unchanged */
+	uint64_t bytes;           /* read */
+	int err;                  /* -errno of the open or a read; -ETIMEDOUT
+				   * walked away; -ECANCELED too many hung */
+	bool short_read;          /* end of file before its size */
+	bool changed;             /* size or mtime moved */
+	bool opened;              /* opened (or may have been: walked away) */
+};
+int exec_read(struct capture *c, int pinfd, enum content_gate gate, const struct stat *key,
+	      struct hash_read *out);
+/* The idle hasher told to quit, and joined. */
+void exec_read_stop(struct capture *c);
+
+/* collect_exec.c: the executable and every file mapped executable, from
+ * the maps already read: stat'ed, and pinned when this process is the
+ * first (lowest pid) to meet them.  0, or -ENOMEM. */
+int collect_exec(struct capture *c, struct batch *b, int piddir);
+
+/* record_exec.c: process.json "exec_files", hashing what this process
+ * pinned.  0, or -errno when the capture must end. */
+int record_exec(struct capture *c, struct batch *b);
 
 /* ---- hidden.c, unlisted.c: what was hidden from the host's /proc ---- */
 

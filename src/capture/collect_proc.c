@@ -1,4 +1,4 @@
-/* collect_proc: one process, collected in order — raw files, links, namespaces, maps, fd tables. */
+/* collect_proc: one process, collected in order — raw files, links, namespaces, maps, memory, fd tables. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -137,7 +137,7 @@ static int collect_raw(struct capture *c, struct lane *l, struct batch *b, int p
 	size_t i;
 	int r;
 
-	for (i = 0; i < NRAW; i++) {
+	for (i = 0; i < RAW_AUXV; i++) {
 		if (i == RISKY_FIRST && (p->foreign_pid = names_other_pid(b, RAW_STAT)) == 0)
 			p->foreign_pid = names_other_pid(b, RAW_STATUS);
 		if (p->foreign_pid)
@@ -204,6 +204,10 @@ int collect_process(struct capture *c, struct lane *l, int pid)
 		rc = collect_mntns(c, b, piddir, p->ns_ino[NS_MNT]);
 	if (!rc)
 		rc = collect_maps(b, piddir);
+	if (!rc)
+		rc = collect_mem(c, l, b, piddir);
+	if (!rc)
+		rc = collect_exec(c, b, piddir);
 	if (!rc)
 		rc = collect_tasks(b, piddir, pid);
 	if (rc)

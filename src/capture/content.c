@@ -29,17 +29,8 @@ const char *content_status_name(enum content_status s)
 	return "unknown";
 }
 
-/*
- * The one way a pinned file is opened, for its bytes or its seals.  The
- * guard is asked first: the open is what a lease holder or an fsnotify
- * watcher sees, not the O_PATH pin (fsnotify ignores FMODE_PATH files).
- * Returns the fd, -ECANCELED when the guard refused (res says why), or
- * -errno.
- */
-static int guarded_open(int pinfd, const struct stat *st, const struct content_guard *g,
-			struct content_result *res)
+int content_open(int pinfd, enum content_gate gate, struct content_result *res)
 {
-	enum content_gate gate = g ? g->gate(g->arg, st, res) : CONTENT_GATE_OPEN;
 	/* O_NONBLOCK: an open that would break a lease fails with
 	 * EWOULDBLOCK instead of waiting (it still starts the break, which
 	 * is why the guard is asked); without it the open waits until the
@@ -61,6 +52,19 @@ static int guarded_open(int pinfd, const struct stat *st, const struct content_g
 		return -errno;
 	res->opened = true;
 	return fd;
+}
+
+/*
+ * The one way a pinned file is opened, for its bytes or its seals.  The
+ * guard is asked first: the open is what a lease holder or an fsnotify
+ * watcher sees, not the O_PATH pin (fsnotify ignores FMODE_PATH files).
+ * Returns the fd, -ECANCELED when the guard refused (res says why), or
+ * -errno.
+ */
+static int guarded_open(int pinfd, const struct stat *st, const struct content_guard *g,
+			struct content_result *res)
+{
+	return content_open(pinfd, g ? g->gate(g->arg, st, res) : CONTENT_GATE_OPEN, res);
 }
 
 int content_seals(int pinfd, const struct stat *st, const struct content_guard *guard,

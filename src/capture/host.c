@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "capture_int.h"
+#include "memsel.h"
 #include "parse.h"
 #include "procfs.h"
 
@@ -193,6 +194,11 @@ static void host_capture(struct capture *c, struct jsonw *j)
 	jsonw_str(j, "compression", snapwriter_compress_name(c->o.compress));
 	jsonw_bool(j, "content", !c->o.no_content);
 	jsonw_uint(j, "max_file_size", c->o.max_file_size);
+	jsonw_str(j, "memory", memsel_mode_name(c->o.memory));
+	jsonw_uint(j, "max_memory", c->o.max_memory);
+	jsonw_uint(j, "max_process_memory", c->o.max_process_memory);
+	jsonw_uint(j, "page_size", c->page);
+	jsonw_uint(j, "hash_max_size", c->o.no_hash ? 0 : c->o.hash_max_size);
 	host_touch(c, j);
 	if (c->o.series)
 		host_series(j, c->o.series);
@@ -365,10 +371,20 @@ int host_summary(struct capture *c)
 	jsonw_uint(&j, "processes_denied", s->procs_denied);
 	summary_unexamined(&j, s);
 	jsonw_uint(&j, "mapped_deleted", s->mapped_deleted);
+	jsonw_uint(&j, "exec_files_hashed", s->exec_hashed);
+	jsonw_uint(&j, "exec_files_unhashed", s->exec_unhashed);
+	jsonw_uint(&j, "exec_hash_bytes", s->exec_hash_bytes);
 	jsonw_uint(&j, "thread_fd_tables", s->thread_tables);
 	jsonw_uint(&j, "thread_fds", s->thread_fds);
 	jsonw_uint(&j, "net_namespaces", s->net_namespaces);
 	jsonw_uint(&j, "mount_namespaces", s->mount_namespaces);
+	jsonw_uint(&j, "memory_regions", s->mem_regions);
+	jsonw_uint(&j, "memory_captured", s->mem_captured);
+	jsonw_uint(&j, "memory_bytes", s->mem_bytes);
+	jsonw_uint(&j, "memory_data", s->mem_data);
+	jsonw_uint(&j, "memory_bounded", s->mem_bounded);
+	jsonw_uint(&j, "memory_devices", s->mem_devices);
+	jsonw_uint(&j, "memory_unreadable", s->mem_unreadable);
 	touch_summary(c, &j);
 	host_summary_hidden(c, &j);
 	jsonw_bool(&j, "not_root", s->not_root);

@@ -34,6 +34,12 @@ static const struct host_file host_files[] = {
 	/* The mounts of procsnap's own mount namespace, as mount(8) on the
 	 * host shows them: a bind mount over /proc/PID is listed here. */
 	{ "proc/mounts", FROM_PROC, "self/mounts", "/proc/mounts", false },
+	/* Names for the uids and gids of the records (snapread shows them
+	 * beside the numbers), and which machine and system this is. */
+	{ "etc/passwd", FROM_ROOT, "etc/passwd", "/etc/passwd", false },
+	{ "etc/group", FROM_ROOT, "etc/group", "/etc/group", false },
+	{ "etc/hostname", FROM_ROOT, "etc/hostname", "/etc/hostname", false },
+	{ "etc/os-release", FROM_ROOT, "etc/os-release", "/etc/os-release", false },
 };
 #define NFILES (sizeof(host_files) / sizeof(*host_files))
 

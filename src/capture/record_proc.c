@@ -254,6 +254,10 @@ static int record_begin(struct capture *c, struct batch *b)
 	if (!rc)
 		rc = record_maps(c, b);
 	if (!rc)
+		rc = record_mem(c, b);
+	if (!rc)
+		rc = record_exec(c, b);
+	if (!rc)
 		record_tables(c, b);
 	return rc;
 }

@@ -125,8 +125,10 @@ void recover_free(void *p)
 {
 	struct stored *s = p;
 
-	if (s)
+	if (s) {
 		free(s->seen);
+		free(s->path);
+	}
 	free(s);
 }
 

@@ -119,6 +119,14 @@ static void add_seen(struct capture *c, struct stored *s, uint32_t idx, enum tou
 	s->seen[s->nseen++] = (struct touch_seen){ idx, via, late };
 }
 
+/* Whether a mark on s's directory reports its reads: every child's for
+ * a file that is there (s->live, opened to hash it), an unlinked one's
+ * only for some marks (fsnotify.h). */
+static bool dir_sees(const struct fsnotify_mark *m, const struct stored *s)
+{
+	return s->live ? fsnotify_sees_children(m) : fsnotify_sees_unlinked_children(m);
+}
+
 /* Whether a mark on a mount or a file system covers s. */
 static bool global_covers(const struct touch_mark *k, const struct stored *s)
 {
@@ -136,27 +144,33 @@ static bool global_covers(const struct touch_mark *k, const struct stored *s)
  */
 static void match_late(struct capture *c, uint32_t idx)
 {
+	/* The files recovered, and those opened only to hash them. */
+	struct u64map *const maps[] = { &c->stored, &c->exec_guards };
 	const struct touch_mark *k = &c->touch.marks[idx];
 	struct stored *s;
-	size_t i;
+	size_t i, m;
 
 	if (!fsnotify_read_events(&k->m))
 		return;
 	if (k->m.on == FSNOTIFY_INODE) {
-		s = u64map_get(&c->stored, k->dev, k->m.ino);
-		if (s && s->opened)
-			add_seen(c, s, idx, TOUCH_VIA_INODE, true);
-		if (fsnotify_sees_unlinked_children(&k->m))
-			for (s = u64map_get(&c->touch.dirs, k->dev, k->m.ino); s; s = s->sibling)
+		for (m = 0; m < 2; m++) {
+			s = u64map_get(maps[m], k->dev, k->m.ino);
+			if (s && s->opened)
+				add_seen(c, s, idx, TOUCH_VIA_INODE, true);
+		}
+		for (s = u64map_get(&c->touch.dirs, k->dev, k->m.ino); s; s = s->sibling)
+			if (dir_sees(&k->m, s))
 				add_seen(c, s, idx, TOUCH_VIA_DIR, true);
 		return;
 	}
-	for (i = 0; i < c->stored.cap; i++) {
-		s = c->stored.slots[i].value;
-		if (s && s->opened && global_covers(k, s))
-			add_seen(c, s, idx,
-				 k->m.on == FSNOTIFY_FS ? TOUCH_VIA_FS : TOUCH_VIA_MOUNT, true);
-	}
+	for (m = 0; m < 2; m++)
+		for (i = 0; i < maps[m]->cap; i++) {
+			s = maps[m]->slots[i].value;
+			if (s && s->opened && global_covers(k, s))
+				add_seen(c, s, idx,
+					 k->m.on == FSNOTIFY_FS ? TOUCH_VIA_FS : TOUCH_VIA_MOUNT,
+					 true);
+		}
 }
 
 struct add_ctx {
@@ -258,7 +272,9 @@ int touch_add_marks(struct capture *c, int pid, int fd, const char *text, size_t
  * its unlinked children.  The name is resolved first in the holder's root
  * (/proc/PID/root: right for a process in another mount namespace), then
  * in ours; it must be a directory on the file's own device.  A name is
- * only a name: a directory renamed since the unlink is not found.
+ * only a name: a directory renamed since the unlink is not found.  A file
+ * that is not deleted (s->live: a library opened to hash it) has its
+ * name as it is.
  */
 static void find_parent(struct capture *c, struct stored *s, const char *path, size_t len)
 {
@@ -268,11 +284,13 @@ static void find_parent(struct capture *c, struct stored *s, const char *path, s
 	size_t n;
 
 	/* A memfd has no directory: its name is the kernel's. */
-	if (!path || len < sizeof(suffix) || path[0] != '/' ||
-	    memcmp(path + len - (sizeof(suffix) - 1), suffix, sizeof(suffix) - 1) != 0 ||
-	    (len >= 7 && memcmp(path, "/memfd:", 7) == 0))
+	if (!path || !len || path[0] != '/' || (len >= 7 && memcmp(path, "/memfd:", 7) == 0))
 		return;
-	len -= sizeof(suffix) - 1;
+	if (!s->live && (len < sizeof(suffix) ||
+			 memcmp(path + len - (sizeof(suffix) - 1), suffix, sizeof(suffix) - 1) != 0))
+		return;
+	if (!s->live)
+		len -= sizeof(suffix) - 1;
 	for (n = len; n > 0 && path[n - 1] != '/'; n--)
 		;
 	if (n == 0 || n >= sizeof(dir) || memchr(path, '\0', len))
@@ -343,7 +361,7 @@ static void look(struct capture *c, struct stored *s, const struct touch_ask *a)
 		for (k = (uintptr_t)u64map_get(&t->inodes, s->pdev, s->pino); k;
 		     k = t->marks[k - 1].next)
 			if (fsnotify_read_events(&t->marks[k - 1].m) &&
-			    fsnotify_sees_unlinked_children(&t->marks[k - 1].m))
+			    dir_sees(&t->marks[k - 1].m, s))
 				add_seen(c, s, (uint32_t)(k - 1), TOUCH_VIA_DIR, false);
 	for (i = 0; i < t->nglobal; i++) {
 		const struct touch_mark *m = &t->marks[t->global[i]];

@@ -178,7 +178,11 @@ static int cmp_touched(const void *a, const void *b)
 		return (x->pid > y->pid) - (x->pid < y->pid);
 	if (x->fd != y->fd)
 		return (x->fd > y->fd) - (x->fd < y->fd);
-	return strcmp(x->member, y->member);
+	if (strcmp(x->member, y->member))
+		return strcmp(x->member, y->member);
+	if (x->dev != y->dev)
+		return (x->dev > y->dev) - (x->dev < y->dev);
+	return (x->ino > y->ino) - (x->ino < y->ino);
 }
 
 static bool touched(const struct stored *s)
@@ -186,26 +190,30 @@ static bool touched(const struct stored *s)
 	return s->lease_conflict || s->nseen;
 }
 
-/* The touched files, sorted (malloc'ed; NULL when none or no memory). */
+/* The touched files, sorted (malloc'ed; NULL when none or no memory):
+ * those recovered and those opened only to hash them (exec_files). */
 static struct stored **touched_list(const struct capture *c, size_t *n)
 {
+	const struct u64map *const maps[] = { &c->stored, &c->exec_guards };
 	struct stored **v = NULL;
-	size_t i, k = 0;
+	size_t i, m, k = 0;
 
-	for (i = 0; i < c->stored.cap; i++) {
-		const struct stored *s = c->stored.slots[i].value;
+	for (m = 0; m < 2; m++)
+		for (i = 0; i < maps[m]->cap; i++) {
+			const struct stored *s = maps[m]->slots[i].value;
 
-		k += s && touched(s);
-	}
+			k += s && touched(s);
+		}
 	*n = 0;
 	if (!k || !(v = malloc(k * sizeof(*v))))
 		return NULL;
-	for (i = 0; i < c->stored.cap; i++) {
-		struct stored *s = c->stored.slots[i].value;
+	for (m = 0; m < 2; m++)
+		for (i = 0; i < maps[m]->cap; i++) {
+			struct stored *s = maps[m]->slots[i].value;
 
-		if (s && touched(s))
-			v[(*n)++] = s;
-	}
+			if (s && touched(s))
+				v[(*n)++] = s;
+		}
 	qsort(v, *n, sizeof(*v), cmp_touched);
 	return v;
 }
@@ -250,7 +258,14 @@ void touch_summary(struct capture *c, struct jsonw *j)
 	for (i = 0; i < n; i++) {
 		count(c, v[i]);
 		jsonw_open(j, NULL);
-		jsonw_str(j, "member", v[i]->member);
+		if (v[i]->member[0]) {
+			jsonw_str(j, "member", v[i]->member);
+		} else {
+			/* Opened only to hash it (exec_files). */
+			jsonw_bytes(j, "path", v[i]->path ? v[i]->path : "", v[i]->path_len);
+			jsonw_uint(j, "dev", v[i]->dev);
+			jsonw_uint(j, "ino", v[i]->ino);
+		}
 		jsonw_int(j, "pid", v[i]->pid);
 		if (v[i]->fd >= 0)
 			jsonw_int(j, "fd", v[i]->fd);
@@ -311,7 +326,8 @@ void touch_each(const struct capture *c, void (*fn)(const struct capture_touch *
 	for (i = 0; i < n; i++) {
 		const struct stored *s = v[i];
 		struct capture_touch t = {
-			.member = s->member, .pid = s->pid, .fd = s->fd, .opened = s->opened,
+			.member = s->member, .path = s->path, .dev = s->dev, .ino = s->ino,
+			.pid = s->pid, .fd = s->fd, .opened = s->opened,
 			.lease_conflict = s->lease_conflict, .lease_broken = s->lease_broken,
 			.why = s->opened ? NULL : s->res.why, .watchers = w,
 			.nwatchers = s->nseen,

@@ -1,33 +1,37 @@
-/* watchdog: the reads of /proc that may hang (cmdline, environ, maps), walked away from after a timeout. */
+/* watchdog: the reads of /proc that may hang (cmdline, environ, maps, smaps, memory), walked away from after a timeout. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "capture_int.h"
 #include "procfs.h"
 
-/* ---- risky reads: cmdline, environ and maps, on a reader thread ----
+/* ---- risky reads: cmdline, environ, maps, smaps, memory, on a reader thread ----
  *
  * Reading cmdline and environ takes the target's mmap lock and reads its
  * memory (access_remote_vm), maps takes the lock too (on kernels before
- * the per-VMA maps reader).  A process whose lock is held by a task stuck
+ * the per-VMA maps reader), and so do smaps, pagemap and the reads of the
+ * process's memory (memread.c).  A process whose lock is held by a task stuck
  * in a hung NFS/FUSE fault, with a writer queued behind it, makes that
  * read wait for as long as the fault does, and the wait is killable, not
  * interruptible: no signal short of SIGKILL ends it, so it cannot be
- * cancelled.  It is walked away from instead: each lane hands the three
- * files of a process to its reader thread in one request (one hand-off
- * per process, see docs/PERFORMANCE.md) and waits for at most
- * read_timeout_ms.  On timeout the reader is abandoned: detached, left
+ * cancelled.  It is walked away from instead: a lane hands a request, a
+ * list of items (a file to read whole, or a range of memory), to its
+ * reader thread and waits for at most read_timeout_ms for all of them:
+ * the three files of every process in one request (one hand-off per
+ * process, see docs/PERFORMANCE.md), then, only for a process with memory
+ * to capture, its smaps and then its memory ranges (collect_mem.c).  On timeout the reader is abandoned: detached, left
  * blocked, and whichever of the two lets go of it last frees it (refs,
  * under its mutex); it owns its dup of the process's directory and its
  * buffers, so nothing of the lane's is touched after.  The file that
  * timed out is recorded ETIMEDOUT, the ones after it ECANCELED (they
  * would wait on the same lock), and the next process gets a new reader.
- * At most MAX_ABANDONED are left; past that no risky file is read, each
+ * At most MAX_ABANDONED are left; past that no risky item is read, each
  * recorded ECANCELED.  Abandoned threads die with us: exit_group() sends
  * them SIGKILL, which ends a killable wait (it-hang checks that procsnap
  * exits).
@@ -45,12 +49,16 @@ struct reader {
 	enum reader_state state;      /* mu */
 	bool abandoned;               /* mu: the lane walked away */
 	int dirfd;                    /* the request's own dup, the thread closes it */
-	int cur;                      /* mu: files finished of this request */
-	/* Written by the thread for files >= cur, read by the lane for
-	 * files < cur (published through mu). */
-	struct buf text[NRISKY];
-	int err[NRISKY];
-	bool truncated[NRISKY];
+	int pid;
+	bool readv;                   /* memread may use process_vm_readv */
+	int cur;                      /* mu: items finished of this request */
+	/* The request, copied: the lane may walk away from it. */
+	struct wd_item *items;
+	size_t nitems, cap;
+	/* Written by the thread for items >= cur, read (swapped) by the lane
+	 * for items < cur (published through mu). */
+	struct wd_result *res;
+	struct memread mr;            /* the thread's */
 };
 
 /* Drops a reference; called with mu held, returns with it released. */
@@ -64,15 +72,33 @@ static void reader_unref(struct reader *rd)
 		return;
 	pthread_mutex_destroy(&rd->mu);
 	pthread_cond_destroy(&rd->cv);
-	for (i = 0; i < NRISKY; i++)
-		buf_free(&rd->text[i]);
+	for (i = 0; i < rd->cap; i++)
+		wd_result_free(&rd->res[i]);
+	free(rd->res);
+	free(rd->items);
+	memread_free(&rd->mr);
 	free(rd);
+}
+
+/* One item of a request, into res. */
+static void run_item(struct reader *rd, const struct wd_item *it, struct wd_result *res,
+		     int dirfd)
+{
+	if (it->kind == WD_MEM) {
+		res->err = memread_range(&rd->mr, it, res);
+		return;
+	}
+	wd_result_reset(res);
+	res->err = procfs_read_append(dirfd, it->name, it->max, it->flags, &res->data,
+				      &res->truncated);
+	if (!res->err && buf_error(&res->data))
+		res->err = -ENOMEM;
 }
 
 static void *reader_main(void *arg)
 {
 	struct reader *rd = arg;
-	size_t i;
+	size_t i, n;
 
 	pthread_setname_np(pthread_self(), "procsnap-read");
 	pthread_mutex_lock(&rd->mu);
@@ -85,23 +111,17 @@ static void *reader_main(void *arg)
 		if (rd->state == RD_QUIT)
 			break;
 		dirfd = rd->dirfd;
+		n = rd->nitems;
+		memread_begin(&rd->mr, rd->pid, dirfd, rd->readv);
 		pthread_mutex_unlock(&rd->mu);
-		for (i = 0; i < NRISKY && !gone; i++) {
-			bool tr = false;
-			int r;
-
-			buf_reset(&rd->text[i]);
-			r = procfs_read_append(dirfd, raw_files[RISKY_FIRST + i], CAPTURE_MAX_RAW,
-					       raw_flags[RISKY_FIRST + i], &rd->text[i], &tr);
-			if (!r && buf_error(&rd->text[i]))
-				r = -ENOMEM;
+		for (i = 0; i < n && !gone; i++) {
+			run_item(rd, &rd->items[i], &rd->res[i], dirfd);
 			pthread_mutex_lock(&rd->mu);
-			rd->err[i] = r;
-			rd->truncated[i] = tr;
 			rd->cur = (int)i + 1;
 			gone = rd->abandoned;
 			pthread_mutex_unlock(&rd->mu);
 		}
+		memread_end(&rd->mr);
 		close(dirfd);
 		pthread_mutex_lock(&rd->mu);
 		rd->dirfd = -1;
@@ -114,7 +134,7 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
-static int reader_new(struct reader **out)
+static int reader_new(struct capture *c, struct reader **out)
 {
 	struct reader *rd = calloc(1, sizeof(*rd));
 	pthread_condattr_t ca;
@@ -130,6 +150,8 @@ static int reader_new(struct reader **out)
 	pthread_condattr_destroy(&ca);
 	rd->dirfd = -1;
 	rd->refs = 2;
+	rd->readv = c->pids_ours;
+	memread_init(&rd->mr, c->page);
 	r = threads_spawn(&rd->thread, reader_main, rd);
 	if (r) {
 		pthread_mutex_destroy(&rd->mu);
@@ -141,12 +163,16 @@ static int reader_new(struct reader **out)
 	return 0;
 }
 
-/* The lane's idle reader told to quit, and joined. */
+/* The lane's idle reader told to quit, and joined; the lane's buffers
+ * freed. */
 void watchdog_stop(struct lane *l)
 {
 	struct reader *rd = l->rd;
 	pthread_t t;
+	size_t i;
 
+	for (i = 0; i < NRISKY; i++)
+		wd_result_free(&l->wres[i]);
 	if (!rd)
 		return;
 	l->rd = NULL;
@@ -198,27 +224,98 @@ static enum wait_end wait_reader(struct capture *c, struct reader *rd,
 	return WAIT_DONE;
 }
 
-/* The files the reader finished (rd->mu held) into the batch's arena. */
-static void take_results(struct batch *b, struct reader *rd, int done, int *errs)
+/* Room for n items in the idle reader (rd->mu held).  0 or -ENOMEM. */
+static int reader_room(struct reader *rd, size_t n)
 {
-	struct proc_item *p = &b->proc;
+	struct wd_item *it;
+	struct wd_result *res;
+	size_t cap = rd->cap ? rd->cap : 4;
+
+	if (n <= rd->cap)
+		return 0;
+	while (cap < n)
+		cap *= 2;
+	it = realloc(rd->items, cap * sizeof(*it));
+	if (!it)
+		return -ENOMEM;
+	rd->items = it;
+	res = realloc(rd->res, cap * sizeof(*res));
+	if (!res)
+		return -ENOMEM;
+	memset(res + rd->cap, 0, (cap - rd->cap) * sizeof(*res));
+	rd->res = res;
+	rd->cap = cap;
+	return 0;
+}
+
+/* The reader's outcome of items [0, done) swapped into res. */
+static void take_results(struct reader *rd, int done, struct wd_result *res)
+{
 	int i;
 
 	for (i = 0; i < done; i++) {
-		struct span *sp = &p->raw[RISKY_FIRST + i];
+		struct wd_result t = res[i];
 
-		errs[i] = rd->err[i];
-		if (errs[i])
-			continue;
-		sp->off = b->text.len;
-		if (buf_append(&b->text, rd->text[i].data, rd->text[i].len)) {
-			errs[i] = -ENOMEM;
-			continue;
-		}
-		sp->ok = true;
-		sp->len = rd->text[i].len;
-		p->raw_truncated[RISKY_FIRST + i] = rd->truncated[i];
+		res[i] = rd->res[i];
+		rd->res[i] = t;
 	}
+}
+
+int watchdog_run(struct capture *c, struct lane *l, int piddir, int pid,
+		 const struct wd_item *items, size_t n, struct wd_result *res)
+{
+	struct reader *rd;
+	struct timespec deadline;
+	enum wait_end how;
+	int done, r, fd;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		res[i].err = -ECANCELED;
+	if (!l->rd && atomic_load(&c->abandoned) < MAX_ABANDONED &&
+	    (r = reader_new(c, &l->rd)) != 0 && r == -ENOMEM)
+		return r;
+	rd = l->rd;
+	if (!rd || !n)
+		return 0; /* too many readers left blocked, or none could start */
+	fd = fcntl(piddir, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0) {
+		for (i = 0; i < n; i++)
+			res[i].err = -errno;
+		return 0;
+	}
+	pthread_mutex_lock(&rd->mu);
+	if (reader_room(rd, n)) {
+		pthread_mutex_unlock(&rd->mu);
+		close(fd);
+		return -ENOMEM;
+	}
+	memcpy(rd->items, items, n * sizeof(*items));
+	rd->nitems = n;
+	rd->dirfd = fd;
+	rd->pid = pid;
+	rd->cur = 0;
+	rd->state = RD_WORK;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	ts_add_ms(&deadline, c->o.read_timeout_ms);
+	pthread_cond_signal(&rd->cv);
+	how = wait_reader(c, rd, &deadline);
+	done = rd->cur;
+	take_results(rd, done, res);
+	if (how == WAIT_DONE) {
+		rd->state = RD_IDLE;
+		pthread_mutex_unlock(&rd->mu);
+		return 0;
+	}
+	/* Walked away from: see the comment above. */
+	rd->abandoned = true;
+	pthread_detach(rd->thread);
+	l->rd = NULL;
+	atomic_fetch_add(&c->abandoned, 1);
+	reader_unref(rd);
+	if ((size_t)done < n)
+		res[done].err = how == WAIT_TIMEOUT ? -ETIMEDOUT : -EINTR;
+	return how == WAIT_STOPPED ? lfail(l, -EINTR, "interrupted") : 0;
 }
 
 /*
@@ -229,54 +326,36 @@ static void take_results(struct batch *b, struct reader *rd, int done, int *errs
 int watchdog_read(struct capture *c, struct lane *l, struct batch *b, int piddir)
 {
 	struct proc_item *p = &b->proc;
-	struct reader *rd;
-	struct timespec deadline;
-	enum wait_end how;
-	int errs[NRISKY], done, r, fd;
+	struct wd_item items[NRISKY];
 	size_t i;
+	int r;
 
-	for (i = 0; i < NRISKY; i++)
-		errs[i] = -ECANCELED;
-	if (!l->rd && atomic_load(&c->abandoned) < MAX_ABANDONED &&
-	    (r = reader_new(&l->rd)) != 0 && r == -ENOMEM)
+	for (i = 0; i < NRISKY; i++) {
+		memset(&items[i], 0, sizeof(items[i]));
+		items[i].kind = WD_FILE;
+		items[i].name = raw_files[RISKY_FIRST + i];
+		items[i].max = CAPTURE_MAX_RAW;
+		items[i].flags = raw_flags[RISKY_FIRST + i];
+	}
+	r = watchdog_run(c, l, piddir, b->pid, items, NRISKY, l->wres);
+	if (r)
 		return r;
-	rd = l->rd;
-	if (!rd)
-		goto record; /* too many readers left blocked, or none could start */
-	fd = fcntl(piddir, F_DUPFD_CLOEXEC, 0);
-	if (fd < 0) {
-		for (i = 0; i < NRISKY; i++)
-			errs[i] = -errno;
-		goto record;
+	for (i = 0; i < NRISKY; i++) {
+		struct wd_result *w = &l->wres[i];
+		struct span *sp = &p->raw[RISKY_FIRST + i];
+
+		if (!w->err) {
+			sp->off = b->text.len;
+			if (buf_append(&b->text, w->data.data, w->data.len))
+				w->err = -ENOMEM;
+		}
+		if (w->err) {
+			PROC_ERR(p, raw_files[RISKY_FIRST + i], w->err);
+			continue;
+		}
+		sp->ok = true;
+		sp->len = w->data.len;
+		p->raw_truncated[RISKY_FIRST + i] = w->truncated;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	ts_add_ms(&deadline, c->o.read_timeout_ms);
-	pthread_mutex_lock(&rd->mu);
-	rd->dirfd = fd;
-	rd->cur = 0;
-	rd->state = RD_WORK;
-	pthread_cond_signal(&rd->cv);
-	how = wait_reader(c, rd, &deadline);
-	done = rd->cur;
-	take_results(b, rd, done, errs);
-	if (how == WAIT_DONE) {
-		rd->state = RD_IDLE;
-		pthread_mutex_unlock(&rd->mu);
-	} else {
-		/* Walked away from: see the comment above. */
-		rd->abandoned = true;
-		pthread_detach(rd->thread);
-		l->rd = NULL;
-		atomic_fetch_add(&c->abandoned, 1);
-		reader_unref(rd);
-		if (done < NRISKY)
-			errs[done] = how == WAIT_TIMEOUT ? -ETIMEDOUT : -EINTR;
-	}
-	if (how == WAIT_STOPPED)
-		return lfail(l, -EINTR, "interrupted");
-record:
-	for (i = 0; i < NRISKY; i++)
-		if (errs[i])
-			PROC_ERR(p, raw_files[RISKY_FIRST + i], errs[i]);
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cmd_extract_mem.h"
 #include "extract.h"
 #include "jsonw.h"
 #include "signals.h"
@@ -16,7 +17,8 @@ static const char usage[] =
 "Writes every recovered object that fds --deleted lists: a deleted file\n"
 "held open to DIR/PID/fd/N, a deleted executable to DIR/PID/exe, a deleted\n"
 "file a process maps to DIR/PID/mapped/START-END (not with --fd); content\n"
-"shared is written once and hard-linked.  Names come from numbers only.\n"
+"shared is written once and hard-linked.  Captured memory regions go to\n"
+"DIR/PID/mem/START-END (not with --fd).  Names come from numbers only.\n"
 "Files are 0600, never executable.  A file is placed only when its bytes\n"
 "match both the manifest and its record; a mismatch is named and exits 1.\n"
 "Prints each file as \"SHA256  PID/fd/N\" (sha256sum -c can check it from\n"
@@ -27,6 +29,8 @@ static const char usage[] =
 "  -o, --output DIR  where to write (made if missing)\n"
 "  --pid PID         only these processes (repeatable, or comma-separated)\n"
 "  --fd N            only fd N (repeatable); --fd exe: the executable\n"
+"  --core PID        instead: DIR/PID.core, an ELF core of the memory captured\n"
+"                    of PID, and the gdb command line that opens it safely\n"
 "  --json            one JSON object per file per line\n"
 "                    (docs/schema/extract.json)\n"
 "  --progress        draw the status line even when stderr is no terminal\n"
@@ -112,6 +116,7 @@ struct args {
 	bool json, progress;
 	int *pids, *fds;    /* eo.pids and eo.fds, owned here */
 	size_t npids, nfds;
+	int core;           /* --core PID, or 0 */
 };
 
 /* --fd N or --fd exe: 0, or CMD_TROUBLE after saying why. */
@@ -127,12 +132,13 @@ static int add_fd(struct args *a, const char *arg)
 /* The options into a: -1 to go on, else the exit status. */
 static int parse(int argc, char **argv, struct args *a)
 {
-	enum { OPT_PID = 256, OPT_FD, OPT_JSON, OPT_PROGRESS, OPT_HELP };
+	enum { OPT_PID = 256, OPT_FD, OPT_JSON, OPT_PROGRESS, OPT_HELP, OPT_CORE };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "pid", required_argument, NULL, OPT_PID },
 		{ "fd", required_argument, NULL, OPT_FD },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "core", required_argument, NULL, OPT_CORE },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -153,6 +159,14 @@ static int parse(int argc, char **argv, struct args *a)
 		case OPT_FD:
 			if (add_fd(a, optarg))
 				return CMD_TROUBLE;
+			break;
+		case OPT_CORE:
+			if (cmd_number(optarg, "--core", &a->core))
+				return CMD_TROUBLE;
+			if (a->core <= 0) {
+				cmd_error("--core: '%s' is not a pid", optarg);
+				return CMD_TROUBLE;
+			}
 			break;
 		default:
 			return CMD_TROUBLE;
@@ -210,8 +224,18 @@ int cmd_extract(int argc, char **argv)
 	struct args a = { .eo = { .file = on_file, .problem = on_problem, .note = on_note } };
 	int rc = parse(argc, argv, &a);
 
-	if (rc < 0)
+	if (rc < 0 && a.core) {
+		rc = extract_cmd_core(argv[optind], a.eo.dir, a.core, a.json);
+	} else if (rc < 0) {
 		rc = run(argv[optind], &a);
+		/* The memory regions (not asked for by --fd) need their own
+		 * reading of the archive. */
+		if (rc != CMD_TROUBLE && !a.nfds) {
+			int m = extract_cmd_memory(argv[optind], a.eo.dir, a.pids, a.npids, a.json);
+
+			rc = m > rc ? m : rc;
+		}
+	}
 	free(a.pids);
 	free(a.fds);
 	return rc;

@@ -69,6 +69,10 @@ struct fds {
 	/* The process being read: its fd records, until its process.json. */
 	json_t *held;
 	size_t held_bytes;
+	/* With --json, its rows instead, but for their process's part: the
+	 * heads one after another, ends[i] where row i's ends. */
+	struct buf heads, tail;
+	size_t *ends, nends, cap_ends;
 	struct snapview_ctx ctx;
 	struct buf out;
 };
@@ -158,6 +162,26 @@ static int group(void *arg, const struct tally_group *g)
 	return w ? w : cmd_flush(&f->out);
 }
 
+/* The --json rows held: each head, then the process's tail. */
+static int json_rows(struct fds *f)
+{
+	size_t i, at = 0;
+	int w = 0;
+
+	buf_reset(&f->tail);
+	if (snapview_object_json_tail(&f->tail, &f->ctx))
+		return -ENOMEM;
+	for (i = 0; i < f->nends && !w; i++) {
+		buf_append(&f->out, f->heads.data + at, f->ends[i] - at);
+		buf_append(&f->out, f->tail.data, f->tail.len);
+		at = f->ends[i];
+		w = cmd_flush(&f->out);
+	}
+	buf_reset(&f->heads);
+	f->nends = 0;
+	return w;
+}
+
 /* The held fds of pid, then its other objects, once its process.json is
  * read: the rows need its name and uid. */
 static int process_rows(struct fds *f, const json_t *proc, int pid)
@@ -167,6 +191,8 @@ static int process_rows(struct fds *f, const json_t *proc, int pid)
 	int w = 0;
 
 	snapview_ctx_process(&f->ctx, proc);
+	if (f->json && !f->count)
+		w = json_rows(f);
 	for (i = 0; i < json_array_size(f->held) && !w; i++) {
 		o.rec = json_array_get(f->held, i);
 		w = row(f, &o);
@@ -290,6 +316,32 @@ static int mistakes(const struct fds *f, const char *path)
 	return CMD_OK;
 }
 
+/*
+ * With --json, a wanted fd's row but for its process's part, written
+ * now: the record is freed as soon as it is read (the next snapshot_next),
+ * not held by the thousand, which is most of the time a reader spends in
+ * malloc.  The row is the same (snapview_object_json_head).
+ */
+static int hold_head(struct fds *f, json_t *rec, int pid)
+{
+	struct object o = { .kind = OBJECT_FD, .pid = pid, .rec = rec };
+	size_t *e;
+
+	if (!wanted(f, &o))
+		return 0;
+	if (f->nends == f->cap_ends) {
+		e = realloc(f->ends, (f->cap_ends ? f->cap_ends * 2 : 256) * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		f->ends = e;
+		f->cap_ends = f->cap_ends ? f->cap_ends * 2 : 256;
+	}
+	if (snapview_object_json_head(&f->heads, &f->ctx, &o))
+		return -ENOMEM;
+	f->ends[f->nends++] = f->heads.len;
+	return 0;
+}
+
 /* Holds an fd record of a wanted process until its process.json. */
 static int hold(struct fds *f, struct snapshot *s, const struct snapshot_item *it, bool text)
 {
@@ -306,8 +358,15 @@ static int hold(struct fds *f, struct snapshot *s, const struct snapshot_item *i
 		x = snapshot_fd_parse(s, it->pid, it->line, it->text, it->len, &j);
 		if (x)
 			return x;
+		if (f->json && !f->count) {
+			x = hold_head(f, j, it->pid);
+			json_decref(j);
+			return x;
+		}
 		return json_array_append_new(f->held, j) ? -ENOMEM : 0;
 	}
+	if (f->json && !f->count)
+		return hold_head(f, it->json, it->pid);
 	return json_array_append(f->held, it->json) ? -ENOMEM : 0;
 }
 
@@ -335,6 +394,10 @@ static int list(const char *path, struct fds *f)
 	/* With --pid, the other processes' records are passed over unparsed:
 	 * parsing is most of the time (docs/PERFORMANCE.md). */
 	so.fd_text = f->npids > 0;
+	/* A --json row leaves the stat, fdinfo and marks unwritten: they are
+	 * validated, not built (about half of each record). */
+	if (f->json && !f->count)
+		so.fd_prune = snapview_fd_lean_prune();
 	x = snapshot_open(&s, path, &so);
 	if (!x && f->csv)
 		buf_puts(&f->out, f->count ? snapview_count_csv_header() : snapview_fd_csv_header());
@@ -343,9 +406,12 @@ static int list(const char *path, struct fds *f)
 	/* One process at a time: memory does not grow with the snapshot. */
 	while (!x && !w && (x = snapshot_next(s, &it)) > 0) {
 		x = 0;
-		if (it.kind == SNAPSHOT_HOST)
+		if (it.kind == SNAPSHOT_HOST) {
 			f->ctx.machine = snapshot_str(json_object_get(snapshot_host(s), "uname"),
 						      "machine");
+			/* The host's names come before host.json. */
+			f->ctx.users = snapshot_users(s);
+		}
 		else if (it.kind == SNAPSHOT_FD && pid_wanted(f, it.pid, false))
 			x = hold(f, s, &it, so.fd_text);
 		else if (it.kind == SNAPSHOT_PROCESS && pid_wanted(f, it.pid, true))
@@ -367,7 +433,8 @@ static int list(const char *path, struct fds *f)
 
 int cmd_fds(int argc, char **argv)
 {
-	struct fds f = { .out = BUF_INIT, .key = BUF_INIT, .tally = TALLY_INIT };
+	struct fds f = { .out = BUF_INIT, .key = BUF_INIT, .tally = TALLY_INIT,
+			 .heads = BUF_INIT, .tail = BUF_INIT };
 	int rc = parse(argc, argv, &f);
 
 	if (rc < 0) {
@@ -386,6 +453,9 @@ int cmd_fds(int argc, char **argv)
 	tally_free(&f.tally);
 	free(f.fdnums);
 	free(f.fd_met);
+	buf_free(&f.heads);
+	buf_free(&f.tail);
+	free(f.ends);
 	free(f.pids);
 	free(f.pid_met);
 	free(f.types);

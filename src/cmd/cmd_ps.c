@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "snapshot.h"
 #include "snapview.h"
+#include "users.h"
 
 /* --tree holds every shown line until the end; this bounds that. */
 #define TREE_MAX_BYTES (256u << 20)
@@ -16,7 +17,8 @@
 static const char usage[] =
 "usage: snapread ps [--tree] [--pid PID[,PID...]] [--user UID] [--name REGEX]\n"
 "                   [--container ID] [--json | --csv] SNAP\n"
-"The process table: PID, PPID, UID (effective), start time (UTC), state,\n"
+"The process table: PID, PPID, UID (effective) and USER (its name in the\n"
+"snapshot's own /etc/passwd, - when it has none), start time (UTC), state,\n"
 "MARK, CONTAINER (its id's first 12 characters, from the cgroup), name and\n"
 "command line.  MARK: X the executable was deleted, D the process holds\n"
 "deleted files, M it maps deleted files, T a thread has its own fd table,\n"
@@ -26,8 +28,8 @@ static const char usage[] =
 "\n"
 "  --tree          children under their parents, like ps -ejH\n"
 "  --pid PID       only these processes (repeatable, or comma-separated)\n"
-"  --user UID      only processes whose real or effective uid is UID\n"
-"                  (numeric: the host's user names are not in the snapshot)\n"
+"  --user USER     only processes whose real or effective uid is USER: a\n"
+"                  number, or a name of the snapshot's /etc/passwd\n"
 "  --name REGEX    only processes whose name (comm) matches REGEX, a POSIX\n"
 "                  extended regular expression (unanchored: ^...$ for all)\n"
 "  --container ID  only processes in this container: an id or its prefix,\n"
@@ -54,6 +56,9 @@ struct ps {
 	regex_t name;
 	bool by_user;
 	int64_t user;
+	const char *user_name;  /* --user NAME, until looked up */
+	bool user_unknown;      /* ... the snapshot has no such name */
+	const struct users *users; /* the snapshot's names (borrowed) */
 	const char *container;
 	struct row *rows;
 	size_t nrows, cap;
@@ -79,11 +84,21 @@ static bool name_matches(const struct ps *p, const json_t *proc)
 
 static bool wanted(struct ps *p, const json_t *proc, int pid)
 {
+	uint64_t uid = 0;
 	size_t i;
 
 	for (i = 0; i < p->npids; i++)
 		if (p->pids[i] == pid)
 			p->pid_met[i] = true;
+	/* A name: looked up once, at the first process (the names come
+	 * before every process); one the snapshot does not know has none. */
+	if (p->user_name) {
+		p->user_unknown = !users_uid(p->users, p->user_name, strlen(p->user_name), &uid);
+		p->user = (int64_t)uid;
+		p->user_name = NULL;
+	}
+	if (p->user_unknown)
+		return false;
 	if (p->by_user && !snapview_proc_has_uid(proc, p->user))
 		return false;
 	if (p->by_name && !name_matches(p, proc))
@@ -115,7 +130,7 @@ static int keep(struct ps *p, const json_t *proc, int pid)
 	if (p->json)
 		snapview_proc_json(&p->text, proc);
 	else
-		snapview_proc_text(&p->text, proc, 0, &r->name_at);
+		snapview_proc_text(&p->text, proc, p->users, 0, &r->name_at);
 	r->len = p->text.len - r->at;
 	if (buf_error(&p->text))
 		return -ENOMEM;
@@ -212,9 +227,13 @@ static int parse(int argc, char **argv, struct ps *p)
 			p->by_name = true;
 			break;
 		case OPT_USER:
+			p->by_user = true;
+			if (optarg[0] < '0' || optarg[0] > '9') {
+				p->user_name = optarg;
+				break;
+			}
 			if (cmd_number(optarg, "--user", &uid))
 				return CMD_TROUBLE;
-			p->by_user = true;
 			p->user = uid;
 			break;
 		default:
@@ -253,16 +272,19 @@ static int list(const char *path, struct ps *p)
 		buf_puts(&p->out, snapview_proc_header());
 	while (!x && !w && (x = snapshot_next(s, &it)) > 0) {
 		x = 0;
-		if (it.kind != SNAPSHOT_PROCESS || !wanted(p, it.json, it.pid))
+		if (it.kind != SNAPSHOT_PROCESS)
+			continue;
+		p->users = snapshot_users(s);
+		if (!wanted(p, it.json, it.pid))
 			continue;
 		if (p->tree)
 			w = keep(p, it.json, it.pid);
 		else if (p->json)
 			w = snapview_proc_json(&p->out, it.json);
 		else if (p->csv)
-			w = snapview_proc_csv(&p->out, it.json);
+			w = snapview_proc_csv(&p->out, it.json, p->users);
 		else
-			w = snapview_proc_text(&p->out, it.json, 0, NULL);
+			w = snapview_proc_text(&p->out, it.json, p->users, 0, NULL);
 		if (!w)
 			w = cmd_flush(&p->out);
 	}

@@ -49,6 +49,7 @@ struct show {
 	bool have_environ;
 	bool environ_big;
 	char machine[64];     /* host.json uname.machine, "" if none */
+	struct snapshot *sn;  /* kept open: its users name the ids */
 };
 
 /* "  key   " then the escaped value of obj[k]. */
@@ -348,7 +349,7 @@ static void files(struct buf *b, const json_t *proc)
 }
 
 /* Who the process is: identity, credentials, counters, flags. */
-static void identity(struct buf *b, const json_t *p)
+static void identity(struct buf *b, const json_t *p, const struct users *users)
 {
 	static const char *const ids[] = { "ppid", "pgrp", "session", "tty_nr", NULL };
 	static const char *const cpu[] = { "utime", "stime", "vsize", "rss_pages", NULL };
@@ -368,11 +369,13 @@ static void identity(struct buf *b, const json_t *p)
 	buf_puts(b, " (");
 	snapview_num(b, 0, p, "start_ticks");
 	buf_puts(b, " ticks after boot)\n");
+	/* Names beside the numbers, from the snapshot's /etc/passwd and
+	 * /etc/group (as id(1) shows them). */
 	buf_printf(b, "  %-10s ", "uid");
-	ints(b, p, "uid");
+	snapview_ids(b, users, p, "uid", false);
 	buf_puts(b, "  (real effective saved fs)\n");
 	buf_printf(b, "  %-10s ", "gid");
-	ints(b, p, "gid");
+	snapview_ids(b, users, p, "gid", true);
 	buf_putc(b, '\n');
 	buf_printf(b, "  %-10s ", "threads");
 	snapview_num(b, 0, p, "threads");
@@ -419,6 +422,7 @@ static void rows(struct buf *b, struct jsonw *w, const struct show *s)
 
 	snapview_ctx_process(&r.ctx, s->proc);
 	r.ctx.machine = s->machine[0] ? s->machine : NULL;
+	r.ctx.users = snapshot_users(s->sn);
 	for (i = 0; i < json_array_size(s->fds); i++) {
 		o.rec = json_array_get(s->fds, i);
 		one_row(&r, &o);
@@ -560,7 +564,7 @@ static void text(struct buf *b, const struct show *s)
 
 	buf_printf(b, "process %d\n", s->pid);
 	gaps(b, p);
-	identity(b, p);
+	identity(b, p, snapshot_users(s->sn));
 	hidden(b, p);
 	buf_puts(b, "links\n");
 	link_line(b, p, "exe");
@@ -581,6 +585,8 @@ static void text(struct buf *b, const struct show *s)
 		snapview_maps_text(b, &s->maps);
 	}
 	mapped(b, p);
+	snapview_memory_text(b, p);
+	snapview_exec_text(b, p);
 	tables(b, p);
 	fd_lines(b, s);
 	files(b, p);
@@ -683,8 +689,10 @@ static int read_process(const char *path, struct show *s)
 	struct snapshot_item it;
 	int x, k = 0;
 
-	/* The process is the last of its members: reading stops there. */
+	/* The process is the last of its members: reading stops there.  The
+	 * snapshot stays open for its names (freed by cmd_show). */
 	x = snapshot_open(&sn, path, &so);
+	s->sn = sn;
 	while (!x && !k && (x = snapshot_next(sn, &it)) > 0) {
 		x = 0;
 		k = on_item(sn, &it, s);
@@ -698,7 +706,6 @@ static int read_process(const char *path, struct show *s)
 		cmd_error("%s: %s", cmd_path(path), snapshot_error(sn));
 	else if (!s->proc)
 		cmd_error("%s: pid %d is not in the snapshot", cmd_path(path), s->pid);
-	snapshot_free(sn);
 	return x < 0 || k < 0 || !s->proc ? CMD_TROUBLE : 0;
 }
 
@@ -747,6 +754,7 @@ int cmd_show(int argc, char **argv)
 out:
 	json_decref(s.proc);
 	json_decref(s.fds);
+	snapshot_free(s.sn);
 	snapview_maps_free(&s.maps);
 	buf_free(&s.status);
 	buf_free(&s.environ);

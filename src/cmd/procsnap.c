@@ -13,6 +13,7 @@
 
 #include "capture.h"
 #include "escape.h"
+#include "memsel.h"
 #include "output.h"
 #include "parse.h"
 #include "selfcheck.h"
@@ -32,13 +33,27 @@ static void usage(FILE *f)
 "                      it to stdout, writing nothing to this host's disks\n"
 "  --compress ALGO     gzip (default, level 1), zstd or none\n"
 "  --no-content        metadata only: do not store recovered file bytes\n"
+"                      or process memory\n"
 "  --max-file-size N   store at most N bytes of each recovered file\n"
 "                      (K/M/G/T suffixes; default 4G); larger ones are\n"
 "                      stored truncated and marked so\n"
+"  --hash-max-size N   hash each executable and library (exec_files) up\n"
+"                      to N bytes (default 256M); larger ones are listed\n"
+"                      unhashed, too-large\n"
+"  --no-hash           list executables and libraries without reading them\n"
 "  --read-timeout SECS give up on a read of a process's cmdline, environ\n"
 "                      or maps after SECS seconds (default 5; it waits on\n"
 "                      the process's memory lock): recorded as ETIMEDOUT,\n"
 "                      its other such reads skipped, the capture goes on\n"
+"  --memory MODE       process memory to capture: exec (default: every\n"
+"                      anonymous executable mapping, and every file-less\n"
+"                      mapping of a process running from a deleted, memfd\n"
+"                      or tmpfs executable), full (every readable private\n"
+"                      or anonymous mapping of the processes named with\n"
+"                      -p) or none; device mappings are never read\n"
+"  --max-memory N      capture at most N bytes of memory in all (default\n"
+"                      512M); what a bound leaves out is recorded\n"
+"  --max-process-memory N  at most N bytes of one process's (default 64M)\n"
 "  --break-leases      read a deleted file even when a lease on it would\n"
 "                      signal its holder (default: not opened, recorded)\n"
 "  --no-touch-watched  do not read a deleted file that an inotify or\n"
@@ -165,6 +180,9 @@ static void summary(const struct capture_stats *s, const char *where)
 		(unsigned long long)s->vanished_items,
 		(unsigned long long)s->read_timeouts,
 		(unsigned long long)s->other_errors, s->seconds, where);
+	fprintf(stderr, "procsnap: %llu executables and libraries hashed (%llu bytes read), "
+		"%llu not hashed (see exec_files)\n", (unsigned long long)s->exec_hashed,
+		(unsigned long long)s->exec_hash_bytes, (unsigned long long)s->exec_unhashed);
 	if (s->mapped_deleted || s->thread_tables || s->net_namespaces)
 		fprintf(stderr,
 			"procsnap: %llu mappings of deleted files, %llu threads' own fd "
@@ -173,6 +191,15 @@ static void summary(const struct capture_stats *s, const char *where)
 			(unsigned long long)s->thread_tables,
 			(unsigned long long)s->thread_fds,
 			(unsigned long long)s->net_namespaces);
+	if (s->mem_regions)
+		fprintf(stderr,
+			"procsnap: memory: %llu regions chosen, %llu captured (%llu bytes, %llu "
+			"stored), %llu cut by a bound, %llu device mappings not read, %llu bytes "
+			"unreadable\n",
+			(unsigned long long)s->mem_regions, (unsigned long long)s->mem_captured,
+			(unsigned long long)s->mem_bytes, (unsigned long long)s->mem_data,
+			(unsigned long long)s->mem_bounded, (unsigned long long)s->mem_devices,
+			(unsigned long long)s->mem_unreadable);
 	summary_unexamined(s);
 	if (s->restricted_view)
 		fprintf(stderr, "procsnap: restricted view: /proc is mounted hidepid=%s, "
@@ -193,27 +220,36 @@ static void summary(const struct capture_stats *s, const char *where)
  * will have seen it. */
 static void touch_line(const struct capture_touch *t, void *arg)
 {
+	static struct buf path = BUF_INIT;
+	const char *what;
 	char holder[48];
 	size_t i;
 
 	(void)arg;
 	if (t->fd >= 0)
 		snprintf(holder, sizeof(holder), "pid %d fd %d", t->pid, t->fd);
-	else
+	else if (t->member[0])
 		snprintf(holder, sizeof(holder), "pid %d", t->pid);
+	else
+		snprintf(holder, sizeof(holder), "pid %d, to hash it", t->pid);
+	/* A file opened only to hash it has no member: its path, escaped. */
+	buf_reset(&path);
+	if (!t->member[0])
+		escape_text(&path, t->path ? t->path : "?", t->path ? strlen(t->path) : 1);
+	what = !t->member[0] && path.data && !buf_error(&path) ? path.data : t->member;
 	if (!t->opened) {
-		fprintf(stderr, "procsnap: not read: %s (%s): %s\n", t->member, holder,
+		fprintf(stderr, "procsnap: not read: %s (%s): %s\n", what, holder,
 			t->why ? t->why : "not opened");
 		return;
 	}
 	if (t->lease_broken)
 		fprintf(stderr, "procsnap: LEASE BROKEN: %s (%s) was read through a lease; "
-			"its holder was signalled (--break-leases)\n", t->member, holder);
+			"its holder was signalled (--break-leases)\n", what, holder);
 	for (i = 0; i < t->nshown; i++) {
 		const struct capture_watcher *w = &t->watchers[i];
 
 		fprintf(stderr, "procsnap: SEEN: the read of %s (%s) was visible to pid %d "
-			"(fd %d, %s on its %s)%s\n", t->member, holder, w->pid, w->fd,
+			"(fd %d, %s on its %s)%s\n", what, holder, w->pid, w->fd,
 			w->fanotify ? "fanotify" : "inotify", w->via,
 			w->late ? ", met after the read" : "");
 	}
@@ -409,6 +445,21 @@ static int set_timeout(struct args *a, const char *s)
 	return 0;
 }
 
+/* --max-memory N, --max-process-memory N.  0, or 2 after saying why. */
+static int set_memory_bound(struct args *a, bool total, const char *s)
+{
+	uint64_t v;
+
+	if (parse_size(s, &v) || !v)
+		return usage_error("--max-%smemory: '%s' is not a size like 64M",
+				   total ? "" : "process-", s);
+	if (total)
+		a->o.max_memory = v;
+	else
+		a->o.max_process_memory = v;
+	return 0;
+}
+
 /*
  * Parses the command line into *a.  Returns -1 to go on capturing, or the
  * exit status: 0 after --help or --version, 2 after a usage error (said).
@@ -416,17 +467,24 @@ static int set_timeout(struct args *a, const char *s)
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	enum { OPT_COMPRESS = 256, OPT_NO_CONTENT, OPT_MAX, OPT_PROC, OPT_TIMEOUT,
-	       OPT_HOST_ROOT, OPT_BREAK_LEASES, OPT_NO_TOUCH_WATCHED, OPT_PROBE, OPT_NO_PROBE,
-	       OPT_NO_DIAG, OPT_CHILDREN, OPT_EVERY, OPT_COUNT, OPT_NO_REUSE, OPT_PROGRESS };
+	       OPT_MEMORY, OPT_MAX_MEMORY, OPT_MAX_PROC_MEMORY, OPT_HOST_ROOT,
+	       OPT_BREAK_LEASES, OPT_NO_TOUCH_WATCHED, OPT_PROBE, OPT_NO_PROBE,
+	       OPT_NO_DIAG, OPT_HASH_MAX, OPT_NO_HASH, OPT_CHILDREN, OPT_EVERY, OPT_COUNT,
+	       OPT_NO_REUSE, OPT_PROGRESS };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "compress", required_argument, NULL, OPT_COMPRESS },
 		{ "no-content", no_argument, NULL, OPT_NO_CONTENT },
 		{ "max-file-size", required_argument, NULL, OPT_MAX },
+		{ "hash-max-size", required_argument, NULL, OPT_HASH_MAX },
+		{ "no-hash", no_argument, NULL, OPT_NO_HASH },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "proc", required_argument, NULL, OPT_PROC },
 		{ "host-root", required_argument, NULL, OPT_HOST_ROOT },
 		{ "read-timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "memory", required_argument, NULL, OPT_MEMORY },
+		{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
+		{ "max-process-memory", required_argument, NULL, OPT_MAX_PROC_MEMORY },
 		{ "break-leases", no_argument, NULL, OPT_BREAK_LEASES },
 		{ "no-touch-watched", no_argument, NULL, OPT_NO_TOUCH_WATCHED },
 		{ "probe-pids", no_argument, NULL, OPT_PROBE },
@@ -465,6 +523,16 @@ static int parse_args(int argc, char **argv, struct args *a)
 			if (parse_size(optarg, &a->o.max_file_size) || !a->o.max_file_size)
 				return usage_error("--max-file-size: '%s' is not a size like 512M", optarg);
 			break;
+		case OPT_HASH_MAX:
+			if (parse_size(optarg, &a->o.hash_max_size) || !a->o.hash_max_size) {
+				fprintf(stderr, "procsnap: --hash-max-size: '%s' is not a size like "
+					"256M\n", optarg);
+				return 2;
+			}
+			break;
+		case OPT_NO_HASH:
+			a->o.no_hash = true;
+			break;
 		case 'p':
 			if (add_pid(a, optarg))
 				return 2;
@@ -475,6 +543,15 @@ static int parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_PROC:
 			a->o.proc_root = optarg;
+			break;
+		case OPT_MEMORY:
+			if (memsel_parse_mode(optarg, &a->o.memory))
+				return usage_error("--memory: '%s' is not exec, full or none", optarg);
+			break;
+		case OPT_MAX_MEMORY:
+		case OPT_MAX_PROC_MEMORY:
+			if (set_memory_bound(a, opt == OPT_MAX_MEMORY, optarg))
+				return 2;
 			break;
 		case OPT_HOST_ROOT:
 			a->o.host_root = optarg;
@@ -530,6 +607,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (strcmp(a->dir, "-") == 0 && isatty(STDOUT_FILENO))
 		return usage_error("refusing to write an archive to a terminal; redirect stdout");
+	if (a->o.memory == CAPTURE_MEMORY_FULL && !a->npids)
+		return usage_error("--memory full needs the processes named with -p");
 	if (check_series(a))
 		return 2;
 	a->o.pids = a->pids;

@@ -18,6 +18,7 @@ static const struct {
 	{ "diff", cmd_diff, "what changed between two snapshots (A before, B after)" },
 	{ "timeline", cmd_timeline, "times of snapshots merged: bodyfile, jsonl or csv" },
 	{ "watch", cmd_watch, "a series of snapshots as one log: processes, fds, offsets, rates" },
+	{ "triage", cmd_triage, "what looks wrong, each finding with its evidence" },
 	{ "stack", cmd_stack, "across many hosts' snapshots, what is on the fewest" },
 };
 
@@ -41,8 +42,9 @@ static void usage(FILE *f)
 "  snapread --version      the version and the archive format it reads\n"
 "  snapread help COMMAND   the help of one command\n"
 "\n"
-"Exit status: 0 fine, 1 a failed verification or differences found by\n"
-"diff, 2 trouble (unreadable, corrupt or hostile archive, bad usage).\n"
+"Exit status: 0 fine, 1 a failed verification, differences found by diff\n"
+"or findings of triage, 2 trouble (unreadable, corrupt or hostile archive,\n"
+"bad usage).\n"
 "See snapread(1).\n");
 }
 

@@ -166,25 +166,6 @@ static struct staged *staged_get(struct ex *x, const struct snap_member *m)
 	return s;
 }
 
-static int write_all(int fd, const void *p, size_t n, uint64_t off)
-{
-	const char *s = p;
-
-	while (n) {
-		ssize_t k = pwrite(fd, s, n, (off_t)off);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		s += k;
-		n -= (size_t)k;
-		off += (uint64_t)k;
-	}
-	return 0;
-}
-
 /*
  * Streams the current content member into a new staging file.  Holes are
  * not written, so a sparse file stays sparse; ftruncate gives the length.
@@ -192,9 +173,8 @@ static int write_all(int fd, const void *p, size_t n, uint64_t off)
 static int stage(struct ex *x, struct snapreader *r, const struct snap_member *m,
 		 struct staged *s)
 {
-	struct snap_chunk c;
-	bool reader = false;
-	int fd, k, e = 0;
+	bool reader = false, write_err;
+	int fd, e = 0;
 
 	snprintf(s->file, sizeof(s->file), "%lu", ++x->counter);
 	fd = openat(x->stagefd, s->file,
@@ -205,18 +185,10 @@ static int stage(struct ex *x, struct snapreader *r, const struct snap_member *m
 	/* umask may have taken bits away; never more than 0600. */
 	if (fchmod(fd, 0600) < 0)
 		e = -errno;
-	while (!e && (k = snapreader_data(r, &c)) != 0) {
-		if (k < 0) {
-			e = k;
-			reader = true;
-		} else if (stopped(x)) {
-			e = -EINTR;
-		} else if (c.data) {
-			e = write_all(fd, c.data, c.len, c.offset);
-		}
+	if (!e) {
+		e = snapreader_write_fd(r, fd, x->o->stop, &write_err);
+		reader = e && e != -EINTR && !write_err;
 	}
-	if (!e && ftruncate(fd, (off_t)m->size) < 0)
-		e = -errno;
 	if (close(fd) < 0 && !e)
 		e = -errno;
 	if (!e) {

@@ -9,6 +9,7 @@
 #include "escape.h"
 #include "snapshot.h"
 #include "u64map.h"
+#include "users.h"
 
 struct snapshot {
 	struct snapshot_opts o;
@@ -24,6 +25,7 @@ struct snapshot {
 	struct u64map pids;      /* pids whose process.json was read */
 	json_t *item;            /* what the last item lent out */
 	json_t *host;
+	struct users *users;     /* from host/etc/passwd and group, or NULL */
 	struct buf text;
 	/* snapshot_next_process() */
 	json_t *proc, *fds;
@@ -79,7 +81,7 @@ static int parse_fd(struct snapshot *s, int pid, const char *what, const char *t
 	*out = NULL;
 	if (len == 0)
 		return fail(s, -EBADMSG, "%s is empty", what);
-	x = snapreader_parse_json(s->r, what, text, len, &j);
+	x = snapreader_parse_json_pruned(s->r, what, text, len, s->o.fd_prune, &j);
 	if (x)
 		return x;
 	x = check_pid(s, j, pid, what);
@@ -111,6 +113,28 @@ int snapshot_fd_parse(struct snapshot *s, int pid, unsigned long line,
 	return parse_fd(s, pid, what, text, len, out, &fd, &tid);
 }
 
+/* "NAME line N" into what (sized for the longest member name), for the
+ * messages of a parse: made for every line, so without printf. */
+static void name_line(char *what, size_t size, const char *name, unsigned long line)
+{
+	char d[24];
+	size_t n = strlen(name), k = sizeof(d);
+
+	do {
+		d[--k] = (char)('0' + line % 10);
+		line /= 10;
+	} while (line);
+	if (n > size - 1)
+		n = size - 1;
+	memcpy(what, name, n);
+	if (size - 1 - n >= 6 + sizeof(d) - k) {
+		memcpy(what + n, " line ", 6);
+		memcpy(what + n + 6, d + k, sizeof(d) - k);
+		n += 6 + sizeof(d) - k;
+	}
+	what[n] = '\0';
+}
+
 static int next_fd(struct snapshot *s, struct snapshot_item *it)
 {
 	char what[SNAPREADER_MAX_NAME + 32];
@@ -128,7 +152,7 @@ static int next_fd(struct snapshot *s, struct snapshot_item *it)
 		return fail(s, -EBADMSG, "%s line %lu is empty", s->m->name, s->line);
 	if (!s->o.fd_text) {
 		/* Named only for a parse: with fd_text most lines never are. */
-		snprintf(what, sizeof(what), "%s line %lu", s->m->name, s->line);
+		name_line(what, sizeof(what), s->m->name, s->line);
 		x = parse_fd(s, s->m->pid, what, s->text.data, s->text.len, &j, &fd, &tid);
 		if (x)
 			return x;
@@ -190,6 +214,32 @@ static int on_process(struct snapshot *s, struct snapshot_item *it)
 	return 1;
 }
 
+/*
+ * The host's names for uids and gids (host/etc/passwd, host/etc/group:
+ * written before host.json, so known before any process).  A file over
+ * USERS_MAX_BYTES gives no names (its text is passed over); only the
+ * first copy of each is read.
+ */
+static int load_users(struct snapshot *s, const struct snap_member *m)
+{
+	bool passwd = strcmp(m->file, "etc/passwd") == 0;
+	int x;
+
+	if ((!passwd && strcmp(m->file, "etc/group") != 0) || m->size > USERS_MAX_BYTES ||
+	    (s->users && (passwd ? users_have_passwd(s->users) : users_have_group(s->users))))
+		return 0;
+	if (!s->users && users_new(&s->users))
+		return fail(s, -ENOMEM, "out of memory");
+	x = snapreader_slurp(s->r, USERS_MAX_BYTES, &s->text);
+	if (x)
+		return x;
+	x = passwd ? users_add_passwd(s->users, s->text.data, s->text.len)
+		   : users_add_group(s->users, s->text.data, s->text.len);
+	if (x == -ENOMEM)
+		return fail(s, x, "out of memory");
+	return 0;
+}
+
 int snapshot_next(struct snapshot *s, struct snapshot_item *it)
 {
 	const struct snap_member *m;
@@ -239,6 +289,17 @@ int snapshot_next(struct snapshot *s, struct snapshot_item *it)
 			it->pid = m->pid;
 			it->member = m;
 			return 1;
+		case SNAP_M_MEMORY:
+			/* Its process's maps came first (docs/FORMAT.md). */
+			if (s->block_pid != m->pid)
+				return fail(s, -EBADMSG, "%s is not among its process's members",
+					    m->name);
+			if (!s->o.memory)
+				break;
+			it->kind = SNAPSHOT_MEMORY;
+			it->pid = m->pid;
+			it->member = m;
+			return 1;
 		case SNAP_M_CONTENT:
 			if (!s->o.content)
 				break;
@@ -257,6 +318,22 @@ int snapshot_next(struct snapshot *s, struct snapshot_item *it)
 		case SNAP_M_PROCESS:
 			s->block_pid = m->pid;
 			return on_process(s, it);
+		case SNAP_M_HOSTFILE:
+			/* A reader that asks for other members, not host files
+			 * (snapread stack), reads them itself, data unread. */
+			if (!s->o.host_files && s->o.other) {
+				it->kind = SNAPSHOT_OTHER;
+				it->member = m;
+				return 1;
+			}
+			x = load_users(s, m);
+			if (x)
+				return x;
+			if (!s->o.host_files)
+				break;
+			it->kind = SNAPSHOT_HOSTFILE;
+			it->member = m;
+			return 1;
 		case SNAP_M_FORMAT:
 		case SNAP_M_MANIFEST:
 			break;
@@ -325,6 +402,11 @@ const json_t *snapshot_host(const struct snapshot *s)
 	return s->host;
 }
 
+const struct users *snapshot_users(const struct snapshot *s)
+{
+	return s ? s->users : NULL;
+}
+
 const char *snapshot_error(const struct snapshot *s)
 {
 	if (!s)
@@ -343,6 +425,7 @@ void snapshot_free(struct snapshot *s)
 	json_decref(s->proc);
 	json_decref(s->fds);
 	buf_free(&s->text);
+	users_free(s->users);
 	free(s);
 }
 

@@ -180,6 +180,13 @@ bool fsnotify_sees_unlinked_children(const struct fsnotify_mark *m)
 			   : (m->mask & IN_EXCL_UNLINK) == 0;
 }
 
+bool fsnotify_sees_children(const struct fsnotify_mark *m)
+{
+	if (m->on != FSNOTIFY_INODE)
+		return false;
+	return !m->fanotify || (m->mask & FAN_EVENT_ON_CHILD) != 0;
+}
+
 void fsnotify_mask_names(bool fanotify, uint32_t mask,
 			 void (*fn)(const char *name, void *arg), void *arg)
 {

@@ -486,7 +486,7 @@ int parse_ns_link(const char *s, size_t n, uint64_t *ino)
 int parse_maps_line(const char *s, size_t n, struct parse_map *out)
 {
 	const char *p = s, *end = s + n;
-	uint64_t skip;
+	uint64_t major, minor;
 
 	memset(out, 0, sizeof(*out));
 	if (take_u64(&p, end, 16, &out->start) || p >= end || *p++ != '-' ||
@@ -497,16 +497,69 @@ int parse_maps_line(const char *s, size_t n, struct parse_map *out)
 	memcpy(out->perms, p + 1, 4);
 	out->perms[4] = '\0';
 	p += 5;
-	/* offset, dev (MAJ:MIN), inode */
+	/* offset, dev (MAJ:MIN, hex), inode */
 	if (take_u64(&p, end, 16, &out->offset) ||
-	    take_u64(&p, end, 16, &skip) || p >= end || *p++ != ':' ||
-	    take_u64(&p, end, 16, &skip) || take_u64(&p, end, 10, &skip))
+	    take_u64(&p, end, 16, &major) || p >= end || *p++ != ':' ||
+	    take_u64(&p, end, 16, &minor) || take_u64(&p, end, 10, &out->inode) ||
+	    major > UINT32_MAX || minor > UINT32_MAX)
 		return -EINVAL;
+	out->dev_major = (unsigned)major;
+	out->dev_minor = (unsigned)minor;
 	while (p < end && *p == ' ')
 		p++;
 	out->path = p;
 	out->path_len = (size_t)(end - p);
 	return 0;
+}
+
+/* The VmFlags codes of a smaps field line (after "VmFlags:"). */
+static void smaps_flags(const char *v, const char *end, struct parse_smaps *out)
+{
+	out->has_flags = true;
+	while (v + 1 < end) {
+		if (v[0] == ' ') {
+			v++;
+			continue;
+		}
+		if (v + 2 == end || v[2] == ' ') {
+			if (v[0] == 'i' && v[1] == 'o')
+				out->io = true;
+			else if (v[0] == 'p' && v[1] == 'f')
+				out->pfnmap = true;
+		}
+		while (v < end && *v != ' ')
+			v++;
+	}
+}
+
+int parse_smaps_next(const char *s, size_t n, size_t *pos, struct parse_smaps *out)
+{
+	static const char key[] = "VmFlags:";
+	bool in = false;
+
+	memset(out, 0, sizeof(*out));
+	while (*pos < n) {
+		const char *line = s + *pos;
+		const char *nl = memchr(line, '\n', n - *pos);
+		size_t len = nl ? (size_t)(nl - line) : n - *pos;
+		struct parse_map pm;
+
+		/* A header is a maps line; a field line starts with a letter
+		 * and a word ending in ':', which no hex range has. */
+		if (len && line[0] >= '0' && line[0] <= 'f' &&
+		    !memchr(line, ':', len < 20 ? len : 20) &&
+		    parse_maps_line(line, len, &pm) == 0) {
+			if (in)
+				return 1; /* the next header: this one ends here */
+			in = true;
+			out->start = pm.start;
+			out->end = pm.end;
+		} else if (in && len >= sizeof(key) - 1 && memcmp(line, key, sizeof(key) - 1) == 0) {
+			smaps_flags(line + sizeof(key) - 1, line + len, out);
+		}
+		*pos += len + (nl ? 1 : 0);
+	}
+	return in ? 1 : 0;
 }
 
 int parse_nspid(const char *status, size_t n, int64_t *out, size_t max)

@@ -18,17 +18,30 @@ void jsonw_init(struct jsonw *w, struct buf *out)
  * quote and the backslash.  Runs of them are appended in one copy, which
  * is most of every string /proc gives (paths, fdinfo, status lines).
  */
+#define P16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+static const bool plain_tab[256] = {
+	P16(0), P16(0),                             /* controls */
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* '"' */
+	P16(1), P16(1),
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* '\\' */
+	P16(1),
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, /* DEL */
+	P16(0), P16(0), P16(0), P16(0), P16(0), P16(0), P16(0), P16(0),
+};
+#undef P16
+
 static bool plain(unsigned char c)
 {
-	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+	return plain_tab[c];
 }
 
-/* The length of the run of plain bytes that s[0..n) starts with. */
+/* The length of the run of plain bytes that s[0..n) starts with: a
+ * table look-up a byte, as most of every row is such runs. */
 static size_t plain_run(const unsigned char *s, size_t n)
 {
 	size_t i = 0;
 
-	while (i < n && plain(s[i]))
+	while (i < n && plain_tab[s[i]])
 		i++;
 	return i;
 }
@@ -122,34 +135,44 @@ static void put_u64(struct buf *b, uint64_t v, bool neg)
 	buf_append(b, d + n, sizeof(d) - n);
 }
 
+#define KEY_FAST 64
+
 static void key(struct jsonw *w, const char *k)
 {
-	char t[72];
-	size_t n = 0, len;
+	struct buf *b = w->out;
+	bool comma = !w->first[w->depth];
+	size_t len;
+	char *d;
 
-	if (!w->first[w->depth])
-		t[n++] = ',';
 	w->first[w->depth] = false;
 	if (!k) {
-		if (n)
-			buf_append(w->out, t, n);
+		if (comma)
+			buf_putc(b, ',');
 		return;
 	}
-	len = strlen(k);
-	/* Keys are procsnap's own words: ,"key": in one append. */
-	if (len <= 64 && plain_run((const unsigned char *)k, len) == len) {
-		t[n++] = '"';
-		memcpy(t + n, k, len);
-		n += len;
-		t[n++] = '"';
-		t[n++] = ':';
-		buf_append(w->out, t, n);
+	/* Keys are procsnap's own words: ,"key": copied in place in one
+	 * pass (no strlen), when plain and at most KEY_FAST bytes. */
+	if (buf_reserve(b, KEY_FAST + 4))
+		return;
+	d = b->data + b->len;
+	if (comma)
+		*d++ = ',';
+	*d++ = '"';
+	for (len = 0; len < KEY_FAST && k[len] && plain_tab[(unsigned char)k[len]]; len++)
+		*d++ = k[len];
+	if (!k[len]) {
+		*d++ = '"';
+		*d++ = ':';
+		*d = '\0';
+		b->len = (size_t)(d - b->data);
 		return;
 	}
-	if (n)
-		buf_append(w->out, t, n);
-	put_string(w->out, k, len);
-	buf_putc(w->out, ':');
+	/* Not plain, or long: escaped from the start (nothing was counted). */
+	b->data[b->len] = '\0';
+	if (comma)
+		buf_putc(b, ',');
+	put_string(b, k, strlen(k));
+	buf_putc(b, ':');
 }
 
 static void push(struct jsonw *w, const char *k, char c)

@@ -7,6 +7,7 @@
 #include "fdflags.h"
 #include "snapshot.h"
 #include "snapview_int.h"
+#include "users.h"
 
 const char *snapview_fd_type(const json_t *fd)
 {
@@ -317,7 +318,7 @@ static void put_gap(struct buf *out, const struct examined_gap *g)
 
 const char *snapview_fd_header(void)
 {
-	return "COMMAND             PID    UID     FD TYPE             SIZE     OFFSET "
+	return "COMMAND             PID    UID USER         FD TYPE             SIZE     OFFSET "
 	       "DEL CONTENT    TARGET\n";
 }
 
@@ -337,11 +338,12 @@ void snapview_ctx_process(struct snapview_ctx *ctx, const json_t *proc)
 	buf_free(&b);
 }
 
-/* COMMAND, PID and UID. */
+/* COMMAND, PID, UID and USER. */
 static void put_who(struct buf *out, const struct snapview_ctx *ctx, int pid)
 {
 	size_t start = out->len;
-	int64_t v;
+	bool known;
+	int64_t v = -1;
 
 	if (ctx && ctx->who[0]) {
 		buf_puts(out, ctx->who);
@@ -350,10 +352,13 @@ static void put_who(struct buf *out, const struct snapview_ctx *ctx, int pid)
 		snapview_pad(out, start, 15);
 	}
 	snapview_int(out, 8, pid);
-	if (ctx && snapview_proc_euid(ctx->proc, &v))
+	known = ctx && snapview_proc_euid(ctx->proc, &v);
+	if (known)
 		snapview_int(out, 7, v);
 	else
 		buf_puts(out, "      -");
+	buf_putc(out, ' ');
+	snapview_user(out, ctx ? ctx->users : NULL, known, v, 8);
 }
 
 /* FD as lsof shows it: the number and the mode letter ("3u"), or txt,
@@ -501,15 +506,16 @@ int snapview_object_text(struct buf *out, const struct snapview_ctx *ctx,
 
 const char *snapview_fd_csv_header(void)
 {
-	return "COMMAND,PID,UID,FD,TYPE,SIZE,OFFSET,DEL,CONTENT,TARGET\r\n";
+	return "COMMAND,PID,UID,USER,FD,TYPE,SIZE,OFFSET,DEL,CONTENT,TARGET\r\n";
 }
 
 int snapview_object_csv(struct buf *out, const struct snapview_ctx *ctx,
 			const struct object *o)
 {
 	const json_t *content = object_content(o);
-	const char *t = snapview_object_type(o);
+	const char *t = snapview_object_type(o), *name = NULL;
 	struct buf b = BUF_INIT;
+	size_t len = 0;
 	int64_t v;
 	int del;
 
@@ -518,8 +524,15 @@ int snapview_object_csv(struct buf *out, const struct snapview_ctx *ctx,
 	else
 		csv_empty(out, true);
 	csv_int(out, false, o->pid);
-	if (ctx && snapview_proc_euid(ctx->proc, &v))
+	if (ctx && snapview_proc_euid(ctx->proc, &v)) {
 		csv_int(out, false, v);
+		name = v >= 0 ? users_user(ctx->users, (uint64_t)v, &len) : NULL;
+	} else {
+		csv_empty(out, false);
+	}
+	/* USER: the whole name, exact; empty when the snapshot has none. */
+	if (name)
+		csv_text(out, false, name, len);
 	else
 		csv_empty(out, false);
 	/* FD as the text column has it ("3u", txt, NOFD): snapread's words. */
@@ -593,8 +606,9 @@ static void put_who_json(struct jsonw *w, const struct snapview_ctx *ctx)
 		jsonw_int(w, "euid", v);
 }
 
-void snapview_object_fields(struct jsonw *w, const struct snapview_ctx *ctx,
-			    const struct object *o)
+/* All fields but the process's (command, euid), which come last. */
+static void object_own_fields(struct jsonw *w, const struct snapview_ctx *ctx,
+			      const struct object *o)
 {
 	const json_t *e = NULL;
 	int64_t v;
@@ -631,6 +645,12 @@ void snapview_object_fields(struct jsonw *w, const struct snapview_ctx *ctx,
 	/* The SIZE column: of the recovered content, else of the file. */
 	if (!o->gap && object_size(o, &v))
 		jsonw_int(w, "size", v);
+}
+
+void snapview_object_fields(struct jsonw *w, const struct snapview_ctx *ctx,
+			    const struct object *o)
+{
+	object_own_fields(w, ctx, o);
 	put_who_json(w, ctx);
 }
 
@@ -642,6 +662,32 @@ int snapview_object_json(struct buf *out, const struct snapview_ctx *ctx,
 	jsonw_init(&w, out);
 	jsonw_open(&w, NULL);
 	snapview_object_fields(&w, ctx, o);
+	jsonw_close(&w);
+	buf_putc(out, '\n');
+	return buf_error(out);
+}
+
+int snapview_object_json_head(struct buf *out, const struct snapview_ctx *ctx,
+			      const struct object *o)
+{
+	struct jsonw w;
+
+	jsonw_init(&w, out);
+	jsonw_open(&w, NULL);
+	object_own_fields(&w, ctx, o);
+	return buf_error(out);
+}
+
+int snapview_object_json_tail(struct buf *out, const struct snapview_ctx *ctx)
+{
+	struct jsonw w;
+
+	/* Inside the row's object, after its first field ("object"): the
+	 * writer's state as the head left it. */
+	jsonw_init(&w, out);
+	w.depth = 1;
+	w.first[1] = false;
+	put_who_json(&w, ctx);
 	jsonw_close(&w);
 	buf_putc(out, '\n');
 	return buf_error(out);

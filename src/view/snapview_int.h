@@ -9,7 +9,7 @@
 #include "snapview.h"
 
 /*
- * The views are six files; the others call only snapview.c and
+ * The views are these files; the others call only snapview.c and
  * snapview_record.c (which calls only snapview.c):
  *   snapview.c        primitives: a value as text, a number, indentation,
  *                     errors, archive JSON re-written, and the three below
@@ -19,6 +19,8 @@
  *                     --json object, sockets, notes
  *   snapview_tree.c   the process tree of ps --tree
  *   snapview_maps.c   the summary of /proc/PID/maps
+ *   snapview_mem.c    the captured memory regions of show
+ *   triageview.c      triage's findings (include/triageview.h)
  */
 
 /* Text columns: pad with spaces to width from start; s or v right-aligned
@@ -53,6 +55,10 @@ void snapview_record_link(struct jsonw *w, const json_t *link);
 void snapview_record_mapping(struct jsonw *w, const json_t *m);
 void snapview_record_error(struct jsonw *w, const char *key, const json_t *e);
 void snapview_record_content(struct jsonw *w, const char *key, const json_t *c);
+/* An fd's socket record; a mapping (a mapped_deleted entry, every key),
+ * each a whole object as member key (triage's evidence). */
+void snapview_record_socket(struct jsonw *w, const char *key, const json_t *sk);
+void snapview_record_map(struct jsonw *w, const char *key, const json_t *m);
 /* "unexamined": [{"part", "what", "errno", "reason"}...] for gaps g[0..n). */
 void snapview_unexamined(struct jsonw *w, const struct examined_gap *g, size_t n);
 

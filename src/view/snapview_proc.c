@@ -7,6 +7,7 @@
 #include "escape.h"
 #include "snapshot.h"
 #include "snapview_int.h"
+#include "users.h"
 
 /* Element i of an integer array, e.g. uid[1]. */
 static bool array_int(const json_t *obj, const char *key, size_t i, int64_t *v)
@@ -88,8 +89,8 @@ static bool maps_other_deleted(const json_t *proc)
 
 const char *snapview_proc_header(void)
 {
-	return "    PID    PPID    UID START                S MARK  CONTAINER    NAME            "
-	       "COMMAND\n";
+	return "    PID    PPID    UID USER     START                S MARK  CONTAINER    NAME"
+	       "            COMMAND\n";
 }
 
 /* The container's id, shortened as docker shows it (12 characters). */
@@ -133,19 +134,24 @@ bool snapview_proc_in_container(const json_t *proc, const char *id)
 
 static void put_mark(struct buf *out, const json_t *proc);
 
-int snapview_proc_text(struct buf *out, const json_t *proc, unsigned depth,
-		       size_t *name_at)
+int snapview_proc_text(struct buf *out, const json_t *proc, const struct users *users,
+		       unsigned depth, size_t *name_at)
 {
-	int64_t v;
+	int64_t v = -1;
+	bool known;
 	size_t mark, start;
 
 	snapview_num(out, 7, proc, "pid");
 	buf_putc(out, ' ');
 	snapview_num(out, 7, proc, "ppid");
-	if (snapview_proc_euid(proc, &v))
+	known = snapview_proc_euid(proc, &v);
+	if (known)
 		buf_printf(out, " %6" PRId64 " ", v);
 	else
 		buf_puts(out, "      - ");
+	/* The name beside the number, as ps -o user shows it (8 wide). */
+	snapview_user(out, users, known, v, 8);
+	buf_putc(out, ' ');
 	put_start(out, proc);
 	buf_putc(out, ' ');
 	snapview_text(out, proc, "state", "-");
@@ -271,7 +277,7 @@ bool snapview_proc_has_uid(const json_t *proc, int64_t uid)
 
 const char *snapview_proc_csv_header(void)
 {
-	return "PID,PPID,UID,START,S,MARK,CONTAINER,NAME,COMMAND\r\n";
+	return "PID,PPID,UID,USER,START,S,MARK,CONTAINER,NAME,COMMAND\r\n";
 }
 
 /* A text field of the record, exact bytes; empty when absent. */
@@ -297,16 +303,25 @@ static void csv_num(struct buf *out, bool first, const json_t *obj, const char *
 		csv_empty(out, first);
 }
 
-int snapview_proc_csv(struct buf *out, const json_t *proc)
+int snapview_proc_csv(struct buf *out, const json_t *proc, const struct users *users)
 {
 	const json_t *ct = json_object_get(proc, "container");
 	struct buf b = BUF_INIT;
+	const char *name = NULL;
+	size_t len = 0;
 	int64_t v;
 
 	csv_num(out, true, proc, "pid");
 	csv_num(out, false, proc, "ppid");
-	if (snapview_proc_euid(proc, &v))
+	if (snapview_proc_euid(proc, &v)) {
 		csv_int(out, false, v);
+		name = v >= 0 ? users_user(users, (uint64_t)v, &len) : NULL;
+	} else {
+		csv_empty(out, false);
+	}
+	/* USER: the whole name, exact (csv_text guards it). */
+	if (name)
+		csv_text(out, false, name, len);
 	else
 		csv_empty(out, false);
 	/* START as ps shows it when well-formed; else the record's bytes. */

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "jsonfast.h"
 #include "snapshot.h"
 #include "snapview_int.h"
 
@@ -79,6 +80,11 @@ SPEC(s_mapping, { "start", R_STR, NULL }, { "end", R_STR, NULL }, { "offset", R_
      { "dev", R_INT, NULL }, { "ino", R_INT, NULL }, { "size", R_INT, NULL },
      { "stat", R_OBJ, &s_stat }, { "content", R_OBJ, &s_content },
      { "errors", R_OBJS, &s_error });
+SPEC(s_exec, { "kind", R_STR, NULL }, { "path", R_BYTES, NULL }, { "dev", R_INT, NULL },
+     { "ino", R_INT, NULL }, { "size", R_INT, NULL }, { "deleted", R_BOOL, NULL },
+     { "sha256", R_STR, NULL }, { "unhashed", R_STR, NULL }, { "errno", R_STR, NULL },
+     { "reason", R_STR, NULL }, { "leases", R_OBJS, &s_lease },
+     { "lease_broken", R_BOOL, NULL }, { "watchers", R_OBJS, &s_watcher });
 SPEC(s_table, { "tid", R_INT, NULL }, { "tids", R_INTS, NULL }, { "fd_count", R_INT, NULL },
      { "errors", R_OBJS, &s_error });
 SPEC(s_container, { "runtime", R_STR, NULL }, { "id", R_BYTES, NULL });
@@ -105,7 +111,8 @@ SPEC(s_process, { "pid", R_INT, NULL }, { "self", R_BOOL, NULL },
      { "fd_count", R_INT, NULL }, { "deleted_fds", R_INT, NULL }, { "ns", R_OBJ, &s_ns },
      { "nspid", R_INTS, NULL }, { "cgroup", R_BYTES, NULL },
      { "container", R_OBJ, &s_container }, { "mountinfo", R_STR, NULL },
-     { "mapped_deleted", R_OBJS, &s_mapping }, { "fd_tables", R_OBJS, &s_table },
+     { "mapped_deleted", R_OBJS, &s_mapping }, { "exec_files", R_OBJS, &s_exec },
+     { "fd_tables", R_OBJS, &s_table },
      { "thread_fds", R_INT, NULL }, { "threads_table_unknown", R_INT, NULL },
      { "hidden", R_STRS, NULL }, { "found_via", R_STR, NULL },
      { "hidden_mounts", R_BYTESV, NULL },
@@ -336,6 +343,20 @@ SPEC(s_fd_lean, { "pid", R_INT, NULL }, { "fd", R_INT, NULL }, { "tid", R_INT, N
      { "flag_names", R_DERIVED, NULL }, { "unexamined", R_DERIVED, NULL },
      { "size", R_DERIVED, NULL });
 
+/* What a row of s_fd_lean leaves unread of an fd record, for the reader
+ * to validate without building (snapshot_opts.fd_prune): the fields it
+ * drops, and of "stat" the size (object_size(); that "stat" is an object
+ * says the file was examined, examined_fd_unknown()).  "fdinfo_b64" is
+ * not dropped by s_fd_lean: it stays.  Change with s_fd_lean. */
+static const struct jsonfast_prune fd_lean_prune[] = {
+	{ "fdinfo", NULL }, { "marks", NULL }, { "stat", "size" }, { NULL, NULL },
+};
+
+const struct jsonfast_prune *snapview_fd_lean_prune(void)
+{
+	return fd_lean_prune;
+}
+
 /* What an fds row adds to a link or a mapping: the record's own keys
  * of these names are dropped, not written twice. */
 SPEC(s_row, { "object", R_DERIVED, NULL }, { "pid", R_DERIVED, NULL },
@@ -419,4 +440,14 @@ void snapview_record_error(struct jsonw *w, const char *key, const json_t *e)
 void snapview_record_content(struct jsonw *w, const char *key, const json_t *c)
 {
 	put_record(w, key, &s_content, c);
+}
+
+void snapview_record_socket(struct jsonw *w, const char *key, const json_t *sk)
+{
+	put_record(w, key, &s_socket, sk);
+}
+
+void snapview_record_map(struct jsonw *w, const char *key, const json_t *m)
+{
+	put_record(w, key, &s_mapping, m);
 }

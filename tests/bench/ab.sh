@@ -13,6 +13,9 @@ OLD=$(cd "$1" && pwd)/procsnap
 NEW=$(cd "$2" && pwd)/procsnap
 B="$ROOT/${BUILD:-build}"
 RUNS=${AB_RUNS:-15}
+# The options both builds run with (metadata only by default); e.g.
+# AB_OPTS="--compress gzip" for the defaults, memory bytes included.
+OPTS=${AB_OPTS:---no-content}
 for f in "$OLD" "$NEW" "$B/holder" "$B/bench/timeit" "$B/bench/floor"; do
 	[ -x "$f" ] || { echo "ab: $f is missing" >&2; exit 2; }
 done
@@ -35,15 +38,22 @@ P=""; F=""
 kids=$(sed -n 's/^\([0-9]*\) (.*) [A-Za-z] \([0-9]*\) .*/\1 \2/p' /proc/[0-9]*/stat 2>/dev/null | awk -v p="$pid" '$2 == p {print $1}')
 for p in $pid $kids; do P="$P -p $p"; F="$F $p"; done
 mkdir -p "$W/o"
-echo "ab: $(wc -w <<<"$F") processes; $RUNS alternating runs each"
+echo "ab: $(wc -w <<<"$F") processes; $RUNS alternating runs each; options: $OPTS"
 "$B/bench/timeit" -n "$RUNS" -w 1 -p "rm -rf $W/o/*" \
-	old="$OLD -q --no-content $P -o $W/o" new="$NEW -q --no-content $P -o $W/o" \
+	old="$OLD -q $OPTS $P -o $W/o" new="$NEW -q $OPTS $P -o $W/o" \
 	floor="$B/bench/floor $F" |
 	awk -F'\t' '{printf "  %-6s median %.3f s (min %.3f, max %.3f)  cpu %.3f s  peak RSS %.1f MiB\n", $1, $3, $4, $5, $6, $7/1024}'
+# What each build's capture hashed for exec_files (summary.json; "-" for a
+# build that does not hash).
+for v in old new; do
+	bin=$OLD; [ $v = new ] && bin=$NEW
+	"$bin" -q --no-content $P -o - 2>/dev/null | tar xzOf - --wildcards '*/summary.json' 2>/dev/null |
+		jq -r --arg v "$v" '"  \($v) exec_files: \(.exec_files_hashed // "-") distinct files hashed, \(.exec_files_unhashed // "-") not, \(.exec_hash_bytes // "-") bytes read"'
+done
 if command -v valgrind >/dev/null; then
 	for v in old new; do
 		bin=$OLD; [ $v = new ] && bin=$NEW
-		n=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" -q --no-content $P -o - 2>&1 >/dev/null |
+		n=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" -q $OPTS $P -o - 2>&1 >/dev/null |
 			sed -n 's/.*Collected : *//p')
 		echo "  $v instructions (callgrind, user space): $n"
 	done

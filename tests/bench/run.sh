@@ -54,6 +54,7 @@ else
 	RUNS=11; RUNS_BIG=5; RUNS_CONTENT=5; CONTENT_SIZE=1G
 fi
 
+
 # ---- workloads: started here, always cleaned up --------------------------
 # A holder's stdin is a FIFO whose only writer is a `sleep` of ours: killing
 # the sleep is the EOF that releases it.  Neither this shell nor a later
@@ -201,10 +202,14 @@ measure A -n "$RUNS" -w 1 -p "rm -rf $W/o/* $W/x.txt" \
 	"ps=ps $S_PS >$W/x.txt" \
 	procsnap-zstd="$PROCSNAP -q --no-content --compress zstd $S_SNAP -o $W/o" \
 	procsnap-none="$PROCSNAP -q --no-content --compress none $S_SNAP -o $W/o" \
+	procsnap-nohash="$PROCSNAP -q --no-content --no-hash $S_SNAP -o $W/o" \
 	"${B_ARG[@]}"
 # Sizes, and the uncompressed archive for the compression study.
 mkdir -p "$W/levels"
 "$PROCSNAP" -q --no-content --compress none $S_SNAP -o - >"$W/levels/meta-300.tar" 2>>"$ERRLOG"
+# What exec_files read (summary.json): distinct files hashed, bytes.
+a_exec=$(tar xOf "$W/levels/meta-300.tar" --wildcards '*/summary.json' 2>/dev/null |
+	jq -r '"\(.exec_files_hashed // "-") files hashed (\(.exec_files_unhashed // "-") not), \(.exec_hash_bytes // "-") bytes read"' 2>/dev/null)
 a_size_none=$(stat -c %s "$W/levels/meta-300.tar")
 a_size_gzip=$("$PROCSNAP" -q --no-content $S_SNAP -o - 2>>"$ERRLOG" | wc -c)
 a_size_zstd=$("$PROCSNAP" -q --no-content --compress zstd $S_SNAP -o - 2>>"$ERRLOG" | wc -c)
@@ -462,6 +467,8 @@ T1=$(date +%s)
 			printf "| %s | %s | %s | %.3f | %.3f | %.3f | %.3f | %.1f | %s | %s |\n", f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8] / 1024, r, f[9] } }' "$RES"
 	echo
 	echo "Archive sizes, workload A metadata: gzip $a_size_gzip, zstd $a_size_zstd, none $a_size_none bytes (lsof -n -P printed $a_lsof_lines lines). Snapshot for the reader: $r_size1 bytes."
+	echo
+	echo "Executables and libraries of workload A (exec_files, summary.json): ${a_exec:-not recorded}; procsnap-nohash is the same capture with --no-hash (listed, not read)."
 	echo
 	if [ -n "$CG" ]; then
 		echo "## Instruction counts (callgrind, user space only; the kernel's work is not in them)"

@@ -12,6 +12,8 @@
 #include "snapreader.h"
 #include "snapshot.h"
 #include "snapview.h"
+#include "triage.h"
+#include "triageview.h"
 #include "verify.h"
 
 /*
@@ -25,6 +27,8 @@
  *  3. snapshot_next with fds, raw and content as `show` reads it: maps
  *     summarised line by line, status slurped, content streamed;
  *  4. verify_archive, as `snapread verify`;
+ *  6. triage with the built-in allowlist, as `snapread triage`: every
+ *     finding and unknown rendered as text and JSON (after 5, below);
  *  5. diff against a real archive (FUZZ_DIFF_BASE), both ways, each
  *     change rendered as text and JSON, as `snapread diff` does: the
  *     input's fd lines that differ from the base's are parsed, the others
@@ -174,13 +178,14 @@ static int object_row(void *arg, const struct object *o)
 	return snapview_object_json(out, &ctx, o);
 }
 
-static void show_process(const struct snap_process *p, struct buf *out)
+static void show_process(const struct snap_process *p, const struct users *users,
+			 struct buf *out)
 {
-	struct snapview_ctx ctx = { .machine = "x86_64" };
+	struct snapview_ctx ctx = { .machine = "x86_64", .users = users };
 	size_t i, at;
 
 	buf_reset(out);
-	snapview_proc_text(out, p->process, (unsigned)p->pid % 80, &at);
+	snapview_proc_text(out, p->process, users, (unsigned)p->pid % 80, &at);
 	if (at > out->len)
 		fuzz_fail("name offset past the line");
 	fuzz_check_lines("ps line", out->data, out->len);
@@ -190,6 +195,12 @@ static void show_process(const struct snap_process *p, struct buf *out)
 	buf_reset(out);
 	snapview_errors_text(out, p->process, "  ");
 	fuzz_check_lines("errors", out->data ? out->data : "", out->len);
+	buf_reset(out);
+	snapview_exec_text(out, p->process);
+	fuzz_check_lines("exec files", out->data, out->len);
+	buf_reset(out);
+	snapview_ids(out, users, p->process, "gid", true);
+	fuzz_check_text("ids", out->data ? out->data : "", out->len, true);
 	snapview_proc_has_uid(p->process, 0);
 	snapview_ctx_process(&ctx, p->process);
 	buf_reset(out);
@@ -259,7 +270,7 @@ static void read_processes(const char *path)
 		last = p.pid;
 		if (!json_is_object(p.process) || !json_is_array(p.fds))
 			fuzz_fail("pid %d: process or fds of the wrong type", p.pid);
-		show_process(&p, &out);
+		show_process(&p, snapshot_users(s), &out);
 		if (n < TREE_MAX) {
 			snapshot_int(p.process, "ppid", &v);
 			pid[n] = p.pid;
@@ -373,6 +384,40 @@ static void diff_with_base(const char *a, const char *b)
 	buf_free(&o.json);
 }
 
+/* snapread triage: whatever the archive holds, findings print safely. */
+static void triage(const char *path)
+{
+	const struct triage_opts o = { 0 };
+	struct triage *t = NULL;
+	struct buf out = BUF_INIT, js = BUF_INIT;
+	const struct triage_finding *f;
+	size_t i;
+	int x;
+
+	if (triage_open(&t, &o))
+		fuzz_fail("triage_open: %s", triage_error(t));
+	x = triage_run(t, path);
+	check_error("triage_run", x, triage_error(t));
+	buf_puts(&out, triageview_header());
+	for (i = 0; (f = triage_finding(t, i)) != NULL; i++) {
+		if (i && f->severity > triage_finding(t, i - 1)->severity)
+			fuzz_fail("triage: findings are not sorted by severity");
+		triageview_finding_text(&out, f);
+		triageview_finding_json(&js, f);
+	}
+	for (i = 0; i < triage_unknown_count(t); i++)
+		triageview_unknown_json(&js, triage_unknown(t, i));
+	triageview_footer_text(&out, t, triage_count(t), true);
+	triageview_summary_json(&js, t);
+	if (buf_error(&out) || buf_error(&js))
+		fuzz_fail("triage: out of memory");
+	fuzz_check_lines("triage text", out.data, out.len);
+	fuzz_check_json_lines("triage --json", js.data, js.len);
+	buf_free(&out);
+	buf_free(&js);
+	triage_free(t);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char path[64];
@@ -384,6 +429,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	verify(path);
 	diff_with_base(path, FUZZ_DIFF_BASE);
 	diff_with_base(FUZZ_DIFF_BASE, path);
+	triage(path);
 	close(fd);
 	return 0;
 }

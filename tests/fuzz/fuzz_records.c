@@ -4,9 +4,11 @@
 
 #include "escape.h"
 #include "fuzz.h"
+#include "jsonfast.h"
 #include "objects.h"
 #include "snapshot.h"
 #include "snapview.h"
+#include "users.h"
 
 /*
  * The archive harness reaches records only through tar and the manifest;
@@ -28,9 +30,9 @@ static int object_row(void *arg, const struct object *o)
 	return snapview_object_json(out, &ctx, o);
 }
 
-static void show(const json_t *rec)
+static void show(const json_t *rec, const struct users *users)
 {
-	struct snapview_ctx ctx = { .machine = "x86_64" };
+	struct snapview_ctx ctx = { .machine = "x86_64", .users = users };
 	static const char *const keys[] = {
 		"name", "target", "state", "start_time", "type", "anon", "fdinfo",
 		"status", "member", "sha256", "reason", "errno", "nope", NULL,
@@ -41,7 +43,7 @@ static void show(const json_t *rec)
 	int64_t v;
 	bool t;
 
-	snapview_proc_text(&out, rec, 3, &at);
+	snapview_proc_text(&out, rec, users, 3, &at);
 	if (at > out.len)
 		fuzz_fail("name offset past the line");
 	fuzz_check_lines("ps line", out.data, out.len);
@@ -68,6 +70,15 @@ static void show(const json_t *rec)
 	buf_reset(&out);
 	snapview_errors_text(&out, rec, "  ");
 	fuzz_check_lines("errors", out.data ? out.data : "", out.len);
+	buf_reset(&out);
+	snapview_exec_text(&out, rec);
+	fuzz_check_lines("exec files", out.data, out.len);
+	buf_reset(&out);
+	snapview_ids(&out, users, rec, "uid", false);
+	fuzz_check_text("uids", out.data ? out.data : "", out.len, true);
+	buf_reset(&out);
+	snapview_ids(&out, users, rec, "gid", true);
+	fuzz_check_text("gids", out.data ? out.data : "", out.len, true);
 	for (k = keys; *k; k++) {
 		buf_reset(&out);
 		snapview_text(&out, rec, *k, "-");
@@ -90,14 +101,72 @@ static void show(const json_t *rec)
 	buf_free(&b);
 }
 
+/* The reader's simdjson path answers as jansson does, or defers to it
+ * (jsonfast.h): never a value jansson would not have built, nor one it
+ * would have refused; pruned, never one it would have refused. */
+static void same_as_jansson(const uint8_t *data, size_t size, const json_t *j)
+{
+	static struct jsonfast *jf;
+	json_t *f, *p;
+	char *a, *b;
+
+	if (!jf)
+		jf = jsonfast_new();
+	f = jsonfast_load(jf, (const char *)data, size, NULL);
+	p = jsonfast_load(jf, (const char *)data, size, snapview_fd_lean_prune());
+	if ((f || p) && !json_is_object(j))
+		fuzz_fail("jsonfast built what jansson refuses");
+	a = f ? json_dumps(f, JSON_COMPACT) : NULL;
+	b = f ? json_dumps(j, JSON_COMPACT) : NULL;
+	if (f && (!a || !b || strcmp(a, b) != 0 || !json_equal(f, j)))
+		fuzz_fail("jsonfast built otherwise than jansson");
+	free(a);
+	free(b);
+	json_decref(f);
+	json_decref(p);
+}
+
+/* The input as an /etc/passwd and /etc/group of a hostile host: names
+ * of any bytes, shown escaped. */
+static struct users *users_of(const uint8_t *data, size_t size)
+{
+	static const char known[] = "root:x:0:0::/:\nev\x1b]0;x\x07il:x:1000:1000::/:\n"
+				    "a-name-far-longer-than-the-column:x:33:33::/:\n";
+	struct users *u = NULL;
+	struct buf b = BUF_INIT;
+	uint64_t id = 0;
+	size_t len, i;
+
+	if (users_new(&u))
+		return NULL;
+	users_add_passwd(u, known, sizeof(known) - 1);
+	users_add_passwd(u, (const char *)data, size);
+	users_add_group(u, (const char *)data, size);
+	for (i = 0; i < 8; i++) {
+		const char *n = users_user(u, i * 500, &len);
+
+		buf_reset(&b);
+		snapview_user(&b, u, true, (int64_t)(i * 500), i);
+		fuzz_check_text("user", b.data ? b.data : "", b.len, true);
+		if (n && !users_uid(u, n, len, &id))
+			fuzz_fail("users: uid %zu's name not found back", i * 500);
+		users_group(u, i * 500, &len);
+	}
+	buf_free(&b);
+	return u;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	json_error_t je;
 	json_t *j = json_loadb((const char *)data, size,
 			       JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+	struct users *u = users_of(data, size);
+
+	same_as_jansson(data, size, j);
 
 	if (json_is_object(j)) {
-		show(j);
+		show(j, u);
 		/* The same record nested where show looks for links and
 		 * content: exe, content, socket, stat. */
 		json_t *w = json_pack("{s:O,s:{s:O},s:O,s:O}", "exe", j, "content", "x", j,
@@ -105,10 +174,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (w) {
 			json_object_set(w, "content", j);
-			show(w);
+			show(w, u);
 			json_decref(w);
 		}
 	}
 	json_decref(j);
+	users_free(u);
 	return 0;
 }

@@ -29,6 +29,7 @@ SCHEMA_OF = {
     "fds-count": "fds-count.json",
     "watch": "watch.json",
     "timeline": "timeline.json",
+    "triage": "triage.json",
     "stack": "stack.json",
 }
 
