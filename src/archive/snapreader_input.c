@@ -108,10 +108,12 @@ int snapreader_input_open(struct snapreader *r, const char *path)
 			return snapreader_fail(r, -errno, "cannot open: %s", strerror(errno));
 		r->own_fd = true;
 	}
-	if (fstat(r->fd, &st) == 0 && S_ISDIR(st.st_mode))
-		return snapreader_fail(r, -EISDIR, "a directory, not a snapshot archive");
-	if (fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-		r->file_size = (uint64_t)st.st_size;
+	if (fstat(r->fd, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return snapreader_fail(r, -EISDIR, "a directory, not a snapshot archive");
+		if (S_ISREG(st.st_mode) && st.st_size > 0)
+			r->file_size = (uint64_t)st.st_size;
+	}
 	r->a = archive_read_new();
 	if (!r->a)
 		return snapreader_fail(r, -ENOMEM, "out of memory");

@@ -11,6 +11,7 @@
 
 #include "capture_int.h"
 #include "parse.h"
+#include "procfs.h"
 
 /* Bounds per process: the files recorded (a process may map thousands of
  * files to make a capture slow), and the pins held for the formatter. */
@@ -81,8 +82,9 @@ static int pin(struct capture *c, struct batch *b, struct exec_item *it, int pid
 		return 0;
 	}
 	fd = openat(piddir, name, O_PATH | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		it->err = -errno;
+	r = fd < 0 ? -errno : procfs_statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, &st, NULL);
+	if (r) {
+		it->err = r;
 		it->what = "exec-pin";
 		if (fd >= 0)
 			close(fd);
@@ -141,7 +143,10 @@ static int add_exe(struct capture *c, struct batch *b, int piddir, size_t *pins)
  * False when the name is not plain (" (deleted)", a memfd, an escape:
  * maps writes a newline as \012) or is another file now (replaced, a
  * mount over it, a file system whose st_dev is not its superblock's:
- * btrfs, overlayfs): map_files decides then.
+ * btrfs, overlayfs): map_files decides then.  Both stats take what the
+ * kernel has cached (AT_STATX_DONT_SYNC): a FUSE or NFS server that has
+ * stopped answering would otherwise hold the collector for ever, outside
+ * the watchdog (a FUSE file mapped executable, it_memory's "stuck").
  */
 static bool stat_by_name(int piddir, int *rootfd, const struct parse_map *pm, struct stat *st)
 {
@@ -162,7 +167,8 @@ static bool stat_by_name(int piddir, int *rootfd, const struct parse_map *pm, st
 		return false;
 	memcpy(path, pm->path + 1, n - 1);
 	path[n - 1] = '\0';
-	return fstatat(*rootfd, path, st, AT_NO_AUTOMOUNT) == 0 && st->st_ino == pm->inode &&
+	return procfs_statx(*rootfd, path, AT_NO_AUTOMOUNT | AT_STATX_DONT_SYNC, st, NULL) == 0 &&
+	       st->st_ino == pm->inode &&
 	       major(st->st_dev) == pm->dev_major && minor(st->st_dev) == pm->dev_minor;
 }
 
@@ -174,6 +180,7 @@ static int add_map(struct capture *c, struct batch *b, const struct parse_map *p
 	const struct proc_item *p = &b->proc;
 	struct exec_item *it;
 	char name[64];
+	int e;
 
 	/* Its own executable is mapped too: the exe item has it. */
 	if (p->exe_have_stat && pm->inode == (uint64_t)p->exe_st.st_ino &&
@@ -195,8 +202,9 @@ static int add_map(struct capture *c, struct batch *b, const struct parse_map *p
 	 * when it is needed: most mappings are not pinned. */
 	if (!stat_by_name(piddir, rootfd, pm, &it->st)) {
 		map_files_name(name, pm);
-		if (fstatat(piddir, name, &it->st, 0) < 0) {
-			it->err = -errno;
+		e = procfs_statx(piddir, name, AT_STATX_DONT_SYNC, &it->st, NULL);
+		if (e) {
+			it->err = e;
 			return 0;
 		}
 	}

@@ -274,7 +274,9 @@ int touch_add_marks(struct capture *c, int pid, int fd, const char *text, size_t
  * in ours; it must be a directory on the file's own device.  A name is
  * only a name: a directory renamed since the unlink is not found.  A file
  * that is not deleted (s->live: a library opened to hash it) has its
- * name as it is.
+ * name as it is.  Both stats take what the kernel has cached
+ * (AT_STATX_DONT_SYNC): the directory may be on a FUSE or NFS server
+ * that has stopped answering, and this runs outside the watchdog.
  */
 static void find_parent(struct capture *c, struct stored *s, const char *path, size_t len)
 {
@@ -298,10 +300,11 @@ static void find_parent(struct capture *c, struct stored *s, const char *path, s
 	memcpy(dir, path, n);
 	dir[n > 1 ? n - 1 : 1] = '\0'; /* "/a/b/" -> "/a/b"; "/" stays */
 	if (s->pid > 0 && snprintf(via, sizeof(via), "%d/root%s", s->pid, dir) < (int)sizeof(via) &&
-	    fstatat(c->rootfd, via, &st, AT_NO_AUTOMOUNT) == 0 && S_ISDIR(st.st_mode) &&
-	    st.st_dev == s->dev)
+	    procfs_statx(c->rootfd, via, AT_NO_AUTOMOUNT | AT_STATX_DONT_SYNC, &st, NULL) == 0 &&
+	    S_ISDIR(st.st_mode) && st.st_dev == s->dev)
 		goto found;
-	if (fstatat(AT_FDCWD, dir, &st, AT_NO_AUTOMOUNT) == 0 && S_ISDIR(st.st_mode) &&
+	if (procfs_statx(AT_FDCWD, dir, AT_NO_AUTOMOUNT | AT_STATX_DONT_SYNC, &st, NULL) == 0 &&
+	    S_ISDIR(st.st_mode) &&
 	    st.st_dev == s->dev)
 		goto found;
 	return;

@@ -18,13 +18,14 @@ void read_progress_init(struct read_progress *rp, const char *what, bool on)
 void read_progress_show(void *arg, const struct snapreader_progress *p)
 {
 	struct read_progress *rp = arg;
-	double secs = statusline_elapsed(&rp->sl);
-	double rate = secs > 0.2 ? (double)p->done / secs : 0;
 	char el[32], done[32], total[32], r[32], eta[32];
+	double secs, rate;
 
 	/* Composing costs more than the check: most reads are not drawn. */
 	if (!statusline_due(&rp->sl))
 		return;
+	secs = statusline_elapsed(&rp->sl);
+	rate = secs > 0.2 ? (double)p->done / secs : 0;
 	statusline_eta(el, sizeof(el), secs);
 	statusline_size(done, sizeof(done), p->done);
 	buf_reset(&rp->text);
