@@ -321,7 +321,7 @@ fi
 sleep 600 &
 SP=$!
 HOLDER_PIDS+=("$SP")
-mkdir -p "$T/fast" "$T/late" "$T/sig"
+mkdir -p "$T/fast" "$T/late" "$T/sig" "$T/sigmid"
 "$PROCSNAP" -q -o "$T/fast" -p "$SP" --every 0.1 --count 5 >/dev/null 2>&1
 eq "--every 0.1: five archives, five names" 5 "$(ls "$T/fast" | grep -c '\.tar\.gz$')"
 eq "--every 0.1: names in round order" "000001 000002 000003 000004 000005" \
@@ -330,6 +330,23 @@ eq "--every 0.1: names in round order" "000001 000002 000003 000004 000005" \
 # every round overruns its slot, the next starts late, none is skipped.
 start_holder BIG deleted "$T" 32M || true
 "$PROCSNAP" -o "$T/late" -p "${BIG_PID:-$SP}" --no-reuse --every 0.1 --count 3 >/dev/null 2>"$T/late.err"
+# A signal in the middle of a round (each overruns its slot, so the
+# series is nearly always inside one): acknowledged once, by the series,
+# though the round gets it too.
+if [ -n "${BIG:-}" ]; then
+	"$PROCSNAP" -o "$T/sigmid" -p "$BIG_PID" --no-reuse --every 0.1 --count 0 \
+		>/dev/null 2>"$T/sigmid.err" &
+	mpid=$!
+	for _ in $(seq 1 600); do
+		[ "$(ls "$T/sigmid" 2>/dev/null | grep -c '\.tar\.gz$')" -ge 1 ] && break
+		sleep 0.1
+	done
+	sleep 0.05
+	kill -INT "$mpid"
+	wait "$mpid"
+	eq "signal mid-round: acknowledged once" 1 "$(grep -c 'SIGINT received' "$T/sigmid.err")"
+	eq "signal mid-round: no partial left" 0 "$(ls "$T/sigmid" | grep -c partial)"
+fi
 [ -n "${BIG:-}" ] && stop_holder BIG
 eq "overrun: three rounds" 3 "$(ls "$T/late" | grep -c '\.tar\.gz$')"
 eq "overrun: said on stderr, of rounds 2 and 3" "2 3" \
@@ -349,6 +366,7 @@ eq "--count 0 ended by a signal: exit 0" 0 "$?"
 check "--count 0: rounds were kept" test "$(ls "$T/sig" | grep -c '\.tar\.gz$')" -ge 2
 eq "--count 0: no partial left" 0 "$(ls "$T/sig" | grep -c partial)"
 check "--count 0: the end said" grep -q 'series stopped by signal 2 after' "$T/sig.err"
+eq "--count 0: the signal acknowledged once" 1 "$(grep -c 'SIGINT received' "$T/sig.err")"
 kill "$SP" 2>/dev/null
 
 finish

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "procsnap_series.h"
+#include "signals.h"
 
 /* How often a wait between rounds looks at the stop flag. */
 #define SLICE_MS 100
@@ -64,7 +65,12 @@ static _Noreturn void round_child(struct series *s, int fd, const char *base,
 				  series_round_fn fn, void *arg)
 {
 	uint64_t files, bytes;
-	int rc = fn(arg, base, &s->info, s->reuse);
+	int rc;
+
+	/* A signal reaches the round from the terminal's process group or
+	 * forwarded by the series, which has acknowledged it already. */
+	signals_notice_off();
+	rc = fn(arg, base, &s->info, s->reuse);
 
 	if (rc == 0 && s->reuse) {
 		if (reuse_send(s->reuse, fd))
