@@ -102,7 +102,8 @@ STATIC_STRIP ?= -s
 # The integration tests that capture (the others test snapread).
 STATIC_IT    := tests/it_capture.sh tests/it_deep.sh tests/it_bounds.sh \
                 tests/it_faults.sh tests/it_hang.sh tests/it_pidns.sh \
-                tests/it_memory.sh tests/it_exec.sh
+                tests/it_memory.sh tests/it_exec.sh tests/it_hidden.sh \
+                tests/it_touch.sh
 
 # What it_preload.sh runs both programs under: a test rootkit that hides
 # a process and a port, and a library that says when it was loaded.

@@ -50,6 +50,7 @@ unshare -m --propagation private bash -c '
 	mount --bind "$T/empty" "/proc/$a" && mount --bind /proc/1 "/proc/$s" || exit 3
 	ls -A "/proc/$a" | wc -l >"$T/seen.a"
 	cut -d" " -f1 "/proc/$s/stat" >"$T/seen.s"
+	cat /proc/self/mounts >"$T/seen.mounts"
 	mkdir -p "$T/bind" "$T/host" "$T/fallback"
 	"$P" -o "$T/bind" --no-content -p "$a" -p "$s" >"$T/bind.path" 2>"$T/bind.err"
 	"$P" -q -o "$T/host" --no-content --read-timeout 2 >"$T/host.path"
@@ -81,6 +82,13 @@ eq "hidden: host.json lists A's mount" bind-mount \
 	"$(jq -r ".proc_mounts[] | select(.mount_point == \"/proc/$a\") | .effect" "$X/host.json")"
 eq "hidden: host.json lists S's mount" "shows-pid-1 proc /1" \
 	"$(jq -r ".proc_mounts[] | select(.mount_point == \"/proc/$s\") | \"\(.effect) \(.fstype) \(.root)\"" "$X/host.json")"
+# The host's mount table as its own tools show it (this namespace is
+# private: no other mount comes in meanwhile), not procsnap's, whose
+# private /proc would be one line more.
+eq "hidden: host/proc/mounts is the host's, as mount(8) shows it" \
+	"$(md5sum <"$T/seen.mounts")" "$(md5sum <"$X/host/proc/mounts")"
+check "hidden: host/proc/mounts lists the mounts over /proc/A and /proc/S" \
+	bash -c "grep -q ' /proc/$a ' '$X/host/proc/mounts' && grep -q ' /proc/$s ' '$X/host/proc/mounts'"
 eq "hidden: summary counts 2 hidden" 2 "$(jq -r .processes_hidden "$X/summary.json")"
 check "hidden: stderr counts them" grep -q "HIDDEN: 2 processes hidden" "$T/bind.err"
 
