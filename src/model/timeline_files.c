@@ -1,4 +1,4 @@
-/* timeline_files: the files a timeline saw — each sighting (an open fd, an executable, a cwd, a deleted mapping) merged into its file's states by times — and their events. */
+/* timeline_files: the files a timeline saw — each sighting (an open fd, an executable, a cwd, a mapping, an exec_files entry) merged into its file's states by times — and their events. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,16 +79,27 @@ static int read_stat(const json_t *st, struct timeline_state *s)
 	return any;
 }
 
+/* The file's sha256 as the record gives it: its recovered bytes'
+ * (content.sha256), else the whole file's (an exec_files entry's). */
+static const char *sha_of(const json_t *rec)
+{
+	const char *sha = snapshot_str(json_object_get(rec, "content"), "sha256");
+
+	if (!sha)
+		sha = snapshot_str(rec, "sha256");
+	return sha && strlen(sha) == 64 ? sha : NULL;
+}
+
 /*
  * One sighting of a file: rec has "stat" (and the path under path_key,
- * "deleted", "content"), held by pid (name) as how.  Merged into the
+ * "deleted", a sha256), held by pid (name) as how.  Merged into the
  * file's state with the same times, or a new state.
  */
 static int add_sighting(struct timeline *t, const json_t *rec, const char *path_key,
 			int pid, const struct timeline_text *name, const char *how)
 {
 	const json_t *st = json_object_get(rec, "stat");
-	const char *sha = snapshot_str(json_object_get(rec, "content"), "sha256");
+	const char *sha = sha_of(rec);
 	struct timeline_state probe = { 0 };
 	int64_t dev, ino, nlink = -1;
 	struct tstate *s;
@@ -106,8 +117,13 @@ static int add_sighting(struct timeline *t, const json_t *rec, const char *path_
 	f = &t->files[fi];
 	for (i = 0; i < f->nstates; i++) {
 		s = &t->states[f->states[i]];
-		if (same_times(&s->pub, &probe))
-			return add_holder(s, pid, name, how);
+		if (!same_times(&s->pub, &probe))
+			continue;
+		/* The first digest met stands: a recovered file's, before
+		 * the exec_files entry of the same file. */
+		if (!s->pub.sha256[0] && sha)
+			memcpy(s->pub.sha256, sha, 65);
+		return add_holder(s, pid, name, how);
 	}
 	if (timeline_too_many(t))
 		return -EFBIG;
@@ -126,7 +142,7 @@ static int add_sighting(struct timeline *t, const json_t *rec, const char *path_
 	if (!snapshot_bool(rec, "deleted", &del))
 		del = snapshot_int(st, "nlink", &nlink) && nlink == 0;
 	s->pub.deleted = del;
-	if (sha && strlen(sha) == 64)
+	if (sha)
 		memcpy(s->pub.sha256, sha, 65);
 	r = timeline_keep_bytes(t, rec, path_key, &s->pub.path);
 	if (r)
@@ -153,6 +169,7 @@ int timeline_files_add(struct timeline *t, const json_t *proc, int pid,
 		       const struct timeline_text *name)
 {
 	const json_t *maps = json_object_get(proc, "mapped_deleted");
+	const json_t *execs = json_object_get(proc, "exec_files");
 	char how[24];
 	size_t i;
 	int64_t fd;
@@ -172,6 +189,16 @@ int timeline_files_add(struct timeline *t, const json_t *proc, int pid,
 		r = add_sighting(t, json_object_get(proc, "cwd"), "target", pid, name, "cwd");
 	for (i = 0; !r && i < json_array_size(maps); i++)
 		r = add_sighting(t, json_array_get(maps, i), "path", pid, name, "mem");
+	/* Every file it runs, deleted or not: the executable again (its
+	 * whole file's sha256) and each library.  Same file, same times:
+	 * the state above, one event. */
+	for (i = 0; !r && i < json_array_size(execs); i++) {
+		const json_t *e = json_array_get(execs, i);
+		const char *kind = snapshot_str(e, "kind");
+
+		r = add_sighting(t, e, "path", pid, name,
+				 kind && strcmp(kind, "exe") == 0 ? "txt" : "mem");
+	}
 	return r;
 }
 

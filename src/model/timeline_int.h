@@ -101,7 +101,7 @@ int timeline_time_cmp(const struct timeline_time *a, const struct timeline_time 
 
 /* timeline_files.c.  The files a process.json and the fd records held for
  * it (t->held) saw, each sighting merged into its file's states: open
- * fds, exe, cwd, mapped_deleted.  name is the process's,
+ * fds, exe, cwd, mapped_deleted, exec_files.  name is the process's,
  * kept.  0 or -errno. */
 int timeline_files_add(struct timeline *t, const json_t *proc, int pid,
 		       const struct timeline_text *name);
