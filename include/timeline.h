@@ -13,8 +13,9 @@
  *  - each process's start (process.json start_time);
  *  - for every distinct file it saw with a stat (an fd's open file of a
  *    type with a name in a file system: file, memfd, dir, chr, blk, fifo;
- *    an executable; a deleted cwd; a deleted mapped file), its atime,
- *    mtime, ctime and, when recorded, btime.
+ *    an executable; a deleted cwd; a deleted mapped file; every file
+ *    mapped executable, deleted or not: exec_files), its atime, mtime,
+ *    ctime and, when recorded, btime.
  * A file is (host, dev, ino); what one snapshot saw of it with one set of
  * times is a state (its path, deleted, sha256 and the processes holding
  * it).  The same file with the same times, seen in several snapshots or
@@ -75,7 +76,8 @@ struct timeline_state {
 	int64_t mode, uid, gid, size;
 	bool deleted;                   /* st_nlink == 0, as recorded */
 	struct timeline_text path;      /* the link or maps text, as recorded */
-	char sha256[65];                /* of the recovered bytes; "" when none */
+	char sha256[65];                /* of the recovered bytes, else the whole
+	                                 * file's (exec_files); "" when none */
 	const struct timeline_holder *holders;
 	size_t nholders;
 };

@@ -2,9 +2,10 @@
 # it_timeline.sh: snapread timeline on two real captures of processes in
 # the states a timeline must show — a deleted file held open, a process
 # named "=evil" whose executable has known times, a file whose name holds
-# commas, quotes and a newline — put through the real mactime (sleuthkit),
-# checked as Timesketch JSONL and parsed back as CSV by Python's csv
-# module; ps --csv and fds --csv the same way; birth times as stat says.
+# commas, quotes and a newline, a library mapped and not deleted — put
+# through the real mactime (sleuthkit), checked as Timesketch JSONL and
+# parsed back as CSV by Python's csv module; ps --csv and fds --csv the
+# same way; birth times as stat says.
 . "$(dirname "$0")/lib.sh"
 
 FIX="$ROOT/fixtures/hostile"
@@ -45,16 +46,27 @@ HOLDER_PIDS+=("$EPID")
 for _ in $(seq 100); do [ "$(cat /proc/$EPID/comm 2>/dev/null)" = "=evil" ] && break; sleep 0.05; done
 eq "=evil runs under its name" "=evil" "$(cat /proc/$EPID/comm 2>/dev/null)"
 touch -a -d '2021-02-03 04:05:06 UTC' "$EVIL"
+# A library mapped, not deleted: a copy of the zlib snapread links, with
+# an mtime of its own, preloaded into a sleep.  Its times are stat's once
+# the loader has mapped it (relatime moves its atime then).
+LIB="$T/libtl.so"
+cp "$(ldd "$SNAPREAD_BIN" | awk '$1 ~ /^libz\.so/ { print $3; exit }')" "$LIB"
+touch -m -d '2019-05-06 07:08:09 UTC' "$LIB"
+(LD_PRELOAD="$LIB" exec sleep 1000 </dev/null) &
+LPID=$!
+HOLDER_PIDS+=("$LPID")
+for _ in $(seq 100); do grep -qF "$LIB" /proc/$LPID/maps 2>/dev/null && break; sleep 0.05; done
+check "the library is mapped by its process" grep -qF "$LIB" /proc/$LPID/maps
 # After =evil: a process started later would inherit the holder's stdin
 # and it would never see its end.
 start_holder DEL deleted "$T/d" 4K || { fail "holder deleted" "did not start"; finish; exit 1; }
 DPID=$(field "$DEL" pid)
 DSHA=$(field "$DEL" sha256)
 
-A1=$(capture "$T/s1" -p "$DPID" -p "$EPID")
+A1=$(capture "$T/s1" -p "$DPID" -p "$EPID" -p "$LPID")
 eq "capture 1" 0 "$?"
 sleep 1.1
-A2=$(capture "$T/s2" -p "$DPID" -p "$EPID")
+A2=$(capture "$T/s2" -p "$DPID" -p "$EPID" -p "$LPID")
 eq "capture 2" 0 "$?"
 
 # --- birth times -------------------------------------------------------------
@@ -68,8 +80,18 @@ if [ "$w" != 0 ] && [ "$w" != "-" ]; then
 else
 	eq "btime: absent where the file system keeps none" null "$(jq -r '.stat.btime' <<<"$rec")"
 fi
-eq "btime: the exe's stat has one too (or none), never 1970" true \
-	"$(jq -r '.exe.stat.btime // "none" | test("^(none|20[0-9][0-9]-)")' "$T"/x1/procsnap-*/proc/"$EPID"/process.json)"
+# stat_btime FILE: its birth time in seconds as stat gives it, or null
+# where the file system keeps none (%W is 0, or - in older coreutils).
+stat_btime() { local w; w=$(stat -c %W "$1"); case $w in 0|-) echo null ;; *) echo "$w" ;; esac; }
+# json_secs: a stat time of the archive in whole seconds, null when absent.
+json_secs='if . == null then "null" else sub("\\.[0-9]+Z$"; "Z") | fromdateiso8601 end'
+eq "btime: the exe's stat.btime is statx's birth time (absent where none)" "$(stat_btime "$EVIL")" \
+	"$(jq -r ".exe.stat.btime | $json_secs" "$T"/x1/procsnap-*/proc/"$EPID"/process.json)"
+lrec=$(jq -c --arg p "$LIB" '.exec_files[] | select(.path == $p)' "$T"/x1/procsnap-*/proc/"$LPID"/process.json)
+eq "exec_files: the library's entry, kind lib" lib "$(jq -r .kind <<<"$lrec")"
+eq "exec_files: the library's stat has its times, as stat gives them" \
+	"$(stat -c '%X %Y %Z' "$LIB") $(stat_btime "$LIB")" \
+	"$(jq -r "[.stat.atime, .stat.mtime, .stat.ctime, .stat.btime] | map($json_secs) | join(\" \")" <<<"$lrec")"
 
 # --- bodyfile through the real mactime -----------------------------------------
 if command -v mactime >/dev/null; then
@@ -95,6 +117,14 @@ if command -v mactime >/dev/null; then
 	exe_at=$(grep -n "^2020-01-02T03:04:05Z" "$T/mac.csv" | head -n1 | cut -d: -f1)
 	del_at=$(grep -nF "$T/d/victim.bin (deleted)" "$T/mac.csv" | head -n1 | cut -d: -f1)
 	check "mactime: the exe's 2020 mtime comes before the deleted file" test "${exe_at:-0}" -gt 0 -a "${exe_at:-0}" -lt "${del_at:-0}"
+	# The library mapped and not deleted: one line, stat's inode and
+	# times (crtime 0 where the file system keeps none).
+	lw=$(stat_btime "$LIB")
+	eq "bodyfile: the library mapped, once, with stat's inode and times" \
+		"$(stat -c '%i|%X|%Y|%Z' "$LIB")|${lw/null/0}" \
+		"$(awk -F'|' -v l="$LIB" '$2 == l { print $3 "|" $8 "|" $9 "|" $10 "|" $11 }' "$T/tl.body")"
+	eq "mactime: the library's mtime, 2019-05-06T07:08:09Z" "m..." \
+		"$(grep -F "\"$LIB\"" "$T/mac.csv" | grep '^2019-05-06T07:08:09Z' | cut -d, -f3)"
 else
 	fail "mactime" "not installed (make deps installs sleuthkit)"
 fi
@@ -102,10 +132,11 @@ fi
 # --- JSONL as Timesketch wants it --------------------------------------------
 sr timeline --json "$A1" "$A2" >"$T/tl.jsonl"
 eq "jsonl: exit 0" 0 "$?"
-out=$(python3 - "$T/tl.jsonl" "$DSHA" "$EPID" "$EVIL" "$T/d/victim.bin (deleted)" <<'EOF'
+out=$(python3 - "$T/tl.jsonl" "$DSHA" "$EPID" "$EVIL" "$T/d/victim.bin (deleted)" "$LIB" \
+	"$LPID" "$(sha256sum "$LIB" | cut -d' ' -f1)" <<'EOF'
 import json, sys
 from datetime import datetime, timezone
-path, dsha, epid, evil, victim = sys.argv[1:6]
+path, dsha, epid, evil, victim, lib, lpid, lsha = sys.argv[1:9]
 bad, prev = [], None
 lines = open(path, encoding="utf-8").read().splitlines()
 evs = [json.loads(l) for l in lines]
@@ -141,6 +172,10 @@ mt = [e["timestamp"] for e in evs if e["path"] == evil and e["timestamp_desc"] =
 ps = [e["timestamp"] for e in evs if e["timestamp_desc"] == "Process Start" and e["pid"] == int(epid)]
 cs = [e["timestamp"] for e in evs if e["timestamp_desc"] == "Capture Start"]
 print("order", bool(mt and ps and cs and mt[0] < ps[0] < cs[0] and mt[0] == 1577934245000000))
+le = [e for e in evs if e["path"] == lib]
+print("lib", sorted({e["timestamp_desc"] for e in le if e["timestamp_desc"] != "Creation Time"}),
+      {e["pid"] for e in le} == {int(lpid)}, {e["sha256"] for e in le} == {lsha},
+      {e["deleted"] for e in le} == {False}, all(e["holders"].endswith(f"[{lpid}] mem") for e in le))
 EOF
 )
 eq "jsonl: message, datetime (ISO 8601, UTC), timestamp_desc and typed fields on every line, in order" "fields ok" "$(grep '^fields' <<<"$out")"
@@ -151,6 +186,9 @@ eq "jsonl: the deleted file's holder" "victim-pid [$DPID]" "$(grep '^victim-pid'
 eq "jsonl: =evil's start once, with its exe" "evil-start 1" "$(grep '^evil-start' <<<"$out")"
 eq "jsonl: two captures, each started and ended" "captures 2 2" "$(grep '^captures' <<<"$out")"
 eq "jsonl: exe mtime, then process start, then capture" "order True" "$(grep '^order' <<<"$out")"
+eq "jsonl: the library's times, held by its process as mem, its whole file's sha256, not deleted" \
+	"lib ['Content Modification Time', 'Last Access Time', 'Metadata Modification Time'] True True True True" \
+	"$(grep '^lib' <<<"$out")"
 
 # --- CSV, read back by Python's csv module -----------------------------------
 sr timeline --format csv "$A1" "$A2" >"$T/tl.csv"
@@ -194,5 +232,5 @@ eq "fds --csv: the weird path exact in TARGET; COMMAND guarded; USER" "fds True 
 check "csv: records end in CRLF" bash -c "head -n1 '$T/tl.csv' | od -c | grep -q '\\\\r  \\\\n'"
 
 stop_holder DEL
-kill "$EPID" 2>/dev/null
+kill "$EPID" "$LPID" 2>/dev/null
 finish

@@ -5,10 +5,12 @@
 #include <ftw.h>
 #include <glob.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "extract.h"
+#include "extract_mem.h"
 #include "testutil.h"
 
 #define FIX "../fixtures/hostile/"
@@ -359,6 +361,61 @@ static void test_extract_hostile_fixtures(void **state)
 	}
 }
 
+/* Entries in dir, "." and ".." aside; -1 when it cannot be read. */
+static int entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+/*
+ * The staging directory made but not opened: with RLIMIT_NOFILE one above
+ * the lowest free descriptor, DIR opens and its staging directory, made
+ * by mkdirat, cannot (EMFILE).  Extracting files and extracting memory
+ * both fail saying so, neither leaves the staging directory behind, and
+ * both name it as extract_dir does (memory's was once named by pid, which
+ * anyone who can write to DIR could make first).
+ */
+static void test_extract_staging_open_fails(void **state)
+{
+	struct extract_opts o = { 0 };
+	struct extract_mem_opts mo = { 0 };
+	struct extract_result res;
+	struct extract_mem_result mres;
+	struct rlimit old, lim;
+	char parent[64], dir[96];
+	int low, k, km;
+
+	(void)state;
+	snprintf(parent, sizeof(parent), "/tmp/snapread-test-extract.XXXXXX");
+	assert_non_null(mkdtemp(parent));
+	snprintf(dir, sizeof(dir), "%s/out", parent);
+	o.dir = mo.dir = dir;
+	low = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	assert_true(low >= 0);
+	close(low);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)low + 1;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	k = extract_run(FIX "base.tar.gz", &o, &res);
+	km = extract_mem_run(FIX "base.tar.gz", &mo, &mres);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	k = k == -EMFILE && km == -EMFILE ? entries(dir) : -1;
+	rm_tree(parent);
+	assert_int_equal(k, 0);
+	assert_non_null(strstr(res.message, "/.snapread-staging."));
+	assert_non_null(strstr(mres.message, "/.snapread-staging."));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +426,7 @@ int main(void)
 		cmocka_unit_test(test_extract_missing_pid),
 		cmocka_unit_test(test_extract_stops),
 		cmocka_unit_test(test_extract_hostile_fixtures),
+		cmocka_unit_test(test_extract_staging_open_fails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

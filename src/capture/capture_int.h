@@ -293,6 +293,7 @@ struct exec_item {
 	uint64_t maps_dev, maps_ino; /* ... the device and inode maps gives */
 	bool have_stat;
 	struct stat st;       /* stat through map_files (or exe) */
+	struct procfs_btime btime; /* st's birth time, when known */
 	int err;              /* -errno: the stat or the pin failed */
 	const char *what;     /* ... which: "exe", "map_files", "exec-pin" */
 	int pinfd;            /* O_PATH pin when this process hashes it, or -1 */

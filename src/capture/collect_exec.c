@@ -73,6 +73,7 @@ static bool wants_pin(struct capture *c, const struct batch *b, const struct exe
 static int pin(struct capture *c, struct batch *b, struct exec_item *it, int piddir,
 	       const char *name, size_t *pins)
 {
+	struct procfs_btime bt;
 	struct stat st;
 	int fd, r;
 
@@ -82,7 +83,7 @@ static int pin(struct capture *c, struct batch *b, struct exec_item *it, int pid
 		return 0;
 	}
 	fd = openat(piddir, name, O_PATH | O_CLOEXEC);
-	r = fd < 0 ? -errno : procfs_statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, &st, NULL);
+	r = fd < 0 ? -errno : procfs_statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, &st, &bt);
 	if (r) {
 		it->err = r;
 		it->what = "exec-pin";
@@ -92,6 +93,7 @@ static int pin(struct capture *c, struct batch *b, struct exec_item *it, int pid
 	}
 	/* The file pinned is the one hashed: its stat is the key. */
 	it->st = st;
+	it->btime = bt;
 	r = exec_cache_claim(c->exec, &st, b->pid);
 	if (r <= 0) {
 		close(fd);
@@ -121,6 +123,7 @@ static int add_exe(struct capture *c, struct batch *b, int piddir, size_t *pins)
 	if (p->exe_have_stat) {
 		it->have_stat = true;
 		it->st = p->exe_st;
+		it->btime = p->exe_btime;
 		return wants_pin(c, b, it) ? pin(c, b, it, piddir, "exe", pins) : 0;
 	}
 	for (i = 0; i < p->nerrs; i++)
@@ -148,7 +151,8 @@ static int add_exe(struct capture *c, struct batch *b, int piddir, size_t *pins)
  * stopped answering would otherwise hold the collector for ever, outside
  * the watchdog (a FUSE file mapped executable, it_memory's "stuck").
  */
-static bool stat_by_name(int piddir, int *rootfd, const struct parse_map *pm, struct stat *st)
+static bool stat_by_name(int piddir, int *rootfd, const struct parse_map *pm, struct stat *st,
+			 struct procfs_btime *bt)
 {
 	static const char del[] = " (deleted)";
 	char path[PATH_MAX];
@@ -167,7 +171,7 @@ static bool stat_by_name(int piddir, int *rootfd, const struct parse_map *pm, st
 		return false;
 	memcpy(path, pm->path + 1, n - 1);
 	path[n - 1] = '\0';
-	return procfs_statx(*rootfd, path, AT_NO_AUTOMOUNT | AT_STATX_DONT_SYNC, st, NULL) == 0 &&
+	return procfs_statx(*rootfd, path, AT_NO_AUTOMOUNT | AT_STATX_DONT_SYNC, st, bt) == 0 &&
 	       st->st_ino == pm->inode &&
 	       major(st->st_dev) == pm->dev_major && minor(st->st_dev) == pm->dev_minor;
 }
@@ -200,9 +204,9 @@ static int add_map(struct capture *c, struct batch *b, const struct parse_map *p
 	/* map_files/START-END is the mapped file itself, whatever its name
 	 * says now (proc(5)); following it needs CAP_SYS_ADMIN.  Named only
 	 * when it is needed: most mappings are not pinned. */
-	if (!stat_by_name(piddir, rootfd, pm, &it->st)) {
+	if (!stat_by_name(piddir, rootfd, pm, &it->st, &it->btime)) {
 		map_files_name(name, pm);
-		e = procfs_statx(piddir, name, AT_STATX_DONT_SYNC, &it->st, NULL);
+		e = procfs_statx(piddir, name, AT_STATX_DONT_SYNC, &it->st, &it->btime);
 		if (e) {
 			it->err = e;
 			return 0;

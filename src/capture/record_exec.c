@@ -167,6 +167,9 @@ static void put_entry(struct capture *c, struct batch *b, const struct exec_item
 		jsonw_uint(j, "ino", (uint64_t)it->st.st_ino);
 		jsonw_int(j, "size", (int64_t)it->st.st_size);
 		jsonw_bool(j, "deleted", S_ISREG(it->st.st_mode) && it->st.st_nlink == 0);
+		/* The whole stat, times and btime with them, as an fd's: a
+		 * timeline places every file mapped, deleted or not. */
+		record_stat(c, j, &it->st, &it->btime);
 	}
 	if (res->sha256[0]) {
 		jsonw_str(j, "sha256", res->sha256);

@@ -5,12 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "escape.h"
 #include "extract.h"
+#include "extract_dir.h"
 #include "manifest.h"
 #include "objects.h"
 #include "snapshot.h"
@@ -47,8 +47,7 @@ struct want {
 struct ex {
 	const struct extract_opts *o;
 	struct extract_result *res;
-	int dirfd, stagefd;
-	char stage[64];
+	struct extract_dir d;     /* DIR, its staging directory, res->message */
 	bool seekable;
 	struct u64map staged;     /* (dev, ino) -> struct staged */
 	struct want *wants;
@@ -60,20 +59,6 @@ struct ex {
 	/* The directories of the pid being placed. */
 	int cur_pid, piddir, fddir, mapdir;
 };
-
-static int fail(struct ex *x, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(struct ex *x, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (x->res->message[0])
-		return err;
-	va_start(ap, fmt);
-	vsnprintf(x->res->message, sizeof(x->res->message), fmt, ap);
-	va_end(ap);
-	return err;
-}
 
 /* A verification failure (problem) or a remark (note), to its callback. */
 static void say(struct ex *x, bool is_problem, const char *fmt, ...)
@@ -177,11 +162,11 @@ static int stage(struct ex *x, struct snapreader *r, const struct snap_member *m
 	int fd, e = 0;
 
 	snprintf(s->file, sizeof(s->file), "%lu", ++x->counter);
-	fd = openat(x->stagefd, s->file,
+	fd = openat(x->d.stagefd, s->file,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
 	if (fd < 0)
-		return fail(x, -errno, "cannot create a file in %s/%s: %s",
-			    x->o->dir, x->stage, strerror(errno));
+		return extract_dir_fail(&x->d, -errno, "cannot create a file in %s/%s: %s",
+					x->o->dir, x->d.stage, strerror(errno));
 	/* umask may have taken bits away; never more than 0600. */
 	if (fchmod(fd, 0600) < 0)
 		e = -errno;
@@ -196,13 +181,13 @@ static int stage(struct ex *x, struct snapreader *r, const struct snap_member *m
 		reader = e != 0;
 	}
 	if (e) {
-		unlinkat(x->stagefd, s->file, 0);
+		unlinkat(x->d.stagefd, s->file, 0);
 		if (reader)
-			return fail(x, e, "%s", snapreader_error(r));
+			return extract_dir_fail(&x->d, e, "%s", snapreader_error(r));
 		if (e == -EINTR)
-			return fail(x, e, "stopped by a signal");
-		return fail(x, e, "cannot write %s to %s/%s: %s", m->name, x->o->dir,
-			    x->stage, strerror(-e));
+			return extract_dir_fail(&x->d, e, "stopped by a signal");
+		return extract_dir_fail(&x->d, e, "cannot write %s to %s/%s: %s", m->name,
+					x->o->dir, x->d.stage, strerror(-e));
 	}
 	s->written = true;
 	s->size = m->size;
@@ -309,7 +294,7 @@ static int want(struct ex *x, const json_t *content, const struct which *id,
 
 		if (!v) {
 			buf_free(&st);
-			return fail(x, -ENOMEM, "out of memory");
+			return extract_dir_fail(&x->d, -ENOMEM, "out of memory");
 		}
 		x->wants = v;
 		x->cap = cap;
@@ -388,7 +373,7 @@ static int on_item(struct ex *x, struct snapreader *r, const struct snapshot_ite
 	case SNAPSHOT_CONTENT:
 		s = staged_get(x, it->member);
 		if (!s)
-			return fail(x, -ENOMEM, "out of memory");
+			return extract_dir_fail(&x->d, -ENOMEM, "out of memory");
 		if (s->written)
 			return 0; /* a second copy: verification reports it */
 		if (first) {
@@ -441,28 +426,17 @@ static int pass(struct ex *x, const char *archive, bool first, struct snapshot *
 	k = snapshot_open(&s, archive, &so);
 	while (!k && (k = snapshot_next(s, &it)) > 0) {
 		if (stopped(x))
-			k = fail(x, -EINTR, "stopped by a signal");
+			k = extract_dir_fail(&x->d, -EINTR, "stopped by a signal");
 		else
 			k = on_item(x, snapshot_reader(s), &it, first);
 	}
 	if (k < 0)
-		fail(x, k, "%s", snapshot_error(s));
+		extract_dir_fail(&x->d, k, "%s", snapshot_error(s));
 	if (first)
 		*keep = s;
 	else
 		snapshot_free(s);
 	return k;
-}
-
-/* Opens (making it) the directory name under dirfd, never through a link. */
-static int subdir(int dirfd, const char *name)
-{
-	int fd;
-
-	if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
 }
 
 static void close_pid(struct ex *x)
@@ -487,9 +461,10 @@ static int pid_dir(struct ex *x, int pid)
 		return 0;
 	close_pid(x);
 	snprintf(name, sizeof(name), "%d", pid);
-	k = subdir(x->dirfd, name);
+	k = extract_dir_sub(x->d.fd, name);
 	if (k < 0)
-		return fail(x, k, "cannot make %s/%s: %s", x->o->dir, name, strerror(-k));
+		return extract_dir_fail(&x->d, k, "cannot make %s/%s: %s", x->o->dir, name,
+					strerror(-k));
 	x->piddir = k;
 	x->cur_pid = pid;
 	return 0;
@@ -502,10 +477,10 @@ static int sub_dir(struct ex *x, int *fd, const char *name)
 
 	if (*fd >= 0)
 		return 0;
-	k = subdir(x->piddir, name);
+	k = extract_dir_sub(x->piddir, name);
 	if (k < 0)
-		return fail(x, k, "cannot make %s/%d/%s: %s", x->o->dir, x->cur_pid, name,
-			    strerror(-k));
+		return extract_dir_fail(&x->d, k, "cannot make %s/%d/%s: %s", x->o->dir, x->cur_pid,
+					name, strerror(-k));
 	*fd = k;
 	return 0;
 }
@@ -535,10 +510,9 @@ static int place(struct ex *x, const struct want *w, struct staged *s, const cha
 		snprintf(name, sizeof(name), "%s-%s", w->id.start, w->id.end);
 	else
 		snprintf(name, sizeof(name), "exe");
-	if (linkat(x->stagefd, s->file, at, name, 0) < 0)
-		return fail(x, -errno, "cannot place %s/%s: %s", x->o->dir, path,
-			    errno == EEXIST ? "it exists already (extract into a new directory)"
-					    : strerror(errno));
+	if (linkat(x->d.stagefd, s->file, at, name, 0) < 0)
+		return extract_dir_fail(&x->d, -errno, "cannot place %s/%s: %s", x->o->dir, path,
+					extract_dir_strerror(errno));
 	x->res->files++;
 	if (x->o->file) {
 		struct extract_file f = {
@@ -596,45 +570,6 @@ static int settle(struct ex *x, const struct manifest *v, const struct want *w)
 	return place(x, w, s, path);
 }
 
-static int open_dirs(struct ex *x)
-{
-	unsigned i;
-
-	if (mkdir(x->o->dir, 0700) < 0 && errno != EEXIST)
-		return fail(x, -errno, "cannot make %s: %s", x->o->dir, strerror(errno));
-	x->dirfd = open(x->o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (x->dirfd < 0)
-		return fail(x, -errno, "cannot open %s: %s", x->o->dir, strerror(errno));
-	/* A name no one can guess: a staging directory named by our pid
-	 * could be made first (it is an mkdir, EEXIST only) by anyone who
-	 * can write to DIR. */
-	for (i = 0; i < 100; i++) {
-		unsigned long long rnd;
-
-		if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-			return fail(x, -EIO, "cannot make a staging directory name");
-		snprintf(x->stage, sizeof(x->stage), ".snapread-staging.%016llx", rnd);
-		if (mkdirat(x->dirfd, x->stage, 0700) == 0)
-			break;
-		if (errno != EEXIST)
-			return fail(x, -errno, "cannot make %s/%s: %s", x->o->dir, x->stage,
-				    strerror(errno));
-	}
-	if (i == 100)
-		return fail(x, -EEXIST, "cannot make a staging directory in %s", x->o->dir);
-	x->stagefd = openat(x->dirfd, x->stage,
-			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (x->stagefd < 0) {
-		int e = errno;
-
-		fail(x, -e, "cannot open %s/%s: %s", x->o->dir, x->stage, strerror(e));
-		unlinkat(x->dirfd, x->stage, AT_REMOVEDIR);
-		x->stage[0] = '\0';
-		return -e;
-	}
-	return 0;
-}
-
 static void free_staged(void *p)
 {
 	free(p);
@@ -650,14 +585,9 @@ static void cleanup(struct ex *x)
 		const struct staged *s = x->staged.slots[i].value;
 
 		if (s && s->written)
-			unlinkat(x->stagefd, s->file, 0);
+			unlinkat(x->d.stagefd, s->file, 0);
 	}
-	if (x->stagefd >= 0)
-		close(x->stagefd);
-	if (x->stage[0])
-		unlinkat(x->dirfd, x->stage, AT_REMOVEDIR);
-	if (x->dirfd >= 0)
-		close(x->dirfd);
+	extract_dir_close(&x->d);
 	u64map_free(&x->staged, free_staged);
 	free(x->wants);
 	free(x->pid_found);
@@ -684,7 +614,7 @@ static bool plan_second(struct ex *x)
 int extract_run(const char *archive, const struct extract_opts *o,
 		struct extract_result *res)
 {
-	struct ex x = { .o = o, .res = res, .dirfd = -1, .stagefd = -1,
+	struct ex x = { .o = o, .res = res, .d = EXTRACT_DIR_INIT(o->dir, res->message),
 			.piddir = -1, .fddir = -1, .mapdir = -1 };
 	struct snapshot *first = NULL;
 	struct stat st;
@@ -697,10 +627,12 @@ int extract_run(const char *archive, const struct extract_opts *o,
 	x.pid_found = calloc(o->npids ? o->npids : 1, sizeof(*x.pid_found));
 	x.fd_found = calloc(o->nfds ? o->nfds : 1, sizeof(*x.fd_found));
 	if (!x.pid_found || !x.fd_found) {
-		k = fail(&x, -ENOMEM, "out of memory");
+		k = extract_dir_fail(&x.d, -ENOMEM, "out of memory");
 		goto out;
 	}
-	k = open_dirs(&x);
+	k = extract_dir_open(&x.d);
+	if (!k)
+		k = extract_dir_stage(&x.d);
 	if (k)
 		goto out;
 	k = pass(&x, archive, true, &first);
@@ -708,13 +640,14 @@ int extract_run(const char *archive, const struct extract_opts *o,
 		goto out;
 	for (i = 0; i < o->npids; i++)
 		if (!x.pid_found[i]) {
-			k = fail(&x, -ENOENT, "pid %d is not in the snapshot", o->pids[i]);
+			k = extract_dir_fail(&x.d, -ENOENT, "pid %d is not in the snapshot",
+					     o->pids[i]);
 			goto out;
 		}
 	for (i = 0; i < o->nfds; i++)
 		if (o->fds[i] >= 0 && !x.fd_found[i]) {
-			k = fail(&x, -ENOENT, "fd %d is not in the snapshot%s", o->fds[i],
-				 o->npids ? " for the pids given" : "");
+			k = extract_dir_fail(&x.d, -ENOENT, "fd %d is not in the snapshot%s",
+					     o->fds[i], o->npids ? " for the pids given" : "");
 			goto out;
 		}
 	if (plan_second(&x)) {

@@ -10,6 +10,7 @@
 
 #include "elfcore.h"
 #include "extract_core.h"
+#include "extract_dir.h"
 #include "extract_sysroot.h"
 #include "parse.h"
 #include "snapshot.h"
@@ -37,7 +38,8 @@ struct xc {
 	const struct extract_core_opts *o;
 	struct extract_core_result *res;
 	struct elfcore *c;
-	int dirfd, fd;
+	struct extract_dir d;     /* DIR and res->message */
+	int fd;
 	char partial[64], name[64];
 	unsigned machine;
 	uint64_t page;
@@ -50,20 +52,6 @@ struct xc {
 	unsigned long problems;   /* the archive's verification */
 	struct sysroot sys;       /* recovered files the core names */
 };
-
-static int fail(struct xc *x, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(struct xc *x, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (x->res->message[0])
-		return err;
-	va_start(ap, fmt);
-	vsnprintf(x->res->message, sizeof(x->res->message), fmt, ap);
-	va_end(ap);
-	return err;
-}
 
 static void note(struct xc *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(struct xc *x, const char *fmt, ...)
@@ -90,7 +78,7 @@ static void on_verify(void *arg, enum verify_problem p, const char *name, const 
 	(void)p;
 	(void)name;
 	if (!x->problems++)
-		fail(x, -EBADMSG, "the archive does not verify: %s", msg);
+		extract_dir_fail(&x->d, -EBADMSG, "the archive does not verify: %s", msg);
 }
 
 static unsigned elf_perms(const char *p)
@@ -113,7 +101,7 @@ static int read_maps(struct xc *x, struct snapreader *r)
 	int k = snapreader_slurp(r, SNAPREADER_MAX_RAW, &x->maps);
 
 	if (k)
-		return fail(x, k, "%s", snapreader_error(r));
+		return extract_dir_fail(&x->d, k, "%s", snapreader_error(r));
 	for (off = 0; off < x->maps.len && n < MAX_MAPPINGS;) {
 		const char *line = x->maps.data + off;
 		const char *nl = memchr(line, '\n', x->maps.len - off);
@@ -128,7 +116,7 @@ static int read_maps(struct xc *x, struct snapreader *r)
 			cap = cap ? cap * 2 : 64;
 			v = realloc(x->m, cap * sizeof(*v));
 			if (!v)
-				return fail(x, -ENOMEM, "out of memory");
+				return extract_dir_fail(&x->d, -ENOMEM, "out of memory");
 			x->m = v;
 		}
 		v[n].start = pm.start;
@@ -164,7 +152,7 @@ static int builder(struct xc *x)
 	k = elfcore_new(&x->c, &eo);
 	if (!k)
 		k = elfcore_begin(x->c, x->fd, ELFCORE_HEADERS_LAST);
-	return k ? fail(x, k, "%s", elfcore_error(x->c)) : 0;
+	return k ? extract_dir_fail(&x->d, k, "%s", elfcore_error(x->c)) : 0;
 }
 
 /* host.json: the captured host's machine and page size. */
@@ -175,8 +163,9 @@ static int on_host(struct xc *x, const json_t *host)
 
 	x->machine = elfcore_machine(m);
 	if (!x->machine)
-		return fail(x, -ENOTSUP, "cores are written for x86_64 and aarch64 hosts only; "
-			    "this snapshot's host is not one");
+		return extract_dir_fail(&x->d, -ENOTSUP,
+					"cores are written for x86_64 and aarch64 hosts only; "
+					"this snapshot's host is not one");
 	if (snapshot_int(host, "page_size", &pg) && pg > 0)
 		x->page = (uint64_t)pg;
 	return 0;
@@ -201,7 +190,7 @@ static int on_memory(struct xc *x, struct snapreader *r, const struct snap_membe
 		struct reg *v = realloc(x->r, cap * sizeof(*v));
 
 		if (!v)
-			return fail(x, -ENOMEM, "out of memory");
+			return extract_dir_fail(&x->d, -ENOMEM, "out of memory");
 		x->r = v;
 		x->capr = cap;
 	}
@@ -211,18 +200,18 @@ static int on_memory(struct xc *x, struct snapreader *r, const struct snap_membe
 	g->end = m->end;
 	k = elfcore_add_region(x->c, m->start, m->end, perms, &g->idx);
 	if (k)
-		return fail(x, k, "%s: %s", m->name, elfcore_error(x->c));
+		return extract_dir_fail(&x->d, k, "%s: %s", m->name, elfcore_error(x->c));
 	x->nr++;
 	while ((k = snapreader_data(r, &ch)) > 0) {
 		if (x->o->stop && *x->o->stop)
-			return fail(x, -EINTR, "interrupted");
+			return extract_dir_fail(&x->d, -EINTR, "interrupted");
 		if (ch.data && (k = elfcore_data(x->c, g->idx, ch.offset, ch.data, ch.len)) != 0)
-			return fail(x, k, "%s: %s", m->name, elfcore_error(x->c));
+			return extract_dir_fail(&x->d, k, "%s: %s", m->name, elfcore_error(x->c));
 	}
 	if (!k)
 		k = snapreader_member_sha256(r, g->hex);
 	if (k)
-		return fail(x, k, "%s", snapreader_error(r));
+		return extract_dir_fail(&x->d, k, "%s", snapreader_error(r));
 	x->res->regions++;
 	x->res->bytes += m->end - m->start;
 	return 0;
@@ -253,23 +242,27 @@ static int on_region(struct xc *x, const json_t *rec, const char *pj)
 		return 0; /* not stored: in no segment */
 	g = start && end && !*end ? reg_at(x, a) : NULL;
 	if (!g)
-		return fail(x, -EBADMSG, "%s: a region with a member (%s) the archive does not "
-			    "hold before it", pj, start ? "its start is not a number" : "no start");
+		return extract_dir_fail(&x->d, -EBADMSG,
+					"%s: a region with a member (%s) the archive does not "
+					"hold before it", pj,
+					start ? "its start is not a number" : "no start");
 	if (!sha || strcmp(sha, g->hex) != 0)
-		return fail(x, -EBADMSG, "%s: region %llx: its member hashes to %s, its record "
-			    "says otherwise", pj, (unsigned long long)a, g->hex);
+		return extract_dir_fail(&x->d, -EBADMSG,
+					"%s: region %llx: its member hashes to %s, its record "
+					"says otherwise", pj, (unsigned long long)a, g->hex);
 	g->recorded = true;
 	json_array_foreach(un, i, u) {
 		int64_t off, len;
 
 		if (!snapshot_int(u, "offset", &off) || !snapshot_int(u, "length", &len) ||
 		    off < 0 || len <= 0)
-			return fail(x, -EBADMSG, "%s: region %llx: an unreadable range without "
-				    "offset and length", pj, (unsigned long long)a);
+			return extract_dir_fail(&x->d, -EBADMSG,
+						"%s: region %llx: an unreadable range without "
+						"offset and length", pj, (unsigned long long)a);
 		k = elfcore_add_unreadable(x->c, g->idx, (uint64_t)off, (uint64_t)len);
 		if (k)
-			return fail(x, k, "%s: region %llx: %s", pj, (unsigned long long)a,
-				    elfcore_error(x->c));
+			return extract_dir_fail(&x->d, k, "%s: region %llx: %s", pj,
+						(unsigned long long)a, elfcore_error(x->c));
 		x->res->unreadable++;
 	}
 	return 0;
@@ -299,7 +292,7 @@ static int set_process(struct xc *x, const json_t *p)
 	ep.cmdline = x->cmdline.data;
 	ep.cmdline_len = x->cmdline.len;
 	k = elfcore_set_process(x->c, &ep);
-	return k ? fail(x, k, "%s", elfcore_error(x->c)) : 0;
+	return k ? extract_dir_fail(&x->d, k, "%s", elfcore_error(x->c)) : 0;
 }
 
 /* NT_FILE: the file-backed mappings (overlapping ones, which no kernel
@@ -323,10 +316,10 @@ static int set_files(struct xc *x)
 		buf_reset(&x->tmp);
 		buf_append(&x->tmp, x->maps.data + mp->path, mp->path_len);
 		if (buf_error(&x->tmp))
-			return fail(x, -ENOMEM, "out of memory");
+			return extract_dir_fail(&x->d, -ENOMEM, "out of memory");
 		k = elfcore_add_file(x->c, mp->start, mp->end, mp->offset, x->tmp.data);
 		if (k == -ENOMEM)
-			return fail(x, k, "out of memory");
+			return extract_dir_fail(&x->d, k, "out of memory");
 		if (k) {
 			note(x, "maps: mapping %llx: %s", (unsigned long long)mp->start,
 			     elfcore_error(x->c));
@@ -338,7 +331,7 @@ static int set_files(struct xc *x)
 	if (x->auxv.len) {
 		k = elfcore_set_auxv(x->c, x->auxv.data, x->auxv.len);
 		if (k == -ENOMEM)
-			return fail(x, k, "out of memory");
+			return extract_dir_fail(&x->d, k, "out of memory");
 		if (k)
 			note(x, "auxv: %s: no NT_AUXV", elfcore_error(x->c));
 		x->res->auxv = k == 0;
@@ -363,7 +356,7 @@ static int want_files(struct xc *x, const json_t *p)
 		k = sysroot_want(&x->sys, json_object_get(m, "content"), x->tmp.data,
 				 x->tmp.len);
 	}
-	return k ? fail(x, k, "out of memory") : 0;
+	return k ? extract_dir_fail(&x->d, k, "out of memory") : 0;
 }
 
 /*
@@ -386,9 +379,10 @@ static int on_process(struct xc *x, const json_t *p, const char *pj)
 			return k;
 	for (i = 0; i < x->nr; i++)
 		if (!x->r[i].recorded)
-			return fail(x, -EBADMSG, "proc/%d/mem/%llx-%llx has no record in %s",
-				    x->o->pid, (unsigned long long)x->r[i].start,
-				    (unsigned long long)x->r[i].end, pj);
+			return extract_dir_fail(&x->d, -EBADMSG,
+						"proc/%d/mem/%llx-%llx has no record in %s",
+						x->o->pid, (unsigned long long)x->r[i].start,
+						(unsigned long long)x->r[i].end, pj);
 	k = want_files(x, p);
 	if (k || (!x->nr && !x->sys.n))
 		return k;
@@ -413,7 +407,8 @@ static int on_item(struct xc *x, struct snapreader *r, const struct snapshot_ite
 		if (strcmp(f, "cmdline") == 0 || strcmp(f, "auxv") == 0)
 			return snapreader_slurp(r, SNAPREADER_MAX_RAW,
 						f[0] == 'c' ? &x->cmdline : &x->auxv)
-				       ? fail(x, -EBADMSG, "%s", snapreader_error(r)) : 0;
+				       ? extract_dir_fail(&x->d, -EBADMSG, "%s",
+							  snapreader_error(r)) : 0;
 		return 0;
 	case SNAPSHOT_MEMORY:
 		return on_memory(x, r, it->member);
@@ -443,9 +438,10 @@ static int fill_sysroot(struct xc *x, const char *archive, const char *sys)
 		     "not possible from standard input");
 		return 0;
 	}
-	fd = openat(x->dirfd, sys, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(x->d.fd, sys, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return fail(x, -errno, "cannot open %s/%s: %s", x->o->dir, sys, strerror(errno));
+		return extract_dir_fail(&x->d, -errno, "cannot open %s/%s: %s", x->o->dir, sys,
+					strerror(errno));
 	k = sysroot_fill(&x->sys, archive, fd, x->o->stop, on_note, x, why, sizeof(why));
 	close(fd);
 	x->res->sysroot_files = x->sys.placed;
@@ -476,15 +472,17 @@ static int settle(struct xc *x, const char *archive)
 	int k = elfcore_finish(x->c);
 
 	if (k)
-		return fail(x, k, "%s", elfcore_error(x->c));
+		return extract_dir_fail(&x->d, k, "%s", elfcore_error(x->c));
 	if (fsync(x->fd) < 0)
-		return fail(x, -errno, "writing %s/%s: %s", x->o->dir, x->partial, strerror(errno));
+		return extract_dir_fail(&x->d, -errno, "writing %s/%s: %s", x->o->dir, x->partial,
+					strerror(errno));
 	snprintf(sys, sizeof(sys), "%d.sysroot", x->o->pid);
-	if (mkdirat(x->dirfd, sys, 0700) < 0 && errno != EEXIST)
-		return fail(x, -errno, "cannot make %s/%s: %s", x->o->dir, sys, strerror(errno));
-	if (renameat2(x->dirfd, x->partial, x->dirfd, x->name, RENAME_NOREPLACE) < 0)
-		return fail(x, -errno, "cannot name %s/%s: %s", x->o->dir, x->name,
-			    errno == EEXIST ? "it exists already" : strerror(errno));
+	if (mkdirat(x->d.fd, sys, 0700) < 0 && errno != EEXIST)
+		return extract_dir_fail(&x->d, -errno, "cannot make %s/%s: %s", x->o->dir, sys,
+					strerror(errno));
+	if (renameat2(x->d.fd, x->partial, x->d.fd, x->name, RENAME_NOREPLACE) < 0)
+		return extract_dir_fail(&x->d, -errno, "cannot name %s/%s: %s", x->o->dir, x->name,
+					errno == EEXIST ? "it exists already" : strerror(errno));
 	x->partial[0] = '\0';
 	k = fill_sysroot(x, archive, sys);
 	if (k)
@@ -500,31 +498,33 @@ static int settle(struct xc *x, const char *archive)
 	snprintf(x->res->gdb, sizeof(x->res->gdb), "%s", g.data ? g.data : "");
 	k = buf_error(&g) || strlen(x->res->gdb) != g.len ? -ENAMETOOLONG : 0;
 	buf_free(&g);
-	return k ? fail(x, k, "the directory's name is too long for the gdb command line") : 0;
+	if (k)
+		return extract_dir_fail(&x->d, k, "the directory's name is too long for the gdb "
+					"command line");
+	return 0;
 }
 
 /* The output directory and the partial core in it. */
 static int open_out(struct xc *x)
 {
-	if (mkdir(x->o->dir, 0700) < 0 && errno != EEXIST)
-		return fail(x, -errno, "cannot make %s: %s", x->o->dir, strerror(errno));
-	x->dirfd = open(x->o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (x->dirfd < 0)
-		return fail(x, -errno, "cannot open %s: %s", x->o->dir, strerror(errno));
+	int k = extract_dir_open(&x->d);
+
+	if (k)
+		return k;
 	snprintf(x->name, sizeof(x->name), "%d.core", x->o->pid);
 	snprintf(x->partial, sizeof(x->partial), "%d.core.partial", x->o->pid);
-	if (faccessat(x->dirfd, x->name, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+	if (faccessat(x->d.fd, x->name, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 		x->partial[0] = '\0';
-		return fail(x, -EEXIST, "%s/%s exists already", x->o->dir, x->name);
+		return extract_dir_fail(&x->d, -EEXIST, "%s/%s exists already", x->o->dir, x->name);
 	}
-	x->fd = openat(x->dirfd, x->partial,
+	x->fd = openat(x->d.fd, x->partial,
 		       O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
 	if (x->fd < 0) {
 		int e = errno;
 
 		x->partial[0] = '\0';
-		return fail(x, -e, "cannot create %s/%d.core.partial: %s", x->o->dir, x->o->pid,
-			    strerror(e));
+		return extract_dir_fail(&x->d, -e, "cannot create %s/%d.core.partial: %s",
+					x->o->dir, x->o->pid, strerror(e));
 	}
 	return 0;
 }
@@ -532,7 +532,8 @@ static int open_out(struct xc *x)
 int extract_core_run(const char *archive, const struct extract_core_opts *o,
 		     struct extract_core_result *res)
 {
-	struct xc x = { .o = o, .res = res, .dirfd = -1, .fd = -1, .page = 4096 };
+	struct xc x = { .o = o, .res = res, .d = EXTRACT_DIR_INIT(o->dir, res->message),
+			.fd = -1, .page = 4096 };
 	struct snapshot_opts so = { .raw = true, .memory = true };
 	struct snapshot *s = NULL;
 	struct snapshot_item it;
@@ -546,18 +547,19 @@ int extract_core_run(const char *archive, const struct extract_core_opts *o,
 	if (!k)
 		k = snapshot_open(&s, archive, &so);
 	while (!k && (k = snapshot_next(s, &it)) > 0) {
-		k = o->stop && *o->stop ? fail(&x, -EINTR, "interrupted")
+		k = o->stop && *o->stop ? extract_dir_fail(&x.d, -EINTR, "interrupted")
 					: on_item(&x, snapshot_reader(s), &it);
 	}
 	if (k < 0)
-		fail(&x, k, "%s", s ? snapshot_error(s) : "out of memory");
+		extract_dir_fail(&x.d, k, "%s", s ? snapshot_error(s) : "out of memory");
 	else if (x.problems)
 		k = -EBADMSG; /* the message is the first problem */
 	else if (!x.seen)
-		k = fail(&x, -ENOENT, "process %d is not in the snapshot", o->pid);
+		k = extract_dir_fail(&x.d, -ENOENT, "process %d is not in the snapshot", o->pid);
 	else if (!x.c)
-		k = fail(&x, -ENOENT, "no memory of process %d was captured, nor any file it "
-			 "maps recovered (snapread show says why)", o->pid);
+		k = extract_dir_fail(&x.d, -ENOENT,
+				     "no memory of process %d was captured, nor any file it "
+				     "maps recovered (snapread show says why)", o->pid);
 	else
 		k = settle(&x, archive);
 	snapshot_free(s);
@@ -565,9 +567,8 @@ int extract_core_run(const char *archive, const struct extract_core_opts *o,
 	if (x.fd >= 0)
 		close(x.fd);
 	if (x.partial[0])
-		unlinkat(x.dirfd, x.partial, 0);
-	if (x.dirfd >= 0)
-		close(x.dirfd);
+		unlinkat(x.d.fd, x.partial, 0);
+	extract_dir_close(&x.d);
 	free(x.m);
 	free(x.r);
 	buf_free(&x.maps);

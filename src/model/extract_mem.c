@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "extract_dir.h"
 #include "extract_mem.h"
 #include "manifest.h"
 #include "snapshot.h"
@@ -29,26 +30,11 @@ struct region {
 struct xm {
 	const struct extract_mem_opts *o;
 	struct extract_mem_result *res;
-	int dirfd, stagefd;
-	char stage[64];
+	struct extract_dir d;     /* DIR, its staging directory, res->message */
 	struct region *r;
 	size_t nr, cap;
 	struct buf tmp;
 };
-
-static int fail(struct xm *x, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(struct xm *x, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (x->res->message[0])
-		return err;
-	va_start(ap, fmt);
-	vsnprintf(x->res->message, sizeof(x->res->message), fmt, ap);
-	va_end(ap);
-	return err;
-}
 
 static void problem(struct xm *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void problem(struct xm *x, const char *fmt, ...)
@@ -98,7 +84,7 @@ static int stage(struct xm *x, struct snapreader *r, const struct snap_member *m
 		struct region *v = realloc(x->r, cap * sizeof(*v));
 
 		if (!v)
-			return fail(x, -ENOMEM, "out of memory");
+			return extract_dir_fail(&x->d, -ENOMEM, "out of memory");
 		x->r = v;
 		x->cap = cap;
 	}
@@ -109,23 +95,24 @@ static int stage(struct xm *x, struct snapreader *r, const struct snap_member *m
 	g->end = m->end;
 	snprintf(g->member, sizeof(g->member), "%s", m->name);
 	snprintf(g->file, sizeof(g->file), "%zu", x->nr);
-	fd = openat(x->stagefd, g->file,
+	fd = openat(x->d.stagefd, g->file,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
 	if (fd < 0)
-		return fail(x, -errno, "cannot create a file in %s/%s: %s", x->o->dir, x->stage,
-			    strerror(errno));
+		return extract_dir_fail(&x->d, -errno, "cannot create a file in %s/%s: %s",
+					x->o->dir, x->d.stage, strerror(errno));
 	x->nr++;
 	k = snapreader_write_fd(r, fd, x->o->stop, &write_err);
 	if (write_err)
-		k = fail(x, k, "cannot write to %s/%s: %s", x->o->dir, x->stage, strerror(-k));
+		k = extract_dir_fail(&x->d, k, "cannot write to %s/%s: %s", x->o->dir, x->d.stage,
+				     strerror(-k));
 	if (close(fd) < 0 && !k)
-		k = fail(x, -errno, "cannot write to %s/%s: %s", x->o->dir, x->stage,
-			 strerror(errno));
+		k = extract_dir_fail(&x->d, -errno, "cannot write to %s/%s: %s", x->o->dir,
+				     x->d.stage, strerror(errno));
 	if (!k)
 		k = snapreader_member_sha256(r, g->hex);
 	if (k == -EINTR)
-		return fail(x, k, "interrupted");
-	return k ? fail(x, k, "%s", snapreader_error(r)) : 0;
+		return extract_dir_fail(&x->d, k, "interrupted");
+	return k ? extract_dir_fail(&x->d, k, "%s", snapreader_error(r)) : 0;
 }
 
 /* The record's status, escaped, for the report. */
@@ -164,17 +151,6 @@ static void records(struct xm *x, const json_t *p, const char *name)
 	}
 }
 
-/* Opens (making it) the directory name under dirfd, never through a link. */
-static int subdir(int dirfd, const char *name)
-{
-	int fd;
-
-	if (mkdirat(dirfd, name, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
 /* A staged region, checked, gets its name: DIR/PID/mem/START-END. */
 static int place(struct xm *x, const struct manifest *v, const struct region *g)
 {
@@ -202,15 +178,15 @@ static int place(struct xm *x, const struct manifest *v, const struct region *g)
 		return 0;
 	}
 	snprintf(path, sizeof(path), "%d", g->pid);
-	pd = subdir(x->dirfd, path);
-	md = pd < 0 ? pd : subdir(pd, "mem");
+	pd = extract_dir_sub(x->d.fd, path);
+	md = pd < 0 ? pd : extract_dir_sub(pd, "mem");
 	snprintf(path, sizeof(path), "%d/mem/%s", g->pid, name);
 	if (md < 0)
-		k = fail(x, md, "cannot make %s/%d/mem: %s", x->o->dir, g->pid, strerror(-md));
-	else if (renameat2(x->stagefd, g->file, md, name, RENAME_NOREPLACE) < 0)
-		k = fail(x, -errno, "cannot place %s/%s: %s", x->o->dir, path,
-			 errno == EEXIST ? "it exists already (extract into a new directory)"
-					 : strerror(errno));
+		k = extract_dir_fail(&x->d, md, "cannot make %s/%d/mem: %s", x->o->dir, g->pid,
+				     strerror(-md));
+	else if (renameat2(x->d.stagefd, g->file, md, name, RENAME_NOREPLACE) < 0)
+		k = extract_dir_fail(&x->d, -errno, "cannot place %s/%s: %s", x->o->dir, path,
+				     extract_dir_strerror(errno));
 	if (pd >= 0)
 		close(pd);
 	if (md >= 0)
@@ -230,46 +206,15 @@ static int place(struct xm *x, const struct manifest *v, const struct region *g)
 	return 0;
 }
 
-static int open_dirs(struct xm *x)
-{
-	unsigned i;
-
-	if (mkdir(x->o->dir, 0700) < 0 && errno != EEXIST)
-		return fail(x, -errno, "cannot make %s: %s", x->o->dir, strerror(errno));
-	x->dirfd = open(x->o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (x->dirfd < 0)
-		return fail(x, -errno, "cannot open %s: %s", x->o->dir, strerror(errno));
-	for (i = 0; i < 100; i++) {
-		snprintf(x->stage, sizeof(x->stage), ".snapread-memory.%ld.%u", (long)getpid(), i);
-		if (mkdirat(x->dirfd, x->stage, 0700) == 0)
-			break;
-		if (errno != EEXIST)
-			return fail(x, -errno, "cannot make %s/%s: %s", x->o->dir, x->stage,
-				    strerror(errno));
-	}
-	if (i == 100)
-		return fail(x, -EEXIST, "cannot make a staging directory in %s", x->o->dir);
-	x->stagefd = openat(x->dirfd, x->stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (x->stagefd < 0)
-		return fail(x, -errno, "cannot open %s/%s: %s", x->o->dir, x->stage,
-			    strerror(errno));
-	return 0;
-}
-
 /* The staging directory and what is left in it, removed. */
 static void cleanup(struct xm *x)
 {
 	size_t i;
 
-	if (x->stagefd >= 0) {
+	if (x->d.stagefd >= 0)
 		for (i = 0; i < x->nr; i++)
-			unlinkat(x->stagefd, x->r[i].file, 0);
-		close(x->stagefd);
-	}
-	if (x->stage[0])
-		unlinkat(x->dirfd, x->stage, AT_REMOVEDIR);
-	if (x->dirfd >= 0)
-		close(x->dirfd);
+			unlinkat(x->d.stagefd, x->r[i].file, 0);
+	extract_dir_close(&x->d);
 	free(x->r);
 	buf_free(&x->tmp);
 }
@@ -277,7 +222,7 @@ static void cleanup(struct xm *x)
 int extract_mem_run(const char *archive, const struct extract_mem_opts *o,
 		    struct extract_mem_result *res)
 {
-	struct xm x = { .o = o, .res = res, .dirfd = -1, .stagefd = -1 };
+	struct xm x = { .o = o, .res = res, .d = EXTRACT_DIR_INIT(o->dir, res->message) };
 	struct snapshot_opts so = { .memory = true };
 	struct snapshot *s = NULL;
 	struct snapshot_item it;
@@ -288,20 +233,22 @@ int extract_mem_run(const char *archive, const struct extract_mem_opts *o,
 	so.reader.verify = true;
 	so.reader.problem = on_verify;
 	so.reader.arg = &x;
-	k = open_dirs(&x);
+	k = extract_dir_open(&x.d);
+	if (!k)
+		k = extract_dir_stage(&x.d);
 	if (!k)
 		k = snapshot_open(&s, archive, &so);
 	while (!k && (k = snapshot_next(s, &it)) > 0) {
 		k = 0;
 		if (stopped(&x))
-			k = fail(&x, -EINTR, "interrupted");
+			k = extract_dir_fail(&x.d, -EINTR, "interrupted");
 		else if (it.kind == SNAPSHOT_MEMORY && wanted(&x, it.pid))
 			k = stage(&x, snapshot_reader(s), it.member);
 		else if (it.kind == SNAPSHOT_PROCESS && wanted(&x, it.pid))
 			records(&x, it.json, it.member->name);
 	}
 	if (k < 0)
-		fail(&x, k, "%s", s ? snapshot_error(s) : "out of memory");
+		extract_dir_fail(&x.d, k, "%s", s ? snapshot_error(s) : "out of memory");
 	for (i = 0; !k && i < x.nr; i++)
 		k = place(&x, snapreader_verify(snapshot_reader(s)), &x.r[i]);
 	snapshot_free(s);

@@ -82,6 +82,7 @@ SPEC(s_mapping, { "start", R_STR, NULL }, { "end", R_STR, NULL }, { "offset", R_
      { "errors", R_OBJS, &s_error });
 SPEC(s_exec, { "kind", R_STR, NULL }, { "path", R_BYTES, NULL }, { "dev", R_INT, NULL },
      { "ino", R_INT, NULL }, { "size", R_INT, NULL }, { "deleted", R_BOOL, NULL },
+     { "stat", R_OBJ, &s_stat },
      { "sha256", R_STR, NULL }, { "unhashed", R_STR, NULL }, { "errno", R_STR, NULL },
      { "reason", R_STR, NULL }, { "leases", R_OBJS, &s_lease },
      { "lease_broken", R_BOOL, NULL }, { "watchers", R_OBJS, &s_watcher });
