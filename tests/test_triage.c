@@ -837,6 +837,41 @@ static void test_triage_regions(void **state)
 	assert_int_equal(triage_stats(t)->regions_partial, 2);
 	triage_free(t);
 	unlink(path);
+	/* A region of more than 64 MiB: scanned in windows that overlap, the
+	 * marker across the first window's end found at its address. */
+	o.yara_path = write_tmp(strcpy(path, "/tmp/test_triage.yar.XXXXXX"), rules);
+	t = open_t(&o);
+	{
+		const size_t piece = 1u << 20, total = 65u << 20;
+		const uint64_t base = 0x10000000, mark = base + (64u << 20) - 5;
+		char *buf = malloc(piece);
+		size_t off;
+
+		assert_non_null(buf);
+		for (off = 0; off < total; off += piece) {
+			memset(buf, 'A', piece);
+			for (size_t j = 0; j < 11; j++)
+				if (mark + j >= base + off && mark + j < base + off + piece)
+					buf[mark + j - base - off] = "EVIL-MARKER"[j];
+			assert_int_equal(triage_add_memory(t, 140, base, base + total, base + off, buf,
+							   piece, false), 1);
+		}
+		free(buf);
+		assert_int_equal(triage_add_memory(t, 140, base, base + total, base, NULL, 0, true), 0);
+	}
+	add(t, PROC(140, EXE("/usr/bin/x", false) ",\"memory\":["
+		REGION("10000000", "14100000", "rwxp", "full", "captured",
+		       MEMBER(140, "10000000", "14100000")) "]"), "[]", &r);
+	assert_int_equal(triage_end(t, NULL), 0);
+	n = 0;
+	for (i = 0; (f = triage_finding(t, i)) != NULL; i++)
+		if (f->pid == 140 && f->name && strcmp(f->name, "injected") == 0) {
+			n++;
+			assert_non_null(strstr(f->what.data, "(scanned in windows)"));
+		}
+	assert_int_equal(n, 1);
+	triage_free(t);
+	unlink(path);
 	/* Without --yara only the first bytes are read: enough after them. */
 	t = open_t(NULL);
 	assert_int_equal(triage_add_memory(t, 1, 0x1000, 0x3000, 0x1000, "\177ELF\2\1\1\0", 8,
