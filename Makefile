@@ -90,7 +90,7 @@ SNAPREAD_SRC := src/cmd/snapread.c $(wildcard src/cmd/snapread_*.c) src/cmd/cmd.
 
 UNIT_SRC   := $(wildcard tests/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
-FIXTURE_BIN := $(BUILD)/holder $(BUILD)/stress $(BUILD)/fakeproc $(BUILD)/planted
+FIXTURE_BIN := $(BUILD)/holder $(BUILD)/stress $(BUILD)/fakeproc $(BUILD)/planted $(BUILD)/pacer
 
 PROGS := $(BUILD)/procsnap $(BUILD)/snapread
 
@@ -102,7 +102,8 @@ STATIC_STRIP ?= -s
 # The integration tests that capture (the others test snapread).
 STATIC_IT    := tests/it_capture.sh tests/it_deep.sh tests/it_bounds.sh \
                 tests/it_faults.sh tests/it_hang.sh tests/it_pidns.sh \
-                tests/it_memory.sh tests/it_exec.sh
+                tests/it_memory.sh tests/it_exec.sh tests/it_hidden.sh \
+                tests/it_touch.sh
 
 # What it_preload.sh runs both programs under: a test rootkit that hides
 # a process and a port, and a library that says when it was loaded.
@@ -205,6 +206,10 @@ $(BUILD)/planted: fixtures/planted.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
+$(BUILD)/pacer: fixtures/pacer.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
 $(BUILD)/stress: fixtures/stress.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
@@ -244,8 +249,9 @@ $(BUILD)/bench/views: tests/bench/views.c $(LIB) | deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) $(PKG_LIBS) -lpthread
 
-bench: bench-deps $(PROGS) $(BUILD)/holder $(BENCH_BIN)
+bench: bench-deps $(PROGS) $(BUILD)/holder $(BUILD)/pacer $(BENCH_BIN)
 	BUILD=$(BUILD) bash tests/bench/run.sh
+	BUILD=$(BUILD) bash tests/bench/series.sh
 
 # ---- fuzzing: `make fuzz` -------------------------------------------------
 # clang with libFuzzer (Debian: clang and libclang-rt-14-dev, installed by

@@ -12,6 +12,7 @@
 #include "snapwriter.h"
 
 struct privproc;
+struct reuse;
 
 /* The archive format version written; see docs/FORMAT.md. */
 #define CAPTURE_FORMAT_VERSION 1
@@ -53,6 +54,20 @@ enum capture_probe {
 	CAPTURE_PROBE_AUTO = 0,  /* when pid_max <= CAPTURE_PROBE_AUTO_MAX */
 	CAPTURE_PROBE_ON,
 	CAPTURE_PROBE_OFF,
+};
+
+/* One round of a series (procsnap --every, src/cmd/procsnap_series.c), recorded in
+ * host.json "series" (docs/FORMAT.md). */
+struct capture_series {
+	unsigned long round;      /* 1, 2, ... */
+	unsigned long count;      /* rounds asked for; 0: until interrupted */
+	uint64_t every_ms;        /* from one round's start to the next's */
+	uint64_t late_ms;         /* began this long after its slot, because
+				   * the previous round overran it; 0 */
+	uint64_t previous_ms;     /* how long the previous round took; 0 */
+	const char *first;        /* the first round's archive (file name) */
+	const char *previous;     /* the previous round's, or NULL */
+	bool reuse;               /* content of earlier rounds referenced */
 };
 
 /*
@@ -119,6 +134,14 @@ struct capture_opts {
 	const struct privproc *priv;
 	enum capture_probe probe;
 	bool no_sock_diag;           /* /proc/net only, no netlink sock_diag */
+	bool children;               /* with pids: their descendants too */
+	/* Borrowed: this capture is a round of a series (NULL: not). */
+	const struct capture_series *series;
+	/* Borrowed: content earlier rounds stored (reuse.h), looked up and
+	 * offered to by the formatter thread; NULL: every file copied. */
+	struct reuse *reuse;
+	int parent_self;             /* procsnap's own too (the series that
+				      * forked this round), recorded "self"; 0 */
 	int argc;                    /* procsnap's own command line, recorded */
 	char *const *argv;
 	/* Borrowed; when it becomes non-zero the capture stops, fails with
@@ -147,6 +170,8 @@ struct capture_stats {
 	uint64_t recovered;      /* distinct files whose bytes were stored */
 	uint64_t truncated, shrunk, failed, changed;
 	uint64_t content_bytes;  /* logical bytes of recovered files */
+	uint64_t reused;         /* files referenced from an earlier round */
+	uint64_t reused_bytes;   /* ... their sizes (not copied again) */
 	uint64_t denied;         /* items refused with EACCES/EPERM */
 	uint64_t vanished_items; /* items gone with ENOENT/ESRCH */
 	uint64_t other_errors;
@@ -292,6 +317,14 @@ void capture_free(struct capture *c);
  * directory.  Bytes of host outside [A-Za-z0-9._-] become '_'.
  */
 void capture_basename(char *out, size_t n, const char *host, time_t t);
+
+/*
+ * A round of a series: "procsnap-HOST-YYYYMMDDTHHMMSS.mmmZ-NNNNNN", t with
+ * its milliseconds, then the round (6 digits or more): names sort in time
+ * order and two rounds never share one, however close.
+ */
+void capture_round_basename(char *out, size_t n, const char *host,
+			    const struct timespec *t, unsigned long round);
 
 /* Formats t (+ nsec) as "YYYY-MM-DDTHH:MM:SS[.nnnnnnnnn]Z" (UTC). */
 void capture_utc(char *out, size_t n, time_t t, long nsec);

@@ -20,6 +20,7 @@ int cmd_extract(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_timeline(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 int cmd_triage(int argc, char **argv);
 int cmd_stack(int argc, char **argv);
 
@@ -53,6 +54,12 @@ int cmd_operands(int argc, char **argv, int nargs, bool help, const char *usage)
 /* Adds the pids of "1,2,3" to *list (realloc'ed; the caller frees).
  * Returns 0, or CMD_TROUBLE after a usage error. */
 int cmd_pids(const char *s, const char *opt, int **list, size_t *n);
+/* Appends v to *list (realloc'ed; the caller frees).  0, or CMD_TROUBLE
+ * after saying why. */
+int cmd_int_append(int **list, size_t *n, int v);
+/* Adds the fd number s (an option's argument, --fd) to *list, as above;
+ * a usage error when it is not a number. */
+int cmd_fd_arg(const char *s, const char *opt, int **list, size_t *n);
 /* True when pid is in pids[n], or n is 0 (no --pid: every process). */
 bool cmd_pid_wanted(const int *pids, size_t n, int pid);
 /* A non-negative int, e.g. an fd; else a usage error, CMD_TROUBLE. */

@@ -16,6 +16,8 @@ enum content_status {
 	CONTENT_SHRUNK,    /* the file shrank while read; the rest is zeros */
 	CONTENT_SKIPPED,   /* not read on purpose (--no-content) */
 	CONTENT_FAILED,    /* could not be read; see err */
+	CONTENT_REUSED,    /* not copied: an earlier round of the series
+			      stored these bytes (reuse.h) */
 };
 
 const char *content_status_name(enum content_status s);

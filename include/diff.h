@@ -78,17 +78,32 @@ struct diff_change {
 	const char *field;  /* "fd", "socket", "process" for the kinds that have no field */
 	const json_t *before, *after;
 	const json_t *before_b64, *after_b64;
+	/* fd kinds: the whole fd records compared (before's A's, after's
+	 * B's; NULL where absent), for a caller that needs more of them
+	 * than the summaries hold (its offset, flags, stat).  Borrowed. */
+	const json_t *fd_before, *fd_after;
 };
 
 /* Return 0 to go on; anything else stops the diff and is returned. */
 typedef int (*diff_fn)(const struct diff_change *c, void *arg);
 
-struct diff_opts {
-	bool all;           /* report noise too */
-};
-
 /* One process as the diff sees it.  cgroup: the raw /proc/PID/cgroup
  * bytes, or NULL when not recorded. */
+struct diff_proc;
+
+struct diff_opts {
+	bool all;           /* report noise too */
+	/*
+	 * NULL, or called by diff_run() for every pid, before its changes,
+	 * with the process on each side (NULL where the pid is absent; a
+	 * vanished or self process is passed as it is).  fds holds what the
+	 * diff parsed: every record of a process on one side only (or of
+	 * two different processes), only the records that differ for the
+	 * same process on both.  Non-zero stops the diff and is returned.
+	 */
+	int (*each)(void *arg, const struct diff_proc *a, const struct diff_proc *b);
+};
+
 struct diff_proc {
 	int pid;
 	const json_t *process;

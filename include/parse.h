@@ -51,6 +51,19 @@ int parse_status(const char *s, size_t n, struct parse_status *out);
 int parse_status_field(const char *s, size_t n, const char *key,
 		       const char **val, size_t *vlen);
 
+/* /proc/PID/io (proc(5)): the I/O a process (its threads, and its
+ * reaped children's) has done.  rchar and wchar count the bytes read(2)
+ * and write(2) moved, whatever the file; read_bytes and write_bytes what
+ * reached the storage layer. */
+#define PARSE_IO_FIELDS 7
+extern const char *const parse_io_names[PARSE_IO_FIELDS];
+struct parse_io {
+	uint64_t v[PARSE_IO_FIELDS]; /* in the order of parse_io_names */
+	bool has[PARSE_IO_FIELDS];
+};
+/* Returns 0, or -EINVAL when no field is found. */
+int parse_io(const char *s, size_t n, struct parse_io *out);
+
 /* /proc/PID/fdinfo/N: pos, flags (octal in the file), mnt_id. */
 struct parse_fdinfo {
 	uint64_t pos;

@@ -23,7 +23,9 @@
  *
  * Before unsharing it keeps what the host's tools see: an fd of the
  * host's /proc (lookups through it cross the host namespace's mounts) and
- * the host's mountinfo, from which the capture tells what was hidden.
+ * the host's mountinfo, from which the capture tells what was hidden,
+ * and its mounts file, stored as the host's (after unsharing, self/mounts
+ * would be procsnap's own namespace, its private /proc included).
  *
  * unshare(CLONE_NEWNS) refuses a process with more than one thread: call
  * it before any thread starts.  It never prints; it returns 0 or -errno
@@ -39,8 +41,12 @@ struct privproc {
 	int host_fd;             /* the host's /proc, opened first; or -1 */
 	struct buf host_mountinfo; /* the host's mountinfo (empty: unread) */
 	int mountinfo_err;       /* -errno of reading it, or 0 */
+	struct buf host_mounts;  /* the host's /proc/self/mounts, as mount(8) shows */
+	int mounts_err;          /* -errno of reading it, or 0 */
+	bool mounts_read;        /* host_mounts was tried (before unsharing) */
+	bool mounts_truncated;
 };
-#define PRIVPROC_INIT { false, NULL, NULL, NULL, 0, -1, BUF_INIT, 0 }
+#define PRIVPROC_INIT { false, NULL, NULL, NULL, 0, -1, BUF_INIT, 0, BUF_INIT, 0, false, false }
 
 /*
  * Steps ("step"): "host-proc" (the host's /proc could not be opened),

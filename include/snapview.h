@@ -111,6 +111,27 @@ const struct jsonfast_prune *snapview_fd_lean_prune(void);
 /* The same fields, into an object the caller opened in w. */
 void snapview_object_fields(struct jsonw *w, const struct snapview_ctx *ctx,
 			    const struct object *o);
+/* The TARGET column of the object's row, escaped: a path, a socket's
+ * endpoints, or what could not be read, with the fd's notes. */
+int snapview_object_target(struct buf *out, const struct object *o);
+
+/*
+ * fds --count: rows grouped by what they point at (tally.h).  A row's key
+ * (into key, replaced) is its type and the exact bytes of its target (the
+ * link text, as `ls -l /proc/PID/fd/N` shows it: a socket is socket:[N]);
+ * a row whose target is not known (an fd table not read, a link not read)
+ * is a group of its own kind, by what could not be read.  Then each group
+ * as a line (COUNT TYPE TARGET) or a JSON object (docs/schema/fds-count.json).
+ */
+int snapview_count_key(struct buf *key, const struct object *o);
+const char *snapview_count_header(void);
+struct tally_group;
+int snapview_count_text(struct buf *out, const struct tally_group *g);
+int snapview_count_json(struct buf *out, const struct tally_group *g);
+/* --count --csv: COUNT,TYPE,TARGET (the target's exact bytes). */
+const char *snapview_count_csv_header(void);
+int snapview_count_csv(struct buf *out, const struct tally_group *g);
+
 /* The same for an fd record. */
 int snapview_fd_text(struct buf *out, const struct snapview_ctx *ctx, const json_t *fd);
 int snapview_fd_json(struct buf *out, const struct snapview_ctx *ctx, const json_t *fd);

@@ -16,7 +16,7 @@ for t in "$@"; do
 	bash "$t" || status=1
 done
 # Every command's --json was validated against docs/schema/ by some test.
-for c in ps fds show extract verify diff timeline triage stack; do
+for c in ps fds show extract verify diff timeline triage stack watch; do
 	[ "$all" = 1 ] || break
 	if grep -qx "json $c" "$RESULTS"; then
 		echo "pass json schema: some $c --json output validated" >>"$RESULTS"

@@ -30,6 +30,14 @@ if mkdir -p "$T/tiny" && mount -t tmpfs -o size=64k tmpfs "$T/tiny" 2>/dev/null;
 	eq "full disk: exit 2" 2 "$rc"
 	check "full disk: nothing left behind" no_final "$T/tiny"
 	eq "full disk: says why" true "$(grep -q 'No space left' "$T/tiny.err" && echo true)"
+	# The same on a disk with a few KiB left: one process's archive fits
+	# the page cache but not the disk.
+	head -c $((60 << 10)) /dev/zero >"$T/tiny/filler" 2>/dev/null
+	"$PROCSNAP" -q -p 1 -o "$T/tiny" >/dev/null 2>"$T/tiny1.err"; rc=$?
+	rm -f "$T/tiny/filler"
+	eq "full disk, one process: exit 2" 2 "$rc"
+	check "full disk, one process: nothing left behind" no_final "$T/tiny"
+	eq "full disk, one process: says why" true "$(grep -q 'No space left' "$T/tiny1.err" && echo true)"
 	umount "$T/tiny"
 else
 	skip "full disk" "cannot mount a tmpfs here"
@@ -39,6 +47,14 @@ fi
 "$PROCSNAP" -q -o - >/dev/full 2>"$T/full.err"; rc=$?
 eq "/dev/full: exit 2" 2 "$rc"
 eq "/dev/full: says why" true "$(grep -q 'No space left' "$T/full.err" && echo true)"
+# An archive small enough to be written only when it is closed (one
+# process): the failed last write is still a failed capture.
+for c in gzip none zstd; do
+	"$PROCSNAP" -q -p 1 --compress "$c" -o - >/dev/full 2>"$T/full1.err"; rc=$?
+	eq "/dev/full, one process, $c: exit 2" 2 "$rc"
+	eq "/dev/full, one process, $c: says why" true \
+		"$(grep -q 'No space left' "$T/full1.err" && echo true)"
+done
 
 # A reader that goes away: EPIPE, not a silent death by SIGPIPE.
 start_holder H deleted "$T" 64M

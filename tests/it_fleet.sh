@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # it_fleet.sh: contrib/ for many hosts.  The Velociraptor artifact: its YAML,
-# its keys, and the command line it would run, run by hand.  The Ansible
+# its keys, each parameter giving exactly its procsnap option (its VQL
+# evaluated), and the command line it would run, run by hand.  The Ansible
 # playbook, run for real by ansible-playbook against five hosts on this
 # machine: network namespaces on veth pairs, each with its own sshd (own
 # config, host key, hostname, key-only root login on a non-default port);
@@ -47,52 +48,106 @@ EOF
 		esac
 	done <"$T/vr.check"
 
-	# The command line the artifact runs, built from its own parameters
-	# (defaults, then the overrides a responder would give) and run.
-	# The table maps each parameter to procsnap's option, as the VQL does;
-	# every option must appear in the query.
-	mkdir -p "$T/vr/out"
-	"$PY" - "$ARTIFACT" "$PROCSNAP" "$T/vr/out" "$$" >"$T/vr.argv" 2>"$T/vr.err" <<'EOF'
-import json, sys, yaml
-a = yaml.safe_load(open(sys.argv[1]))
-exe, out, pid = sys.argv[2:5]
-q = "\n".join(s["query"] for s in a["sources"])
-params = {p["name"]: p for p in a["parameters"]}
-val = {n: str(p.get("default", "")) for n, p in params.items()}
-val.update({"NoContent": "Y", "Pids": pid + ", 1", "ReadTimeout": "2"})
-def truth(v):
-    return v.strip().upper() in ("Y", "YES", "TRUE", "OK")
-flags = {"NoContent": "--no-content", "Compress": "--compress",
-         "Pids": "--pid=", "ReadTimeout": "--read-timeout",
-         "MaxFileSize": "--max-file-size"}
-for n, f in flags.items():
-    assert n in params, "no parameter " + n
-    assert f in q, "the query never passes " + f
-assert params["Compress"].get("type") == "choices"
-assert set(params["Compress"]["choices"]) == {"gzip", "zstd", "none"}
-argv = [exe, "-o", out]
-if truth(val["NoContent"]):
-    argv.append("--no-content")
-argv += ["--compress", val["Compress"]]
-for n in ("ReadTimeout", "MaxFileSize"):
-    if val[n].strip():
-        argv += [flags[n], val[n].strip()]
-argv += ["--pid=" + p.strip() for p in val["Pids"].split(",") if p.strip()]
-print(json.dumps(argv))
-EOF
-	if [ -s "$T/vr.argv" ]; then
-		ok "velociraptor: command line built from the parameters"
+	# Each parameter, set alone (the others at their defaults), must give
+	# exactly its option: the artifact's own VQL is evaluated
+	# (tests/tools/vql_options.py) and compared with this table.  Every
+	# parameter needs a row; every option must be one procsnap has.
+	vql() { "$PY" "$ROOT/tests/tools/vql_options.py" "$ARTIFACT" "$@"; }
+	"$PROCSNAP" --help >"$T/vr.help" 2>&1
+	base=$(vql 2>"$T/vr.err" | jq -r 'join(" ")')
+	eq "velociraptor: the defaults give procsnap's defaults" "--compress gzip --memory exec" "$base"
+	[ -s "$T/vr.err" ] && echo "     ($(cat "$T/vr.err"))"
+	VR_TESTED=" " VR_HELPED=" "
+	# vr_gives PARAM VALUE ADD [DROP]: PARAM=VALUE gives the defaults'
+	# options with DROP (that parameter's default words) taken out and ADD
+	# (its option and value) in, once.
+	vr_gives() {
+		local n=$1 v=$2 add=$3 drop=${4:-} got g b rest w
+		VR_TESTED+="$n "
+		got=$(vql "$n=$v" 2>&1 | jq -r 'join(" ")' 2>/dev/null)
+		g=" $got " b=" $base "
+		[ -n "$drop" ] && b=${b/ $drop / }
+		rest=$g
+		if [ -n "$add" ]; then
+			rest=${g/ $add / }
+			# Not there, or there twice: leave it so that it fails.
+			{ [ "$rest" = "$g" ] || [ "${rest/ $add / }" != "$rest" ]; } && rest="$g (never or twice)"
+		fi
+		eq "velociraptor: $n=$v gives exactly '${add:-nothing}'" "$b" "$rest"
+		for w in $add; do
+			w=${w%%=*}
+			case $w in --*) ;; *) continue ;; esac
+			case $VR_HELPED in *" $w "*) continue ;; esac
+			VR_HELPED+="$w "
+			check "velociraptor: procsnap has $w" grep -qE -- "(^|[ ,])$w([ ,=]|\$)" "$T/vr.help"
+		done
+	}
+	vr_gives NoContent Y '--no-content'
+	vr_gives Compress zstd '--compress zstd' '--compress gzip'
+	vr_gives Compress none '--compress none' '--compress gzip'
+	vr_gives Pids '12, 34' '--pid=12 --pid=34'
+	vr_gives ReadTimeout 2.5 '--read-timeout 2.5'
+	vr_gives MaxFileSize 1M '--max-file-size 1M'
+	vr_gives HashMaxSize 64M '--hash-max-size 64M'
+	vr_gives NoHash Y '--no-hash'
+	vr_gives Memory full '--memory full' '--memory exec'
+	vr_gives Memory none '--memory none' '--memory exec'
+	vr_gives MaxMemory 128M '--max-memory 128M'
+	vr_gives MaxProcessMemory 16M '--max-process-memory 16M'
+	vr_gives BreakLeases Y '--break-leases'
+	vr_gives NoTouchWatched Y '--no-touch-watched'
+	vr_gives ProbePids always '--probe-pids'
+	vr_gives ProbePids never '--no-probe-pids'
+	vr_gives ProbePids auto ''
+	vr_gives NoSockDiag Y '--no-sock-diag'
+	vql Pids=12x >/dev/null 2>&1
+	eq "velociraptor: a value the parameter refuses is refused (exit 2)" 2 "$?"
+	eq "velociraptor: every parameter has a row in the table" "" \
+		"$("$PY" -c 'import sys, yaml
+for p in yaml.safe_load(open(sys.argv[1]))["parameters"]:
+    if " %s " % p["name"] not in sys.argv[2]: print(p["name"])' "$ARTIFACT" "$VR_TESTED" 2>&1)"
+
+	# The command line the artifact would run, from its VQL with the
+	# overrides a responder would give, run by hand; twice, to cover every
+	# option.  host.json records what each option set.
+	# vr_run NAME PARAM=VALUE...: runs it into $T/vr/NAME; sets vra.
+	vr_run() {
+		local name=$1 opts
+		shift
+		mkdir -p "$T/vr/$name"
+		vra=""
+		if ! opts=$(vql "$@" 2>"$T/vr.err"); then
+			fail "velociraptor ($name): command line built from the parameters" "$(cat "$T/vr.err")"
+			return 1
+		fi
+		jq -c --arg exe "$PROCSNAP" --arg out "$T/vr/$name" '[$exe, "-o", $out] + .' <<<"$opts" >"$T/vr/$name.argv"
 		"$PY" -c 'import json, os, sys; a = json.load(open(sys.argv[1])); os.execv(a[0], a)' \
-			"$T/vr.argv" >"$T/vr.out" 2>"$T/vr.run.err"
-		eq "velociraptor: the command line runs (exit 0)" 0 "$?"
-		vra=$(tail -n1 "$T/vr.out")
-		check "velociraptor: the archive is in the output directory" test -f "$vra" -a "$(dirname "$vra")" = "$T/vr/out"
-		check "velociraptor: it verifies" "$SNAPREAD" verify "$vra"
+			"$T/vr/$name.argv" >"$T/vr/$name.out" 2>"$T/vr/$name.err"
+		eq "velociraptor ($name): the command line runs (exit 0)" 0 "$?"
+		vra=$(tail -n1 "$T/vr/$name.out")
+		check "velociraptor ($name): the archive is in the output directory" \
+			test -f "$vra" -a "$(dirname "$vra")" = "$T/vr/$name"
+		check "velociraptor ($name): it verifies" "$SNAPREAD" verify "$vra"
+		check "velociraptor ($name): host.json records exactly that command line" \
+			bash -c "bsdtar -xOf '$vra' '*/host.json' | jq -e --slurpfile a '$T/vr/$name.argv' '.command_line[1:] == \$a[0][1:]'"
+	}
+	# hostjson JQ: JQ holds for the last run's host.json.
+	hostjson() { bsdtar -xOf "$vra" '*/host.json' | jq -e "$1" >/dev/null; }
+	if vr_run one NoContent=Y "Pids=$$, 1" ReadTimeout=2 MaxFileSize=1M HashMaxSize=64M \
+		MaxMemory=128M MaxProcessMemory=16M BreakLeases=Y NoTouchWatched=Y ProbePids=never NoSockDiag=Y; then
 		# Not root: only this shell is certain to be readable; as root pid 1 too.
 		check "velociraptor: the chosen pids were captured" \
 			bash -c "'$SNAPREAD' ps --json '$vra' | jq -se 'map(.pid) | index($$) != null'"
-	else
-		fail "velociraptor: command line built from the parameters" "$(cat "$T/vr.err")"
+		check "velociraptor: the options took effect (host.json)" hostjson '
+			.content == false and .compression == "gzip" and .max_file_size == 1048576
+			and .hash_max_size == 67108864 and .memory == "exec" and .max_memory == 134217728
+			and .max_process_memory == 16777216 and .break_leases == true
+			and .touch_watched == false and .sock_diag.used == false'
+	fi
+	if vr_run two Compress=zstd NoHash=Y Memory=none ProbePids=always "Pids=$$"; then
+		check "velociraptor: the options took effect (host.json)" hostjson '
+			.content == true and .compression == "zstd" and .hash_max_size == 0
+			and .memory == "none" and .break_leases == false and .touch_watched == true'
 	fi
 else
 	skip "velociraptor artifact" "python3 with yaml (python3-yaml) is needed"
@@ -250,8 +305,8 @@ eq "fleet: no password login (key refused -> denied)" 255 \
 cat >"$F/inventory.ini" <<EOF
 [fleet]
 alpha   ansible_host=${ADDR[alpha]}
-bravo   ansible_host=${ADDR[bravo]} procsnap_pids="${PID[bravo]}"
-charlie ansible_host=${ADDR[charlie]} procsnap_compress=zstd procsnap_read_timeout=2 procsnap_max_file_size=1M
+bravo   ansible_host=${ADDR[bravo]} procsnap_pids="${PID[bravo]}" procsnap_extra_args='["--no-probe-pids", "--memory", "none"]'
+charlie ansible_host=${ADDR[charlie]} procsnap_compress=zstd procsnap_read_timeout=2 procsnap_max_file_size=1M procsnap_extra_args="--no-sock-diag --hash-max-size 64M"
 delta   ansible_host=${ADDR[delta]}
 echo    ansible_host=${ADDR[echo]} procsnap_read_timeout=bogus
 
@@ -311,6 +366,8 @@ eq "fleet: ansible-playbook exits 2 (some hosts failed)" 2 "$rc"
 LOG="$F/collected/custody.jsonl"
 # rec HOST JQ: JQ holds for HOST's custody record.
 rec() { jq -c --arg h "$1" 'select(.host == $h)' "$LOG" | jq -e "$2" >/dev/null; }
+# hj HOST JQ: JQ holds for the host.json in HOST's archive.
+hj() { bsdtar -xOf "$(jq -r --arg h "$1" 'select(.host == $h) | .archive' "$LOG")" '*/host.json' | jq -e "$2" >/dev/null; }
 check "fleet: the custody log exists" test -s "$LOG"
 check "fleet: every custody line is JSON" jq -e . "$LOG"
 eq "fleet: one custody record per host" "alpha bravo charlie delta echo" \
@@ -356,6 +413,14 @@ eq "bravo: only the chosen pid (procsnap_pids)" "${PID[bravo]}" \
 check "charlie: zstd, read-timeout and max-file-size passed" rec charlie '
 	(.archive | endswith(".tar.zst")) and (.argv | index("--read-timeout") != null)
 	and (.argv | index("--max-file-size") != null) and (.argv | index("--no-content") != null)'
+# procsnap_extra_args: a string split at spaces, and a list, appended as is.
+check "charlie: procsnap_extra_args as a string, split at spaces" rec charlie '
+	.argv[-3:] == ["--no-sock-diag", "--hash-max-size", "64M"]'
+check "charlie: and they took effect (host.json)" hj charlie '
+	.hash_max_size == 67108864 and .sock_diag.used == false and .max_file_size == 1048576'
+check "bravo: procsnap_extra_args as a list" rec bravo '
+	.argv[-3:] == ["--no-probe-pids", "--memory", "none"]'
+check "bravo: and they took effect (host.json)" hj bravo '.memory == "none"'
 check "alpha: the whole host, metadata only" rec alpha '
 	.argv == ["-o", (.remote_archive | split("/")[:-1] | join("/")), "--no-content", "--compress", "gzip"]'
 eq "fleet: no other archives on the controller" 3 "$(ls "$F/collected" | grep -c '\.tar')"

@@ -33,6 +33,7 @@ for a in "\$@"; do
 	case \$a in
 	--json) json=1 ;;
 	--summary) sum=-summary ;;
+	--count) sum=-count ;;
 	--help|-h) json=0; break ;;
 	esac
 done

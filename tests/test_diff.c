@@ -331,6 +331,113 @@ static void test_diff_noise_only_with_all(void **state)
 	seen_free(&s);
 }
 
+/* What watch needs of a change: the whole fd records compared, whichever
+ * field changed, and NULL where the fd is absent. */
+struct records {
+	int64_t pos_before, pos_after;
+	int opened, replaced;
+};
+
+static int fd_records(const struct diff_change *c, void *arg)
+{
+	struct records *r = arg;
+
+	if (c->kind == DIFF_FD && strcmp(c->field, "fd.pos") == 0) {
+		assert_non_null(c->fd_before);
+		assert_non_null(c->fd_after);
+		r->pos_before = json_integer_value(json_object_get(c->fd_before, "pos"));
+		r->pos_after = json_integer_value(json_object_get(c->fd_after, "pos"));
+		assert_non_null(json_object_get(c->fd_after, "stat"));
+	} else if (c->kind == DIFF_FD && strcmp(c->field, "fd") == 0 && !c->fd_before) {
+		assert_non_null(c->fd_after);
+		assert_int_equal(json_integer_value(json_object_get(c->fd_after, "fd")), c->fd);
+		r->opened++;
+	} else if (c->kind == DIFF_FD && strcmp(c->field, "fd") == 0) {
+		assert_non_null(c->fd_after);
+		assert_string_equal(json_string_value(json_object_get(c->fd_before, "target")),
+				    "/photos/1.jpg");
+		r->replaced++;
+	} else if (c->kind == DIFF_FIELD) {
+		assert_null(c->fd_before);
+		assert_null(c->fd_after);
+	}
+	return 0;
+}
+
+static void test_diff_fd_records(void **state)
+{
+	struct diff_opts o = { .all = true };
+	struct records r = { 0 };
+	struct side a, b;
+	char pb[4096];
+
+	(void)state;
+	snprintf(pb, sizeof(pb), "%s", PROC(""));
+	memcpy(strstr(pb, "\"utime\":5"), "\"utime\":9", 9);
+	side(&a, PROC(""), "[" FD_FILE(3, "/var/log/x", 9, 100) "," FD_FILE(5, "/photos/1.jpg", 20, 7) "]");
+	side(&b, pb, "[" FD_FILE(3, "/var/log/x", 9, 900) "," FD_FILE(5, "/photos/2.jpg", 21, 3) ","
+		 FD_FILE(6, "/etc/hosts", 22, 0) "]");
+	assert_int_equal(diff_process(&a.p, &b.p, &o, fd_records, &r), 0);
+	assert_int_equal(r.pos_before, 100);
+	assert_int_equal(r.pos_after, 900);
+	assert_int_equal(r.opened, 1);
+	assert_int_equal(r.replaced, 1);
+	side_free(&a);
+	side_free(&b);
+}
+
+/* diff_opts.each: every pid once, with both sides; its value stops the
+ * diff. */
+struct pairs {
+	int calls, both;
+	size_t changes;
+};
+
+static int on_each(void *arg, const struct diff_proc *a, const struct diff_proc *b)
+{
+	struct pairs *p = arg;
+
+	p->calls++;
+	p->both += a && b && a->pid == b->pid;
+	return 0;
+}
+
+static int stop_each(void *arg, const struct diff_proc *a, const struct diff_proc *b)
+{
+	(void)a;
+	(void)b;
+	return ++((struct pairs *)arg)->calls == 2 ? 9 : 0;
+}
+
+static int count_pairs(const struct diff_change *c, void *arg)
+{
+	(void)c;
+	((struct pairs *)arg)->changes++;
+	return 0;
+}
+
+static void test_diff_each(void **state)
+{
+	struct diff_opts o = { .all = true, .each = on_each };
+	struct pairs p = { 0 };
+	struct diff *d = NULL;
+
+	(void)state;
+	assert_int_equal(diff_open(&d, FIX "base.tar.gz", FIX "base.tar.gz"), 0);
+	assert_int_equal(diff_run(d, &o, count_pairs, &p), 0);
+	assert_true(p.calls > 1);
+	assert_int_equal(p.both, p.calls);
+	assert_int_equal(p.changes, 0);
+	diff_free(d);
+	d = NULL;
+	o.each = stop_each;
+	p.calls = 0;
+	assert_int_equal(diff_open(&d, FIX "base.tar.gz", FIX "base.tar.gz"), 0);
+	assert_int_equal(diff_run(d, &o, count_pairs, &p), 9);
+	assert_int_equal(p.calls, 2);
+	diff_free(d);
+}
+
 static void test_diff_fds_opened_closed_elsewhere(void **state)
 {
 	struct seen s = { 0 };
@@ -509,6 +616,8 @@ int main(void)
 		cmocka_unit_test(test_diff_new_deleted_fd_with_sha),
 		cmocka_unit_test(test_diff_sockets_by_inode),
 		cmocka_unit_test(test_diff_noise_only_with_all),
+		cmocka_unit_test(test_diff_fd_records),
+		cmocka_unit_test(test_diff_each),
 		cmocka_unit_test(test_diff_fds_opened_closed_elsewhere),
 		cmocka_unit_test(test_diff_vanished_and_unreadable),
 		cmocka_unit_test(test_diff_hosts_reboot_first),

@@ -379,6 +379,32 @@ static void test_parse_container(void **state)
 	assert_int_equal(parse_container("junk", 4, &c), -ENOENT);
 }
 
+/* /proc/PID/io, as a process read it of itself. */
+static void test_parse_io(void **state)
+{
+	struct buf b = BUF_INIT;
+	struct parse_io io;
+	int i;
+
+	(void)state;
+	fixture(&b, "io");
+	assert_int_equal(parse_io(b.data, b.len, &io), 0);
+	for (i = 0; i < PARSE_IO_FIELDS; i++)
+		assert_true(io.has[i]);
+	assert_string_equal(parse_io_names[0], "rchar");
+	assert_int_equal(io.v[0], 6976ULL);
+	assert_int_equal(io.v[1], 0ULL);
+	assert_int_equal(io.v[2], 10ULL);
+	assert_string_equal(parse_io_names[6], "cancelled_write_bytes");
+	/* A field alone is enough; none is -EINVAL. */
+	assert_int_equal(parse_io("wchar: 12\n", 10, &io), 0);
+	assert_false(io.has[0]);
+	assert_true(io.has[1]);
+	assert_int_equal(io.v[1], 12);
+	assert_int_equal(parse_io("nothing\n", 8, &io), -EINVAL);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -395,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_parse_ns_and_nspid),
 		cmocka_unit_test(test_parse_maps_line),
 		cmocka_unit_test(test_parse_container),
+		cmocka_unit_test(test_parse_io),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -120,6 +120,34 @@ static void test_snapwriter_reports_output_errors(void **state)
 	close(fd);
 }
 
+/* An archive small enough to reach the output only when it is closed is
+ * still refused when that last write fails (libarchive ignores what its
+ * client's close returns): for each compression. */
+static void test_snapwriter_reports_errors_at_close(void **state)
+{
+	static const enum snap_compress cs[] = { SNAP_COMPRESS_NONE, SNAP_COMPRESS_GZIP,
+						  SNAP_COMPRESS_ZSTD };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cs) / sizeof(cs[0]); i++) {
+		struct snapwriter *w = NULL;
+		int fd = open("/dev/full", O_WRONLY);
+		int r;
+
+		assert_true(fd >= 0);
+		r = snapwriter_open(&w, fd, cs[i], "T", 0);
+		if (!r)
+			r = snapwriter_add(w, "small", "abc", 3, NULL);
+		if (!r)
+			r = snapwriter_finish(w);
+		assert_int_equal(r, -ENOSPC);
+		assert_non_null(strstr(snapwriter_error(w), "No space"));
+		snapwriter_free(w);
+		close(fd);
+	}
+}
+
 static void test_snapwriter_compress_names(void **state)
 {
 	enum snap_compress c;
@@ -138,6 +166,7 @@ int main(void)
 		cmocka_unit_test(test_snapwriter_sparse_round_trip),
 		cmocka_unit_test(test_snapwriter_refuses_wrong_sizes),
 		cmocka_unit_test(test_snapwriter_reports_output_errors),
+		cmocka_unit_test(test_snapwriter_reports_errors_at_close),
 		cmocka_unit_test(test_snapwriter_compress_names),
 	};
 

@@ -292,13 +292,11 @@ static la_ssize_t gz_write(struct archive *a, struct snapwriter *w, const void *
 }
 
 /* The gzip trailer: only a finished stream passes gzip -t. */
-static int gz_close(struct archive *a, struct snapwriter *w)
+static int gz_close(struct snapwriter *w)
 {
 	int r = gzstream_finish(w->gz);
 
-	if (r)
-		archive_set_error(a, -r, "gzip: %s", gzstream_error(w->gz));
-	return r ? ARCHIVE_FATAL : ARCHIVE_OK;
+	return r ? afail(w, r, "close archive: gzip: %s", gzstream_error(w->gz)) : 0;
 }
 
 la_ssize_t archiver_out_write(struct archive *a, void *arg, const void *p, size_t n)
@@ -323,15 +321,21 @@ la_ssize_t archiver_out_write(struct archive *a, void *arg, const void *p, size_
 	return out_flush(a, w, p, n) ? -1 : (la_ssize_t)n;
 }
 
+/*
+ * libarchive drops what its client closer returns (archive_write.c,
+ * archive_write_client_close), so a failure here is recorded as the
+ * archiver's own: an archive small enough to be written only at close
+ * (to /dev/full, or a disk just full) must not be reported as written.
+ */
 int archiver_out_close(struct archive *a, void *arg)
 {
 	struct snapwriter *w = arg;
-	int r;
+	int r = 0;
 
 	if (w->gz)
-		return gz_close(a, w);
-	r = w->olen ? out_flush(a, w, w->obuf, w->olen) : 0;
-
+		r = gz_close(w);
+	else if (w->olen && out_flush(a, w, w->obuf, w->olen))
+		r = archive_failed(w, "close archive");
 	w->olen = 0;
 	return r ? ARCHIVE_FATAL : ARCHIVE_OK;
 }

@@ -363,8 +363,11 @@ int capture_run(struct capture *c, int fd, const char *topdir)
 		memcpy(pids, c->o.pids, npids * sizeof(*pids));
 		/* Members must come in ascending pid order, each pid once
 		 * (docs/FORMAT.md): -p 2 -p 1 -p 2 is pids 1 and 2. */
+		if (c->o.children)
+			r = children_add(c, &pids, &npids);
 		npids = sort_unique(pids, npids);
-		r = unlisted_check_given(c, pids, npids);
+		if (!r)
+			r = unlisted_check_given(c, pids, npids);
 	} else {
 		uint64_t listed_at = unlisted_clock(c);
 

@@ -48,9 +48,9 @@
  * record_maps.c, record_mem.c, record_net.c, record_exec.c; record_fields.c,
  * recover.c; collect_proc.c; collect_fd.c, collect_ns.c, collect_maps.c,
  * collect_tasks.c, collect_watch.c, collect_mem.c, collect_exec.c;
- * unlisted.c; hidden.c, netview.c; touch.c; memsel.c; exec_hash.c,
- * exec_read.c; watchdog.c; memread.c; batch.c; threads.c; progress.c;
- * stamp.c.
+ * unlisted.c; hidden.c, netview.c; children.c; touch.c; memsel.c;
+ * exec_hash.c, exec_read.c; watchdog.c; memread.c; batch.c; threads.c;
+ * progress.c; stamp.c; reuse.c (beside recover.c).
  */
 
 #include <pthread.h>
@@ -70,6 +70,7 @@
 #include "jsonw.h"
 #include "locks.h"
 #include "procfs.h"
+#include "reuse.h"
 #include "sockets.h"
 #include "u64map.h"
 
@@ -206,6 +207,9 @@ struct stored {
 	struct touch_seen *seen;  /* the watchers that see its reads (malloc'ed) */
 	size_t nseen, seencap;
 	struct stored *sibling;   /* the next stored file of the same directory */
+	/* CONTENT_REUSED: where an earlier round of the series stored the
+	 * bytes (borrowed from the capture's reuse table). */
+	const struct reuse_entry *from;
 };
 
 /* Who would notice a read: the leases of /proc/locks and every fsnotify
@@ -328,6 +332,7 @@ struct proc_item {
 	struct span raw[NRAW];
 	bool raw_truncated[NRAW];
 	struct span link[NLINKS];
+	struct span io;           /* /proc/PID/io */
 	bool exe_have_stat;
 	struct stat exe_st;
 	struct procfs_btime exe_btime;
@@ -881,6 +886,13 @@ int unlisted_find(struct capture *c, uint64_t listed_at, int **pids, size_t *n);
 uint64_t unlisted_clock(const struct capture *c);
 /* -p pids that exist but are missing from the listing: marked. */
 int unlisted_check_given(struct capture *c, const int *pids, size_t n);
+
+/* ---- children.c: --children ---- */
+
+/* The descendants of the pids in *pids (malloc'ed; replaced), added
+ * after them, each once: from task/ * /children, or every process's
+ * parent where the kernel has no such file.  0 or -ENOMEM (said). */
+int children_add(struct capture *c, int **pids, size_t *n);
 
 /* ---- record_net.c: a network namespace's members ---- */
 

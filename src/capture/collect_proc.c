@@ -61,6 +61,18 @@ static void collect_links(struct batch *b, int piddir)
 	}
 }
 
+/* /proc/PID/io: what the process read and wrote so far, which a series
+ * turns into rates (snapread watch).  A single_open() file, read whole;
+ * it needs the right to ptrace the process, as environ does. */
+static void collect_io(struct batch *b, int piddir)
+{
+	bool truncated;
+	int r = batch_keep_file(b, piddir, "io", 4096, PROCFS_ONE_SHOT, &b->proc.io, &truncated);
+
+	if (r)
+		PROC_ERR(&b->proc, "io", r);
+}
+
 /* An fd table: the process's own (tid 0), or a thread's. */
 struct table_dirs {
 	int tid, fddir, infodir;
@@ -185,6 +197,7 @@ int collect_process(struct capture *c, struct lane *l, int pid)
 	if (rc)
 		goto out;
 	collect_links(b, piddir);
+	collect_io(b, piddir);
 	collect_ns(b, piddir);
 	rc = collect_netns(c, piddir, pid, p->ns_ino[NS_NET]);
 	if (!rc)

@@ -24,6 +24,7 @@ const char *content_status_name(enum content_status s)
 	case CONTENT_SHRUNK: return "shrunk";
 	case CONTENT_SKIPPED: return "skipped";
 	case CONTENT_FAILED: return "failed";
+	case CONTENT_REUSED: return "reused";
 	}
 	return "unknown";
 }

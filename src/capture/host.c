@@ -125,6 +125,23 @@ static void host_system(struct capture *c, struct jsonw *j)
 	jsonw_str(j, "boot_time", t);
 }
 
+/* This capture as a round of a series (procsnap --every). */
+static void host_series(struct jsonw *j, const struct capture_series *s)
+{
+	jsonw_open(j, "series");
+	jsonw_uint(j, "round", s->round);
+	jsonw_uint(j, "count", s->count);
+	jsonw_uint(j, "every_ms", s->every_ms);
+	jsonw_str(j, "first", s->first);
+	jsonw_str(j, "previous", s->previous);
+	if (s->late_ms) {
+		jsonw_uint(j, "late_ms", s->late_ms);
+		jsonw_uint(j, "previous_ms", s->previous_ms);
+	}
+	jsonw_bool(j, "reuse", s->reuse);
+	jsonw_close(j);
+}
+
 /*
  * What the capture would do to a file that someone notices being opened
  * (touch.c), and whether every process's watchers were known before the
@@ -183,6 +200,8 @@ static void host_capture(struct capture *c, struct jsonw *j)
 	jsonw_uint(j, "page_size", c->page);
 	jsonw_uint(j, "hash_max_size", c->o.no_hash ? 0 : c->o.hash_max_size);
 	host_touch(c, j);
+	if (c->o.series)
+		host_series(j, c->o.series);
 }
 
 /* The sockets of procsnap's own namespace, by both views: the raw
@@ -341,6 +360,10 @@ int host_summary(struct capture *c)
 	jsonw_uint(&j, "failed", s->failed);
 	jsonw_uint(&j, "changed", s->changed);
 	jsonw_uint(&j, "content_bytes", s->content_bytes);
+	if (c->o.series) {
+		jsonw_uint(&j, "reused", s->reused);
+		jsonw_uint(&j, "reused_bytes", s->reused_bytes);
+	}
 	jsonw_uint(&j, "denied", s->denied);
 	jsonw_uint(&j, "vanished_items", s->vanished_items);
 	jsonw_uint(&j, "other_errors", s->other_errors);

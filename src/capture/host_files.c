@@ -7,11 +7,15 @@
 #include <unistd.h>
 
 #include "capture_int.h"
+#include "privproc.h"
 #include "procfs.h"
 
 /* A host file is read relative to the proc root in use, or to the host's
- * root directory ("/"; capture_opts.host_root in tests). */
-enum host_base { FROM_PROC, FROM_ROOT };
+ * root directory ("/"; capture_opts.host_root in tests).  FROM_HOST_NS:
+ * as the host's mount namespace shows it, so taken by privproc before
+ * procsnap left that namespace (else like FROM_PROC: the proc root given
+ * is the host's, or no private /proc was tried). */
+enum host_base { FROM_PROC, FROM_ROOT, FROM_HOST_NS };
 
 struct host_file {
 	const char *member;   /* under TOP/host/ */
@@ -31,9 +35,9 @@ static const struct host_file host_files[] = {
 	/* Why the kernel is tainted: a bit mask (unsigned, out-of-tree or
 	 * forced modules...), see the kernel's tainted-kernels.rst. */
 	{ "proc/sys/kernel/tainted", FROM_PROC, "sys/kernel/tainted", "/proc/sys/kernel/tainted", false },
-	/* The mounts of procsnap's own mount namespace, as mount(8) on the
-	 * host shows them: a bind mount over /proc/PID is listed here. */
-	{ "proc/mounts", FROM_PROC, "self/mounts", "/proc/mounts", false },
+	/* The host's mounts, as mount(8) shows them: a bind mount over
+	 * /proc/PID is listed here. */
+	{ "proc/mounts", FROM_HOST_NS, "self/mounts", "/proc/mounts", false },
 	/* Names for the uids and gids of the records (snapread shows them
 	 * beside the numbers), and which machine and system this is. */
 	{ "etc/passwd", FROM_ROOT, "etc/passwd", "/etc/passwd", false },
@@ -83,8 +87,27 @@ static int read_one(struct host_copies *h, size_t i, int dirfd)
 	return 0;
 }
 
+/* The copy privproc took in the host's namespace, as if read now. */
+static int take_host_ns(struct host_copies *h, size_t i, const struct privproc *pp)
+{
+	size_t start = h->text.len, n = pp->host_mounts.len;
+
+	if (pp->mounts_err)
+		return pp->mounts_err;
+	h->truncated[i] = pp->mounts_truncated || n > HOST_FILE_MAX;
+	if (n > HOST_FILE_MAX)
+		n = HOST_FILE_MAX;
+	if (buf_append(&h->text, pp->host_mounts.data, n))
+		return -ENOMEM;
+	h->sp[i].ok = true;
+	h->sp[i].off = start;
+	h->sp[i].len = n;
+	return 0;
+}
+
 int host_files_read(struct capture *c)
 {
+	const struct privproc *pp = c->o.priv;
 	struct host_copies *h = calloc(1, sizeof(*h));
 	int rootdir;
 	size_t i;
@@ -96,7 +119,10 @@ int host_files_read(struct capture *c)
 	if (rootdir < 0)
 		rootdir = -errno;
 	for (i = 0; i < NFILES; i++) {
-		h->err[i] = read_one(h, i, host_files[i].base == FROM_PROC ? c->rootfd : rootdir);
+		if (host_files[i].base == FROM_HOST_NS && pp && pp->mounts_read)
+			h->err[i] = take_host_ns(h, i, pp);
+		else
+			h->err[i] = read_one(h, i, host_files[i].base == FROM_ROOT ? rootdir : c->rootfd);
 		if (h->err[i] == -ENOMEM)
 			break;
 	}

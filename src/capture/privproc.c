@@ -105,6 +105,9 @@ int privproc_enter(struct privproc *pp, const char *proc)
 	r = procfs_read(pp->host_fd, "self/mountinfo", CAPTURE_MAX_RAW, &pp->host_mountinfo,
 			&truncated);
 	pp->mountinfo_err = r;
+	pp->mounts_err = procfs_read(pp->host_fd, "self/mounts", CAPTURE_MAX_RAW, &pp->host_mounts,
+				     &pp->mounts_truncated);
+	pp->mounts_read = true;
 	bind = bindable(pp);
 	if (unshare(CLONE_NEWNS) < 0)
 		return stop(pp, "unshare", -errno);
@@ -158,4 +161,5 @@ void privproc_release(struct privproc *pp)
 		close(pp->host_fd);
 	pp->host_fd = -1;
 	buf_free(&pp->host_mountinfo);
+	buf_free(&pp->host_mounts);
 }

@@ -152,8 +152,17 @@ void record_content(struct capture *c, struct jsonw *j, const struct stored *s)
 
 	jsonw_open(j, "content");
 	jsonw_str(j, "status", content_status_name(r->status));
-	if (r->sha256[0]) { /* a member was stored */
-		jsonw_str(j, "member", s->member);
+	if (s->from) {
+		/* The bytes are in an earlier round's archive (reuse.h). */
+		jsonw_open(j, "reused");
+		jsonw_str(j, "archive", s->from->archive);
+		jsonw_str(j, "top", s->from->top);
+		jsonw_str(j, "member", s->from->member);
+		jsonw_close(j);
+	}
+	if (r->sha256[0]) { /* a member was stored, here or earlier */
+		if (!s->from)
+			jsonw_str(j, "member", s->member);
 		jsonw_str(j, "sha256", r->sha256);
 		jsonw_uint(j, "stored", r->stored);
 		jsonw_uint(j, "read", r->read);

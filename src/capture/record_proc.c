@@ -120,6 +120,28 @@ static void record_status(struct jsonw *j, const struct parse_status *pst)
 	}
 }
 
+/* What /proc/PID/io says, when it was read (else its error is recorded
+ * already); text that is not io's is an error of its own. */
+static void record_io(struct capture *c, const struct batch *b)
+{
+	const struct span *sp = &b->proc.io;
+	struct jsonw *j = &c->j;
+	struct parse_io io;
+	int i;
+
+	if (!sp->ok)
+		return;
+	if (parse_io(batch_text(b, sp), sp->len, &io)) {
+		record_error(c, &c->errs, "io", -EINVAL);
+		return;
+	}
+	jsonw_open(j, "io");
+	for (i = 0; i < PARSE_IO_FIELDS; i++)
+		if (io.has[i])
+			jsonw_uint(j, parse_io_names[i], io.v[i]);
+	jsonw_close(j);
+}
+
 /* exe, cwd and root; a deleted exe's bytes are recovered; a deleted cwd
  * is said (it has no bytes). */
 static int record_links(struct capture *c, struct batch *b)
@@ -191,7 +213,8 @@ static int record_begin(struct capture *c, struct batch *b)
 	jsonw_aopen(&c->errs, NULL);
 	jsonw_open(j, NULL);
 	jsonw_int(j, "pid", b->pid);
-	jsonw_bool(j, "self", b->pid == c->self);
+	jsonw_bool(j, "self", b->pid == c->self ||
+		   (c->o.parent_self > 0 && b->pid == c->o.parent_self));
 	c->have_stat = false;
 	c->deleted_fds = 0;
 	c->deleted_special = 0;
@@ -224,6 +247,7 @@ static int record_begin(struct capture *c, struct batch *b)
 		record_identity(c, &ps);
 	if (have_status)
 		record_status(j, &pst);
+	record_io(c, b);
 	rc = record_links(c, b);
 	if (!rc)
 		rc = record_namespaces(c, b, have_status);

@@ -104,6 +104,26 @@ int cmd_number(const char *s, const char *opt, int *out)
 	return 0;
 }
 
+int cmd_int_append(int **list, size_t *n, int v)
+{
+	int *l = realloc(*list, (*n + 1) * sizeof(*l));
+
+	if (!l) {
+		cmd_error("out of memory");
+		return CMD_TROUBLE;
+	}
+	*list = l;
+	l[(*n)++] = v;
+	return 0;
+}
+
+int cmd_fd_arg(const char *s, const char *opt, int **list, size_t *n)
+{
+	int fd;
+
+	return cmd_number(s, opt, &fd) ? CMD_TROUBLE : cmd_int_append(list, n, fd);
+}
+
 int cmd_pids(const char *s, const char *opt, int **list, size_t *n)
 {
 	char *copy = strdup(s), *tok, *save = NULL;
@@ -114,23 +134,11 @@ int cmd_pids(const char *s, const char *opt, int **list, size_t *n)
 		return CMD_TROUBLE;
 	}
 	for (tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
-		int *l;
-
 		rc = cmd_number(tok, opt, &pid);
-		if (rc)
-			break;
-		if (pid == 0) {
+		if (!rc && pid == 0)
 			rc = cmd_usage_error("%s: 0 is not a pid", opt);
-			break;
-		}
-		l = realloc(*list, (*n + 1) * sizeof(*l));
-		if (!l) {
-			cmd_error("out of memory");
-			rc = CMD_TROUBLE;
-			break;
-		}
-		*list = l;
-		l[(*n)++] = pid;
+		if (!rc)
+			rc = cmd_int_append(list, n, pid);
 	}
 	if (!rc && !*n)
 		rc = cmd_usage_error("%s: no pid given", opt);

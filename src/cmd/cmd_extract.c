@@ -122,22 +122,11 @@ struct args {
 /* --fd N or --fd exe: 0, or CMD_TROUBLE after saying why. */
 static int add_fd(struct args *a, const char *arg)
 {
-	int fd, *v;
-
 	if (strcmp(arg, "exe") == 0) {
 		a->eo.exe = true;
-		fd = -1;
-	} else if (cmd_number(arg, "--fd", &fd)) {
-		return CMD_TROUBLE;
+		return cmd_int_append(&a->fds, &a->nfds, -1);
 	}
-	v = realloc(a->fds, (a->nfds + 1) * sizeof(*v));
-	if (!v) {
-		cmd_error("out of memory");
-		return CMD_TROUBLE;
-	}
-	a->fds = v;
-	a->fds[a->nfds++] = fd;
-	return 0;
+	return cmd_fd_arg(arg, "--fd", &a->fds, &a->nfds);
 }
 
 /* The options into a: -1 to go on, else the exit status. */

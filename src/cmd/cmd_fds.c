@@ -9,10 +9,11 @@
 #include "objects.h"
 #include "snapshot.h"
 #include "snapview.h"
+#include "tally.h"
 
 static const char usage[] =
-"usage: snapread fds [--pid PID[,PID...]] [--deleted] [--changing] [--type TYPE]\n"
-"                    [--json | --csv] SNAP\n"
+"usage: snapread fds [--pid PID[,PID...]] [--fd N] [--deleted] [--changing]\n"
+"                    [--type TYPE] [--count] [--json | --csv] SNAP\n"
 "What each process holds, as lsof lists it: COMMAND, PID, UID (effective),\n"
 "FD (the number and its mode: r read, w write, u both; txt a deleted\n"
 "executable, mem a deleted file mapped, cwd a deleted working directory,\n"
@@ -26,12 +27,18 @@ static const char usage[] =
 "not be read is a row of its own, never left out.\n"
 "\n"
 "  --pid PID       only these processes (repeatable, or comma-separated)\n"
+"  --fd N          only fd N (repeatable); a table that could not be read\n"
+"                  is still a row: it may hold fd N\n"
 "  --deleted       only what is deleted, or may be: every recovered object\n"
 "  --changing      only files that changed while they were read\n"
 "  --type TYPE     only this type: file, memfd, dir, socket, pipe, fifo,\n"
 "                  chr, blk, anon, other, unknown; or this kind: tmpfile,\n"
 "                  pidfd, eventfd, eventpoll, ... (repeatable)\n"
-"  --json          one JSON object per row per line (docs/schema/fd.json)\n"
+"  --count         count the rows by target (the link, as ls -l shows it),\n"
+"                  most frequent first: COUNT, TYPE, TARGET; what could not\n"
+"                  be read is counted apart, never as a target\n"
+"  --json          one JSON object per row per line (docs/schema/fd.json;\n"
+"                  with --count, per target: docs/schema/fds-count.json)\n"
 "  --csv           the same columns as CSV (RFC 4180, a header row; TARGET\n"
 "                  the exact bytes; cells beginning = + - @ written '=)\n"
 "  --help          this help\n";
@@ -47,7 +54,12 @@ static const char *const known_kinds[] = {
 };
 
 struct fds {
-	bool json, csv, deleted, changing;
+	bool json, csv, deleted, changing, count;
+	int *fdnums;              /* --fd */
+	size_t nfdnums;
+	bool *fd_met;
+	struct tally tally;       /* --count */
+	struct buf key;
 	int *pids;
 	size_t npids;
 	bool *pid_met;
@@ -92,8 +104,29 @@ static bool type_wanted(struct fds *f, const struct object *o)
 	return ok || o->kind == OBJECT_NOFD;
 }
 
+/* --fd: an fd of those numbers, or a table not read (it may hold one). */
+static bool fd_wanted(struct fds *f, const struct object *o)
+{
+	int64_t n;
+	size_t i;
+	bool ok = false;
+
+	if (!f->nfdnums)
+		return true;
+	if (o->kind == OBJECT_NOFD)
+		return true;
+	if (o->kind != OBJECT_FD || !snapshot_int(o->rec, "fd", &n))
+		return false;
+	for (i = 0; i < f->nfdnums; i++)
+		if (f->fdnums[i] == n)
+			ok = f->fd_met[i] = true;
+	return ok;
+}
+
 static bool wanted(struct fds *f, const struct object *o)
 {
+	if (!fd_wanted(f, o))
+		return false;
 	if (f->deleted && !object_maybe_deleted(o))
 		return false;
 	if (f->changing && !object_changing(o))
@@ -108,10 +141,24 @@ static int row(void *arg, const struct object *o)
 
 	if (!wanted(f, o))
 		return 0;
+	if (f->count) {
+		w = snapview_count_key(&f->key, o);
+		return w ? w : tally_add(&f->tally, f->key.data, f->key.len, o->pid);
+	}
 	w = f->json ? snapview_object_json(&f->out, &f->ctx, o)
 	    : f->csv ? snapview_object_csv(&f->out, &f->ctx, o)
 		     : snapview_object_text(&f->out, &f->ctx, o);
 	/* A row at a time: the buffer stays small (and in cache). */
+	return w ? w : cmd_flush(&f->out);
+}
+
+/* One group of --count. */
+static int group(void *arg, const struct tally_group *g)
+{
+	struct fds *f = arg;
+	int w = f->json ? snapview_count_json(&f->out, g)
+		: f->csv ? snapview_count_csv(&f->out, g) : snapview_count_text(&f->out, g);
+
 	return w ? w : cmd_flush(&f->out);
 }
 
@@ -144,7 +191,7 @@ static int process_rows(struct fds *f, const json_t *proc, int pid)
 	int w = 0;
 
 	snapview_ctx_process(&f->ctx, proc);
-	if (f->json)
+	if (f->json && !f->count)
 		w = json_rows(f);
 	for (i = 0; i < json_array_size(f->held) && !w; i++) {
 		o.rec = json_array_get(f->held, i);
@@ -177,15 +224,32 @@ static int add_type(struct fds *f, const char *t)
 	return 0;
 }
 
+/* Adds --fd N: 0, or CMD_TROUBLE. */
+static int add_fd(struct fds *f, const char *arg)
+{
+	bool *m = realloc(f->fd_met, (f->nfdnums + 1) * sizeof(*m));
+
+	if (!m) {
+		cmd_error("out of memory");
+		return CMD_TROUBLE;
+	}
+	f->fd_met = m;
+	m[f->nfdnums] = false;
+	return cmd_fd_arg(arg, "--fd", &f->fdnums, &f->nfdnums);
+}
+
 /* The options into f: -1 to go on, else the exit status. */
 static int parse(int argc, char **argv, struct fds *f)
 {
-	enum { OPT_PID = 256, OPT_DELETED, OPT_CHANGING, OPT_TYPE, OPT_JSON, OPT_CSV, OPT_HELP };
+	enum { OPT_PID = 256, OPT_DELETED, OPT_CHANGING, OPT_TYPE, OPT_JSON, OPT_CSV, OPT_HELP,
+	       OPT_FD, OPT_COUNT };
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, OPT_PID },
 		{ "deleted", no_argument, NULL, OPT_DELETED },
 		{ "changing", no_argument, NULL, OPT_CHANGING },
 		{ "type", required_argument, NULL, OPT_TYPE },
+		{ "fd", required_argument, NULL, OPT_FD },
+		{ "count", no_argument, NULL, OPT_COUNT },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "csv", no_argument, NULL, OPT_CSV },
 		{ "help", no_argument, NULL, OPT_HELP },
@@ -201,6 +265,11 @@ static int parse(int argc, char **argv, struct fds *f)
 		case OPT_JSON: f->json = true; break;
 		case OPT_CSV: f->csv = true; break;
 		case OPT_HELP: help = true; break;
+		case OPT_COUNT: f->count = true; break;
+		case OPT_FD:
+			if (add_fd(f, optarg))
+				return CMD_TROUBLE;
+			break;
 		case OPT_PID:
 			if (cmd_pids(optarg, "--pid", &f->pids, &f->npids))
 				return CMD_TROUBLE;
@@ -227,6 +296,12 @@ static int mistakes(const struct fds *f, const char *path)
 	for (i = 0; i < f->npids; i++)
 		if (!f->pid_met[i]) {
 			cmd_error("%s: pid %d is not in the snapshot", cmd_path(path), f->pids[i]);
+			return CMD_TROUBLE;
+		}
+	for (i = 0; i < f->nfdnums; i++)
+		if (!f->fd_met[i]) {
+			cmd_error("%s: no process %s holds fd %d", cmd_path(path),
+				  f->npids ? "asked for" : "in the snapshot", f->fdnums[i]);
 			return CMD_TROUBLE;
 		}
 	for (i = 0; i < f->ntypes; i++)
@@ -283,14 +358,14 @@ static int hold(struct fds *f, struct snapshot *s, const struct snapshot_item *i
 		x = snapshot_fd_parse(s, it->pid, it->line, it->text, it->len, &j);
 		if (x)
 			return x;
-		if (f->json) {
+		if (f->json && !f->count) {
 			x = hold_head(f, j, it->pid);
 			json_decref(j);
 			return x;
 		}
 		return json_array_append_new(f->held, j) ? -ENOMEM : 0;
 	}
-	if (f->json)
+	if (f->json && !f->count)
 		return hold_head(f, it->json, it->pid);
 	return json_array_append(f->held, it->json) ? -ENOMEM : 0;
 }
@@ -321,13 +396,13 @@ static int list(const char *path, struct fds *f)
 	so.fd_text = f->npids > 0;
 	/* A --json row leaves the stat, fdinfo and marks unwritten: they are
 	 * validated, not built (about half of each record). */
-	if (f->json)
+	if (f->json && !f->count)
 		so.fd_prune = snapview_fd_lean_prune();
 	x = snapshot_open(&s, path, &so);
 	if (!x && f->csv)
-		buf_puts(&f->out, snapview_fd_csv_header());
+		buf_puts(&f->out, f->count ? snapview_count_csv_header() : snapview_fd_csv_header());
 	else if (!x && !f->json)
-		buf_puts(&f->out, snapview_fd_header());
+		buf_puts(&f->out, f->count ? snapview_count_header() : snapview_fd_header());
 	/* One process at a time: memory does not grow with the snapshot. */
 	while (!x && !w && (x = snapshot_next(s, &it)) > 0) {
 		x = 0;
@@ -342,6 +417,8 @@ static int list(const char *path, struct fds *f)
 		else if (it.kind == SNAPSHOT_PROCESS && pid_wanted(f, it.pid, true))
 			w = process_rows(f, it.json, it.pid);
 	}
+	if (!x && !w && f->count)
+		w = tally_groups(&f->tally, group, f);
 	if (x == -EFBIG && f->held_bytes > SNAPSHOT_MAX_FD_BYTES) {
 		cmd_flush(&f->out);
 		rc = CMD_TROUBLE; /* hold() said why */
@@ -356,7 +433,8 @@ static int list(const char *path, struct fds *f)
 
 int cmd_fds(int argc, char **argv)
 {
-	struct fds f = { .out = BUF_INIT, .heads = BUF_INIT, .tail = BUF_INIT };
+	struct fds f = { .out = BUF_INIT, .key = BUF_INIT, .tally = TALLY_INIT,
+			 .heads = BUF_INIT, .tail = BUF_INIT };
 	int rc = parse(argc, argv, &f);
 
 	if (rc < 0) {
@@ -371,6 +449,10 @@ int cmd_fds(int argc, char **argv)
 	}
 	json_decref(f.held);
 	buf_free(&f.out);
+	buf_free(&f.key);
+	tally_free(&f.tally);
+	free(f.fdnums);
+	free(f.fd_met);
 	buf_free(&f.heads);
 	buf_free(&f.tail);
 	free(f.ends);

@@ -18,6 +18,7 @@
 #include "parse.h"
 #include "selfcheck.h"
 #include "privproc.h"
+#include "procsnap_series.h"
 #include "procsnap_progress.h"
 #include "signals.h"
 
@@ -60,6 +61,14 @@ static void usage(FILE *f)
 "                      the watchers recorded); reads every process's\n"
 "                      watchers first\n"
 "  -p, --pid PID       capture only this process (repeatable)\n"
+"  --children          with -p: its descendants too\n"
+"  --every SECS        a series: a capture every SECS seconds (0.1 or\n"
+"                      more), each round a complete archive of its own in\n"
+"                      DIR, named so that names sort in time order\n"
+"  --count N           with --every: N rounds (default 0: until a signal)\n"
+"  --no-reuse          with --every: copy every recovered file in every\n"
+"                      round (default: a file an earlier round stored,\n"
+"                      unchanged since, is referenced, not copied again)\n"
 "  --proc DIR          read this proc tree instead of /proc (testing; no\n"
 "                      private /proc then)\n"
 "  --host-root DIR     read the host's files outside /proc (/etc/ld.so.preload)\n"
@@ -359,9 +368,46 @@ struct args {
 	int *pids;        /* malloc'ed; o.pids borrows it */
 	size_t npids;
 	bool quiet;
+	struct series_opts series; /* every_ms 0: one capture */
+	bool count_given;
 	bool progress;    /* --progress */
+	struct progress_line *pl; /* the status line (main's), for each round */
 	struct selfcheck self; /* o.selfcheck borrows it */
 };
+
+/* --every SECS, --count N.  0, or 2 after saying why. */
+static int set_series(struct args *a, bool every, const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (every && (errno || *end || end == s || !(v >= 0.1 && v <= 86400)))
+		return usage_error("--every: '%s' is not a number of seconds (0.1 to 86400)", s);
+	if (!every && (errno || *end || end == s || !(v >= 0 && v <= 1e9) ||
+		       v != (double)(unsigned long)v))
+		return usage_error("--count: '%s' is not a number of rounds", s);
+	if (every)
+		a->series.every_ms = (uint64_t)(v * 1000 + 0.5);
+	else
+		a->series.count = (unsigned long)v, a->count_given = true;
+	return 0;
+}
+
+/* The options that go together: 0, or 2 after saying why. */
+static int check_series(struct args *a)
+{
+	if (a->count_given && !a->series.every_ms)
+		return usage_error("--count needs --every");
+	if (a->o.children && !a->npids)
+		return usage_error("--children needs -p PID");
+	if (a->series.every_ms && strcmp(a->dir, "-") == 0)
+		return usage_error("--every writes an archive per round: give -o DIR, not -o -");
+	a->series.suffix = snapwriter_suffix(a->o.compress);
+	a->series.quiet = a->quiet;
+	return 0;
+}
 
 /* -p PID: appended to a->pids.  0, or 2 after saying why. */
 static int add_pid(struct args *a, const char *s)
@@ -423,7 +469,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 	enum { OPT_COMPRESS = 256, OPT_NO_CONTENT, OPT_MAX, OPT_PROC, OPT_TIMEOUT,
 	       OPT_MEMORY, OPT_MAX_MEMORY, OPT_MAX_PROC_MEMORY, OPT_HOST_ROOT,
 	       OPT_BREAK_LEASES, OPT_NO_TOUCH_WATCHED, OPT_PROBE, OPT_NO_PROBE,
-	       OPT_NO_DIAG, OPT_HASH_MAX, OPT_NO_HASH, OPT_PROGRESS };
+	       OPT_NO_DIAG, OPT_HASH_MAX, OPT_NO_HASH, OPT_CHILDREN, OPT_EVERY, OPT_COUNT,
+	       OPT_NO_REUSE, OPT_PROGRESS };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "compress", required_argument, NULL, OPT_COMPRESS },
@@ -443,6 +490,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "probe-pids", no_argument, NULL, OPT_PROBE },
 		{ "no-probe-pids", no_argument, NULL, OPT_NO_PROBE },
 		{ "no-sock-diag", no_argument, NULL, OPT_NO_DIAG },
+		{ "children", no_argument, NULL, OPT_CHILDREN },
+		{ "every", required_argument, NULL, OPT_EVERY },
+		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "no-reuse", no_argument, NULL, OPT_NO_REUSE },
 		{ "progress", no_argument, NULL, OPT_PROGRESS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -520,6 +571,17 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_NO_DIAG:
 			a->o.no_sock_diag = true;
 			break;
+		case OPT_CHILDREN:
+			a->o.children = true;
+			break;
+		case OPT_EVERY:
+		case OPT_COUNT:
+			if (set_series(a, opt == OPT_EVERY, optarg))
+				return 2;
+			break;
+		case OPT_NO_REUSE:
+			a->series.reuse = false;
+			break;
 		case 'q':
 			a->quiet = true;
 			break;
@@ -547,6 +609,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		return usage_error("refusing to write an archive to a terminal; redirect stdout");
 	if (a->o.memory == CAPTURE_MEMORY_FULL && !a->npids)
 		return usage_error("--memory full needs the processes named with -p");
+	if (check_series(a))
+		return 2;
 	a->o.pids = a->pids;
 	a->o.npids = a->npids;
 	a->o.argc = argc;
@@ -586,9 +650,10 @@ static int check_pids(const struct args *a)
 	return 0;
 }
 
-/* One capture into a->dir: 0 when a complete archive was written, else 2
- * (said on stderr, nothing left under a final name). */
-static int capture_once(struct args *a, struct progress_line *pl)
+/* One capture into a->dir, as base (NULL: named for now), drawing its
+ * progress on pl: 0 when a complete archive was written, else 2 (said on
+ * stderr, nothing left under a final name). */
+static int capture_once(struct args *a, const char *given, struct progress_line *pl)
 {
 	struct output out = OUTPUT_INIT;
 	struct privproc priv = PRIVPROC_INIT;
@@ -597,8 +662,12 @@ static int capture_once(struct args *a, struct progress_line *pl)
 	char base[160], name[200];
 	int rc = 2, r;
 
-	snprintf(base, sizeof(base), "%s", uname(&u) == 0 ? u.nodename : "unknown");
-	capture_basename(base, sizeof(base), u.nodename, time(NULL));
+	if (given)
+		snprintf(base, sizeof(base), "%s", given);
+	else if (uname(&u) == 0)
+		capture_basename(base, sizeof(base), u.nodename, time(NULL));
+	else
+		capture_basename(base, sizeof(base), "unknown", time(NULL));
 	snprintf(name, sizeof(name), "%s%s", base, snapwriter_suffix(a->o.compress));
 	r = output_open(&out, a->dir, name);
 	if (r) {
@@ -660,10 +729,23 @@ out:
 	return rc;
 }
 
+/* One round of a series (procsnap_series.c), in a process of its own: procsnap's
+ * own two processes are both "self". */
+static int capture_round(void *arg, const char *base, const struct capture_series *round,
+			 struct reuse *reuse)
+{
+	struct args *a = arg;
+
+	a->o.series = round;
+	a->o.reuse = reuse;
+	a->o.parent_self = (int)getppid();
+	return capture_once(a, base, a->pl);
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = { .o = { .compress = SNAP_COMPRESS_GZIP }, .dir = ".",
-			  .self = SELFCHECK_INIT };
+			  .self = SELFCHECK_INIT, .series = { .reuse = true } };
 	struct progress_line pl;
 	int rc;
 
@@ -684,10 +766,15 @@ int main(int argc, char **argv)
 	}
 	signals_notice("procsnap", strcmp(a.dir, "-") == 0
 		       ? "stopping; what is on stdout will not be a complete archive"
+		       : a.series.every_ms ? "stopping; the rounds already complete are kept"
 		       : "stopping; no archive will be left",
 		       isatty(STDERR_FILENO));
 	a.o.stop = signals_install();
-	rc = capture_once(&a, &pl);
+	a.pl = &pl;
+	if (a.series.every_ms)
+		rc = series_run(&a.series, a.o.stop, capture_round, &a);
+	else
+		rc = capture_once(&a, NULL, &pl);
 	progress_line_done(&pl);
 out:
 	selfcheck_free(&a.self);

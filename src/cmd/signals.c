@@ -57,6 +57,14 @@ void signals_notice(const char *prog, const char *what, bool clear_line)
 	}
 }
 
+void signals_notice_off(void)
+{
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		notice_len[i] = 0;
+}
+
 const char *signals_name(int sig)
 {
 	switch (sig) {

@@ -24,6 +24,13 @@ const volatile sig_atomic_t *signals_install(void);
  */
 void signals_notice(const char *prog, const char *what, bool clear_line);
 
+/*
+ * No acknowledgement from this process from now on (the stop flag still
+ * works): for a forked worker whose parent acknowledges the same signal,
+ * so a responder reads it once.
+ */
+void signals_notice_off(void);
+
 /* "SIGINT", "SIGTERM", "SIGHUP", else "a signal". */
 const char *signals_name(int sig);
 

@@ -17,6 +17,7 @@ static const struct {
 	{ "verify", cmd_verify, "check every member against the manifest" },
 	{ "diff", cmd_diff, "what changed between two snapshots (A before, B after)" },
 	{ "timeline", cmd_timeline, "times of snapshots merged: bodyfile, jsonl or csv" },
+	{ "watch", cmd_watch, "a series of snapshots as one log: processes, fds, offsets, rates" },
 	{ "triage", cmd_triage, "what looks wrong, each finding with its evidence" },
 	{ "stack", cmd_stack, "across many hosts' snapshots, what is on the fewest" },
 };

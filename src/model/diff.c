@@ -338,6 +338,8 @@ int diff_run(struct diff *d, const struct diff_opts *o, diff_fn fn, void *arg)
 		bool tb = b->have && (!a->have || b->p.pid <= a->p.pid);
 
 		x = side_fds(d, a, b, ta, tb);
+		if (!x && o && o->each)
+			x = o->each(arg, ta ? &a->p : NULL, tb ? &b->p : NULL);
 		if (!x)
 			x = diff_process(ta ? &a->p : NULL, tb ? &b->p : NULL, o, fn, arg);
 		if (x)

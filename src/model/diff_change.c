@@ -90,6 +90,7 @@ int diff_emit(struct diff_ctx *c, enum diff_kind k, int fd, const char *field,
 		.tid = fd >= 0 ? c->tid : 0, .proc = c->proc,
 		.field = field, .before = before, .after = after,
 		.before_b64 = before_b64, .after_b64 = after_b64,
+		.fd_before = c->fa, .fd_after = c->fb,
 	};
 
 	if (!c->o->all && diff_is_noise(field))

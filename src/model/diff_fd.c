@@ -56,7 +56,10 @@ int diff_fd_emit(struct diff_ctx *c, enum diff_kind k, const char *name,
 	if (!snapshot_int(b, "fd", &n))
 		snapshot_int(a, "fd", &n);
 	c->tid = table_of(b ? b : a);
+	c->fa = a;
+	c->fb = b;
 	x = diff_emit(c, k, (int)n, name, sa, sb, NULL, NULL);
+	c->fa = c->fb = NULL;
 out:
 	json_decref(sa);
 	json_decref(sb);
@@ -108,8 +111,22 @@ static int same_file(struct diff_ctx *c, const json_t *a, const json_t *b)
 	return diff_same_bytes(c, a, b, "target");
 }
 
-/* One fd number held in both, not a socket. */
+static int fd_attrs(struct diff_ctx *c, const json_t *a, const json_t *b);
+
+/* One fd number held in both, not a socket: its attributes compared with
+ * both records at hand for the changes. */
 static int fd_pair(struct diff_ctx *c, const json_t *a, const json_t *b)
+{
+	int x;
+
+	c->fa = a;
+	c->fb = b;
+	x = fd_attrs(c, a, b);
+	c->fa = c->fb = NULL;
+	return x;
+}
+
+static int fd_attrs(struct diff_ctx *c, const json_t *a, const json_t *b)
 {
 	static const char *const stat_noise[] = { "size", "blocks", "atime", "mtime", "ctime" };
 	const json_t *ca = json_object_get(a, "content"), *cb = json_object_get(b, "content");

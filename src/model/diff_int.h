@@ -29,6 +29,7 @@ struct diff_ctx {
 	const json_t *proc;
 	enum diff_in in;
 	int tid;          /* the fd table of the fd being compared (0: the process's) */
+	const json_t *fa, *fb; /* the fd records being compared, or NULL */
 	struct buf x, y;  /* scratch for exact bytes */
 };
 

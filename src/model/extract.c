@@ -210,6 +210,35 @@ static int stage(struct ex *x, struct snapreader *r, const struct snap_member *m
 	return 0;
 }
 
+/* obj[key] escaped into b, at most 200 bytes of it; "?" when absent. */
+static const char *shown_key(struct buf *b, const json_t *obj, const char *key)
+{
+	struct buf raw = BUF_INIT;
+
+	buf_reset(b);
+	if (snapshot_bytes(obj, key, &raw) == 1)
+		escape_text(b, raw.data, raw.len < 200 ? raw.len : 200);
+	buf_free(&raw);
+	return b->data && b->len && !buf_error(b) ? b->data : "?";
+}
+
+/* Content an earlier round of a series stored (docs/FORMAT.md, "Content
+ * referenced from an earlier round"): where to find it, as a note. */
+static void referenced(struct ex *x, const char *path, const json_t *content)
+{
+	const json_t *from = json_object_get(content, "reused");
+	struct buf a = BUF_INIT, t = BUF_INIT, m = BUF_INIT, h = BUF_INIT;
+
+	say(x, false, "%s: its bytes are not in this archive: an earlier round of the series "
+	    "stored them in %s, member %s/%s (sha256 %s); extract them from that archive",
+	    path, shown_key(&a, from, "archive"), shown_key(&t, from, "top"),
+	    shown_key(&m, from, "member"), shown_key(&h, content, "sha256"));
+	buf_free(&a);
+	buf_free(&t);
+	buf_free(&m);
+	buf_free(&h);
+}
+
 /* A deleted fd whose bytes the capture reads: a regular file (type file,
  * memfd; no type in old records).  A deleted FIFO, socket file, device or
  * directory has none: nothing to extract, nothing missing. */
@@ -242,6 +271,11 @@ static int want(struct ex *x, const json_t *content, const struct which *id,
 		escape_text(&st, raw.data, raw.len < 64 ? raw.len : 64);
 	buf_free(&raw);
 	member = snapshot_str(content, "member");
+	if (!member && json_is_object(json_object_get(content, "reused"))) {
+		referenced(x, path, content);
+		buf_free(&st);
+		return 0;
+	}
 	if (!member) {
 		struct buf why = BUF_INIT;
 

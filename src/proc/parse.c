@@ -208,6 +208,22 @@ int parse_status(const char *s, size_t n, struct parse_status *out)
 	return found ? 0 : -EINVAL;
 }
 
+const char *const parse_io_names[PARSE_IO_FIELDS] = {
+	"rchar", "wchar", "syscr", "syscw", "read_bytes", "write_bytes",
+	"cancelled_write_bytes",
+};
+
+int parse_io(const char *s, size_t n, struct parse_io *out)
+{
+	int i, found = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < PARSE_IO_FIELDS; i++)
+		if (field_u64(s, n, parse_io_names[i], 10, &out->v[i]) == 0)
+			out->has[i] = true, found++;
+	return found ? 0 : -EINVAL;
+}
+
 int parse_fdinfo(const char *s, size_t n, struct parse_fdinfo *out)
 {
 	uint64_t v;

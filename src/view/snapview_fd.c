@@ -430,6 +430,12 @@ static void put_target(struct buf *out, const struct object *o, bool exact)
 		snapview_fd_notes(out, o->rec);
 }
 
+int snapview_object_target(struct buf *out, const struct object *o)
+{
+	put_target(out, o, false);
+	return buf_error(out);
+}
+
 /* Why a file could not be examined, or its content not recovered. */
 static void put_why(struct buf *out, const struct object *o)
 {

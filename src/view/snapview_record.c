@@ -55,7 +55,10 @@ SPEC(s_lease, { "pid", R_INT, NULL }, { "type", R_STR, NULL }, { "state", R_STR,
 SPEC(s_mark, { "on", R_STR, NULL }, { "dev", R_INT, NULL }, { "ino", R_INT, NULL },
      { "mnt_id", R_INT, NULL }, { "mnt_ns", R_INT, NULL }, { "wd", R_INT, NULL },
      { "events", R_STRS, NULL }, { "ignored", R_STRS, NULL }, { "mflags", R_INT, NULL });
-SPEC(s_content, { "status", R_STR, NULL }, { "member", R_STR, NULL },
+SPEC(s_reused, { "archive", R_BYTES, NULL }, { "top", R_BYTES, NULL },
+     { "member", R_STR, NULL });
+SPEC(s_content, { "status", R_STR, NULL }, { "reused", R_OBJ, &s_reused },
+     { "member", R_STR, NULL },
      { "sha256", R_STR, NULL }, { "size", R_INT, NULL }, { "stored", R_INT, NULL },
      { "read", R_INT, NULL }, { "data", R_INT, NULL }, { "sparse", R_BOOL, NULL },
      { "changed", R_BOOL, NULL }, { "reason", R_STR, NULL }, { "errno", R_STR, NULL },
@@ -98,6 +101,9 @@ SPEC(s_ns, { "net", R_INT, NULL }, { "mnt", R_INT, NULL }, { "pid", R_INT, NULL 
 SPEC(s_caps, { "inh", R_STR, NULL }, { "prm", R_STR, NULL }, { "eff", R_STR, NULL },
      { "bnd", R_STR, NULL }, { "amb", R_STR, NULL });
 SPEC(s_file, { "size", R_INT, NULL }, { "truncated", R_BOOL, NULL });
+SPEC(s_io, { "rchar", R_INT, NULL }, { "wchar", R_INT, NULL }, { "syscr", R_INT, NULL },
+     { "syscw", R_INT, NULL }, { "read_bytes", R_INT, NULL }, { "write_bytes", R_INT, NULL },
+     { "cancelled_write_bytes", R_INT, NULL });
 
 SPEC(s_process, { "pid", R_INT, NULL }, { "self", R_BOOL, NULL },
      { "vanished", R_BOOL, NULL }, { "files", R_MAP, &s_file }, { "argv", R_BYTESV, NULL },
@@ -107,7 +113,7 @@ SPEC(s_process, { "pid", R_INT, NULL }, { "self", R_BOOL, NULL },
      { "kernel_thread", R_BOOL, NULL }, { "utime", R_INT, NULL }, { "stime", R_INT, NULL },
      { "vsize", R_INT, NULL }, { "rss_pages", R_INT, NULL }, { "tgid", R_INT, NULL },
      { "threads", R_INT, NULL }, { "uid", R_INTS, NULL }, { "gid", R_INTS, NULL },
-     { "caps", R_OBJ, &s_caps }, { "exe", R_OBJ_NULL, &s_link },
+     { "caps", R_OBJ, &s_caps }, { "io", R_OBJ, &s_io }, { "exe", R_OBJ_NULL, &s_link },
      { "cwd", R_OBJ_NULL, &s_link }, { "root", R_OBJ_NULL, &s_link },
      { "fd_count", R_INT, NULL }, { "deleted_fds", R_INT, NULL }, { "ns", R_OBJ, &s_ns },
      { "nspid", R_INTS, NULL }, { "cgroup", R_BYTES, NULL },

@@ -26,6 +26,8 @@ SCHEMA_OF = {
     "verify": "verify.json",
     "diff": "diff.json",
     "diff-summary": "diff-summary.json",
+    "fds-count": "fds-count.json",
+    "watch": "watch.json",
     "timeline": "timeline.json",
     "triage": "triage.json",
     "stack": "stack.json",
