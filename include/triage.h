@@ -12,7 +12,8 @@
 /*
  * snapread triage (docs/TRIAGE.md).  A table of rules (src/model/
  * triage_rules.c) runs over each process of an archive as it streams by
- * (process.json, its fds, the raw status, environ and maps), over the host
+ * (process.json, its fds, the raw status, environ and maps, its captured
+ * memory regions), over the host
  * files, and at the end over what relates processes (a parent, a tracer).
  * Each hit is a finding: a rule, a severity, an ATT&CK technique, the pid
  * (and fd, mapping or socket), one line saying what was seen, and the
@@ -83,7 +84,8 @@ struct triage_finding {
 	struct buf other_exe;      /* that process's executable (else its name) */
 	const char *object;        /* what the evidence is: "exe", "lib", "fd",
 	                            * "mapping", "socket", "host-file", "module",
-	                            * "process"; static */
+	                            * "memory" (a captured region), "process";
+	                            * static */
 	struct buf what;           /* one line: what was seen (exact bytes) */
 	struct buf path;           /* evidence: a path, or empty */
 	char sha256[65];           /* evidence: a SHA-256, or "" */
@@ -94,6 +96,8 @@ struct triage_finding {
 	json_t *mapping;           /* a mapping ({start, end, perms, ...}), or NULL */
 	json_t *socket;            /* an fd's socket record, or NULL */
 	json_t *content;           /* recovered content record, or NULL */
+	json_t *region;            /* a captured memory region's record
+	                            * (process.json memory), or NULL */
 	bool suppressed;           /* an allowlist entry matched */
 	const char *allowed_by;    /* then: "FILE:LINE" of the entry */
 };
@@ -105,7 +109,7 @@ struct triage_unknown {
 	struct buf command;
 	/* What was missing: an array of {"part", "what"?, "errno"?,
 	 * "reason"?} (part: process, exe, fds, maps, status, environ,
-	 * exec_files, content, parent, host-file). */
+	 * exec_files, content, parent, host-file, memory). */
 	json_t *missing;
 	uint64_t rules;            /* bit i: rule triage_rule_at(i) not decided */
 };
@@ -122,6 +126,12 @@ struct triage_stats {
 	uint64_t hashes_checked;   /* executables, libraries, recovered files
 	                            * whose hash was looked up */
 	uint64_t exec_unhashed;    /* exec_files entries without a hash */
+	uint64_t regions;          /* captured memory regions (members) met */
+	uint64_t regions_scanned;  /* ... scanned with YARA */
+	uint64_t regions_scan_failed; /* ... whose scan failed (unknown) */
+	uint64_t regions_partial;  /* regions recorded but not captured whole
+	                            * (skipped, failed, truncated by a bound,
+	                            * pages unreadable) */
 };
 
 struct triage;
@@ -151,6 +161,14 @@ int triage_add_content(struct triage *t, const char *member, const void *data, s
 /* A raw /proc member of pid ("status", "environ", "maps"), in pieces, in
  * order; the pieces of one process precede its triage_add_process(). */
 int triage_add_raw(struct triage *t, int pid, const char *file, const void *data, size_t len);
+/* A captured memory region of pid ("proc/PID/mem/START-END": [start,
+ * end)), as runs of bytes at their addresses, ascending, holes left out
+ * (data NULL, len 0: none); last true on its last call.  The regions of a
+ * process precede its triage_add_process(), which its record names.  1
+ * when more bytes are wanted, 0 when not (without --yara only the first
+ * bytes are read), or -errno. */
+int triage_add_memory(struct triage *t, int pid, uint64_t start, uint64_t end, uint64_t addr,
+		      const void *data, size_t len, bool last);
 /* A process: its process.json and its fd records (an array; may be
  * NULL: none recorded).  Both borrowed for the call. */
 int triage_add_process(struct triage *t, const json_t *proc, const json_t *fds);

@@ -224,6 +224,88 @@ eq "tamper: ... and leaves no core" "" "$(ls "$T/tamper/core" 2>/dev/null)"
 eq "tamper: extract fails verification" 1 "$?"
 eq "tamper: ... and places no region" 0 "$(find "$T/tamper/ex" -path '*/mem/*' | wc -l)"
 check "tamper: ... and names it" grep -q "/mem/$start-$end" "$T/tamper/ex.err"
+# Triage (#13) scans the captured regions: the ELF header at the rwx
+# region's start is a finding naming it, and YARA rules run on its bytes
+# at their addresses, as a scan of the process would; a region a bound
+# kept out (or cut) is not decided, never clean.
+A=$(capture "$T/triage" -p "$pid")
+member="proc/$pid/mem/$start-$end"
+cat >"$T/mem.yar" <<YARA
+rule rwx_marker
+{
+	meta:
+		severity = "medium"
+		mitre_attack = "T1055"
+	strings:
+		\$m = "PROCSNAP-MARKER-$pid-c0ffee"
+	condition:
+		\$m
+}
+rule elf_at_its_address
+{
+	condition:
+		uint32($addr) == 0x464c457f
+}
+rule elf_at_offset_zero
+{
+	condition:
+		uint32(0) == 0x464c457f
+}
+YARA
+# tri JSONL-OUT ARGS...: snapread triage --json, its exit status in $tri_rc.
+tri() { local o=$1; shift; "$SNAPREAD" triage --json "$@" >"$o" 2>"$o.err"; tri_rc=$?; }
+# in_region RULE [NAME]: member, perms, severity, technique of the
+# findings of RULE (a YARA rule NAME) about the holder.
+in_region() {
+	jq -r --argjson p "$pid" --arg r "$1" --arg n "${2:-}" 'select(.object == "finding" and
+		.pid == $p and .rule == $r and ($n == "" or .evidence.name == $n)) |
+		"\(.evidence.object) \(.evidence.member) \(.evidence.region.perms) \(.severity) \(.attack)"' "$3"
+}
+tri "$T/triage/plain.jsonl" "$A"
+eq "triage: exit 1 (a high finding)" 1 "$tri_rc"
+eq "triage: the ELF header at the rwx region's start is a finding naming the region" \
+	"memory $member rwxp high T1620" "$(in_region region-elf "" "$T/triage/plain.jsonl")"
+eq "triage: the summary counts the region examined" "1 0 0" \
+	"$(jq -r 'select(.object == "summary") | "\(.memory_regions) \(.memory_scanned) \(.memory_partial)"' "$T/triage/plain.jsonl")"
+"$SNAPREAD" triage "$A" >"$T/triage/plain.txt"
+check "triage: text names the region, the process and the perms" \
+	grep -qE "^high +T1620 +region-elf +$pid holder +an anonymous executable region starts with an ELF header: $start-$end rwxp" "$T/triage/plain.txt"
+check "triage: text gives the member as evidence" grep -qF "member $member" "$T/triage/plain.txt"
+check "triage: text counts the regions" grep -qx "memory: 1 captured region examined" "$T/triage/plain.txt"
+tri "$T/triage/yara.jsonl" --yara "$T/mem.yar" "$A"
+eq "triage --yara: the marker rule fires on the memory region (meta: severity, technique)" \
+	"memory $member rwxp medium T1055" "$(in_region yara rwx_marker "$T/triage/yara.jsonl")"
+eq "triage --yara: a rule reads the region at its address" "memory $member rwxp high null" \
+	"$(in_region yara elf_at_its_address "$T/triage/yara.jsonl")"
+eq "triage --yara: ... not at offset 0 of the member" "" \
+	"$(in_region yara elf_at_offset_zero "$T/triage/yara.jsonl")"
+eq "triage --yara: the summary counts the region scanned" "1 1 0" \
+	"$(jq -r 'select(.object == "summary") | "\(.memory_regions) \(.memory_scanned) \(.memory_scan_failed)"' "$T/triage/yara.jsonl")"
+# --max-memory 1: the region is skipped; 4K: cut after its first page.
+A=$(capture "$T/triage/skip" -p "$pid" --max-memory 1)
+eq "triage: premise: the bound skipped the region" "skipped max-memory" \
+	"$(tar xOf "$A" --wildcards "*/proc/$pid/process.json" | jq -r --arg s "$start" '.memory[] | select(.start == $s) | "\(.status) \(.reason)"')"
+tri "$T/triage/skip.jsonl" --yara "$T/mem.yar" "$A"
+eq "triage: a region not captured gives no finding" "" \
+	"$(in_region region-elf "" "$T/triage/skip.jsonl")$(in_region yara "" "$T/triage/skip.jsonl")"
+eq "triage: ... it is not decided, named, for both rules" "$start-$end rwxp|skipped: max-memory|region-elf,yara" \
+	"$(jq -r --argjson p "$pid" 'select(.object == "unknown" and .pid == $p) |
+		(.missing[] | select(.part == "memory") | "\(.what)|\(.reason)") + "|" +
+		([.rules[] | select(. == "region-elf" or . == "yara")] | join(","))' "$T/triage/skip.jsonl")"
+eq "triage: ... and counted" "0 1" \
+	"$(jq -r 'select(.object == "summary") | "\(.memory_regions) \(.memory_partial)"' "$T/triage/skip.jsonl")"
+"$SNAPREAD" triage "$A" >"$T/triage/skip.txt"
+check "triage: text lists it among the unknowns" \
+	grep -qE "^ *$pid holder +memory $start-$end rwxp \(skipped: max-memory\): .*region-elf" "$T/triage/skip.txt"
+A=$(capture "$T/triage/cut" -p "$pid" --max-memory 4K)
+tri "$T/triage/cut.jsonl" --yara "$T/mem.yar" "$A"
+eq "triage: a region cut after its first page: its ELF header still found" \
+	"memory proc/$pid/mem/$start-$(printf '%x' $((addr + 4096))) rwxp high T1620" \
+	"$(in_region region-elf "" "$T/triage/cut.jsonl")"
+eq "triage: ... the marker past the cut is not found" "" "$(in_region yara rwx_marker "$T/triage/cut.jsonl")"
+eq "triage: ... and the rest of the region is not decided for YARA" "truncated by max-memory: 4096 of 16384 bytes captured|yara" \
+	"$(jq -r --argjson p "$pid" 'select(.object == "unknown" and .pid == $p) |
+		(.missing[] | select(.part == "memory") | .reason) + "|" + (.rules | join(","))' "$T/triage/cut.jsonl")"
 released H rwx
 
 # --- a program run from a memfd ----------------------------------------------

@@ -17,7 +17,7 @@ static const char *const tested[] = {
 	"deleted-lib-exec", "memfd-exec-mapping", "payload-tmp", "memfd-elf", "ioc", "yara",
 	"ld-so-preload", "module-unsigned", "traced", "shell-from-service", "exe-deleted",
 	"exe-staging", "name-mismatch", "kernel-tainted", "module-out-of-tree",
-	"ld-library-path", "listener-flagged", "watch-tripwire", NULL,
+	"ld-library-path", "listener-flagged", "watch-tripwire", "region-elf", NULL,
 };
 
 static struct triage *open_t(const struct triage_opts *o)
@@ -711,6 +711,177 @@ static void test_triage_yara(void **state)
 	unlink(path);
 }
 
+/* A region's record in process.json memory: [start, end), its status,
+ * what else (",\"reason\":..."). */
+#define REGION(start, end, perms, why, status, extra) \
+	"{\"start\":\"" start "\",\"end\":\"" end "\",\"perms\":\"" perms "\",\"maps\":\"" \
+	start "-" end " " perms " 00000000 00:00 0 \",\"why\":\"" why "\",\"status\":\"" status \
+	"\"" extra "}"
+#define MEMBER(pid, start, end) ",\"member\":\"proc/" #pid "/mem/" start "-" end "\""
+
+/* Feeds region [start, end) of pid as the archive would: runs at their
+ * addresses, then its end. */
+static void region_feed(struct triage *t, int pid, uint64_t start, uint64_t end,
+			const uint64_t *addr, const char *const *data, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		assert_true(triage_add_memory(t, pid, start, end, addr[i], data[i], strlen(data[i]),
+					      false) >= 0);
+	assert_int_equal(triage_add_memory(t, pid, start, end, start, NULL, 0, true), 0);
+}
+
+static bool missing_has(const struct triage_unknown *u, const char *what, const char *reason)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(u->missing, i, e) {
+		const char *w = json_string_value(json_object_get(e, "what"));
+		const char *r = json_string_value(json_object_get(e, "reason"));
+
+		if (strcmp(json_string_value(json_object_get(e, "part")), "memory") == 0 &&
+		    (!what || (w && strcmp(w, what) == 0)) && (!reason || (r && strstr(r, reason))))
+			return true;
+	}
+	return false;
+}
+
+static void test_triage_regions(void **state)
+{
+	char path[] = "/tmp/test_triage.yar.XXXXXX";
+	struct triage_opts o = { .no_default_allow = true };
+	static const char rules[] =
+		"rule injected { meta: severity = \"medium\" mitre_attack = \"T1055\"\n"
+		" strings: $a = \"EVIL-MARKER\" condition: $a }\n"
+		/* An address, not an offset: the region is where the process had it. */
+		"rule at_address { condition: uint32(0x7f1000) == 0x4c495645 }\n"
+		"rule at_offset { condition: uint32(0x1000) == 0x4c495645 }\n";
+	static const char maps[] =
+		"7f0000-7f3000 rwxp 00000000 00:00 0 \n"
+		"7f4000-7f5000 r-xp 00000000 00:00 0 \n"
+		"7f6000-7f7000 r-xp 00000000 00:00 0 \n"
+		"7f8000-7fa000 rwxp 00000000 00:00 0 \n"
+		"800000-801000 r-xp 00000000 fe:00 12 /usr/lib/x.so\n";
+	const uint64_t a_at[] = { 0x7f0000, 0x7f1000, 0x7f1007 }, d_at[] = { 0x800000 };
+	const char *const a_data[] = { "\177ELF\2\1\1", "EVIL-MA", "RKER" };
+	const char *const d_data[] = { "\177ELF\2\1\1" };
+	struct raw r = { "TracerPid:\t0\n", "", maps, 0 };
+	struct triage *t;
+	const struct triage_finding *f = NULL;
+	const struct triage_unknown *u;
+	size_t i, n = 0;
+
+	(void)state;
+	o.yara_path = write_tmp(path, rules);
+	t = open_t(&o);
+	/* A: rwx, an ELF header at its start, the marker across two runs.
+	 * B: r-x, all holes.  C: skipped by the bound.  D: file-backed (full)
+	 * starting with an ELF header: no finding.  E: cut by a bound, its
+	 * first page unreadable. */
+	region_feed(t, 130, 0x7f0000, 0x7f3000, a_at, a_data, 3);
+	region_feed(t, 130, 0x7f4000, 0x7f5000, NULL, NULL, 0);
+	region_feed(t, 130, 0x800000, 0x801000, d_at, d_data, 1);
+	region_feed(t, 130, 0x7f8000, 0x7f9000, NULL, NULL, 0);
+	add(t, PROC(130, EXE("/usr/bin/x", false) ",\"memory\":["
+		REGION("7f0000", "7f3000", "rwxp", "anon-exec", "captured",
+		       MEMBER(130, "7f0000", "7f3000")) ","
+		REGION("7f4000", "7f5000", "r-xp", "anon-exec", "captured",
+		       MEMBER(130, "7f4000", "7f5000")) ","
+		REGION("7f6000", "7f7000", "r-xp", "anon-exec", "skipped",
+		       ",\"reason\":\"max-memory\"") ","
+		"{\"start\":\"800000\",\"end\":\"801000\",\"perms\":\"r-xp\",\"maps\":"
+		"\"800000-801000 r-xp 00000000 fe:00 12 /usr/lib/x.so\",\"why\":\"full\","
+		"\"status\":\"captured\"" MEMBER(130, "800000", "801000") "},"
+		REGION("7f8000", "7fa000", "rwxp", "anon-exec", "truncated",
+		       ",\"reason\":\"max-process-memory\",\"size\":4096"
+		       MEMBER(130, "7f8000", "7f9000")
+		       ",\"unreadable\":[{\"offset\":0,\"length\":4096,\"errno\":\"EIO\"}]") "]"),
+	    "[]", &r);
+	/* F: no memory captured at all (--memory none), anonymous code mapped. */
+	add(t, PROC(131, EXE("/usr/bin/x", false)), "[]", &r);
+	assert_int_equal(triage_end(t, NULL), 0);
+
+	f = one(t, "region-elf", 130);
+	assert_string_equal(f->object, "memory");
+	assert_string_equal(f->member, "proc/130/mem/7f0000-7f3000");
+	assert_string_equal(json_string_value(json_object_get(f->region, "perms")), "rwxp");
+	assert_non_null(strstr(f->what.data, "7f0000-7f3000 rwxp"));
+	for (i = 0; (f = triage_finding(t, i)) != NULL; i++) {
+		if (strcmp(f->rule->id, "yara") != 0 || f->pid != 130)
+			continue;
+		n++;
+		assert_string_equal(f->member, "proc/130/mem/7f0000-7f3000");
+		assert_string_equal(f->object, "memory");
+		if (strcmp(f->name, "injected") == 0) {
+			assert_int_equal(f->severity, TRIAGE_MEDIUM);
+			assert_string_equal(f->attack, "T1055");
+		} else {
+			assert_string_equal(f->name, "at_address");
+		}
+	}
+	assert_int_equal(n, 2);
+	/* What was not captured is unknown, naming the region, never clean. */
+	u = unknown_of(t, 130);
+	assert_true(missing_has(u, "7f6000-7f7000 r-xp", "skipped: max-memory"));
+	/* (One entry a region: the first rule's reason, both rules named.) */
+	assert_true(missing_has(u, "7f8000-7fa000 rwxp", "its first page could not be read"));
+	assert_true(u->rules & (1ull << rule_index("region-elf")));
+	assert_true(u->rules & (1ull << rule_index("yara")));
+	u = unknown_of(t, 131);
+	assert_true(missing_has(u, NULL, "not captured"));
+	assert_true(u->rules & (1ull << rule_index("region-elf")));
+	assert_int_equal(triage_stats(t)->regions, 4);
+	assert_int_equal(triage_stats(t)->regions_scanned, 4);
+	assert_int_equal(triage_stats(t)->regions_partial, 2);
+	triage_free(t);
+	unlink(path);
+	/* A region of more than 64 MiB: scanned in windows that overlap, the
+	 * marker across the first window's end found at its address. */
+	o.yara_path = write_tmp(strcpy(path, "/tmp/test_triage.yar.XXXXXX"), rules);
+	t = open_t(&o);
+	{
+		const size_t piece = 1u << 20, total = 65u << 20;
+		const uint64_t base = 0x10000000, mark = base + (64u << 20) - 5;
+		char *buf = malloc(piece);
+		size_t off;
+
+		assert_non_null(buf);
+		for (off = 0; off < total; off += piece) {
+			memset(buf, 'A', piece);
+			for (size_t j = 0; j < 11; j++)
+				if (mark + j >= base + off && mark + j < base + off + piece)
+					buf[mark + j - base - off] = "EVIL-MARKER"[j];
+			assert_int_equal(triage_add_memory(t, 140, base, base + total, base + off, buf,
+							   piece, false), 1);
+		}
+		free(buf);
+		assert_int_equal(triage_add_memory(t, 140, base, base + total, base, NULL, 0, true), 0);
+	}
+	add(t, PROC(140, EXE("/usr/bin/x", false) ",\"memory\":["
+		REGION("10000000", "14100000", "rwxp", "full", "captured",
+		       MEMBER(140, "10000000", "14100000")) "]"), "[]", &r);
+	assert_int_equal(triage_end(t, NULL), 0);
+	n = 0;
+	for (i = 0; (f = triage_finding(t, i)) != NULL; i++)
+		if (f->pid == 140 && f->name && strcmp(f->name, "injected") == 0) {
+			n++;
+			assert_non_null(strstr(f->what.data, "(scanned in windows)"));
+		}
+	assert_int_equal(n, 1);
+	triage_free(t);
+	unlink(path);
+	/* Without --yara only the first bytes are read: enough after them. */
+	t = open_t(NULL);
+	assert_int_equal(triage_add_memory(t, 1, 0x1000, 0x3000, 0x1000, "\177ELF\2\1\1\0", 8,
+					   false), 0);
+	assert_int_equal(triage_add_memory(t, 1, 0x1000, 0x3000, 0x1000, NULL, 0, true), 0);
+	assert_int_equal(triage_add_memory(t, 1, 0x4000, 0x5000, 0x4000, "\177E", 2, false), 1);
+	assert_int_equal(triage_add_memory(t, 1, 0x4000, 0x5000, 0x4000, NULL, 0, true), 0);
+	triage_free(t);
+}
+
 static void test_triage_allowlist(void **state)
 {
 	char path[] = "/tmp/test_triage.allow.XXXXXX";
@@ -797,6 +968,7 @@ int main(void)
 		cmocka_unit_test(test_triage_host_files),
 		cmocka_unit_test(test_triage_ioc),
 		cmocka_unit_test(test_triage_yara),
+		cmocka_unit_test(test_triage_regions),
 		cmocka_unit_test(test_triage_allowlist),
 		cmocka_unit_test(test_triage_hostile_values),
 	};

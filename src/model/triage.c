@@ -22,6 +22,7 @@ struct triage {
 	struct triage_ioc *ioc;
 	struct triage_yara *yara;
 	struct triage_heads heads;
+	struct triage_regions regions; /* the memory regions of the process coming */
 	struct u64map held;     /* (dev, ino) -> struct triage_held (triage_watch) */
 	struct triage_raw raw;
 	struct triage_findings findings;
@@ -142,6 +143,7 @@ void triage_free(struct triage *t)
 	triage_ioc_free(t->ioc);
 	triage_yara_free(t->yara);
 	triage_heads_free(&t->heads);
+	triage_regions_free(&t->regions);
 	u64map_free(&t->held, NULL);
 	triage_raw_free(&t->raw);
 	for (i = 0; i < t->findings.len; i++)
@@ -209,6 +211,15 @@ int triage_add_content(struct triage *t, const char *member, const void *data, s
 	/* Without YARA the rules read only the first bytes. */
 	h = triage_heads_get(&t->heads, member);
 	return h && h->len >= TRIAGE_HEAD ? 0 : 1;
+}
+
+int triage_add_memory(struct triage *t, int pid, uint64_t start, uint64_t end, uint64_t addr,
+		      const void *data, size_t len, bool last)
+{
+	int x = triage_regions_feed(&t->regions, t->yara, &t->stats, pid, start, end, addr, data,
+				    len, last);
+
+	return x < 0 ? fail(t, x, "out of memory") : x;
 }
 
 int triage_add_raw(struct triage *t, int pid, const char *file, const void *data, size_t len)
@@ -309,6 +320,7 @@ static void base_ctx(struct triage *t, struct triage_ctx *c)
 	c->ioc = t->ioc;
 	c->yara = t->yara;
 	c->heads = &t->heads;
+	c->regions = &t->regions;
 	c->held = &t->held;
 	c->allow = t->allow;
 	c->stats = &t->stats;
@@ -376,9 +388,10 @@ int triage_add_process(struct triage *t, const json_t *proc, const json_t *fds)
 	run_phase(&c, PHASE_PROCESS);
 	end_ctx(t, &c);
 	t->stats.processes++;
+	triage_regions_count(&t->stats, proc);
 	triage_raw_reset(&t->raw, 0);
 	json_decref(none);
-	x = c.err;
+	x = c.err ? c.err : triage_regions_reset(&t->regions);
 	return x ? fail(t, x, "out of memory") : 0;
 }
 

@@ -30,7 +30,7 @@ void triage_raw_reset(struct triage_raw *r, int pid)
 	r->pid = pid;
 	r->status = r->environ = r->maps = false;
 	r->tracer = -1;
-	r->anon_exec = r->wx = r->bad_lines = 0;
+	r->anon_exec = r->wx = r->anon_x = r->bad_lines = 0;
 	r->line_cut = false;
 	r->in = NULL;
 	r->name_len = 0;
@@ -98,7 +98,7 @@ static void env_byte(struct triage_raw *r, char c)
 /* A mapping with no file: nothing named, the heap, a stack, a named
  * anonymous region, shared anonymous memory (/dev/zero (deleted)).  The
  * kernel's own ([vdso], [vsyscall], [uprobes]) are not the process's. */
-static bool anonymous(const char *p, size_t n)
+bool triage_anonymous_path(const char *p, size_t n)
 {
 	static const char *const kernel[] = { "[vdso]", "[vsyscall]", "[uprobes]", "[vectors]",
 					      "[sigpage]", NULL };
@@ -139,10 +139,11 @@ static void maps_line(struct triage_raw *r, const char *s, size_t n)
 	}
 	if (pm.perms[2] != 'x')
 		return;
+	r->anon_x += triage_anonymous_path(pm.path, pm.path_len);
 	if (pm.perms[1] == 'w') {
 		if (!r->wx++)
 			keep_map(&r->first_wx, &pm);
-	} else if (anonymous(pm.path, pm.path_len)) {
+	} else if (triage_anonymous_path(pm.path, pm.path_len)) {
 		if (!r->anon_exec++)
 			keep_map(&r->first_anon_exec, &pm);
 	}

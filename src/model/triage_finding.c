@@ -44,6 +44,7 @@ const char *triage_part_name(unsigned p)
 	case PART_HOST: return "host-file";
 	case PART_CONTENT: return "content";
 	case PART_PARENT: return "parent";
+	case PART_MEMORY: return "memory";
 	}
 	return "process";
 }
@@ -94,6 +95,7 @@ void triage_finding_free(struct triage_finding *f)
 	json_decref(f->mapping);
 	json_decref(f->socket);
 	json_decref(f->content);
+	json_decref(f->region);
 	free(f);
 }
 

@@ -20,6 +20,9 @@
  *   triage_relate.c  rules over the host files, and between processes
  *                    (parent, tracer, a flagged process's listener)
  *   triage_match.c   rules that match evidence against lists (--ioc, --yara)
+ *   triage_mem.c     captured memory regions: what is kept of each as it
+ *                    streams by, the rules over them (an ELF header,
+ *                    --yara's matches)
  *   triage_watch.c   inotify and fanotify marks joined with the files
  *                    held, run or mapped: a watch as a tripwire
  *   triage_yara.c    libyara: rules compiled, members scanned as streams
@@ -46,8 +49,9 @@ enum triage_part {
 	PART_HOST     = 1u << 7,  /* a host file */
 	PART_CONTENT  = 1u << 8,  /* a recovered file's bytes */
 	PART_PARENT   = 1u << 9,  /* the parent process's fds */
+	PART_MEMORY   = 1u << 10, /* a memory region's bytes (process.json memory) */
 };
-#define TRIAGE_PARTS 10
+#define TRIAGE_PARTS 11
 
 /* "process", "exe", ... for the one bit of p. */
 const char *triage_part_name(unsigned p);
@@ -80,6 +84,8 @@ void triage_check_watch_tripwire(struct triage_ctx *c);
 /* ... and triage_match.c */
 void triage_check_ioc(struct triage_ctx *c);
 void triage_check_yara(struct triage_ctx *c);
+/* ... and triage_mem.c */
+void triage_check_region_elf(struct triage_ctx *c);
 
 /* The table (triage_rules.c). */
 extern const struct triage_rule triage_table[];
@@ -112,6 +118,7 @@ struct triage_raw {
 	bool maps;                  /* read */
 	unsigned anon_exec, wx;     /* mappings executable without a file;
 	                             * writable and executable */
+	unsigned anon_x;            /* executable without a file, writable or not */
 	struct triage_map first_anon_exec, first_wx;
 	unsigned bad_lines;         /* maps lines not understood */
 	/* parsing state */
@@ -211,6 +218,10 @@ void triage_heads_free(struct triage_heads *h);
 /* (dev, ino) of "content/DEV-INO"; false for another name. */
 bool triage_content_id(const char *member, uint64_t *dev, uint64_t *ino);
 
+/* A maps line's path p[0..n) names no file: empty, [heap], [stack],
+ * [anon:NAME], /dev/zero (deleted); not the kernel's [vdso] and the like. */
+bool triage_anonymous_path(const char *p, size_t n);
+
 /* Names and paths (bytes p[0..n)). */
 /* The last component of a path, " (deleted)" left off. */
 void triage_basename(const char *p, size_t n, const char **b, size_t *bn);
@@ -284,7 +295,57 @@ int triage_yara_feed(struct triage_yara *y, const char *member, const void *data
 /* A member's result, or NULL when it was not scanned. */
 const struct triage_yara_result *triage_yara_get(const struct triage_yara *y,
 						 const char *member);
+/* A captured memory region, scanned as a process's memory is: begin,
+ * its runs of bytes at their addresses (ascending; holes left out), end.
+ * *out is then its result (the caller's: triage_yara_result_free), or
+ * NULL without rules.  No content member is fed meanwhile.  -ENOMEM only. */
+int triage_yara_region_begin(struct triage_yara *y);
+int triage_yara_region_feed(struct triage_yara *y, uint64_t addr, const void *data, size_t len);
+int triage_yara_region_end(struct triage_yara *y, struct triage_yara_result **out);
+void triage_yara_result_free(struct triage_yara_result *r);
 void triage_yara_free(struct triage_yara *y);
+
+/* ---- captured memory regions (triage_mem.c) ---- */
+
+/* A region of the process being read whose member was met. */
+struct triage_region {
+	uint64_t start, end;        /* the member's: [start, end) */
+	unsigned char head[TRIAGE_HEAD]; /* the bytes at start ... */
+	size_t head_len;            /* ... 0 when its first page is a hole */
+	bool head_done;             /* no more of them will come */
+	struct triage_yara_result *yara; /* its scan (owned), or NULL: none */
+};
+/* The regions of one process: its memory members come before its
+ * process.json (docs/FORMAT.md), which names what each region is. */
+struct triage_regions {
+	int pid;                    /* whose (0: none yet) */
+	struct triage_region *v;
+	size_t len, cap;
+	bool feeding;               /* v[len - 1]'s bytes are coming */
+	/* results with hits of regions dropped: findings point into them */
+	struct triage_yara_result **kept;
+	size_t nkept, keptcap;
+};
+/* A run of region [start, end) of pid at addr (data NULL and len 0: none);
+ * last ends the region.  Regions of another pid drop those kept.  1 when
+ * more bytes are wanted, 0 when not (no --yara, the first bytes known),
+ * -ENOMEM. */
+int triage_regions_feed(struct triage_regions *r, struct triage_yara *y,
+			struct triage_stats *st, int pid, uint64_t start, uint64_t end,
+			uint64_t addr, const void *data, size_t len, bool last);
+/* The region of pid starting at start, or NULL when its member was not met. */
+const struct triage_region *triage_regions_get(const struct triage_regions *r, int pid,
+					       uint64_t start);
+/* What process.json's memory records say that triage counts (regions not
+ * captured whole). */
+void triage_regions_count(struct triage_stats *st, const json_t *proc);
+/* Drops every region kept (a YARA result with hits lives on until
+ * _free, which frees everything): 0 or -ENOMEM. */
+int triage_regions_reset(struct triage_regions *r);
+void triage_regions_free(struct triage_regions *r);
+/* Each captured region of c->proc a --yara rule matched: a finding of
+ * the current rule (yara); a region not scanned whole is unknown. */
+void triage_yara_regions(struct triage_ctx *c);
 
 /* ---- a rule at work (triage_finding.c) ---- */
 
@@ -322,6 +383,7 @@ struct triage_ctx {
 	const struct triage_ioc *ioc;
 	const struct triage_yara *yara;
 	const struct triage_heads *heads;
+	const struct triage_regions *regions; /* the process's memory regions met */
 	const struct u64map *held;   /* every process's held files (triage_watch) */
 	const struct triage_allow *allow;
 	struct triage_stats *stats;

@@ -1,4 +1,4 @@
-/* triage_match: the triage checks that match a process's evidence against lists the analyst brings — SHA-256 hashes (--ioc) and YARA rules (--yara). */
+/* triage_match: the triage checks that match a process's evidence against lists the analyst brings — SHA-256 hashes (--ioc) and YARA rules (--yara; in memory regions: triage_mem). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,4 +263,5 @@ void triage_check_yara(struct triage_ctx *c)
 	if (!c->yara || gaps(c))
 		return;
 	each_recovered(c, yara_recovered, NULL);
+	triage_yara_regions(c);
 }

@@ -616,12 +616,16 @@ const struct triage_rule triage_table[] = {
 	{ { "memfd-elf", TRIAGE_HIGH, "T1620",
 	    "a memfd held open that holds an ELF executable" },
 	  PHASE_PROCESS, P | PART_FDS, memfd_elf },
+	{ { "region-elf", TRIAGE_HIGH, "T1620",
+	    "a captured anonymous executable memory region that starts with an ELF header "
+	    "(an executable loaded with no file)" },
+	  PHASE_PROCESS, P | PART_MAPS, triage_check_region_elf },
 	{ { "ioc", TRIAGE_HIGH, NULL,
 	    "an executable, library or recovered file whose SHA-256 is in the --ioc list" },
 	  PHASE_PROCESS, 0, triage_check_ioc },
 	{ { "yara", TRIAGE_HIGH, NULL,
-	    "a recovered file a --yara rule matches (severity and technique from the "
-	    "rule's meta)" },
+	    "a recovered file or a captured memory region a --yara rule matches (severity "
+	    "and technique from the rule's meta)" },
 	  PHASE_PROCESS, 0, triage_check_yara },
 	{ { "ld-so-preload", TRIAGE_HIGH, "T1574.006",
 	    "/etc/ld.so.preload is not empty" },

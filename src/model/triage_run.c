@@ -1,7 +1,8 @@
-/* triage_run: an archive streamed into the triage engine — host files, recovered files, raw status, environ and maps, fds and process records, one process at a time. */
+/* triage_run: an archive streamed into the triage engine — host files, recovered files, raw status, environ and maps, memory regions, fds and process records, one process at a time. */
 #include <errno.h>
 #include <string.h>
 
+#include "memregion.h"
 #include "snapshot.h"
 #include "triage_int.h"
 
@@ -63,6 +64,37 @@ static int feed_content(void *arg, const void *data, size_t len)
 	return triage_add_content(f->t, f->m->name, data, len, false);
 }
 
+struct region_feed {
+	struct triage *t;
+	const struct memregion *r;
+};
+
+/* 0 to go on; 1 (enough: the region's first bytes without --yara) stops. */
+static int feed_region(void *arg, uint64_t addr, const void *data, size_t len)
+{
+	struct region_feed *f = arg;
+	int x = triage_add_memory(f->t, f->r->pid, f->r->start, f->r->end, addr, data, len,
+				  false);
+
+	return x < 0 ? x : !x;
+}
+
+/* A region's runs of bytes at their addresses (memregion.h), then its end. */
+static int region(struct triage *t, struct snapshot *s, const struct snapshot_item *it)
+{
+	struct memregion r;
+	struct region_feed f = { t, &r };
+	int x;
+
+	if (!memregion_of(it, &r))
+		return 0;
+	x = memregion_blocks(s, &r, feed_region, &f);
+	if (x < 0)
+		return x;
+	x = triage_add_memory(t, r.pid, r.start, r.end, r.start, NULL, 0, true);
+	return x < 0 ? x : 0;
+}
+
 static int on_item(struct triage *t, struct snapshot *s, const struct snapshot_item *it,
 		   json_t *fds, size_t *fd_bytes)
 {
@@ -82,6 +114,8 @@ static int on_item(struct triage *t, struct snapshot *s, const struct snapshot_i
 	case SNAPSHOT_CONTENT:
 		x = stream(r, feed_content, &f);
 		return x ? x : triage_add_content(t, it->member->name, NULL, 0, true);
+	case SNAPSHOT_MEMORY:
+		return region(t, s, it);
 	case SNAPSHOT_FD:
 		*fd_bytes += it->len + 1;
 		if (*fd_bytes > SNAPSHOT_MAX_FD_BYTES)
@@ -99,7 +133,7 @@ static int on_item(struct triage *t, struct snapshot *s, const struct snapshot_i
 int triage_run(struct triage *t, const char *path)
 {
 	struct snapshot_opts so = { .fds = true, .raw = true, .content = true,
-				    .host_files = true };
+				    .memory = true, .host_files = true };
 	struct snapshot *s = NULL;
 	struct snapshot_item it;
 	json_t *fds = json_array();

@@ -1,4 +1,4 @@
-/* triage_yara: libyara for --yara — the rules compiled once, each recovered file's bytes scanned as they stream from the archive, the rules that matched kept per member. */
+/* triage_yara: libyara for --yara — the rules compiled once, each recovered file's bytes scanned as they stream from the archive, the rules that matched kept per member; captured memory regions scanned as blocks at their addresses. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +26,12 @@
  * then says so: unknown, not clean). */
 #define SCAN_TIMEOUT 60
 
+/* A run of a region's bytes at its address: win[off, off + len). */
+struct region_block {
+	uint64_t base;
+	size_t off, len;
+};
+
 struct triage_yara {
 	YR_RULES *rules;
 	bool initialized;
@@ -38,6 +44,11 @@ struct triage_yara {
 	size_t fresh;               /* bytes of win not scanned yet */
 	bool scanned_once;
 	struct triage_yara_result *cur;
+	/* the memory region being fed: its blocks, their bytes in win */
+	bool region;
+	struct region_block *blocks;
+	size_t nblocks, blockcap, iter;
+	YR_MEMORY_BLOCK yb;          /* the block libyara is handed */
 };
 
 struct compile_err {
@@ -131,12 +142,18 @@ static void result_free(void *v)
 	free(r);
 }
 
+void triage_yara_result_free(struct triage_yara_result *r)
+{
+	result_free(r);
+}
+
 void triage_yara_free(struct triage_yara *y)
 {
 	if (!y)
 		return;
 	u64map_free(&y->results, result_free);
 	free(y->win);
+	free(y->blocks);
 	if (y->rules)
 		yr_rules_destroy(y->rules);
 	if (y->initialized)
@@ -350,4 +367,193 @@ const struct triage_yara_result *triage_yara_get(const struct triage_yara *y,
 	if (!y || !triage_content_id(member, &dev, &ino))
 		return NULL;
 	return u64map_get(&y->results, dev, ino);
+}
+
+/* ---- captured memory regions ---- */
+
+/*
+ * A region (proc/PID/mem/START-END) is scanned as a process's memory is
+ * (yr_rules_scan_mem_blocks, SCAN_FLAGS_PROCESS_MEMORY): its runs of
+ * bytes are blocks at their addresses, so a rule's offsets, `entrypoint`
+ * and the elf module see the region where the process had it; `filesize`
+ * is undefined, as in a process scan.  Holes (pages of zeros, pages that
+ * could not be read) are no block.  libyara walks the blocks again for a
+ * condition that reads memory, so they are kept until the scan: whole up
+ * to WINDOW bytes, past that in windows that overlap by OVERLAP, as a
+ * recovered file is.
+ */
+
+static const uint8_t *block_data(YR_MEMORY_BLOCK *b)
+{
+	struct triage_yara *y = b->context;
+
+	return y->win + y->blocks[y->iter].off;
+}
+
+static YR_MEMORY_BLOCK *block_at(YR_MEMORY_BLOCK_ITERATOR *it, size_t i)
+{
+	struct triage_yara *y = it->context;
+
+	it->last_error = ERROR_SUCCESS;
+	if (i >= y->nblocks)
+		return NULL;
+	y->iter = i;
+	y->yb.base = y->blocks[i].base;
+	y->yb.size = y->blocks[i].len;
+	y->yb.context = y;
+	y->yb.fetch_data = block_data;
+	return &y->yb;
+}
+
+static YR_MEMORY_BLOCK *blocks_first(YR_MEMORY_BLOCK_ITERATOR *it)
+{
+	return block_at(it, 0);
+}
+
+static YR_MEMORY_BLOCK *blocks_next(YR_MEMORY_BLOCK_ITERATOR *it)
+{
+	struct triage_yara *y = it->context;
+
+	return block_at(it, y->iter + 1);
+}
+
+static int scan_blocks(struct triage_yara *y)
+{
+	YR_MEMORY_BLOCK_ITERATOR it = { y, blocks_first, blocks_next, NULL, ERROR_SUCCESS };
+	int n;
+
+	if (!y->fresh && y->scanned_once)
+		return 0;
+	n = yr_rules_scan_mem_blocks(y->rules, &it,
+				     SCAN_FLAGS_FAST_MODE | SCAN_FLAGS_PROCESS_MEMORY |
+				     SCAN_FLAGS_REPORT_RULES_MATCHING, on_scan, y->cur, SCAN_TIMEOUT);
+	y->scanned_once = true;
+	y->fresh = 0;
+	if (n == ERROR_SUCCESS)
+		return 0;
+	if (n == ERROR_CALLBACK_ERROR || n == ERROR_INSUFFICIENT_MEMORY)
+		return -ENOMEM;
+	set_error(y->cur, n);
+	return 0;
+}
+
+int triage_yara_region_begin(struct triage_yara *y)
+{
+	if (!y || !y->rules)
+		return 0;
+	y->cur = calloc(1, sizeof(*y->cur));
+	if (!y->cur)
+		return -ENOMEM;
+	y->region = true;
+	y->len = y->fresh = y->nblocks = 0;
+	y->scanned_once = false;
+	return 0;
+}
+
+/* The window is full: scanned, then only the last OVERLAP bytes of its
+ * last block are kept, as the next window's first block. */
+static int region_slide(struct triage_yara *y)
+{
+	struct region_block *last = &y->blocks[y->nblocks - 1];
+	size_t keep = last->len < OVERLAP ? last->len : OVERLAP;
+	int x = scan_blocks(y);
+
+	if (x)
+		return x;
+	y->cur->windowed = true;
+	memmove(y->win, y->win + last->off + last->len - keep, keep);
+	y->blocks[0] = (struct region_block){ last->base + last->len - keep, 0, keep };
+	y->nblocks = keep ? 1 : 0;
+	y->len = keep;
+	return 0;
+}
+
+/* Room for one more block, and for at least one more byte in win. */
+static int region_room(struct triage_yara *y)
+{
+	if (y->len == WINDOW) {
+		int x = region_slide(y);
+
+		if (x)
+			return x;
+	}
+	if (y->len == y->cap) {
+		size_t cap = y->cap ? y->cap * 2 : 1u << 16;
+		unsigned char *w;
+
+		if (cap > WINDOW)
+			cap = WINDOW;
+		w = realloc(y->win, cap);
+		if (!w)
+			return -ENOMEM;
+		y->win = w;
+		y->cap = cap;
+	}
+	if (y->nblocks == y->blockcap) {
+		size_t n = y->blockcap ? y->blockcap * 2 : 64;
+		struct region_block *b = realloc(y->blocks, n * sizeof(*b));
+
+		if (!b)
+			return -ENOMEM;
+		y->blocks = b;
+		y->blockcap = n;
+	}
+	return 0;
+}
+
+int triage_yara_region_feed(struct triage_yara *y, uint64_t addr, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	struct region_block *last;
+	size_t k;
+	int x;
+
+	if (!y || !y->region)
+		return 0;
+	while (len) {
+		x = region_room(y);
+		if (x)
+			return x;
+		last = y->nblocks ? &y->blocks[y->nblocks - 1] : NULL;
+		/* Runs that follow each other are one block: a string across
+		 * the reader's chunks is found. */
+		if (!last || last->base + last->len != addr || last->off + last->len != y->len) {
+			y->blocks[y->nblocks++] = (struct region_block){ addr, y->len, 0 };
+			last = &y->blocks[y->nblocks - 1];
+		}
+		k = y->cap - y->len < len ? y->cap - y->len : len;
+		memcpy(y->win + y->len, p, k);
+		last->len += k;
+		y->len += k;
+		y->fresh += k;
+		p += k;
+		addr += k;
+		len -= k;
+	}
+	return 0;
+}
+
+int triage_yara_region_end(struct triage_yara *y, struct triage_yara_result **out)
+{
+	int x;
+
+	*out = NULL;
+	if (!y || !y->region)
+		return 0;
+	/* A region all holes is scanned all the same (no block): a rule
+	 * may match without a string. */
+	x = scan_blocks(y);
+	y->region = false;
+	if (x) {
+		result_free(y->cur);
+	} else {
+		*out = y->cur;
+	}
+	y->cur = NULL;
+	if (y->cap > (4u << 20)) {
+		free(y->win);
+		y->win = NULL;
+		y->cap = 0;
+	}
+	return x;
 }

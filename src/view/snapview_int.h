@@ -59,6 +59,8 @@ void snapview_record_content(struct jsonw *w, const char *key, const json_t *c);
  * each a whole object as member key (triage's evidence). */
 void snapview_record_socket(struct jsonw *w, const char *key, const json_t *sk);
 void snapview_record_map(struct jsonw *w, const char *key, const json_t *m);
+/* A captured memory region's record (process.json memory), every key. */
+void snapview_record_region(struct jsonw *w, const char *key, const json_t *r);
 /* "unexamined": [{"part", "what", "errno", "reason"}...] for gaps g[0..n). */
 void snapview_unexamined(struct jsonw *w, const struct examined_gap *g, size_t n);
 

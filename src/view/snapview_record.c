@@ -80,6 +80,13 @@ SPEC(s_mapping, { "start", R_STR, NULL }, { "end", R_STR, NULL }, { "offset", R_
      { "dev", R_INT, NULL }, { "ino", R_INT, NULL }, { "size", R_INT, NULL },
      { "stat", R_OBJ, &s_stat }, { "content", R_OBJ, &s_content },
      { "errors", R_OBJS, &s_error });
+SPEC(s_unreadable, { "offset", R_INT, NULL }, { "length", R_INT, NULL },
+     { "errno", R_STR, NULL });
+SPEC(s_region, { "start", R_STR, NULL }, { "end", R_STR, NULL }, { "perms", R_STR, NULL },
+     { "maps", R_BYTES, NULL }, { "why", R_STR, NULL }, { "status", R_STR, NULL },
+     { "reason", R_STR, NULL }, { "member", R_STR, NULL }, { "sha256", R_STR, NULL },
+     { "size", R_INT, NULL }, { "data", R_INT, NULL }, { "read", R_INT, NULL },
+     { "unreadable", R_OBJS, &s_unreadable }, { "errors", R_OBJS, &s_error });
 SPEC(s_exec, { "kind", R_STR, NULL }, { "path", R_BYTES, NULL }, { "dev", R_INT, NULL },
      { "ino", R_INT, NULL }, { "size", R_INT, NULL }, { "deleted", R_BOOL, NULL },
      { "stat", R_OBJ, &s_stat },
@@ -451,4 +458,9 @@ void snapview_record_socket(struct jsonw *w, const char *key, const json_t *sk)
 void snapview_record_map(struct jsonw *w, const char *key, const json_t *m)
 {
 	put_record(w, key, &s_mapping, m);
+}
+
+void snapview_record_region(struct jsonw *w, const char *key, const json_t *r)
+{
+	put_record(w, key, &s_region, r);
 }

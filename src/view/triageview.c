@@ -179,6 +179,17 @@ int triageview_footer_text(struct buf *out, const struct triage *t, size_t shown
 	if (st->scanned)
 		buf_printf(out, "yara: %" PRIu64 " of %" PRIu64 " recovered files scanned, %" PRIu64
 			   " could not be (not decided)\n", st->scanned, st->contents, st->scan_failed);
+	if (st->regions || st->regions_partial) {
+		buf_printf(out, "memory: %" PRIu64 " captured region%s examined", st->regions,
+			   st->regions == 1 ? "" : "s");
+		if (st->regions_scanned || st->regions_scan_failed)
+			buf_printf(out, ", %" PRIu64 " scanned with yara, %" PRIu64 " could not be",
+				   st->regions_scanned, st->regions_scan_failed);
+		if (st->regions_partial)
+			buf_printf(out, "; %" PRIu64 " region%s not captured whole (not decided "
+				   "there)", st->regions_partial, st->regions_partial == 1 ? "" : "s");
+		buf_putc(out, '\n');
+	}
 	if (!n)
 		return buf_error(out);
 	buf_printf(out, "not decided (unknown, never clean): %zu %s the rules needed "
@@ -232,6 +243,8 @@ static void evidence_json(struct jsonw *w, const struct triage_finding *f)
 		snapview_record_socket(w, "socket", f->socket);
 	if (f->content)
 		snapview_record_content(w, "content", f->content);
+	if (f->region)
+		snapview_record_region(w, "region", f->region);
 	jsonw_close(w);
 }
 
@@ -326,6 +339,10 @@ int triageview_summary_json(struct buf *out, const struct triage *t)
 	jsonw_uint(&w, "ioc_hashes", st->ioc_hashes);
 	jsonw_uint(&w, "hashes_checked", st->hashes_checked);
 	jsonw_uint(&w, "exec_unhashed", st->exec_unhashed);
+	jsonw_uint(&w, "memory_regions", st->regions);
+	jsonw_uint(&w, "memory_scanned", st->regions_scanned);
+	jsonw_uint(&w, "memory_scan_failed", st->regions_scan_failed);
+	jsonw_uint(&w, "memory_partial", st->regions_partial);
 	jsonw_close(&w);
 	buf_putc(out, '\n');
 	return buf_error(out);
