@@ -188,6 +188,35 @@ eq "fds --pid: the same rows as show --json" \
 	"$(sr fds --json --pid "$dpid" "$A" | jq -c '{object, fd, target, content}')" \
 	"$(sr show --json "$A" "$dpid" | jq -c '.fds[] | {object, fd, target, content}')"
 
+# --- fds --json: lsof_flags, compared with lsof itself ---------------------------
+# A holder with fds opened with each open flag; lsof +fg names the flags
+# of every fd (its FILE-FLAG column: -F fG +fg gives the same text, one
+# field a line, where an empty column cannot shift the others) and
+# snapread's lsof_flags must name them alike, fd by fd.
+start_holder F flags "$T"
+fpid=$(field "$F" pid)
+lsof -w -p "$fpid" -F fG +fg 2>/dev/null |
+	awk '/^f[0-9]+$/ { if (fd != "") print fd, g; fd = substr($0, 2); g = "" }
+	     /^G/ { g = substr($0, 2) }
+	     END { if (fd != "") print fd, g }' | sort -n >"$T/lsof.flags"
+FA=$(capture "$T/capf" -p "$fpid")
+sr fds --json --pid "$fpid" "$FA" |
+	jq -r 'select(.object == "fd") | "\(.fd) \(.lsof_flags // [] | join(","))"' |
+	sed 's/ $//' | sort -n >"$T/ours.flags"
+sed -i 's/ $//' "$T/lsof.flags"
+eq "fds --json: lsof_flags, fd by fd, as lsof +fg prints them" "$(cat "$T/lsof.flags")" "$(cat "$T/ours.flags")"
+eq "fds --json: lsof saw the holder's fds" true "$([ "$(wc -l <"$T/lsof.flags")" -ge 18 ] && echo true)"
+# The comparison covers every name the holder means to show.
+names=$(cut -s -d' ' -f2 "$T/ours.flags" | tr ',' '\n' | sort -u | paste -sd' ')
+want="AP ASYN CX DTY LG NATM ND NFLK PATH RW SYN TMPF W"
+[ "$(field "$F" direct_ok)" = 1 ] && want="AP ASYN CX DIR DTY LG NATM ND NFLK PATH RW SYN TMPF W"
+eq "fds --json: lsof_flags, every flag the holder set" "$want" "$names"
+eq "fds --json: O_CREAT|O_TRUNC|O_EXCL|O_NOCTTY are not kept" "W,LG" \
+	"$(awk -v f="$(field "$F" creat_trunc)" '$1 == f { print $2 }' "$T/ours.flags")"
+eq "fds --json: flag_names unchanged beside lsof_flags" '["O_RDWR","O_APPEND","O_NONBLOCK","O_SYNC","O_LARGEFILE","O_NOATIME","O_CLOEXEC"]' \
+	"$(sr fds --json --pid "$fpid" "$FA" | jq -c --argjson f "$(field "$F" many)" 'select(.fd == $f) | .flag_names')"
+stop_holder F
+
 # --- show -------------------------------------------------------------------------
 out=$(sr show "$A" "$dpid"); r=$?
 eq "show: exit 0" 0 "$r"
