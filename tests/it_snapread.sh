@@ -140,12 +140,14 @@ eq "ps --tree: text indents the child" true \
 	"$(sr ps --tree "$A" | awk -v c="$spid2" '$1 == c' | grep -q '    holder' && echo true)"
 # A pid, fd or type asked for that is not in the snapshot: exit 2, one
 # line naming it.
+# Nothing on stdout: no table header before the message.
 mistake() {
 	local name=$1 want=$2 out r; shift 2
-	out=$(sr "$@" 2>&1 >/dev/null); r=$?
+	out=$(sr "$@" 2>&1 >"$T/mistake.out"); r=$?
 	eq "mistake: $name: exit 2" 2 "$r"
 	eq "mistake: $name: one line" 1 "$(wc -l <<<"$out")"
 	check "mistake: $name: names it" grep -qF -- "$want" <<<"$out"
+	eq "mistake: $name: nothing on stdout" 0 "$(wc -c <"$T/mistake.out")"
 }
 mistake "ps --pid 999999" "pid 999999 is not in the snapshot" ps --pid 999999 "$A"
 mistake "fds --pid 999999" "pid 999999 is not in the snapshot" fds --pid 999999 "$A"
@@ -153,6 +155,19 @@ mistake "fds --type sockets" "'sockets'" fds --type sockets "$A"
 mistake "show PID 999999" "pid 999999 is not in the snapshot" show "$A" 999999
 mistake "extract --fd 99" "fd 99 is not in the snapshot" extract -o "$T/x99" --fd 99 "$A"
 mistake "extract --pid 999999" "pid 999999 is not in the snapshot" extract -o "$T/x98" --pid 999999 "$A"
+mistake "ps --tree --pid 999999" "pid 999999 is not in the snapshot" ps --tree --pid 999999 "$A"
+mistake "ps --csv --pid 999999" "pid 999999 is not in the snapshot" ps --csv --pid 999999 "$A"
+mistake "fds --csv --pid 999999" "pid 999999 is not in the snapshot" fds --csv --pid 999999 "$A"
+mistake "fds --type sockets, before the archive is read" "'sockets'" fds --type sockets "$T/no-such.tar.gz"
+mistake "extract --core 999999" "999999 is not in the snapshot" extract -o "$T/x97" --core 999999 "$A"
+eq "extract: a DIR it made and placed nothing in is removed again" "no no no" \
+	"$(for d in x99 x98 x97; do [ -e "$T/$d" ] && echo yes || echo no; done | paste -sd' ')"
+mkdir "$T/x96"
+eq "extract: a DIR that was there stays" "2 yes" \
+	"$(rc sr extract -o "$T/x96" --fd 99 "$A") $([ -d "$T/x96" ] && echo yes)"
+eq "fds --type io_uring: a kernel kind, none here: the header, exit 0" "1 0" \
+	"$(sr fds --type io_uring "$A" | wc -l) $?"
+eq "ps --user 4242: none: the header alone, exit 0" "1 0" "$(sr ps --user 4242 "$A" | wc -l) $?"
 check "fds --type: the valid types listed" bash -c "'$SNAPREAD' fds --type sockets '$A' 2>&1 | grep -q 'types: file, memfd, dir, socket, pipe'"
 eq "fds --type fifo: a type with no fd is an answer: exit 0" 0 "$(rc sr fds --type fifo "$A")"
 eq "ps from stdin" 6 "$(sr ps - <"$A" | wc -l)"
