@@ -685,7 +685,9 @@ int main(int argc, char **argv)
 	signals_notice("procsnap", strcmp(a.dir, "-") == 0
 		       ? "stopping; what is on stdout will not be a complete archive"
 		       : "stopping; no archive will be left",
-		       isatty(STDERR_FILENO));
+		       /* Where a status line is drawn (--progress into a
+			* file too), the acknowledgement takes its place. */
+		       pl.sl.on || isatty(STDERR_FILENO));
 	a.o.stop = signals_install();
 	rc = capture_once(&a, &pl);
 	progress_line_done(&pl);
