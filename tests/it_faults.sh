@@ -107,7 +107,7 @@ stop_holder H
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # progress_has FILE RE: the last status line drawn into FILE (--progress)
 # matches RE.
-progress_has() { tr '\r' '\n' <"$1" 2>/dev/null | grep -a '^procsnap [0-9:]*: ' | tail -n1 | grep -qE "$2"; }
+progress_has() { tr '\r' '\n' 2>/dev/null <"$1" | grep -a '^procsnap [0-9:]*: ' | tail -n1 | grep -qE "$2"; }
 # lines FILE: what --progress drew into FILE as lines, the status line's
 # erasures (ESC [K) dropped.
 lines() { tr '\r' '\n' <"$1" | sed 's/\x1b\[K//g' | grep -a .; }
