@@ -23,10 +23,11 @@ DEB_PKGS  := pkg-config python3 libarchive-dev libssl-dev zlib1g-dev libdeflate-
              libsimdjson-dev g++ \
              libcmocka-dev libzstd-dev libarchive-tools jq zstd libfuse3-dev \
              ansible openssh-server openssh-client python3-yaml python3-jsonschema \
-             mandoc libc6-dev binutils openssl libyara-dev sleuthkit gdb strace
-# mactime (sleuthkit) reads snapread timeline's bodyfile (tests/it_timeline.sh).
+             mandoc libc6-dev binutils openssl libyara-dev sleuthkit gdb strace lsof
+# mactime (sleuthkit) reads snapread timeline's bodyfile (tests/it_timeline.sh);
+# lsof +fg names the fd flags snapread's lsof_flags must match (it_snapread.sh).
 TEST_CMDS := jq bsdtar sha256sum setpriv zstd python3 ansible-playbook /usr/sbin/sshd \
-             mandoc unshare readelf openssl iconv mactime gdb strace
+             mandoc unshare readelf openssl iconv mactime gdb strace lsof
 # Python modules the tests import: jsonschema validates every --json
 # output against docs/schema/ (tests/tools/schema_check.py).
 TEST_PYMODS := yaml jsonschema
@@ -197,9 +198,9 @@ $(BUILD)/tests/%: tests/%.c $(LIB) | deps
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) \
 	  $(PKG_LIBS) $(TEST_LIBS) -lpthread
 
-$(BUILD)/holder: fixtures/holder.c fixtures/holder_mem.c fixtures/holder.h | deps
+$(BUILD)/holder: fixtures/holder.c fixtures/holder_mem.c fixtures/holder_flags.c fixtures/holder.h | deps
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ fixtures/holder.c fixtures/holder_mem.c $(LDFLAGS) \
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ fixtures/holder.c fixtures/holder_mem.c fixtures/holder_flags.c $(LDFLAGS) \
 	  -lcrypto -lpthread
 
 $(BUILD)/planted: fixtures/planted.c | deps

@@ -1,4 +1,4 @@
-/* fdflags: an fd's open flags (fdinfo "flags") as lsof shows them: its mode letter and O_* names. */
+/* fdflags: an fd's open flags (fdinfo "flags") as lsof shows them: its mode letter, O_* names and lsof's own names. */
 #ifndef PROCSNAP_FDFLAGS_H
 #define PROCSNAP_FDFLAGS_H
 
@@ -23,6 +23,20 @@ char fdflags_access(uint64_t flags);
  * returns how many.  Bits without a name are left in *rest. */
 size_t fdflags_names(uint64_t flags, const char *machine, const char **names,
 		     size_t max, uint64_t *rest);
+
+/* The same flags as lsof +fg prints them (its FILE-FLAG column), in its
+ * order: "W" or "RW" (nothing for O_RDONLY), then "AP", "ND", "SYN",
+ * "DIR", "DTY", "NFLK", "NATM", "LG", "CX", "PATH", "TMPF", ... for
+ * machine as fdflags_names() decodes it.  Up to max names into names[]
+ * (static strings); returns how many.  Bits without a name are left in
+ * *rest (lsof prints them as one trailing 0x... entry). */
+size_t fdflags_lsof(uint64_t flags, const char *machine, const char **names, size_t max,
+		    uint64_t *rest);
+
+/* Row i of that table, in lsof's order: returns lsof's name (NULL past
+ * the end), and sets *bit to its bits on machine (0: none there) and
+ * *flag to the O_* name fdflags_names() gives them. */
+const char *fdflags_lsof_row(size_t i, const char *machine, uint64_t *bit, const char **flag);
 
 /* Enough for every name at once. */
 #define FDFLAGS_MAX 24

@@ -140,12 +140,14 @@ eq "ps --tree: text indents the child" true \
 	"$(sr ps --tree "$A" | awk -v c="$spid2" '$1 == c' | grep -q '    holder' && echo true)"
 # A pid, fd or type asked for that is not in the snapshot: exit 2, one
 # line naming it.
+# Nothing on stdout: no table header before the message.
 mistake() {
 	local name=$1 want=$2 out r; shift 2
-	out=$(sr "$@" 2>&1 >/dev/null); r=$?
+	out=$(sr "$@" 2>&1 >"$T/mistake.out"); r=$?
 	eq "mistake: $name: exit 2" 2 "$r"
 	eq "mistake: $name: one line" 1 "$(wc -l <<<"$out")"
 	check "mistake: $name: names it" grep -qF -- "$want" <<<"$out"
+	eq "mistake: $name: nothing on stdout" 0 "$(wc -c <"$T/mistake.out")"
 }
 mistake "ps --pid 999999" "pid 999999 is not in the snapshot" ps --pid 999999 "$A"
 mistake "fds --pid 999999" "pid 999999 is not in the snapshot" fds --pid 999999 "$A"
@@ -153,6 +155,19 @@ mistake "fds --type sockets" "'sockets'" fds --type sockets "$A"
 mistake "show PID 999999" "pid 999999 is not in the snapshot" show "$A" 999999
 mistake "extract --fd 99" "fd 99 is not in the snapshot" extract -o "$T/x99" --fd 99 "$A"
 mistake "extract --pid 999999" "pid 999999 is not in the snapshot" extract -o "$T/x98" --pid 999999 "$A"
+mistake "ps --tree --pid 999999" "pid 999999 is not in the snapshot" ps --tree --pid 999999 "$A"
+mistake "ps --csv --pid 999999" "pid 999999 is not in the snapshot" ps --csv --pid 999999 "$A"
+mistake "fds --csv --pid 999999" "pid 999999 is not in the snapshot" fds --csv --pid 999999 "$A"
+mistake "fds --type sockets, before the archive is read" "'sockets'" fds --type sockets "$T/no-such.tar.gz"
+mistake "extract --core 999999" "999999 is not in the snapshot" extract -o "$T/x97" --core 999999 "$A"
+eq "extract: a DIR it made and placed nothing in is removed again" "no no no" \
+	"$(for d in x99 x98 x97; do [ -e "$T/$d" ] && echo yes || echo no; done | paste -sd' ')"
+mkdir "$T/x96"
+eq "extract: a DIR that was there stays" "2 yes" \
+	"$(rc sr extract -o "$T/x96" --fd 99 "$A") $([ -d "$T/x96" ] && echo yes)"
+eq "fds --type io_uring: a kernel kind, none here: the header, exit 0" "1 0" \
+	"$(sr fds --type io_uring "$A" | wc -l) $?"
+eq "ps --user 4242: none: the header alone, exit 0" "1 0" "$(sr ps --user 4242 "$A" | wc -l) $?"
 check "fds --type: the valid types listed" bash -c "'$SNAPREAD' fds --type sockets '$A' 2>&1 | grep -q 'types: file, memfd, dir, socket, pipe'"
 eq "fds --type fifo: a type with no fd is an answer: exit 0" 0 "$(rc sr fds --type fifo "$A")"
 eq "ps from stdin" 6 "$(sr ps - <"$A" | wc -l)"
@@ -187,6 +202,35 @@ eq "fds text: the executable's row" "txt file del captured" \
 eq "fds --pid: the same rows as show --json" \
 	"$(sr fds --json --pid "$dpid" "$A" | jq -c '{object, fd, target, content}')" \
 	"$(sr show --json "$A" "$dpid" | jq -c '.fds[] | {object, fd, target, content}')"
+
+# --- fds --json: lsof_flags, compared with lsof itself ---------------------------
+# A holder with fds opened with each open flag; lsof +fg names the flags
+# of every fd (its FILE-FLAG column: -F fG +fg gives the same text, one
+# field a line, where an empty column cannot shift the others) and
+# snapread's lsof_flags must name them alike, fd by fd.
+start_holder F flags "$T"
+fpid=$(field "$F" pid)
+lsof -w -p "$fpid" -F fG +fg 2>/dev/null |
+	awk '/^f[0-9]+$/ { if (fd != "") print fd, g; fd = substr($0, 2); g = "" }
+	     /^G/ { g = substr($0, 2) }
+	     END { if (fd != "") print fd, g }' | sort -n >"$T/lsof.flags"
+FA=$(capture "$T/capf" -p "$fpid")
+sr fds --json --pid "$fpid" "$FA" |
+	jq -r 'select(.object == "fd") | "\(.fd) \(.lsof_flags // [] | join(","))"' |
+	sed 's/ $//' | sort -n >"$T/ours.flags"
+sed -i 's/ $//' "$T/lsof.flags"
+eq "fds --json: lsof_flags, fd by fd, as lsof +fg prints them" "$(cat "$T/lsof.flags")" "$(cat "$T/ours.flags")"
+eq "fds --json: lsof saw the holder's fds" true "$([ "$(wc -l <"$T/lsof.flags")" -ge 18 ] && echo true)"
+# The comparison covers every name the holder means to show.
+names=$(cut -s -d' ' -f2 "$T/ours.flags" | tr ',' '\n' | sort -u | paste -sd' ')
+want="AP ASYN CX DTY LG NATM ND NFLK PATH RW SYN TMPF W"
+[ "$(field "$F" direct_ok)" = 1 ] && want="AP ASYN CX DIR DTY LG NATM ND NFLK PATH RW SYN TMPF W"
+eq "fds --json: lsof_flags, every flag the holder set" "$want" "$names"
+eq "fds --json: O_CREAT|O_TRUNC|O_EXCL|O_NOCTTY are not kept" "W,LG" \
+	"$(awk -v f="$(field "$F" creat_trunc)" '$1 == f { print $2 }' "$T/ours.flags")"
+eq "fds --json: flag_names unchanged beside lsof_flags" '["O_RDWR","O_APPEND","O_NONBLOCK","O_SYNC","O_LARGEFILE","O_NOATIME","O_CLOEXEC"]' \
+	"$(sr fds --json --pid "$fpid" "$FA" | jq -c --argjson f "$(field "$F" many)" 'select(.fd == $f) | .flag_names')"
+stop_holder F
 
 # --- show -------------------------------------------------------------------------
 out=$(sr show "$A" "$dpid"); r=$?

@@ -192,6 +192,75 @@ static void test_fdflags(void **state)
 	assert_int_equal(rest, 02000000);
 }
 
+/* lsof's names joined with ',' as lsof +fg prints them. */
+static const char *lsof_joined(uint64_t flags, const char *machine)
+{
+	static char out[256];
+	const char *n[FDFLAGS_MAX];
+	uint64_t rest;
+	size_t k = fdflags_lsof(flags, machine, n, FDFLAGS_MAX, &rest), i;
+	int len = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < k; i++)
+		len += snprintf(out + len, sizeof(out) - (size_t)len, "%s%s", i ? "," : "", n[i]);
+	if (rest)
+		snprintf(out + len, sizeof(out) - (size_t)len, "%s0x%llx", k ? "," : "",
+			 (unsigned long long)rest);
+	return out;
+}
+
+/* fdinfo flags and what lsof 4.95 printed for them on x86_64 (+fg). */
+static void test_fdflags_lsof(void **state)
+{
+	(void)state;
+	assert_string_equal(lsof_joined(0100000, "x86_64"), "LG");
+	assert_string_equal(lsof_joined(0100001, "x86_64"), "W,LG");
+	assert_string_equal(lsof_joined(02100002, "x86_64"), "RW,LG,CX");
+	assert_string_equal(lsof_joined(0102001, "x86_64"), "W,AP,LG");
+	assert_string_equal(lsof_joined(0104000, "x86_64"), "ND,LG");
+	/* O_SYNC, and O_DSYNC alone: both "SYN" (any bit of O_SYNC). */
+	assert_string_equal(lsof_joined(04110001, "x86_64"), "W,SYN,LG");
+	assert_string_equal(lsof_joined(0110001, "x86_64"), "W,SYN,LG");
+	assert_string_equal(lsof_joined(0140000, "x86_64"), "DIR,LG");
+	assert_string_equal(lsof_joined(01100000, "x86_64"), "NATM,LG");
+	assert_string_equal(lsof_joined(010000000, "x86_64"), "PATH");
+	assert_string_equal(lsof_joined(020300002, "x86_64"), "RW,DTY,LG,TMPF");
+	assert_string_equal(lsof_joined(0500000, "x86_64"), "NFLK,LG");
+	assert_string_equal(lsof_joined(05156002, "x86_64"), "RW,AP,ND,SYN,DIR,NATM,LG");
+	assert_string_equal(lsof_joined(0, "x86_64"), "");
+	/* Bits lsof has no name for: one trailing hex entry. */
+	assert_string_equal(lsof_joined(040100000, "x86_64"), "LG,0x800000");
+	/* arm64: O_LARGEFILE is 0400000, 0100000 is O_NOFOLLOW. */
+	assert_string_equal(lsof_joined(0500002, "aarch64"), "RW,NFLK,LG");
+	/* An unknown architecture: the shared bits only. */
+	assert_string_equal(lsof_joined(0102001, "sparc64"), "W,AP,0x8000");
+}
+
+/* Each row of lsof's table names, on each architecture, the bits
+ * fdflags_names() decodes as its O_* flag (one table cannot drift from
+ * the other). */
+static void test_fdflags_lsof_rows(void **state)
+{
+	static const char *const machines[] = { "x86_64", "aarch64", "ppc64le", "sparc64" };
+	const char *n[FDFLAGS_MAX], *flag, *lsof;
+	uint64_t bit, rest;
+	size_t i, m, k, rows = 0;
+
+	(void)state;
+	for (m = 0; m < sizeof(machines) / sizeof(machines[0]); m++)
+		for (i = 0; (lsof = fdflags_lsof_row(i, machines[m], &bit, &flag)); i++) {
+			rows++;
+			if (!bit)
+				continue;
+			k = fdflags_names(bit, machines[m], n, FDFLAGS_MAX, &rest);
+			assert_int_equal(rest, 0);
+			/* O_TMPFILE's own bit is __O_TMPFILE: named O_TMPFILE. */
+			assert_string_equal(n[k - 1], flag);
+		}
+	assert_int_equal(rows, 4 * 19);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +269,8 @@ int main(void)
 		cmocka_unit_test(test_examined_fd),
 		cmocka_unit_test(test_objects_order),
 		cmocka_unit_test(test_fdflags),
+		cmocka_unit_test(test_fdflags_lsof),
+		cmocka_unit_test(test_fdflags_lsof_rows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -148,6 +148,14 @@ static void test_snapview_fd_lines(void **state)
 			    "O_WRONLY");
 	assert_string_equal(json_string_value(json_array_get(json_object_get(out, "flag_names"), 1)),
 			    "O_APPEND");
+	/* 0102001: as lsof +fg prints it, W,AP,LG. */
+	assert_int_equal(json_array_size(json_object_get(out, "lsof_flags")), 3);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(out, "lsof_flags"), 0)),
+			    "W");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(out, "lsof_flags"), 1)),
+			    "AP");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(out, "lsof_flags"), 2)),
+			    "LG");
 	/* fds --json leaves out the stat (show --json has it). */
 	assert_null(json_object_get(out, "stat"));
 	json_decref(out);

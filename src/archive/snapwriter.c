@@ -561,9 +561,20 @@ uint64_t snapwriter_bytes(const struct snapwriter *w)
 	return atomic_load_explicit(&w->bytes, memory_order_relaxed);
 }
 
-/* Waits for the archiver thread to exit. */
+/* How long a stopped writer waits for its thread to end. */
+#define SW_STOP_GRACE_MS 300
+
+/*
+ * Waits for the archiver thread to exit.  Once stopped, only briefly: a
+ * thread blocked in a write(2) to an output that no longer reads (a pipe
+ * whose reader stalled: ssh, a full disk over NFS) would keep the caller
+ * from stopping for ever, and signals never reach it.  Such a thread is
+ * left (w->stuck) to the process's exit, with what it uses.
+ */
 static void join(struct snapwriter *w, int quit)
 {
+	struct timespec t;
+
 	if (!w->started)
 		return;
 	if (quit) {
@@ -572,7 +583,20 @@ static void join(struct snapwriter *w, int quit)
 		pthread_cond_signal(&w->work);
 		pthread_mutex_unlock(&w->mu);
 	}
-	pthread_join(w->thread, NULL);
+	if (stopped(w)) {
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += SW_STOP_GRACE_MS * 1000000L;
+		if (t.tv_nsec >= 1000000000L) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000L;
+		}
+		if (pthread_timedjoin_np(w->thread, NULL, &t) != 0) {
+			w->stuck = 1;
+			return;
+		}
+	} else {
+		pthread_join(w->thread, NULL);
+	}
 	w->started = 0;
 }
 
@@ -597,6 +621,9 @@ static void drain(struct snapwriter *w)
 		pthread_mutex_unlock(&w->mu);
 		w->poll(w->poll_arg);
 		pthread_mutex_lock(&w->mu);
+		/* Stopped: join() waits a little, no more. */
+		if (stopped(w))
+			break;
 	}
 	pthread_mutex_unlock(&w->mu);
 	join(w, 0);
@@ -627,6 +654,8 @@ int snapwriter_finish(struct snapwriter *w)
 	if (r)
 		return r;
 	drain(w);
+	if (w->stuck)
+		return fail(w, -EINTR, "interrupted");
 	w->closed = w->reached_close;
 	if (w->astatus)
 		return take_async_error(w);
@@ -655,6 +684,9 @@ void snapwriter_free(struct snapwriter *w)
 	if (!w)
 		return;
 	join(w, 1);
+	/* Its thread, stuck in a write(2), still uses all of it. */
+	if (w->stuck)
+		return;
 	if (w->a) {
 		/* An archive that never finished must not get a tar trailer
 		 * on the way out: it would look whole to a plain tar. */

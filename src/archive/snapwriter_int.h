@@ -108,6 +108,7 @@ struct snapwriter {
 	/* The queue to the archiver thread; mu guards everything below. */
 	pthread_t thread;
 	int started;
+	int stuck;                    /* stopped, its thread would not end: left */
 	pthread_mutex_t mu;
 	pthread_cond_t work, space;
 	pthread_cond_t read;          /* a lent read is done */

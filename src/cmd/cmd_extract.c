@@ -1,8 +1,11 @@
 /* cmd_extract: snapread extract — the recovered files, written under DIR and verified. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "cmd_extract_mem.h"
@@ -26,7 +29,8 @@ static const char usage[] =
 "SIGTERM or SIGHUP, leaving only the files already placed and verified.\n"
 "On a terminal a status line shows how far the reading is.\n"
 "\n"
-"  -o, --output DIR  where to write (made if missing)\n"
+"  -o, --output DIR  where to write (made if missing; removed again if\n"
+"                    extract fails having placed nothing in it)\n"
 "  --pid PID         only these processes (repeatable, or comma-separated)\n"
 "  --fd N            only fd N (repeatable); --fd exe: the executable\n"
 "  --core PID        instead: DIR/PID.core, an ELF core of the memory captured\n"
@@ -219,10 +223,19 @@ static int run(const char *path, struct args *a)
 	return cmd_finish_output(rc);
 }
 
+/* True when there is nothing at dir: extract will make it. */
+static bool dir_missing(const char *dir)
+{
+	struct stat st;
+
+	return lstat(dir, &st) < 0 && errno == ENOENT;
+}
+
 int cmd_extract(int argc, char **argv)
 {
 	struct args a = { .eo = { .file = on_file, .problem = on_problem, .note = on_note } };
 	int rc = parse(argc, argv, &a);
+	bool made = rc < 0 && dir_missing(a.eo.dir);
 
 	if (rc < 0 && a.core) {
 		rc = extract_cmd_core(argv[optind], a.eo.dir, a.core, a.json);
@@ -236,6 +249,10 @@ int cmd_extract(int argc, char **argv)
 			rc = m > rc ? m : rc;
 		}
 	}
+	/* An extract that failed leaves no DIR it made with nothing in it
+	 * (rmdir removes only an empty one; a DIR that was there stays). */
+	if (made && rc != CMD_OK)
+		rmdir(a.eo.dir);
 	free(a.pids);
 	free(a.fds);
 	return rc;

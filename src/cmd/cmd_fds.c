@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "cmd.h"
 #include "objects.h"
@@ -33,7 +34,7 @@ static const char usage[] =
 "  --changing      only files that changed while they were read\n"
 "  --type TYPE     only this type: file, memfd, dir, socket, pipe, fifo,\n"
 "                  chr, blk, anon, other, unknown; or this kind: tmpfile,\n"
-"                  pidfd, eventfd, eventpoll, ... (repeatable)\n"
+"                  pidfd, eventfd, eventpoll, io_uring, ... (repeatable)\n"
 "  --count         count the rows by target (the link, as ls -l shows it),\n"
 "                  most frequent first: COUNT, TYPE, TARGET; what could not\n"
 "                  be read is counted apart, never as a target\n"
@@ -43,14 +44,20 @@ static const char usage[] =
 "                  the exact bytes; cells beginning = + - @ written '=)\n"
 "  --help          this help\n";
 
-/* The names --type knows without looking (docs/FORMAT.md, fds.jsonl). */
+/* The names --type takes, checked while the options are parsed, before
+ * an archive is read (docs/FORMAT.md, fds.jsonl "type" and "kind").  The
+ * kinds are procsnap's own and the anon inodes of mainline Linux (the
+ * name each anon_inode_getfile() caller gives, brackets dropped, as
+ * "anon" records it); a driver's own kind is found with --json and jq. */
 static const char *const known_types[] = {
 	"file", "memfd", "dir", "socket", "pipe", "fifo", "chr", "blk", "anon", "other",
 	"unknown", NULL,
 };
 static const char *const known_kinds[] = {
-	"shared-anon", "sysv-shm", "tmpfile", "pidfd", "eventfd", "eventpoll", "inotify",
-	"timerfd", "signalfd", NULL,
+	"tmpfile", "shared-anon", "sysv-shm", "pidfd", "eventfd", "eventpoll", "inotify",
+	"timerfd", "signalfd", "fanotify", "io_uring", "userfaultfd", "perf_event", "bpf-map",
+	"bpf-prog", "bpf_link", "bpf_iter", "btf", "seccomp notify", "fscontext", "kvm-vm",
+	"kvm-vcpu", "sync_file", "vfio-device", "landlock-ruleset", NULL,
 };
 
 struct fds {
@@ -65,7 +72,9 @@ struct fds {
 	bool *pid_met;
 	const char **types;
 	size_t ntypes;
-	bool *type_met;
+	/* The text or CSV header, until the first row or, when nothing was
+	 * asked for that is not there, the end: a mistake prints none. */
+	const char *head;
 	/* The process being read: its fd records, until its process.json. */
 	json_t *held;
 	size_t held_bytes;
@@ -95,11 +104,8 @@ static bool type_wanted(struct fds *f, const struct object *o)
 		return true;
 	t = snapview_object_type(o);
 	k = snapview_object_kind(o);
-	for (i = 0; i < f->ntypes; i++)
-		if ((t && strcmp(f->types[i], t) == 0) || (k && strcmp(f->types[i], k) == 0)) {
-			f->type_met[i] = true;
-			ok = true;
-		}
+	for (i = 0; i < f->ntypes && !ok; i++)
+		ok = (t && strcmp(f->types[i], t) == 0) || (k && strcmp(f->types[i], k) == 0);
 	/* An fd table that could not be read may hold any type. */
 	return ok || o->kind == OBJECT_NOFD;
 }
@@ -144,6 +150,10 @@ static int row(void *arg, const struct object *o)
 	if (f->count) {
 		w = snapview_count_key(&f->key, o);
 		return w ? w : tally_add(&f->tally, f->key.data, f->key.len, o->pid);
+	}
+	if (f->head) {
+		buf_puts(&f->out, f->head);
+		f->head = NULL;
 	}
 	w = f->json ? snapview_object_json(&f->out, &f->ctx, o)
 	    : f->csv ? snapview_object_csv(&f->out, &f->ctx, o)
@@ -205,21 +215,27 @@ static int process_rows(struct fds *f, const json_t *proc, int pid)
 	return w;
 }
 
-/* Adds --type T: 0, or CMD_TROUBLE. */
+/* Adds --type T: 0, or CMD_TROUBLE (a name neither a type nor a kind
+ * is a mistake, said at once: one line that lists them, exit 2). */
 static int add_type(struct fds *f, const char *t)
 {
-	const char **v = realloc(f->types, (f->ntypes + 1) * sizeof(*v));
-	bool *m;
+	const char **v;
 
-	if (v)
-		f->types = v;
-	m = v ? realloc(f->type_met, (f->ntypes + 1) * sizeof(*m)) : NULL;
-	if (!m) {
+	if (!in(known_types, t) && !in(known_kinds, t)) {
+		cmd_error("--type: no type or kind '%s' (types: file, memfd, dir, socket, pipe, "
+			  "fifo, chr, blk, anon, other, unknown; kinds: tmpfile, shared-anon, "
+			  "sysv-shm, pidfd, eventfd, eventpoll, inotify, timerfd, signalfd, "
+			  "fanotify, io_uring, userfaultfd, perf_event, bpf-map, bpf-prog, "
+			  "bpf_link, bpf_iter, btf, seccomp notify, fscontext, kvm-vm, kvm-vcpu, "
+			  "sync_file, vfio-device, landlock-ruleset)", cmd_path(t));
+		return CMD_TROUBLE;
+	}
+	v = realloc(f->types, (f->ntypes + 1) * sizeof(*v));
+	if (!v) {
 		cmd_error("out of memory");
 		return CMD_TROUBLE;
 	}
-	f->type_met = m;
-	m[f->ntypes] = false;
+	f->types = v;
 	f->types[f->ntypes++] = t;
 	return 0;
 }
@@ -287,8 +303,22 @@ static int parse(int argc, char **argv, struct fds *f)
 	return cmd_operands(argc, argv, 1, help, usage);
 }
 
-/* A pid or a type asked for that the snapshot does not have: one line,
- * exit 2.  A known type with no fd of it is an answer, not a mistake. */
+/* Whether a pid or an fd number asked for is not in the snapshot (a
+ * type with no fd of it is an answer, not a mistake). */
+static bool something_missing(const struct fds *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->npids; i++)
+		if (!f->pid_met[i])
+			return true;
+	for (i = 0; i < f->nfdnums; i++)
+		if (!f->fd_met[i])
+			return true;
+	return false;
+}
+
+/* What something_missing found: one line, exit 2. */
 static int mistakes(const struct fds *f, const char *path)
 {
 	size_t i;
@@ -302,15 +332,6 @@ static int mistakes(const struct fds *f, const char *path)
 		if (!f->fd_met[i]) {
 			cmd_error("%s: no process %s holds fd %d", cmd_path(path),
 				  f->npids ? "asked for" : "in the snapshot", f->fdnums[i]);
-			return CMD_TROUBLE;
-		}
-	for (i = 0; i < f->ntypes; i++)
-		if (!f->type_met[i] && !in(known_types, f->types[i]) &&
-		    !in(known_kinds, f->types[i])) {
-			cmd_error("--type: no type or kind '%s' (types: file, memfd, dir, socket, "
-				  "pipe, fifo, chr, blk, anon, other, unknown; kinds: tmpfile, "
-				  "pidfd, eventfd, eventpoll, inotify, timerfd, signalfd, "
-				  "shared-anon, sysv-shm, ...)", cmd_path(f->types[i]));
 			return CMD_TROUBLE;
 		}
 	return CMD_OK;
@@ -399,10 +420,11 @@ static int list(const char *path, struct fds *f)
 	if (f->json && !f->count)
 		so.fd_prune = snapview_fd_lean_prune();
 	x = snapshot_open(&s, path, &so);
-	if (!x && f->csv)
-		buf_puts(&f->out, f->count ? snapview_count_csv_header() : snapview_fd_csv_header());
-	else if (!x && !f->json)
-		buf_puts(&f->out, f->count ? snapview_count_header() : snapview_fd_header());
+	if (f->count)
+		f->head = f->csv ? snapview_count_csv_header()
+			: f->json ? NULL : snapview_count_header();
+	else
+		f->head = f->csv ? snapview_fd_csv_header() : f->json ? NULL : snapview_fd_header();
 	/* One process at a time: memory does not grow with the snapshot. */
 	while (!x && !w && (x = snapshot_next(s, &it)) > 0) {
 		x = 0;
@@ -417,8 +439,15 @@ static int list(const char *path, struct fds *f)
 		else if (it.kind == SNAPSHOT_PROCESS && pid_wanted(f, it.pid, true))
 			w = process_rows(f, it.json, it.pid);
 	}
-	if (!x && !w && f->count)
-		w = tally_groups(&f->tally, group, f);
+	/* All that was asked for is there: the header (alone when no row
+	 * came), or --count's header and its groups. */
+	if (!x && !w && !something_missing(f)) {
+		if (f->head)
+			buf_puts(&f->out, f->head);
+		f->head = NULL;
+		if (f->count)
+			w = tally_groups(&f->tally, group, f);
+	}
 	if (x == -EFBIG && f->held_bytes > SNAPSHOT_MAX_FD_BYTES) {
 		cmd_flush(&f->out);
 		rc = CMD_TROUBLE; /* hold() said why */
@@ -459,6 +488,5 @@ int cmd_fds(int argc, char **argv)
 	free(f.pids);
 	free(f.pid_met);
 	free(f.types);
-	free(f.type_met);
 	return rc;
 }

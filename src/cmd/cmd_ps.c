@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "cmd.h"
 #include "snapshot.h"
@@ -57,6 +58,7 @@ struct ps {
 	bool by_user;
 	int64_t user;
 	const char *user_name;  /* --user NAME, until looked up */
+	const char *head;       /* the text or CSV header, until a row (put_head) */
 	bool user_unknown;      /* ... the snapshot has no such name */
 	const struct users *users; /* the snapshot's names (borrowed) */
 	const char *container;
@@ -245,17 +247,35 @@ static int parse(int argc, char **argv, struct ps *p)
 	return cmd_operands(argc, argv, 1, help, usage);
 }
 
-/* A pid asked for that the snapshot does not have is a mistake: exit 2. */
-static int missing(const struct ps *p, const char *path)
+/* The first pid asked for that the snapshot does not have, or -1. */
+static ssize_t missing_pid(const struct ps *p)
 {
 	size_t i;
 
 	for (i = 0; i < p->npids; i++)
-		if (!p->pid_met[i]) {
-			cmd_error("%s: pid %d is not in the snapshot", cmd_path(path), p->pids[i]);
-			return CMD_TROUBLE;
-		}
-	return CMD_OK;
+		if (!p->pid_met[i])
+			return (ssize_t)i;
+	return -1;
+}
+
+/* A pid asked for that the snapshot does not have is a mistake: exit 2. */
+static int missing(const struct ps *p, const char *path)
+{
+	ssize_t i = missing_pid(p);
+
+	if (i < 0)
+		return CMD_OK;
+	cmd_error("%s: pid %d is not in the snapshot", cmd_path(path), p->pids[i]);
+	return CMD_TROUBLE;
+}
+
+/* The header goes out before the first row, or alone at the end when
+ * nothing asked for is missing: a mistake leaves stdout empty. */
+static void put_head(struct ps *p)
+{
+	if (p->head)
+		buf_puts(&p->out, p->head);
+	p->head = NULL;
 }
 
 /* The processes of the snapshot at path that p wants: the exit status. */
@@ -266,10 +286,7 @@ static int list(const char *path, struct ps *p)
 	int rc = CMD_TROUBLE, x, w = 0;
 
 	x = snapshot_open(&s, path, NULL);
-	if (!x && p->csv)
-		buf_puts(&p->out, snapview_proc_csv_header());
-	else if (!x && !p->json)
-		buf_puts(&p->out, snapview_proc_header());
+	p->head = p->csv ? snapview_proc_csv_header() : p->json ? NULL : snapview_proc_header();
 	while (!x && !w && (x = snapshot_next(s, &it)) > 0) {
 		x = 0;
 		if (it.kind != SNAPSHOT_PROCESS)
@@ -277,6 +294,8 @@ static int list(const char *path, struct ps *p)
 		p->users = snapshot_users(s);
 		if (!wanted(p, it.json, it.pid))
 			continue;
+		if (!p->tree)
+			put_head(p);
 		if (p->tree)
 			w = keep(p, it.json, it.pid);
 		else if (p->json)
@@ -288,8 +307,13 @@ static int list(const char *path, struct ps *p)
 		if (!w)
 			w = cmd_flush(&p->out);
 	}
-	if (p->tree && !w)
+	if (p->tree && !w) {
+		if (p->nrows)
+			put_head(p);
 		w = print_tree(p);
+	}
+	if (!x && !w && missing_pid(p) < 0)
+		put_head(p);
 	if (w == -EFBIG) /* keep() said why */
 		cmd_flush(&p->out);
 	else

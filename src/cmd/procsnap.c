@@ -768,7 +768,9 @@ int main(int argc, char **argv)
 		       ? "stopping; what is on stdout will not be a complete archive"
 		       : a.series.every_ms ? "stopping; the rounds already complete are kept"
 		       : "stopping; no archive will be left",
-		       isatty(STDERR_FILENO));
+		       /* Where a status line is drawn (--progress into a
+			* file too), the acknowledgement takes its place. */
+		       pl.sl.on || isatty(STDERR_FILENO));
 	a.o.stop = signals_install();
 	a.pl = &pl;
 	if (a.series.every_ms)

@@ -43,24 +43,71 @@ static const struct flag powerpc[] = {
 	{ 0, NULL },
 };
 
+/*
+ * lsof's names (lsof +fg, its FILE-FLAG column), in the order it prints
+ * them: its Pff_tab (dialects/linux/dstore.c), with each flag's bits on
+ * each architecture (the tables above: generic, arm, powerpc; and where
+ * the architecture is unknown, only the bits all share).  lsof prints an
+ * entry when ANY of its bits is set, then clears them all: so O_DSYNC
+ * alone is "SYN" (O_SYNC includes O_DSYNC's bit; "DSYN" is never printed
+ * on Linux, nor is "RSYN": glibc's O_RSYNC is O_SYNC), and an O_TMPFILE
+ * fd (__O_TMPFILE | O_DIRECTORY) is "DTY,...,TMPF".  O_RDONLY has no
+ * name.  O_CREAT, O_EXCL, O_NOCTTY and O_TRUNC are never kept in f_flags
+ * (the kernel's do_dentry_open clears them) but are named if present.
+ * tests/test_objects.c checks each row against the O_* tables above.
+ */
+enum { ARCH_GENERIC, ARCH_ARM, ARCH_POWERPC, ARCH_UNKNOWN, ARCH_N };
+
+static const struct lsof_flag {
+	const char *lsof, *flag;
+	uint64_t bit[ARCH_N];
+} lsof_order[] = {
+	{ "W", "O_WRONLY", { 01, 01, 01, 01 } },
+	{ "RW", "O_RDWR", { 02, 02, 02, 02 } },
+	{ "CR", "O_CREAT", { 0100, 0100, 0100, 0100 } },
+	{ "EXCL", "O_EXCL", { 0200, 0200, 0200, 0200 } },
+	{ "NTTY", "O_NOCTTY", { 0400, 0400, 0400, 0400 } },
+	{ "TR", "O_TRUNC", { 01000, 01000, 01000, 01000 } },
+	{ "AP", "O_APPEND", { 02000, 02000, 02000, 02000 } },
+	{ "ND", "O_NONBLOCK", { 04000, 04000, 04000, 04000 } },
+	{ "SYN", "O_SYNC", { 04010000, 04010000, 04010000, 0 } },
+	{ "ASYN", "O_ASYNC", { 020000, 020000, 020000, 0 } },
+	{ "DIR", "O_DIRECT", { 040000, 0200000, 0400000, 0 } },
+	{ "DTY", "O_DIRECTORY", { 0200000, 040000, 040000, 0 } },
+	{ "NFLK", "O_NOFOLLOW", { 0400000, 0100000, 0100000, 0 } },
+	{ "NATM", "O_NOATIME", { 01000000, 01000000, 01000000, 0 } },
+	{ "DSYN", "O_DSYNC", { 010000, 010000, 010000, 0 } },
+	{ "LG", "O_LARGEFILE", { 0100000, 0400000, 0200000, 0 } },
+	{ "CX", "O_CLOEXEC", { 02000000, 02000000, 02000000, 0 } },
+	{ "PATH", "O_PATH", { 010000000, 010000000, 010000000, 0 } },
+	{ "TMPF", "O_TMPFILE", { 020000000, 020000000, 020000000, 0 } },
+};
+
 static bool starts(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-static const struct flag *table_for(const char *m)
+static int arch_of(const char *m)
 {
 	if (!m)
-		return NULL;
+		return ARCH_UNKNOWN;
 	if (strcmp(m, "x86_64") == 0 || (m[0] == 'i' && strcmp(m + 2, "86") == 0) ||
 	    starts(m, "riscv") || starts(m, "s390") || starts(m, "loongarch") ||
 	    strcmp(m, "ia64") == 0)
-		return generic;
+		return ARCH_GENERIC;
 	if (strcmp(m, "aarch64") == 0 || strcmp(m, "arm64") == 0 || starts(m, "armv"))
-		return arm;
+		return ARCH_ARM;
 	if (starts(m, "ppc") || starts(m, "powerpc"))
-		return powerpc;
-	return NULL;
+		return ARCH_POWERPC;
+	return ARCH_UNKNOWN;
+}
+
+static const struct flag *table_for(const char *m)
+{
+	static const struct flag *const tables[ARCH_N] = { generic, arm, powerpc, NULL };
+
+	return tables[arch_of(m)];
 }
 
 char fdflags_access(uint64_t flags)
@@ -97,4 +144,29 @@ size_t fdflags_names(uint64_t flags, const char *machine, const char **names,
 	if (rest)
 		*rest = flags;
 	return n < max ? n : max;
+}
+
+size_t fdflags_lsof(uint64_t flags, const char *machine, const char **names, size_t max,
+		    uint64_t *rest)
+{
+	int a = arch_of(machine);
+	size_t n = 0, i;
+
+	for (i = 0; i < sizeof(lsof_order) / sizeof(lsof_order[0]); i++)
+		if (flags & lsof_order[i].bit[a]) {
+			n = put(names, max, n, lsof_order[i].lsof);
+			flags &= ~lsof_order[i].bit[a];
+		}
+	if (rest)
+		*rest = flags;
+	return n < max ? n : max;
+}
+
+const char *fdflags_lsof_row(size_t i, const char *machine, uint64_t *bit, const char **flag)
+{
+	if (i >= sizeof(lsof_order) / sizeof(lsof_order[0]))
+		return NULL;
+	*bit = lsof_order[i].bit[arch_of(machine)];
+	*flag = lsof_order[i].flag;
+	return lsof_order[i].lsof;
 }

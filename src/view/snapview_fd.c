@@ -571,17 +571,21 @@ int snapview_fd_text(struct buf *out, const struct snapview_ctx *ctx, const json
 	return snapview_object_text(out, ctx, &o);
 }
 
-/* flags as lsof-style names, the access mode first; bits without a name
- * for the host's architecture as one "0x..." entry. */
-static void put_flag_names(struct jsonw *w, const struct snapview_ctx *ctx, int64_t flags)
+/* flags as names, under key: "flag_names" the O_* names, the access mode
+ * first; "lsof_flags" lsof's (+fg) own, in its order.  Bits without a name
+ * for the host's architecture as one "0x..." entry, last, as lsof does. */
+static void put_flag_names(struct jsonw *w, const struct snapview_ctx *ctx, int64_t flags,
+			   const char *key)
 {
 	const char *names[FDFLAGS_MAX];
+	const char *machine = ctx ? ctx->machine : NULL;
 	uint64_t rest;
-	size_t i, n = fdflags_names((uint64_t)flags, ctx ? ctx->machine : NULL, names,
-				    FDFLAGS_MAX, &rest);
+	size_t i, n = strcmp(key, "lsof_flags") == 0
+		? fdflags_lsof((uint64_t)flags, machine, names, FDFLAGS_MAX, &rest)
+		: fdflags_names((uint64_t)flags, machine, names, FDFLAGS_MAX, &rest);
 	char hex[24];
 
-	jsonw_aopen(w, "flag_names");
+	jsonw_aopen(w, key);
 	for (i = 0; i < n; i++)
 		jsonw_str(w, NULL, names[i]);
 	if (rest) {
@@ -630,7 +634,8 @@ static void object_own_fields(struct jsonw *w, const struct snapview_ctx *ctx,
 
 			if (a[0] != ' ')
 				jsonw_str(w, "access", a);
-			put_flag_names(w, ctx, v);
+			put_flag_names(w, ctx, v, "flag_names");
+			put_flag_names(w, ctx, v, "lsof_flags");
 		}
 		if (examined_fd_unknown(o->rec, &e)) {
 			struct examined_gap g = { .part = EXAMINED_FILE, .error = e };

@@ -139,7 +139,8 @@ SPEC(s_fd, { "pid", R_INT, NULL }, { "fd", R_INT, NULL }, { "tid", R_INT, NULL }
      { "errors", R_OBJS, &s_error }, { "object", R_DERIVED, NULL },
      { "command", R_DERIVED, NULL }, { "command_b64", R_DERIVED, NULL },
      { "euid", R_DERIVED, NULL }, { "access", R_DERIVED, NULL },
-     { "flag_names", R_DERIVED, NULL }, { "unexamined", R_DERIVED, NULL },
+     { "flag_names", R_DERIVED, NULL }, { "lsof_flags", R_DERIVED, NULL },
+     { "unexamined", R_DERIVED, NULL },
      { "size", R_DERIVED, NULL });
 
 /* The field named key; the search starts after *from (the field found
@@ -348,7 +349,8 @@ SPEC(s_fd_lean, { "pid", R_INT, NULL }, { "fd", R_INT, NULL }, { "tid", R_INT, N
      { "errors", R_OBJS, &s_error }, { "object", R_DERIVED, NULL },
      { "command", R_DERIVED, NULL }, { "command_b64", R_DERIVED, NULL },
      { "euid", R_DERIVED, NULL }, { "access", R_DERIVED, NULL },
-     { "flag_names", R_DERIVED, NULL }, { "unexamined", R_DERIVED, NULL },
+     { "flag_names", R_DERIVED, NULL }, { "lsof_flags", R_DERIVED, NULL },
+     { "unexamined", R_DERIVED, NULL },
      { "size", R_DERIVED, NULL });
 
 /* What a row of s_fd_lean leaves unread of an fd record, for the reader
