@@ -292,6 +292,22 @@ static int begin(struct triage_yara *y, const char *member)
 	return 0;
 }
 
+/* The window grows by doubling, up to WINDOW: 0, or -ENOMEM. */
+static int grow_window(struct triage_yara *y)
+{
+	size_t cap = y->cap ? y->cap * 2 : 1u << 16;
+	unsigned char *w;
+
+	if (cap > WINDOW)
+		cap = WINDOW;
+	w = realloc(y->win, cap);
+	if (!w)
+		return -ENOMEM;
+	y->win = w;
+	y->cap = cap;
+	return 0;
+}
+
 /* Appends len bytes (zeros when data is NULL), scanning each full window. */
 static int append(struct triage_yara *y, const unsigned char *data, size_t len)
 {
@@ -307,18 +323,8 @@ static int append(struct triage_yara *y, const unsigned char *data, size_t len)
 			memmove(y->win, y->win + WINDOW - OVERLAP, OVERLAP);
 			y->len = OVERLAP;
 		}
-		if (y->len == y->cap) {
-			size_t cap = y->cap ? y->cap * 2 : 1u << 16;
-			unsigned char *w;
-
-			if (cap > WINDOW)
-				cap = WINDOW;
-			w = realloc(y->win, cap);
-			if (!w)
-				return -ENOMEM;
-			y->win = w;
-			y->cap = cap;
-		}
+		if (y->len == y->cap && grow_window(y))
+			return -ENOMEM;
 		k = y->cap - y->len < len ? y->cap - y->len : len;
 		if (data) {
 			memcpy(y->win + y->len, data, k);
@@ -477,18 +483,8 @@ static int region_room(struct triage_yara *y)
 		if (x)
 			return x;
 	}
-	if (y->len == y->cap) {
-		size_t cap = y->cap ? y->cap * 2 : 1u << 16;
-		unsigned char *w;
-
-		if (cap > WINDOW)
-			cap = WINDOW;
-		w = realloc(y->win, cap);
-		if (!w)
-			return -ENOMEM;
-		y->win = w;
-		y->cap = cap;
-	}
+	if (y->len == y->cap && grow_window(y))
+		return -ENOMEM;
 	if (y->nblocks == y->blockcap) {
 		size_t n = y->blockcap ? y->blockcap * 2 : 64;
 		struct region_block *b = realloc(y->blocks, n * sizeof(*b));
