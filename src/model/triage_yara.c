@@ -308,6 +308,16 @@ static int grow_window(struct triage_yara *y)
 	return 0;
 }
 
+/* A window over 4 MiB is not kept for the next file or region. */
+static void shrink_window(struct triage_yara *y)
+{
+	if (y->cap > (4u << 20)) {
+		free(y->win);
+		y->win = NULL;
+		y->cap = 0;
+	}
+}
+
 /* Appends len bytes (zeros when data is NULL), scanning each full window. */
 static int append(struct triage_yara *y, const unsigned char *data, size_t len)
 {
@@ -356,11 +366,7 @@ int triage_yara_feed(struct triage_yara *y, const char *member, const void *data
 		x = scan(y);
 		y->feeding = false;
 		/* A member's window is not kept for the next one: most are small. */
-		if (y->cap > (4u << 20)) {
-			free(y->win);
-			y->win = NULL;
-			y->cap = 0;
-		}
+		shrink_window(y);
 	}
 	return x;
 }
@@ -546,10 +552,6 @@ int triage_yara_region_end(struct triage_yara *y, struct triage_yara_result **ou
 		*out = y->cur;
 	}
 	y->cur = NULL;
-	if (y->cap > (4u << 20)) {
-		free(y->win);
-		y->win = NULL;
-		y->cap = 0;
-	}
+	shrink_window(y);
 	return x;
 }
